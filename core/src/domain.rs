@@ -1,0 +1,262 @@
+//! The vocabulary of household responsibility: organisation units, roles, statuses, ratings.
+//! English in code, Vietnamese in what people read (`label_vi`).
+
+use crate::ids::{IdError, UnitId};
+
+/// A value read from a document or a request that is not one of the known codes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not a valid {what}; expected one of: {expected}")]
+pub struct UnknownCode {
+    pub what: &'static str,
+    pub value: String,
+    pub expected: String,
+}
+
+macro_rules! coded_enum {
+    ($(#[$doc:meta])* $name:ident, $what:literal, { $($(#[$vdoc:meta])* $variant:ident => ($code:literal, $vi:literal)),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vdoc])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code stored in documents and sent on the wire.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// What a member or staff reads.
+            pub fn label_vi(self) -> &'static str {
+                match self { $($name::$variant => $vi),+ }
+            }
+
+            pub fn parse(value: &str) -> Result<Self, UnknownCode> {
+                match value {
+                    $($code => Ok($name::$variant),)+
+                    _ => Err(UnknownCode {
+                        what: $what,
+                        value: value.to_owned(),
+                        expected: [$($code),+].join(", "),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+coded_enum!(
+    /// The four levels of the monthly rating (xếp loại), self-given and given by the cell.
+    Rating, "rating", {
+        Excellent => ("excellent", "Hoàn thành xuất sắc nhiệm vụ"),
+        Good => ("good", "Hoàn thành tốt nhiệm vụ"),
+        Completed => ("completed", "Hoàn thành nhiệm vụ"),
+        NotCompleted => ("not_completed", "Không hoàn thành nhiệm vụ"),
+    }
+);
+
+coded_enum!(
+    /// Where a follow-up flag (kiến nghị cần giải quyết) stands.
+    FlagStatus, "flag status", {
+        Open => ("open", "Mới"),
+        /// Reported up to the commune or district (báo cáo cấp trên).
+        Escalated => ("escalated", "Đã báo cáo cấp trên"),
+        Resolved => ("resolved", "Đã giải quyết"),
+    }
+);
+
+coded_enum!(
+    /// A member's role in their cell.
+    Role, "role", {
+        Member => ("member", "Đảng viên"),
+        Secretary => ("secretary", "Bí thư chi bộ"),
+        DeputySecretary => ("deputy_secretary", "Phó bí thư chi bộ"),
+        CommitteeMember => ("committee_member", "Chi ủy viên"),
+    }
+);
+
+coded_enum!(
+    /// The kind of an organisation unit. The tree may be of any depth; the kind says what a
+    /// unit is, its level label what that level is called locally.
+    UnitKind, "unit kind", {
+        Province => ("province", "Tỉnh ủy"),
+        District => ("district", "Huyện ủy"),
+        CommuneCommittee => ("commune", "Đảng bộ xã, thị trấn"),
+        AgencyBloc => ("agency_bloc", "Đảng bộ khối cơ quan"),
+        GrassrootsCell => ("grassroots_cell", "Chi bộ cơ sở"),
+        Cell => ("cell", "Chi bộ"),
+        Village => ("village", "Thôn, bản, tổ dân phố"),
+    }
+);
+
+impl Role {
+    /// Secretaries and their deputies run the cell: they assign households, rate reports and
+    /// settle conflicts.
+    pub fn leads_cell(self) -> bool {
+        matches!(self, Role::Secretary | Role::DeputySecretary)
+    }
+}
+
+impl UnitKind {
+    /// Units whose members meet as one cell and hold households.
+    pub fn holds_members(self) -> bool {
+        matches!(self, UnitKind::Cell | UnitKind::GrassrootsCell)
+    }
+}
+
+/// Whether a member takes part in activities as usual.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberStatus {
+    Active,
+    /// Đi làm ăn xa: working away from residence, and where.
+    WorkingAway {
+        place: String,
+    },
+    /// Miễn sinh hoạt: exempt for age or health, and why.
+    Exempt {
+        reason: String,
+    },
+}
+
+impl MemberStatus {
+    pub fn code(&self) -> &'static str {
+        match self {
+            MemberStatus::Active => "active",
+            MemberStatus::WorkingAway { .. } => "working_away",
+            MemberStatus::Exempt { .. } => "exempt",
+        }
+    }
+
+    /// The place or reason that goes with the status, empty when active.
+    pub fn detail(&self) -> &str {
+        match self {
+            MemberStatus::Active => "",
+            MemberStatus::WorkingAway { place } => place,
+            MemberStatus::Exempt { reason } => reason,
+        }
+    }
+
+    pub fn label_vi(&self) -> &'static str {
+        match self {
+            MemberStatus::Active => "Đang sinh hoạt",
+            MemberStatus::WorkingAway { .. } => "Đi làm ăn xa",
+            MemberStatus::Exempt { .. } => "Miễn sinh hoạt",
+        }
+    }
+
+    pub fn parse(code: &str, detail: &str) -> Result<Self, UnknownCode> {
+        match code {
+            "active" => Ok(MemberStatus::Active),
+            "working_away" => Ok(MemberStatus::WorkingAway {
+                place: detail.to_owned(),
+            }),
+            "exempt" => Ok(MemberStatus::Exempt {
+                reason: detail.to_owned(),
+            }),
+            _ => Err(UnknownCode {
+                what: "member status",
+                value: code.to_owned(),
+                expected: "active, working_away, exempt".to_owned(),
+            }),
+        }
+    }
+}
+
+/// One node of the organisation tree (server-authoritative, never merged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgUnit {
+    pub id: UnitId,
+    pub parent: Option<UnitId>,
+    pub kind: UnitKind,
+    /// What this level is called here ("xã", "thôn", "tổ dân phố"…), so that a province that
+    /// runs on two tiers fits without code changes.
+    pub level_label: String,
+    pub name: String,
+}
+
+impl OrgUnit {
+    pub fn new(
+        id: &str,
+        parent: Option<&str>,
+        kind: UnitKind,
+        level_label: &str,
+        name: &str,
+    ) -> Result<Self, IdError> {
+        Ok(OrgUnit {
+            id: UnitId::parse(id)?,
+            parent: parent.map(UnitId::parse).transpose()?,
+            kind,
+            level_label: level_label.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+}
+
+/// Folds a Vietnamese name for search: lower case, no diacritics, đ as d, so that
+/// "nguyen van a" finds "Nguyễn Văn A".
+pub fn fold_for_search(text: &str) -> String {
+    text.chars()
+        .map(fold_char)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+fn fold_char(c: char) -> char {
+    const GROUPS: &[(&str, char)] = &[
+        ("àáảãạăằắẳẵặâầấẩẫậ", 'a'),
+        ("ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ", 'a'),
+        ("èéẻẽẹêềếểễệ", 'e'),
+        ("ÈÉẺẼẸÊỀẾỂỄỆ", 'e'),
+        ("ìíỉĩị", 'i'),
+        ("ÌÍỈĨỊ", 'i'),
+        ("òóỏõọôồốổỗộơờớởỡợ", 'o'),
+        ("ÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ", 'o'),
+        ("ùúủũụưừứửữự", 'u'),
+        ("ÙÚỦŨỤƯỪỨỬỮỰ", 'u'),
+        ("ỳýỷỹỵ", 'y'),
+        ("ỲÝỶỸỴ", 'y'),
+        ("đĐ", 'd'),
+    ];
+    if c.is_ascii() {
+        return c;
+    }
+    GROUPS
+        .iter()
+        .find(|(group, _)| group.contains(c))
+        .map(|&(_, base)| base)
+        .unwrap_or(c)
+}
+
+/// The given name, by which Vietnamese lists sort (the last word of "Nguyễn Văn An").
+pub fn given_name(full_name: &str) -> &str {
+    full_name.split_whitespace().last().unwrap_or(full_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_and_unknown_ones_name_the_choices() {
+        for &r in Rating::ALL {
+            assert_eq!(Rating::parse(r.code()), Ok(r));
+        }
+        assert_eq!(Rating::Excellent.label_vi(), "Hoàn thành xuất sắc nhiệm vụ");
+        assert_eq!(Rating::NotCompleted.label_vi(), "Không hoàn thành nhiệm vụ");
+        let err = Rating::parse("great").expect_err("not a rating");
+        assert!(
+            err.to_string()
+                .contains("excellent, good, completed, not_completed")
+        );
+        for &s in FlagStatus::ALL {
+            assert_eq!(FlagStatus::parse(s.code()), Ok(s));
+        }
+    }
+
+    #[test]
+    fn search_folds_diacritics() {
+        assert_eq!(fold_for_search("Nguyễn Văn Đức"), "nguyen van duc");
+        assert_eq!(fold_for_search("Giàng Seo Pủa"), "giang seo pua");
+        assert_eq!(given_name("Triệu Thị Mây"), "Mây");
+    }
+}

@@ -1,0 +1,271 @@
+//! The sync wire format: versioned, compressed, size-limited frames carrying postcard-encoded
+//! messages. Only these wire types are serialisable; ids and documents are parsed from them at
+//! the edge.
+//!
+//! A frame is `b"HSYN"`, the protocol version (one byte), the body encoding (0 = plain,
+//! 1 = DEFLATE), then the body. A server that meets a version it does not speak answers
+//! "update the app" before it reads the body, so an old phone never half-applies a newer format.
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u8 = 1;
+/// The largest frame accepted on the wire (compressed), also the HTTP body limit.
+pub const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
+/// The largest body a frame may inflate to, so a small hostile frame cannot exhaust memory.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+const MAGIC: &[u8; 4] = b"HSYN";
+const HEADER_LEN: usize = 6;
+const PLAIN: u8 = 0;
+const DEFLATE: u8 = 1;
+/// Bodies smaller than this are sent plain: DEFLATE's header costs more than it saves.
+const COMPRESS_ABOVE: usize = 200;
+
+/// Why a frame could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("this is not a hosync sync message (it does not start with HSYN)")]
+    NotHosync,
+    #[error(
+        "protocol version {got} is not supported (this side speaks {supported}): update the app"
+    )]
+    UnsupportedVersion { got: u8, supported: u8 },
+    #[error("the message is {size} bytes, more than the limit of {limit}")]
+    TooLarge { size: usize, limit: usize },
+    #[error("unknown body encoding {0}")]
+    UnknownEncoding(u8),
+    #[error("the message body is damaged: {0}")]
+    Corrupt(String),
+}
+
+/// A position in the server's change log: every change stored before it has reached the device.
+/// The epoch names the server database, so a cursor from a restored or different database is
+/// never trusted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub epoch: u64,
+    pub seq: u64,
+}
+
+/// A phone's half of the round trip: its changes the server has not acknowledged, and how far
+/// down the server's log it has read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub device: String,
+    pub member: String,
+    pub cursor: Cursor,
+    pub pushes: Vec<DocPush>,
+}
+
+/// Changes to one document, each an Automerge change chunk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocPush {
+    pub doc: String,
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// The server's half: what happened to each push, and what the phone is missing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub cursor: Cursor,
+    pub results: Vec<PushResult>,
+    pub updates: Vec<DocUpdate>,
+    /// Server time (Unix seconds), so a phone can tell how long it has been away.
+    pub server_time: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResult {
+    pub doc: String,
+    pub outcome: PushOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PushOutcome {
+    /// Durably stored.
+    Accepted,
+    /// Refused, with the reason; the rest of the batch still applied.
+    Rejected { reason: String },
+    /// The server lacks changes these depend on (a restored server or phone): send the whole
+    /// history of the document.
+    NeedHistory,
+}
+
+/// What a phone needs of one document: a snapshot when it is new to the phone, changes
+/// otherwise, and the server's heads after them (what the server now holds).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocUpdate {
+    pub doc: String,
+    pub heads: Vec<[u8; 32]>,
+    pub snapshot: Option<Vec<u8>>,
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// The body of an error answer, as JSON, for clients and people alike.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A stable code: `bad_request`, `too_large`, `update_app`, `internal`…
+    pub error: String,
+    pub message: String,
+}
+
+pub fn encode_request(request: &SyncRequest) -> Vec<u8> {
+    encode(request)
+}
+
+pub fn decode_request(frame: &[u8]) -> Result<SyncRequest, DecodeError> {
+    decode(frame)
+}
+
+pub fn encode_response(response: &SyncResponse) -> Vec<u8> {
+    encode(response)
+}
+
+pub fn decode_response(frame: &[u8]) -> Result<SyncResponse, DecodeError> {
+    decode(frame)
+}
+
+/// The protocol version a frame claims, read before anything else so that an unsupported one
+/// gets its own clear answer.
+pub fn frame_version(frame: &[u8]) -> Result<u8, DecodeError> {
+    if frame.len() < HEADER_LEN || &frame[..4] != MAGIC {
+        return Err(DecodeError::NotHosync);
+    }
+    Ok(frame[4])
+}
+
+pub(crate) fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    // postcard only fails on types serde cannot express, which these wire types are not.
+    let body = postcard::to_allocvec(message).unwrap_or_default();
+    let mut frame = Vec::with_capacity(HEADER_LEN + body.len());
+    frame.extend_from_slice(MAGIC);
+    frame.push(PROTOCOL_VERSION);
+    if body.len() > COMPRESS_ABOVE {
+        let compressed = miniz_oxide::deflate::compress_to_vec(&body, 6);
+        if compressed.len() < body.len() {
+            frame.push(DEFLATE);
+            frame.extend_from_slice(&compressed);
+            return frame;
+        }
+    }
+    frame.push(PLAIN);
+    frame.extend_from_slice(&body);
+    frame
+}
+
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(frame: &[u8]) -> Result<T, DecodeError> {
+    if frame.len() > MAX_FRAME_BYTES {
+        return Err(DecodeError::TooLarge {
+            size: frame.len(),
+            limit: MAX_FRAME_BYTES,
+        });
+    }
+    let version = frame_version(frame)?;
+    if version != PROTOCOL_VERSION {
+        return Err(DecodeError::UnsupportedVersion {
+            got: version,
+            supported: PROTOCOL_VERSION,
+        });
+    }
+    let body = &frame[HEADER_LEN..];
+    let inflated;
+    let body = match frame[5] {
+        PLAIN => body,
+        DEFLATE => {
+            inflated = miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_BODY_BYTES)
+                .map_err(|e| {
+                    if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput {
+                        DecodeError::TooLarge {
+                            size: MAX_BODY_BYTES + 1,
+                            limit: MAX_BODY_BYTES,
+                        }
+                    } else {
+                        DecodeError::Corrupt(format!("DEFLATE: {:?}", e.status))
+                    }
+                })?;
+            &inflated
+        }
+        other => return Err(DecodeError::UnknownEncoding(other)),
+    };
+    let (message, rest) =
+        postcard::take_from_bytes(body).map_err(|e| DecodeError::Corrupt(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(DecodeError::Corrupt(format!(
+            "{} bytes after the end of the message",
+            rest.len()
+        )));
+    }
+    Ok(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(payload: usize) -> SyncRequest {
+        SyncRequest {
+            device: "phone-1".into(),
+            member: "m-1".into(),
+            cursor: Cursor { epoch: 7, seq: 42 },
+            pushes: vec![DocPush {
+                doc: "h:hh-1".into(),
+                changes: vec![vec![b'a'; payload]],
+            }],
+        }
+    }
+
+    #[test]
+    fn messages_round_trip_plain_and_compressed() {
+        for size in [10, 10_000] {
+            let frame = encode_request(&request(size));
+            assert_eq!(decode_request(&frame), Ok(request(size)));
+        }
+        let big = encode_request(&request(10_000));
+        assert_eq!(big[5], DEFLATE);
+        assert!(
+            big.len() < 1_000,
+            "10 kB of repetition compresses: {} bytes",
+            big.len()
+        );
+    }
+
+    #[test]
+    fn bad_frames_say_what_is_wrong() {
+        assert_eq!(
+            decode_request(b"GET / HTTP/1.1"),
+            Err(DecodeError::NotHosync)
+        );
+        let mut frame = encode_request(&request(10));
+        frame[4] = 99;
+        assert_eq!(
+            decode_request(&frame),
+            Err(DecodeError::UnsupportedVersion {
+                got: 99,
+                supported: PROTOCOL_VERSION
+            })
+        );
+        let mut frame = encode_request(&request(10));
+        frame.truncate(frame.len() - 3);
+        assert!(matches!(
+            decode_request(&frame),
+            Err(DecodeError::Corrupt(_))
+        ));
+        let mut frame = encode_request(&request(10));
+        frame[5] = 9;
+        assert_eq!(decode_request(&frame), Err(DecodeError::UnknownEncoding(9)));
+    }
+
+    #[test]
+    fn a_deflate_bomb_is_refused() {
+        let body = vec![0_u8; MAX_BODY_BYTES + 10];
+        let mut frame = MAGIC.to_vec();
+        frame.extend([PROTOCOL_VERSION, DEFLATE]);
+        frame.extend(miniz_oxide::deflate::compress_to_vec(&body, 6));
+        assert!(frame.len() < MAX_FRAME_BYTES);
+        assert!(matches!(
+            decode_request(&frame),
+            Err(DecodeError::TooLarge { .. })
+        ));
+    }
+}

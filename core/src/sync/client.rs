@@ -1,0 +1,425 @@
+//! The phone's side of sync: every document it holds, what the server has acknowledged of each,
+//! and how far it has read the server's log.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::{ActorId, Change, ChangeHash};
+use serde::{Deserialize, Serialize};
+
+use super::{hashes_from_wire, hashes_to_wire};
+use crate::Timestamp;
+use crate::docs::{Doc, DocError};
+use crate::ids::{DeviceId, DocId, IdError, MemberId};
+use crate::protocol::{self, Cursor, DecodeError, DocPush, PushOutcome, SyncRequest, SyncResponse};
+
+/// Why an answer or a bundle could not be taken in. Nothing is lost: the phone keeps its
+/// changes and its cursor, and the next sync asks again.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Decode(#[from] DecodeError),
+    #[error("{0}")]
+    Id(#[from] IdError),
+    #[error("document {doc}: {error}")]
+    Doc { doc: String, error: String },
+}
+
+fn doc_error(doc: &DocId, error: impl std::fmt::Display) -> SyncError {
+    SyncError::Doc {
+        doc: doc.to_string(),
+        error: error.to_string(),
+    }
+}
+
+/// Where one document stands, as the app shows it next to every item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocSyncStatus {
+    /// Đã gửi lên máy chủ: the server holds everything on this phone.
+    OnServer,
+    /// Đã lưu trên máy: saved here, not yet on the server.
+    OnPhone,
+    /// The server refused the last push, and why; the changes stay on the phone.
+    Refused(String),
+}
+
+/// What one sync did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncOutcome {
+    pub accepted: Vec<DocId>,
+    pub refused: Vec<(DocId, String)>,
+    /// Documents that received changes from others.
+    pub updated: Vec<DocId>,
+    /// Another round trip is needed now (the server asked for a document's whole history, or it
+    /// is a different database than last time).
+    pub again: bool,
+}
+
+#[derive(Debug, Clone)]
+struct DocState {
+    doc: Doc,
+    /// The server holds every change up to these heads.
+    acked: Vec<ChangeHash>,
+    /// The last refusal, and the changes it refused: they are not sent again until the document
+    /// changes once more.
+    refused: Option<(String, BTreeSet<ChangeHash>)>,
+    /// The server asked for the whole history.
+    need_history: bool,
+}
+
+impl DocState {
+    fn new(doc: Doc) -> Self {
+        DocState {
+            doc,
+            acked: Vec::new(),
+            refused: None,
+            need_history: false,
+        }
+    }
+
+    fn unacked(&self) -> Vec<Change> {
+        let base: &[ChangeHash] = if self.need_history { &[] } else { &self.acked };
+        self.doc.automerge().get_changes(base)
+    }
+
+    fn is_synced(&self) -> bool {
+        !self.need_history && self.doc.heads() == self.acked
+    }
+}
+
+/// Everything a phone holds.
+#[derive(Debug, Clone)]
+pub struct Replica {
+    device: DeviceId,
+    member: MemberId,
+    actor: ActorId,
+    cursor: Cursor,
+    /// Server time at the last answer, to tell how long the phone has been away.
+    last_contact: Option<Timestamp>,
+    docs: BTreeMap<DocId, DocState>,
+    /// What the request in flight pushed of each document, to know what a refusal refers to.
+    in_flight: BTreeMap<DocId, BTreeSet<ChangeHash>>,
+}
+
+impl Replica {
+    pub fn new(device: DeviceId, member: MemberId, actor: ActorId) -> Self {
+        Replica {
+            device,
+            member,
+            actor,
+            cursor: Cursor::default(),
+            last_contact: None,
+            docs: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+        }
+    }
+
+    pub fn device(&self) -> &DeviceId {
+        &self.device
+    }
+
+    pub fn member(&self) -> &MemberId {
+        &self.member
+    }
+
+    pub fn cursor(&self) -> Cursor {
+        self.cursor
+    }
+
+    pub fn last_contact(&self) -> Option<Timestamp> {
+        self.last_contact
+    }
+
+    pub fn doc(&self, id: &DocId) -> Option<&Doc> {
+        self.docs.get(id).map(|s| &s.doc)
+    }
+
+    pub fn docs(&self) -> impl Iterator<Item = &Doc> {
+        self.docs.values().map(|s| &s.doc)
+    }
+
+    /// The document, created with the shared skeleton if this phone has none yet (a new
+    /// monthly report, say). Edit it with the functions of [`crate::docs`].
+    pub fn open(&mut self, id: &DocId) -> &mut Doc {
+        let actor = self.actor.clone();
+        &mut self
+            .docs
+            .entry(id.clone())
+            .or_insert_with(|| DocState::new(Doc::create(id.clone(), actor)))
+            .doc
+    }
+
+    /// An existing document, for editing.
+    pub fn doc_mut(&mut self, id: &DocId) -> Option<&mut Doc> {
+        self.docs.get_mut(id).map(|s| &mut s.doc)
+    }
+
+    pub fn status(&self, id: &DocId) -> Option<DocSyncStatus> {
+        let state = self.docs.get(id)?;
+        Some(if state.is_synced() {
+            DocSyncStatus::OnServer
+        } else if let Some((reason, _)) = &state.refused {
+            DocSyncStatus::Refused(reason.clone())
+        } else {
+            DocSyncStatus::OnPhone
+        })
+    }
+
+    /// Documents with changes the server has not acknowledged.
+    pub fn unsynced(&self) -> Vec<DocId> {
+        self.docs
+            .iter()
+            .filter(|(_, s)| !s.is_synced())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// The request for the next round trip: every change not yet acknowledged, except those
+    /// the server refused and nothing has changed since.
+    pub fn start_sync(&mut self) -> SyncRequest {
+        self.in_flight.clear();
+        let mut pushes = Vec::new();
+        for (id, state) in &self.docs {
+            if state.is_synced() {
+                continue;
+            }
+            let changes = state.unacked();
+            if changes.is_empty() {
+                continue;
+            }
+            if let Some((_, refused)) = &state.refused
+                && !state.need_history
+                && changes.iter().all(|c| refused.contains(&c.hash()))
+            {
+                continue;
+            }
+            self.in_flight
+                .insert(id.clone(), changes.iter().map(Change::hash).collect());
+            pushes.push(DocPush {
+                doc: id.to_string(),
+                changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
+            });
+        }
+        SyncRequest {
+            device: self.device.to_string(),
+            member: self.member.to_string(),
+            cursor: self.cursor,
+            pushes,
+        }
+    }
+
+    /// Takes in the server's answer. On error nothing is acknowledged and the cursor stays, so
+    /// the next sync asks again.
+    pub fn finish_sync(&mut self, response: &SyncResponse) -> Result<SyncOutcome, SyncError> {
+        let mut outcome = SyncOutcome::default();
+        let new_database = self.cursor.epoch != 0 && response.cursor.epoch != self.cursor.epoch;
+        let mut in_answer = BTreeSet::new();
+
+        for update in &response.updates {
+            let id = DocId::parse(&update.doc)?;
+            let actor = self.actor.clone();
+            let state = self
+                .docs
+                .entry(id.clone())
+                .or_insert_with(|| DocState::new(Doc::empty(id.clone(), actor)));
+            let received = update.snapshot.is_some() || !update.changes.is_empty();
+            if let Some(snapshot) = &update.snapshot {
+                state
+                    .doc
+                    .automerge_mut()
+                    .load_incremental(snapshot)
+                    .map_err(|e| doc_error(&id, e))?;
+            }
+            let changes = update
+                .changes
+                .iter()
+                .map(|bytes| Change::from_bytes(bytes.clone()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| doc_error(&id, e))?;
+            state
+                .doc
+                .automerge_mut()
+                .apply_changes(changes)
+                .map_err(|e| doc_error(&id, e))?;
+            let heads = hashes_from_wire(&update.heads);
+            // Acknowledge only what this phone really holds; if a change is missing, pushing
+            // more than needed next time is harmless.
+            if heads.iter().all(|h| state.doc.has_change(h)) {
+                state.acked = heads;
+            }
+            if received {
+                outcome.updated.push(id.clone());
+            }
+            in_answer.insert(id);
+        }
+
+        for result in &response.results {
+            let id = DocId::parse(&result.doc)?;
+            let Some(state) = self.docs.get_mut(&id) else {
+                continue;
+            };
+            match &result.outcome {
+                PushOutcome::Accepted => {
+                    state.refused = None;
+                    state.need_history = false;
+                    outcome.accepted.push(id);
+                }
+                PushOutcome::Rejected { reason } => {
+                    let pushed = self.in_flight.get(&id).cloned().unwrap_or_default();
+                    state.refused = Some((reason.clone(), pushed));
+                    state.need_history = false;
+                    outcome.refused.push((id, reason.clone()));
+                }
+                PushOutcome::NeedHistory => {
+                    state.need_history = true;
+                    outcome.again = true;
+                }
+            }
+        }
+
+        if new_database {
+            // The server is not the database this phone last spoke to: what it acknowledged
+            // then may be gone, so everything it did not just confirm is offered again.
+            for (id, state) in &mut self.docs {
+                if !in_answer.contains(id) {
+                    state.acked.clear();
+                }
+            }
+            outcome.again |= self.docs.values().any(|s| !s.is_synced());
+        }
+        self.cursor = response.cursor;
+        self.last_contact = Some(response.server_time);
+        self.in_flight.clear();
+        Ok(outcome)
+    }
+
+    /// Drops a document the phone may no longer hold.
+    pub fn remove(&mut self, id: &DocId) {
+        self.docs.remove(id);
+    }
+
+    /// Every document with changes the server has not acknowledged, whole, as one file (or QR
+    /// payload) to hand to another phone, which delivers them to the server if it gets there
+    /// first. Whole documents, not just the new changes, so the receiver never lacks a change
+    /// they depend on.
+    pub fn export_bundle(&self) -> Vec<u8> {
+        let docs = self
+            .docs
+            .iter()
+            .filter(|(_, s)| !s.is_synced())
+            .map(|(id, s)| (id.to_string(), s.doc.save()))
+            .collect();
+        protocol::encode(&Bundle {
+            device: self.device.to_string(),
+            docs,
+        })
+    }
+
+    /// Takes in another phone's bundle; what it adds goes to the server with this phone's next
+    /// sync. Returns the documents it touched.
+    pub fn import_bundle(&mut self, bytes: &[u8]) -> Result<Vec<DocId>, SyncError> {
+        let bundle: Bundle = protocol::decode(bytes)?;
+        let mut loaded = Vec::with_capacity(bundle.docs.len());
+        // Check every document before merging any, so a damaged bundle changes nothing.
+        for (id, bytes) in bundle.docs {
+            let id = DocId::parse(&id)?;
+            let doc =
+                Doc::load(id.clone(), &bytes, self.actor.clone()).map_err(|e| doc_error(&id, e))?;
+            loaded.push(doc);
+        }
+        let mut touched = Vec::with_capacity(loaded.len());
+        for mut doc in loaded {
+            let id = doc.id().clone();
+            match self.docs.get_mut(&id) {
+                Some(state) => state.doc.merge(&mut doc).map_err(|e| doc_error(&id, e))?,
+                None => {
+                    self.docs.insert(id.clone(), DocState::new(doc));
+                }
+            }
+            touched.push(id);
+        }
+        Ok(touched)
+    }
+
+    /// The whole replica as bytes, to keep on disk between runs.
+    pub fn save(&self) -> Vec<u8> {
+        let saved = SavedReplica {
+            device: self.device.to_string(),
+            member: self.member.to_string(),
+            actor: self.actor.to_bytes().to_vec(),
+            cursor: self.cursor,
+            last_contact: self.last_contact,
+            docs: self
+                .docs
+                .iter()
+                .map(|(id, s)| SavedDoc {
+                    id: id.to_string(),
+                    bytes: s.doc.save(),
+                    acked: hashes_to_wire(&s.acked),
+                    refused: s.refused.as_ref().map(|(reason, hashes)| {
+                        (reason.clone(), hashes.iter().map(|h| h.0).collect())
+                    }),
+                    need_history: s.need_history,
+                })
+                .collect(),
+        };
+        protocol::encode(&saved)
+    }
+
+    pub fn load(bytes: &[u8]) -> Result<Self, SyncError> {
+        let saved: SavedReplica = protocol::decode(bytes)?;
+        let actor = ActorId::from(saved.actor.as_slice());
+        let mut docs = BTreeMap::new();
+        for d in saved.docs {
+            let id = DocId::parse(&d.id)?;
+            let doc = Doc::load(id.clone(), &d.bytes, actor.clone())
+                .map_err(|e: DocError| doc_error(&id, e))?;
+            let refused = d
+                .refused
+                .map(|(reason, hashes)| (reason, hashes.into_iter().map(ChangeHash).collect()));
+            docs.insert(
+                id,
+                DocState {
+                    doc,
+                    acked: hashes_from_wire(&d.acked),
+                    refused,
+                    need_history: d.need_history,
+                },
+            );
+        }
+        Ok(Replica {
+            device: DeviceId::parse(&saved.device)?,
+            member: MemberId::parse(&saved.member)?,
+            actor,
+            cursor: saved.cursor,
+            last_contact: saved.last_contact,
+            docs,
+            in_flight: BTreeMap::new(),
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Bundle {
+    device: String,
+    /// Document id and saved bytes.
+    docs: Vec<(String, Vec<u8>)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedReplica {
+    device: String,
+    member: String,
+    actor: Vec<u8>,
+    cursor: Cursor,
+    last_contact: Option<Timestamp>,
+    docs: Vec<SavedDoc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedDoc {
+    id: String,
+    bytes: Vec<u8>,
+    acked: Vec<[u8; 32]>,
+    refused: Option<(String, Vec<[u8; 32]>)>,
+    need_history: bool,
+}

@@ -1,0 +1,155 @@
+//! The server's decisions, without storage: whether a push is stored, and the shape of the
+//! answer. The server crate loads documents and the log and persists what this returns.
+
+use std::collections::{BTreeMap, HashSet};
+
+use automerge::{Change, ChangeHash, ReadDoc};
+
+use crate::docs::Doc;
+use crate::ids::DocId;
+use crate::protocol::{Cursor, DocUpdate, PushOutcome, PushResult, SyncResponse};
+
+/// What to do with one document's push.
+#[derive(Debug)]
+pub enum PushDecision {
+    /// Store these changes (those the server did not hold yet, dependencies first). The
+    /// document now includes them.
+    Accepted { new_changes: Vec<Change> },
+    /// Store nothing; tell the phone why.
+    Rejected { reason: String },
+    /// The server lacks changes the push depends on; ask for the whole history.
+    NeedHistory,
+}
+
+impl PushDecision {
+    pub fn outcome(&self) -> PushOutcome {
+        match self {
+            PushDecision::Accepted { .. } => PushOutcome::Accepted,
+            PushDecision::Rejected { reason } => PushOutcome::Rejected {
+                reason: reason.clone(),
+            },
+            PushDecision::NeedHistory => PushOutcome::NeedHistory,
+        }
+    }
+}
+
+/// Applies a phone's changes to the server's copy of a document and checks the result.
+///
+/// Unless the decision is `Accepted`, `doc` may now hold changes that must not be stored:
+/// drop it and reload from storage.
+pub fn apply_push(doc: &mut Doc, raw_changes: &[Vec<u8>]) -> PushDecision {
+    let mut changes = Vec::with_capacity(raw_changes.len());
+    for (i, bytes) in raw_changes.iter().enumerate() {
+        match Change::from_bytes(bytes.clone()) {
+            Ok(change) => changes.push(change),
+            Err(e) => {
+                return PushDecision::Rejected {
+                    reason: format!(
+                        "change {} of {} is not a valid Automerge change: {e}",
+                        i + 1,
+                        raw_changes.len()
+                    ),
+                };
+            }
+        }
+    }
+    changes.retain(|c| !doc.has_change(&c.hash()));
+    if changes.is_empty() {
+        return PushDecision::Accepted {
+            new_changes: Vec::new(),
+        };
+    }
+    let before = doc.heads();
+    if let Err(e) = doc.automerge_mut().apply_changes(changes) {
+        return PushDecision::Rejected {
+            reason: format!("the changes do not apply: {e}"),
+        };
+    }
+    if !doc.automerge().get_missing_deps(&[]).is_empty() {
+        return PushDecision::NeedHistory;
+    }
+    if let Err(e) = doc.validate() {
+        return PushDecision::Rejected {
+            reason: format!("document {} would not be valid: {e}", doc.id()),
+        };
+    }
+    PushDecision::Accepted {
+        new_changes: doc.automerge().get_changes(&before),
+    }
+}
+
+/// Builds the answer to one sync request.
+#[derive(Debug, Default)]
+pub struct ResponseBuilder {
+    /// Changes the phone sent in this request: it holds them, so they are not sent back.
+    pushed: HashSet<ChangeHash>,
+    results: Vec<PushResult>,
+    /// Documents the phone pushed in this request: it holds them, so never needs a snapshot.
+    pushed_docs: HashSet<DocId>,
+    updates: BTreeMap<DocId, DocUpdate>,
+}
+
+impl ResponseBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Notes a change the phone pushed in this request.
+    pub fn pushed(&mut self, hash: ChangeHash) {
+        self.pushed.insert(hash);
+    }
+
+    pub fn result(&mut self, doc: &DocId, outcome: PushOutcome) {
+        self.pushed_docs.insert(doc.clone());
+        self.results.push(PushResult {
+            doc: doc.to_string(),
+            outcome,
+        });
+    }
+
+    fn update(&mut self, doc: &DocId) -> &mut DocUpdate {
+        self.updates
+            .entry(doc.clone())
+            .or_insert_with(|| DocUpdate {
+                doc: doc.to_string(),
+                ..DocUpdate::default()
+            })
+    }
+
+    /// The server's heads for a document after this request: the phone holds everything up to
+    /// them once it has applied the answer.
+    pub fn heads(&mut self, doc: &DocId, heads: &[ChangeHash]) {
+        self.update(doc).heads = super::hashes_to_wire(heads);
+    }
+
+    /// The whole document, for a phone that has never held it.
+    pub fn snapshot(&mut self, doc: &DocId, bytes: Vec<u8>) {
+        self.update(doc).snapshot = Some(bytes);
+    }
+
+    /// A logged change the phone has not read yet; skipped when the phone itself just sent it.
+    pub fn change(&mut self, doc: &DocId, hash: &ChangeHash, bytes: Vec<u8>) {
+        if !self.pushed.contains(hash) {
+            self.update(doc).changes.push(bytes);
+        }
+    }
+
+    /// Whether the phone pushed this document in this request.
+    pub fn was_pushed(&self, doc: &DocId) -> bool {
+        self.pushed_docs.contains(doc)
+    }
+
+    /// Documents that will be in the answer.
+    pub fn docs(&self) -> impl Iterator<Item = &DocId> {
+        self.updates.keys()
+    }
+
+    pub fn finish(self, cursor: Cursor, server_time: i64) -> SyncResponse {
+        SyncResponse {
+            cursor,
+            results: self.results,
+            updates: self.updates.into_values().collect(),
+            server_time,
+        }
+    }
+}

@@ -1,0 +1,593 @@
+//! Property tests of merging: 2 to 5 phones make random edits under random partitions (syncs
+//! with the server in random order, whole documents handed from phone to phone), then all sync.
+//! Every replica must converge to the server's state, every character anyone typed must still
+//! be there (deleted notes are marked, never erased), and every field set concurrently must
+//! expose all of its surviving values as a conflict.
+
+use std::collections::{BTreeSet, HashSet};
+
+use automerge::{ActorId, ReadDoc, ScalarValue, Value};
+use proptest::prelude::*;
+
+use super::memory_server::MemoryServer;
+use super::{Replica, SyncOutcome};
+use crate::docs::{Doc, cell, household, report};
+use crate::ids::{DeviceId, DocId, FlagId, HouseholdId, MemberId, NoteId};
+use crate::protocol;
+use crate::{Day, FlagStatus, Rating};
+
+const HOUSEHOLD: &str = "h:hh-1";
+const CELL: &str = "c:cell-1";
+const REPORT: &str = "r:m0:2026-11";
+
+fn doc_id(id: &str) -> DocId {
+    DocId::parse(id).expect("test doc id")
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    AddNote {
+        r: usize,
+    },
+    Splice {
+        r: usize,
+        note: usize,
+        at: usize,
+    },
+    DeleteNote {
+        r: usize,
+        note: usize,
+        deleted: bool,
+    },
+    RaiseFlag {
+        r: usize,
+    },
+    SetFlag {
+        r: usize,
+        flag: usize,
+        status: usize,
+    },
+    SetHead {
+        r: usize,
+    },
+    SelfRating {
+        r: usize,
+        rating: usize,
+    },
+    Assign {
+        r: usize,
+        member: usize,
+    },
+    Sync {
+        r: usize,
+    },
+    Hand {
+        from: usize,
+        to: usize,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let r = 0..5_usize;
+    prop_oneof![
+        3 => r.clone().prop_map(|r| Op::AddNote { r }),
+        4 => (r.clone(), 0..8_usize, 0..=100_usize).prop_map(|(r, note, at)| Op::Splice { r, note, at }),
+        1 => (r.clone(), 0..8_usize, any::<bool>()).prop_map(|(r, note, deleted)| Op::DeleteNote { r, note, deleted }),
+        1 => r.clone().prop_map(|r| Op::RaiseFlag { r }),
+        1 => (r.clone(), 0..4_usize, 0..3_usize).prop_map(|(r, flag, status)| Op::SetFlag { r, flag, status }),
+        2 => r.clone().prop_map(|r| Op::SetHead { r }),
+        2 => (r.clone(), 0..4_usize).prop_map(|(r, rating)| Op::SelfRating { r, rating }),
+        2 => (r.clone(), 0..5_usize).prop_map(|(r, member)| Op::Assign { r, member }),
+        3 => r.clone().prop_map(|r| Op::Sync { r }),
+        2 => (r.clone(), 0..5_usize).prop_map(|(from, to)| Op::Hand { from, to }),
+    ]
+}
+
+/// A field whose concurrent writes must all survive as a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Field {
+    Head,
+    SelfRating,
+    Assignment,
+    NoteDeleted(NoteId),
+    FlagStatus(FlagId),
+}
+
+impl Field {
+    fn doc(&self) -> &'static str {
+        match self {
+            Field::Head | Field::NoteDeleted(_) | Field::FlagStatus(_) => HOUSEHOLD,
+            Field::SelfRating => REPORT,
+            Field::Assignment => CELL,
+        }
+    }
+
+    fn path(&self) -> Vec<String> {
+        match self {
+            Field::Head => vec!["profile".into(), "head".into()],
+            Field::SelfRating => vec!["self_rating".into()],
+            Field::Assignment => vec!["assignments".into(), "hh-1".into()],
+            Field::NoteDeleted(n) => vec!["notes".into(), n.to_string(), "deleted".into()],
+            Field::FlagStatus(f) => vec!["flags".into(), f.to_string(), "status".into()],
+        }
+    }
+}
+
+/// What the replicas know, tracked independently of Automerge: which writes each has seen, and
+/// which writes a later write on a replica that had seen them replaced.
+struct Model {
+    writes: Vec<(Field, String)>,
+    superseded: HashSet<usize>,
+    known: Vec<BTreeSet<usize>>,
+    server_known: BTreeSet<usize>,
+    /// Every piece of text typed, and the note it went into.
+    typed: Vec<(NoteId, String)>,
+    notes: Vec<NoteId>,
+}
+
+impl Model {
+    fn new(replicas: usize) -> Self {
+        let writes = vec![
+            (Field::Head, String::new()),
+            (Field::SelfRating, String::new()),
+        ];
+        let genesis: BTreeSet<usize> = [0, 1].into();
+        Model {
+            writes,
+            superseded: HashSet::new(),
+            known: vec![genesis.clone(); replicas],
+            server_known: BTreeSet::new(),
+            typed: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn write(&mut self, r: usize, field: Field, value: String) {
+        for &w in &self.known[r] {
+            if self.writes[w].0 == field {
+                self.superseded.insert(w);
+            }
+        }
+        self.writes.push((field, value));
+        self.known[r].insert(self.writes.len() - 1);
+    }
+
+    fn surviving(&self, field: &Field) -> Vec<String> {
+        let mut values: Vec<String> = (0..self.writes.len())
+            .filter(|w| !self.superseded.contains(w) && &self.writes[*w].0 == field)
+            .map(|w| self.writes[w].1.clone())
+            .collect();
+        values.sort();
+        values
+    }
+
+    fn fields(&self) -> BTreeSet<String> {
+        self.writes.iter().map(|(f, _)| format!("{f:?}")).collect()
+    }
+}
+
+fn all_values(doc: &Doc, path: &[String]) -> Vec<String> {
+    let am = doc.automerge();
+    let mut obj = automerge::ROOT;
+    let Some((last, parents)) = path.split_last() else {
+        return Vec::new();
+    };
+    for key in parents {
+        match am.get(&obj, key.as_str()) {
+            Ok(Some((Value::Object(_), id))) => obj = id,
+            _ => return Vec::new(),
+        }
+    }
+    let mut values: Vec<String> = am
+        .get_all(&obj, last.as_str())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(v, _)| match v {
+            Value::Scalar(s) => match s.as_ref() {
+                ScalarValue::Str(s) => s.to_string(),
+                ScalarValue::Boolean(b) => b.to_string(),
+                other => other.to_string(),
+            },
+            Value::Object(t) => format!("({t})"),
+        })
+        .collect();
+    values.sort();
+    values
+}
+
+fn sync(server: &mut MemoryServer, phone: &mut Replica) -> SyncOutcome {
+    let request = protocol::encode_request(&phone.start_sync());
+    let answer = server
+        .handle(&request)
+        .expect("the server reads its own protocol");
+    let answer = protocol::decode_response(&answer).expect("the phone reads the server's answer");
+    let outcome = phone.finish_sync(&answer).expect("the answer applies");
+    assert!(
+        outcome.refused.is_empty(),
+        "valid edits are never refused: {:?}",
+        outcome.refused
+    );
+    outcome
+}
+
+fn full_sync(server: &mut MemoryServer, model: &mut Model, phones: &mut [Replica], r: usize) {
+    loop {
+        let outcome = sync(server, &mut phones[r]);
+        let known = model.known[r].clone();
+        model.server_known.extend(known);
+        model.known[r] = model.server_known.clone();
+        if !outcome.again {
+            break;
+        }
+    }
+}
+
+fn run(replicas: usize, ops: Vec<Op>) {
+    let mut server = MemoryServer::new(1);
+    let mut model = Model::new(replicas);
+    let members: Vec<MemberId> = (0..5)
+        .map(|i| MemberId::parse(&format!("m{i}")).expect("id"))
+        .collect();
+    let mut phones: Vec<Replica> = (0..replicas)
+        .map(|i| {
+            let mut phone = Replica::new(
+                DeviceId::parse(&format!("d{i}")).expect("id"),
+                members[i].clone(),
+                ActorId::random(),
+            );
+            for id in [HOUSEHOLD, CELL, REPORT] {
+                phone.open(&doc_id(id));
+            }
+            phone
+        })
+        .collect();
+    let day = Day::parse("2026-11-05").expect("day");
+    let hh = HouseholdId::parse("hh-1").expect("id");
+    let mut counter = 0_usize;
+    let mut stamp = || {
+        counter += 1;
+        counter
+    };
+
+    for op in ops {
+        match op {
+            Op::AddNote { r } => {
+                let r = r % replicas;
+                let text = format!("⟨{r}.{}⟩", stamp());
+                let doc = phones[r].open(&doc_id(HOUSEHOLD));
+                let id =
+                    household::add_note(doc, &members[r], day, &text, &[], 1).expect("add note");
+                model.write(r, Field::NoteDeleted(id.clone()), "false".into());
+                model.typed.push((id.clone(), text));
+                model.notes.push(id);
+            }
+            Op::Splice { r, note, at } => {
+                let r = r % replicas;
+                let doc = phones[r].open(&doc_id(HOUSEHOLD));
+                let notes = household::read(doc).expect("valid").notes;
+                if notes.is_empty() {
+                    continue;
+                }
+                let target = &notes[note % notes.len()];
+                // Type between earlier pieces, never inside one, so that each piece stays
+                // whole and can be looked for.
+                let chars: Vec<char> = target.text.chars().collect();
+                let boundaries: Vec<usize> = (0..=chars.len())
+                    .filter(|&i| i == 0 || chars[i - 1] == '⟩')
+                    .collect();
+                let pos = boundaries[at * (boundaries.len() - 1) / 100];
+                let text = format!("⟨{r}.{}⟩", stamp());
+                household::splice_note(doc, &target.id, pos, 0, &text, 2).expect("splice");
+                model.typed.push((target.id.clone(), text));
+            }
+            Op::DeleteNote { r, note, deleted } => {
+                let r = r % replicas;
+                let doc = phones[r].open(&doc_id(HOUSEHOLD));
+                let notes = household::read(doc).expect("valid").notes;
+                if notes.is_empty() {
+                    continue;
+                }
+                let id = notes[note % notes.len()].id.clone();
+                household::set_note_deleted(doc, &id, deleted, 3).expect("delete");
+                model.write(r, Field::NoteDeleted(id), deleted.to_string());
+            }
+            Op::RaiseFlag { r } => {
+                let r = r % replicas;
+                let doc = phones[r].open(&doc_id(HOUSEHOLD));
+                let id = household::raise_flag(doc, None, &members[r], day, "Cần hỗ trợ", 4)
+                    .expect("flag");
+                model.write(r, Field::FlagStatus(id), "open".into());
+            }
+            Op::SetFlag { r, flag, status } => {
+                let r = r % replicas;
+                let doc = phones[r].open(&doc_id(HOUSEHOLD));
+                let flags = household::read(doc).expect("valid").flags;
+                if flags.is_empty() {
+                    continue;
+                }
+                let id = flags[flag % flags.len()].id.clone();
+                let status = FlagStatus::ALL[status % FlagStatus::ALL.len()];
+                household::set_flag_status(doc, &id, status, &members[r], day, 5).expect("status");
+                model.write(r, Field::FlagStatus(id), status.code().into());
+            }
+            Op::SetHead { r } => {
+                let r = r % replicas;
+                let head = format!("Chủ hộ {r}.{}", stamp());
+                let doc = phones[r].open(&doc_id(HOUSEHOLD));
+                let update = household::ProfileUpdate {
+                    head: Some(head.clone()),
+                    ..Default::default()
+                };
+                household::update_profile(doc, &update, 6).expect("profile");
+                model.write(r, Field::Head, head);
+            }
+            Op::SelfRating { r, rating } => {
+                let r = r % replicas;
+                let rating = Rating::ALL[rating % Rating::ALL.len()];
+                let doc = phones[r].open(&doc_id(REPORT));
+                let before = report::read(doc).expect("valid").self_rating;
+                let draft = report::ReportDraft {
+                    self_rating: Some(rating),
+                    ..Default::default()
+                };
+                report::write(doc, &draft, 7).expect("report");
+                // Writing the value a field already shows writes nothing.
+                if before != Some(rating) {
+                    model.write(r, Field::SelfRating, rating.code().into());
+                }
+            }
+            Op::Assign { r, member } => {
+                let r = r % replicas;
+                let doc = phones[r].open(&doc_id(CELL));
+                cell::assign(doc, &hh, Some(&members[member]), day, &members[r], 8)
+                    .expect("assign");
+                model.write(r, Field::Assignment, members[member].to_string());
+            }
+            Op::Sync { r } => full_sync(&mut server, &mut model, &mut phones, r % replicas),
+            Op::Hand { from, to } => {
+                let (from, to) = (from % replicas, to % replicas);
+                if from == to {
+                    continue;
+                }
+                let handed: BTreeSet<String> = phones[from]
+                    .unsynced()
+                    .iter()
+                    .map(DocId::to_string)
+                    .collect();
+                let bundle = phones[from].export_bundle();
+                phones[to].import_bundle(&bundle).expect("bundle imports");
+                let carried: Vec<usize> = model.known[from]
+                    .iter()
+                    .copied()
+                    .filter(|w| handed.contains(model.writes[*w].0.doc()))
+                    .collect();
+                model.known[to].extend(carried);
+            }
+        }
+    }
+
+    // Everyone reaches the server twice: the first pass delivers, the second collects.
+    for _ in 0..2 {
+        for r in 0..replicas {
+            full_sync(&mut server, &mut model, &mut phones, r);
+        }
+    }
+
+    for id in [HOUSEHOLD, CELL, REPORT] {
+        let id = doc_id(id);
+        let on_server = server.doc(&id).expect("every document reached the server");
+        on_server.validate().expect("the merged document is valid");
+        for phone in &phones {
+            let doc = phone.doc(&id).expect("every phone holds every document");
+            assert_eq!(
+                doc.heads(),
+                on_server.heads(),
+                "{} converged on {}",
+                id,
+                phone.device()
+            );
+            assert!(
+                phone.unsynced().is_empty(),
+                "{} has nothing left to send",
+                phone.device()
+            );
+        }
+    }
+
+    let merged =
+        household::read(server.doc(&doc_id(HOUSEHOLD)).expect("household")).expect("valid");
+    for note in &model.notes {
+        assert!(
+            merged.notes.iter().any(|n| &n.id == note),
+            "note {note} was kept"
+        );
+    }
+    for (note, text) in &model.typed {
+        let kept = merged
+            .notes
+            .iter()
+            .find(|n| &n.id == note)
+            .expect("note kept");
+        assert!(
+            kept.text.contains(text.as_str()),
+            "{text:?} survives in {:?}",
+            kept.text
+        );
+    }
+
+    let fields: Vec<Field> = model
+        .writes
+        .iter()
+        .map(|(f, _)| f.clone())
+        .collect::<Vec<_>>();
+    let mut checked = HashSet::new();
+    for field in fields {
+        if !checked.insert(field.clone()) {
+            continue;
+        }
+        let expected = model.surviving(&field);
+        for phone in &phones {
+            let doc = phone.doc(&doc_id(field.doc())).expect("doc");
+            assert_eq!(
+                all_values(doc, &field.path()),
+                expected,
+                "values of {field:?} on {}",
+                phone.device()
+            );
+        }
+        let doc = server.doc(&doc_id(field.doc())).expect("doc");
+        let listed = doc.conflicts().into_iter().any(|c| c.path == field.path());
+        assert_eq!(
+            listed,
+            expected.len() > 1,
+            "{field:?} is listed as a conflict exactly when it is one"
+        );
+    }
+    assert!(model.fields().len() >= 2);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replicas_converge_and_keep_everything_typed(replicas in 2..=5_usize, ops in prop::collection::vec(op(), 1..40)) {
+        run(replicas, ops);
+    }
+}
+
+#[test]
+fn concurrent_edits_to_one_note_merge_character_by_character() {
+    let mut server = MemoryServer::new(1);
+    let member = MemberId::parse("m0").expect("id");
+    let mut a = Replica::new(
+        DeviceId::parse("a").expect("id"),
+        member.clone(),
+        ActorId::random(),
+    );
+    let mut b = Replica::new(
+        DeviceId::parse("b").expect("id"),
+        member.clone(),
+        ActorId::random(),
+    );
+    let hh = doc_id(HOUSEHOLD);
+    let day = Day::parse("2026-11-05").expect("day");
+    let note = household::add_note(a.open(&hh), &member, day, "Gia đình có 5 người.", &[], 1)
+        .expect("note");
+    sync(&mut server, &mut a);
+    sync(&mut server, &mut b);
+    // Offline, each phone rewrites the whole text, as a text box does.
+    household::edit_note(
+        a.doc_mut(&hh).expect("doc"),
+        &note,
+        "Gia đình có 5 người, 2 cháu đi học.",
+        2,
+    )
+    .expect("edit");
+    household::edit_note(
+        b.doc_mut(&hh).expect("doc"),
+        &note,
+        "Gia đình ông Pủa có 5 người.",
+        3,
+    )
+    .expect("edit");
+    sync(&mut server, &mut b);
+    sync(&mut server, &mut a);
+    sync(&mut server, &mut b);
+    let text_a = household::read(a.doc(&hh).expect("doc"))
+        .expect("valid")
+        .notes[0]
+        .text
+        .clone();
+    let text_b = household::read(b.doc(&hh).expect("doc"))
+        .expect("valid")
+        .notes[0]
+        .text
+        .clone();
+    assert_eq!(text_a, text_b);
+    assert_eq!(text_a, "Gia đình ông Pủa có 5 người, 2 cháu đi học.");
+}
+
+#[test]
+fn a_refused_change_stays_on_the_phone_and_is_not_resent_until_edited() {
+    let mut server = MemoryServer::new(1);
+    let member = MemberId::parse("m0").expect("id");
+    let mut phone = Replica::new(
+        DeviceId::parse("a").expect("id"),
+        member.clone(),
+        ActorId::random(),
+    );
+    let hh = doc_id(HOUSEHOLD);
+    // A change that breaks the household's rules, written around core's own checks.
+    {
+        use automerge::transaction::Transactable;
+        let doc = phone.open(&hh).automerge_mut();
+        let mut tx = doc.transaction();
+        let profile = match tx.get(automerge::ROOT, "profile") {
+            Ok(Some((Value::Object(_), id))) => id,
+            other => panic!("profile missing: {other:?}"),
+        };
+        tx.put(&profile, "people", 1000_i64).expect("put");
+        tx.commit();
+    }
+    let outcome = {
+        let request = protocol::encode_request(&phone.start_sync());
+        let answer =
+            protocol::decode_response(&server.handle(&request).expect("answer")).expect("decode");
+        phone.finish_sync(&answer).expect("apply")
+    };
+    assert_eq!(outcome.refused.len(), 1);
+    assert!(
+        outcome.refused[0].1.contains("profile.people"),
+        "{:?}",
+        outcome.refused
+    );
+    assert!(
+        server.doc(&hh).is_none(),
+        "nothing of the refused document was stored"
+    );
+    assert!(matches!(
+        phone.status(&hh),
+        Some(super::DocSyncStatus::Refused(_))
+    ));
+    assert!(
+        phone.start_sync().pushes.is_empty(),
+        "a refused change is not sent again by itself"
+    );
+    let fix = household::ProfileUpdate {
+        people: Some(7),
+        ..Default::default()
+    };
+    household::update_profile(phone.doc_mut(&hh).expect("doc"), &fix, 2)
+        .expect_err("core refuses to build on an invalid document");
+}
+
+#[test]
+fn a_lost_answer_is_retried_without_duplicates() {
+    let mut server = MemoryServer::new(1);
+    let member = MemberId::parse("m0").expect("id");
+    let mut phone = Replica::new(
+        DeviceId::parse("a").expect("id"),
+        member.clone(),
+        ActorId::random(),
+    );
+    let hh = doc_id(HOUSEHOLD);
+    let day = Day::parse("2026-11-05").expect("day");
+    household::add_note(phone.open(&hh), &member, day, "Lần 1", &[], 1).expect("note");
+    let request = protocol::encode_request(&phone.start_sync());
+    let _lost = server.handle(&request).expect("answer");
+    let retry = protocol::encode_request(&phone.start_sync());
+    assert_eq!(
+        request, retry,
+        "nothing was acknowledged, so the same changes go again"
+    );
+    let answer =
+        protocol::decode_response(&server.handle(&retry).expect("answer")).expect("decode");
+    phone.finish_sync(&answer).expect("apply");
+    assert!(phone.unsynced().is_empty());
+    let stored = household::read(server.doc(&hh).expect("doc")).expect("valid");
+    assert_eq!(stored.notes.len(), 1, "the note is stored once");
+    assert!(
+        phone.start_sync().pushes.is_empty(),
+        "nothing acknowledged is sent again"
+    );
+}

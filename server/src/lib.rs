@@ -1,0 +1,1 @@
+//! The hosync server: HTTP API, storage and the CLI behind the `hosync` binary.

@@ -1,0 +1,1 @@
+//! hosync-core for the browser.
