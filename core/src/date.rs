@@ -61,6 +61,13 @@ impl Day {
             .map_err(|_| err())
     }
 
+    /// Noon of this day in Vietnam, as a Unix timestamp.
+    pub fn noon_timestamp(&self) -> crate::Timestamp {
+        let epoch = time::Date::from_calendar_date(1970, time::Month::January, 1)
+            .unwrap_or(time::Date::MIN);
+        (self.0 - epoch).whole_days() * 86_400 + 5 * 3600
+    }
+
     pub fn iso(&self) -> String {
         self.0.format(ISO_DAY).unwrap_or_default()
     }
@@ -198,6 +205,8 @@ mod tests {
     fn timestamps_fall_on_vietnamese_days() {
         // 2026-11-22 20:00 UTC is already 23/11 in Hà Giang.
         assert_eq!(Day::from_timestamp(1_795_377_600).iso(), "2026-11-23");
+        let day = Day::parse("2026-11-23").expect("day");
+        assert_eq!(Day::from_timestamp(day.noon_timestamp()), day);
     }
 
     #[test]

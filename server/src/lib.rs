@@ -1,1 +1,136 @@
-//! The hosync server: HTTP API, storage and the CLI behind the `hosync` binary.
+//! The hosync server: the sync endpoint phones talk to, the staff read API, storage on SQLite
+//! or PostgreSQL, and the `hosync` command line. `app` builds the router and `run` serves it, so
+//! tests start the real thing on a random port.
+
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod phone;
+pub mod projection;
+pub mod staff_api;
+pub mod store;
+pub mod sync_api;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use automerge::ActorId;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::Html;
+use axum::routing::{get, post};
+use hosync_core::protocol::MAX_FRAME_BYTES;
+use tokio::net::TcpListener;
+
+pub use db::Db;
+
+/// What every request shares; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pools.
+    pub db: Db,
+    /// The database's epoch, read once at start-up; it goes into every cursor.
+    pub epoch: u64,
+    /// The actor under which the server opens documents. It never edits them in a sync, so
+    /// sharing it across requests cannot reuse a sequence number.
+    pub actor: ActorId,
+    /// The clock, replaceable so tests can set the day.
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("db", &self.db)
+            .field("epoch", &self.epoch)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub async fn new(db: Db) -> anyhow::Result<AppState> {
+        let mut conn = db.writer.acquire().await?;
+        let epoch = store::epoch(&mut conn).await?;
+        drop(conn);
+        Ok(AppState {
+            db,
+            epoch,
+            actor: ActorId::random(),
+            clock: Arc::new(system_now),
+        })
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}
+
+pub fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// The HTTP routes.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/sync", post(sync_api::sync))
+        .route("/cells/{cell}/households", get(staff_api::cell_households))
+        .route("/cells/{cell}/members", get(staff_api::cell_members))
+        .route("/households/{id}", get(staff_api::household_detail))
+        .route("/summary", get(staff_api::summary));
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<&'static str, error::ApiError> {
+    sqlx::query("SELECT 1").execute(&state.db.reader).await?;
+    Ok("ok")
+}
+
+async fn index() -> Html<&'static str> {
+    Html(include_str!("index.html"))
+}
+
+/// Serves until `shutdown` resolves, then lets requests in flight finish.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

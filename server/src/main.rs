@@ -1,1 +1,14 @@
-fn main() {}
+//! `hosync`: see `hosync --help`.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "hosync=info,warn".into()),
+        )
+        .init();
+    hosync_server::cli::run(hosync_server::cli::Cli::parse()).await
+}

@@ -116,6 +116,14 @@ impl ResponseBuilder {
             })
     }
 
+    /// The outcome for a push whose document id did not even parse.
+    pub fn result_raw(&mut self, doc: &str, outcome: PushOutcome) {
+        self.results.push(PushResult {
+            doc: doc.to_owned(),
+            outcome,
+        });
+    }
+
     /// The server's heads for a document after this request: the phone holds everything up to
     /// them once it has applied the answer.
     pub fn heads(&mut self, doc: &DocId, heads: &[ChangeHash]) {

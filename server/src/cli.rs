@@ -1,0 +1,265 @@
+//! The `hosync` command line: `serve`, `demo`, and `phone` (a simulated phone for trying the
+//! sync by hand).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use hosync_core::docs::household;
+use hosync_core::{Day, DeviceId, DocId, HouseholdId, MemberId};
+
+use crate::demo::{self, DemoShape};
+use crate::phone::Phone;
+use crate::{AppState, Db};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hosync",
+    version,
+    about = "Offline-first sync of household-responsibility work"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the sync API and staff views.
+    Serve(ServeArgs),
+    /// Seed a demo district into an empty database (if it is empty), then serve it.
+    Demo(DemoArgs),
+    /// A simulated phone, kept in a file: write notes offline, then sync.
+    Phone(PhoneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HOSYNC_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// sqlite://path?mode=rwc or postgres://user@host/db; a SQLite file under ./data by default.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Seed for the generated data; the same seed gives the same district.
+    #[arg(long, default_value_t = 3)]
+    pub seed: u64,
+    /// Seed, print what to try, and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PhoneArgs {
+    /// The server to sync with.
+    #[arg(long, env = "HOSYNC_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// The file holding the phone's data.
+    #[arg(long, default_value = "data/phone.bin")]
+    pub state: PathBuf,
+    /// The member this phone belongs to (needed the first time).
+    #[arg(long)]
+    pub member: Option<String>,
+    /// The phone's name (the first time; a name is made up otherwise).
+    #[arg(long)]
+    pub device: Option<String>,
+    #[command(subcommand)]
+    pub action: PhoneAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PhoneAction {
+    /// Send what is new on the phone and receive what is new on the server.
+    Sync,
+    /// List the households on the phone with their notes.
+    Show,
+    /// Write a visit note (offline: it waits on the phone until the next sync).
+    Note {
+        /// The household, such as hsp-x01-c01-h001.
+        household: String,
+        /// The note's text.
+        text: String,
+        /// The visit's day, yyyy-mm-dd; today by default.
+        #[arg(long)]
+        date: Option<String>,
+    },
+}
+
+impl ServeArgs {
+    fn database_url(&self, default_file: &str) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| crate::db::sqlite_url(&PathBuf::from("data").join(default_file)))
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let db = Db::connect(&args.database_url("hosync.db")).await?;
+            serve(db, args.bind).await
+        }
+        Command::Demo(args) => {
+            let db = Db::connect(&args.serve.database_url("demo.db")).await?;
+            let seeded: i64 = sqlx::Row::try_get(
+                &sqlx::query("SELECT COUNT(*) FROM units")
+                    .fetch_one(&db.reader)
+                    .await?,
+                0,
+            )?;
+            if seeded == 0 {
+                let started = std::time::Instant::now();
+                let today = Day::from_timestamp(crate::system_now());
+                let shape = DemoShape {
+                    seed: args.seed,
+                    ..DemoShape::small()
+                };
+                let summary = demo::seed(&db, &shape, today).await?;
+                println!(
+                    "Seeded the demo district in {:.1} s: {} cells, {} members, {} households, {} visit notes, {} flags, {} monthly reports.",
+                    started.elapsed().as_secs_f64(),
+                    summary.cells.len(),
+                    summary.members,
+                    summary.households,
+                    summary.notes,
+                    summary.flags,
+                    summary.reports
+                );
+                print_what_to_try(&args.serve.bind, &summary);
+            } else {
+                println!("The demo database already holds a district; serving it as it is.");
+            }
+            if args.no_serve {
+                return Ok(());
+            }
+            serve(db, args.serve.bind).await
+        }
+        Command::Phone(args) => phone(args).await,
+    }
+}
+
+fn print_what_to_try(bind: &SocketAddr, s: &demo::DemoSummary) {
+    let base = format!("http://{bind}");
+    let (member, name, cell) = &s.sample_member;
+    println!();
+    println!("hosync serves the demo at {base}  (not authenticated yet: a phone names its member)");
+    println!("  District staff: {base}/api/v1/summary");
+    println!("  A cell's households: {base}/api/v1/cells/{cell}/households");
+    println!("  Its members: {base}/api/v1/cells/{cell}/members");
+    println!("  Member {name} ({member}), as a phone, in another terminal:");
+    println!("    cargo run -p hosync-server --bin hosync -- phone --member {member} sync");
+    println!("    cargo run -p hosync-server --bin hosync -- phone show");
+    println!(
+        "    cargo run -p hosync-server --bin hosync -- phone note <household> \"Gia đình khỏe, đã thăm.\""
+    );
+    println!("    cargo run -p hosync-server --bin hosync -- phone sync");
+    println!(
+        "  Secretary of that cell: {} ({})",
+        s.sample_secretary.1, s.sample_secretary.0
+    );
+}
+
+async fn serve(db: Db, bind: SocketAddr) -> anyhow::Result<()> {
+    let state = AppState::new(db.clone()).await?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("listening on {bind}"))?;
+    tracing::info!("hosync listening on http://{}", listener.local_addr()?);
+    println!(
+        "Listening on http://{}  (Ctrl-C stops)",
+        listener.local_addr()?
+    );
+    crate::run(listener, state, crate::shutdown_signal()).await?;
+    db.close().await;
+    Ok(())
+}
+
+async fn phone(args: PhoneArgs) -> anyhow::Result<()> {
+    let mut phone = if args.state.exists() {
+        Phone::load_from(&args.server, &args.state)?
+    } else {
+        let member = args
+            .member
+            .as_deref()
+            .context("this phone has no data yet: say whose it is with --member")?;
+        let member = MemberId::parse(member)?;
+        let device = match &args.device {
+            Some(d) => DeviceId::parse(d)?,
+            None => DeviceId::parse(&format!("phone-{}", uuid::Uuid::new_v4().simple()))?,
+        };
+        if let Some(dir) = args.state.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        Phone::new(&args.server, device, member)
+    };
+    match args.action {
+        PhoneAction::Sync => {
+            let outcome = phone.sync().await?;
+            println!(
+                "Synced in {} round trip(s), {} B up, {} B down: {} sent, {} received, {} refused.",
+                phone.stats.round_trips,
+                phone.stats.bytes_up,
+                phone.stats.bytes_down,
+                outcome.accepted.len(),
+                outcome.updated.len(),
+                outcome.refused.len()
+            );
+            for (doc, reason) in &outcome.refused {
+                println!("  refused {doc}: {reason}");
+            }
+        }
+        PhoneAction::Show => {
+            for doc in phone.replica().docs() {
+                let DocId::Household(_) = doc.id() else {
+                    continue;
+                };
+                let h = household::read(doc)?;
+                let status = match phone.replica().status(doc.id()) {
+                    Some(hosync_core::sync::DocSyncStatus::OnServer) => "đã đồng bộ".to_owned(),
+                    Some(hosync_core::sync::DocSyncStatus::Refused(reason)) => {
+                        format!("bị từ chối: {reason}")
+                    }
+                    _ => "chưa đồng bộ".to_owned(),
+                };
+                println!(
+                    "{}  {}  ({}; {} ghi chép) [{status}]",
+                    h.id,
+                    h.head,
+                    h.village,
+                    h.notes.len()
+                );
+                for note in h.notes.iter().rev().take(2) {
+                    println!("    {}  {}", note.date.vi(), note.text);
+                }
+            }
+        }
+        PhoneAction::Note {
+            household: id,
+            text,
+            date,
+        } => {
+            let id = DocId::Household(HouseholdId::parse(&id)?);
+            let date = match date {
+                Some(d) => Day::parse(&d)?,
+                None => Day::from_timestamp(crate::system_now()),
+            };
+            let member = phone.replica().member().clone();
+            let doc = phone
+                .replica_mut()
+                .doc_mut(&id)
+                .with_context(|| format!("household {id} is not on this phone; sync first"))?;
+            let note = household::add_note(doc, &member, date, &text, &[], crate::system_now())?;
+            println!(
+                "Saved note {note} on this phone (đã lưu trên máy); it goes to the server at the next sync."
+            );
+        }
+    }
+    phone.save_to(&args.state)
+}

@@ -1,0 +1,157 @@
+//! The database: one code path for SQLite (embedded default) and PostgreSQL, through sqlx's
+//! `Any` driver. Queries use `$n` placeholders, which both backends read.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The connection pools.
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// Readers: any number at once.
+    pub reader: AnyPool,
+    /// Writers. On SQLite a single connection, so writes queue in the pool instead of failing
+    /// with "database is locked"; on PostgreSQL the same pool as the readers, and writers of
+    /// the change log take an advisory lock instead (see [`Db::begin_write`]).
+    pub writer: AnyPool,
+    pub backend: Backend,
+}
+
+/// Serialises appends to the change log on PostgreSQL, so that log order is commit order and a
+/// phone's cursor can never skip a change committed late.
+const LOG_LOCK: i64 = 0x686f_7379_6e63;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Db {
+    /// Connects, creating the SQLite file and its folder if needed, and applies migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:, not {url:?}");
+        };
+        let options = AnyConnectOptions::from_str(url)
+            .with_context(|| format!("reading DATABASE_URL {url:?}"))?;
+        let db = match backend {
+            Backend::Sqlite => {
+                if let Some(path) = sqlite_path(url)
+                    && let Some(dir) = Path::new(&path).parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                }
+                let pragmas = || {
+                    AnyPoolOptions::new().after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers run beside the writer; synchronous=FULL makes every
+                            // acknowledged commit survive a power cut, not just a crash.
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            Ok(())
+                        })
+                    })
+                };
+                let writer = pragmas()
+                    .max_connections(1)
+                    .connect_with(options.clone())
+                    .await
+                    .with_context(|| format!("opening {url}"))?;
+                let reader = pragmas()
+                    .max_connections(8)
+                    .connect_with(options)
+                    .await
+                    .with_context(|| format!("opening {url}"))?;
+                Db {
+                    reader,
+                    writer,
+                    backend,
+                }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .connect_with(options)
+                    .await
+                    .with_context(|| format!("connecting to {url}"))?;
+                Db {
+                    reader: pool.clone(),
+                    writer: pool,
+                    backend,
+                }
+            }
+        };
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&db.writer)
+            .await
+            .context("applying database migrations")?;
+        Ok(db)
+    }
+
+    /// A transaction that may append to the change log.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let mut tx = self.writer.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(LOG_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+/// The file a `sqlite:` URL names, if it names one.
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
+/// The SQLite URL for a file, created if missing.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths_are_read_from_urls() {
+        assert_eq!(
+            sqlite_path("sqlite://data/x.db?mode=rwc").as_deref(),
+            Some("data/x.db")
+        );
+        assert_eq!(sqlite_path("sqlite:x.db").as_deref(), Some("x.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+}

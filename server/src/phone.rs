@@ -1,0 +1,136 @@
+//! A simulated phone: the same core state machine a real phone runs, over HTTP, holding its
+//! documents in memory or in a file. The end-to-end tests and the load generator drive it.
+
+use std::path::Path;
+
+use anyhow::Context;
+use hosync_core::protocol::{self, ErrorBody};
+use hosync_core::sync::{Replica, SyncError, SyncOutcome};
+use hosync_core::{DeviceId, MemberId};
+
+/// What one phone has put on the wire.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WireStats {
+    pub round_trips: u64,
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PhoneError {
+    #[error("cannot reach the server: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("the server answered {status}: {message} ({error})")]
+    Server {
+        status: u16,
+        error: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Sync(#[from] SyncError),
+    #[error("the server's answer is not a sync message: {0}")]
+    Decode(#[from] protocol::DecodeError),
+}
+
+#[derive(Debug)]
+pub struct Phone {
+    replica: Replica,
+    base_url: String,
+    http: reqwest::Client,
+    pub stats: WireStats,
+}
+
+impl Phone {
+    /// A fresh phone with no data, as after enrolment.
+    pub fn new(base_url: &str, device: DeviceId, member: MemberId) -> Self {
+        Self::with_replica(
+            base_url,
+            Replica::new(device, member, hosync_core::docs::random_actor()),
+        )
+    }
+
+    pub fn with_replica(base_url: &str, replica: Replica) -> Self {
+        Phone {
+            replica,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::new(),
+            stats: WireStats::default(),
+        }
+    }
+
+    pub fn replica(&self) -> &Replica {
+        &self.replica
+    }
+
+    pub fn replica_mut(&mut self) -> &mut Replica {
+        &mut self.replica
+    }
+
+    /// One round trip. On any failure nothing is acknowledged, so calling it again is safe.
+    pub async fn sync_once(&mut self) -> Result<SyncOutcome, PhoneError> {
+        let request = protocol::encode_request(&self.replica.start_sync());
+        let answer = self.send(request).await?;
+        let response = protocol::decode_response(&answer)?;
+        Ok(self.replica.finish_sync(&response)?)
+    }
+
+    /// Syncs until the server has nothing more to ask (one round trip in steady state; a second
+    /// when the server needs a document's whole history).
+    pub async fn sync(&mut self) -> Result<SyncOutcome, PhoneError> {
+        let mut total = SyncOutcome::default();
+        for _ in 0..4 {
+            let outcome = self.sync_once().await?;
+            total.accepted.extend(outcome.accepted);
+            total.refused.extend(outcome.refused);
+            total.updated.extend(outcome.updated);
+            if !outcome.again {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
+    /// Sends raw bytes to the sync endpoint and returns the raw answer (for tests of bad input).
+    pub async fn send(&mut self, body: Vec<u8>) -> Result<Vec<u8>, PhoneError> {
+        self.stats.round_trips += 1;
+        self.stats.bytes_up += body.len() as u64;
+        let response = self
+            .http
+            .post(format!("{}/api/v1/sync", self.base_url))
+            .header("content-type", "application/vnd.hosync.sync")
+            .body(body)
+            .send()
+            .await?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        self.stats.bytes_down += bytes.len() as u64;
+        if !status.is_success() {
+            let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
+                error: "unknown".into(),
+                message: String::from_utf8_lossy(&bytes).into_owned(),
+            });
+            return Err(PhoneError::Server {
+                status: status.as_u16(),
+                error: body.error,
+                message: body.message,
+            });
+        }
+        Ok(bytes.to_vec())
+    }
+
+    pub fn save_to(&self, path: &Path) -> anyhow::Result<()> {
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, self.replica.save())
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        // Rename over the old file so a crash mid-write never leaves half a phone.
+        std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
+        Ok(())
+    }
+
+    pub fn load_from(base_url: &str, path: &Path) -> anyhow::Result<Self> {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let replica = Replica::load(&bytes)
+            .with_context(|| format!("reading the phone state in {}", path.display()))?;
+        Ok(Self::with_replica(base_url, replica))
+    }
+}

@@ -1,0 +1,122 @@
+//! Projections: the tables staff views and exports read, rewritten from a document in the same
+//! transaction as the changes that produced it, so views never show a state the log lacks.
+
+use hosync_core::docs::{cell, household, report};
+use hosync_core::{Doc, DocKind, UnitId};
+use sqlx::AnyConnection;
+
+pub async fn project(conn: &mut AnyConnection, doc: &Doc, unit: &UnitId) -> anyhow::Result<()> {
+    match doc.kind() {
+        DocKind::Household => project_household(conn, doc, unit).await,
+        DocKind::Cell => project_cell(conn, doc, unit).await,
+        DocKind::Report => project_report(conn, doc, unit).await,
+    }
+}
+
+async fn project_household(
+    conn: &mut AnyConnection,
+    doc: &Doc,
+    unit: &UnitId,
+) -> anyhow::Result<()> {
+    let h = household::read(doc)?;
+    let conflicts = doc.conflicts().len() as i64;
+    sqlx::query(
+        "INSERT INTO household_view (household_id, cell_id, head, village, people, livelihood, last_visit, notes, open_flags, conflicts) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (household_id) DO UPDATE SET cell_id = excluded.cell_id, head = excluded.head, village = excluded.village, \
+         people = excluded.people, livelihood = excluded.livelihood, last_visit = excluded.last_visit, notes = excluded.notes, \
+         open_flags = excluded.open_flags, conflicts = excluded.conflicts",
+    )
+    .bind(h.id.as_str())
+    .bind(unit.as_str())
+    .bind(h.head.as_str())
+    .bind(h.village.as_str())
+    .bind(i64::from(h.people))
+    .bind(h.livelihood.as_str())
+    .bind(h.last_visit().map(|d| d.iso()).unwrap_or_default())
+    .bind(h.notes.iter().filter(|n| !n.deleted).count() as i64)
+    .bind(h.open_flags() as i64)
+    .bind(conflicts)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM note_view WHERE household_id = $1")
+        .bind(h.id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    for note in &h.notes {
+        sqlx::query(
+            "INSERT INTO note_view (household_id, note_id, cell_id, day, author, body, deleted, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(h.id.as_str())
+        .bind(note.id.as_str())
+        .bind(unit.as_str())
+        .bind(note.date.iso())
+        .bind(note.author.as_str())
+        .bind(note.text.as_str())
+        .bind(i64::from(note.deleted))
+        .bind(note.created_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn project_cell(conn: &mut AnyConnection, doc: &Doc, unit: &UnitId) -> anyhow::Result<()> {
+    let c = cell::read(doc)?;
+    sqlx::query("DELETE FROM roster_view WHERE cell_id = $1")
+        .bind(unit.as_str())
+        .execute(&mut *conn)
+        .await?;
+    for m in &c.members {
+        sqlx::query(
+            "INSERT INTO roster_view (member_id, cell_id, name, role, status, status_detail) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (member_id) DO UPDATE SET cell_id = excluded.cell_id, name = excluded.name, role = excluded.role, \
+             status = excluded.status, status_detail = excluded.status_detail",
+        )
+        .bind(m.id.as_str())
+        .bind(unit.as_str())
+        .bind(m.name.as_str())
+        .bind(m.role.code())
+        .bind(m.status.code())
+        .bind(m.status.detail())
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("DELETE FROM assignment_view WHERE cell_id = $1")
+        .bind(unit.as_str())
+        .execute(&mut *conn)
+        .await?;
+    for a in &c.assignments {
+        sqlx::query(
+            "INSERT INTO assignment_view (household_id, cell_id, member_id, since) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (household_id) DO UPDATE SET cell_id = excluded.cell_id, member_id = excluded.member_id, since = excluded.since",
+        )
+        .bind(a.household.as_str())
+        .bind(unit.as_str())
+        .bind(a.member.as_str())
+        .bind(a.since.map(|d| d.iso()).unwrap_or_default())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn project_report(conn: &mut AnyConnection, doc: &Doc, unit: &UnitId) -> anyhow::Result<()> {
+    let r = report::read(doc)?;
+    let code = |rating: Option<hosync_core::Rating>| rating.map(|r| r.code()).unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO report_view (member_id, month, cell_id, self_rating, cell_rating, submitted_on) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (member_id, month) DO UPDATE SET cell_id = excluded.cell_id, self_rating = excluded.self_rating, \
+         cell_rating = excluded.cell_rating, submitted_on = excluded.submitted_on",
+    )
+    .bind(r.member.as_str())
+    .bind(r.month.iso())
+    .bind(unit.as_str())
+    .bind(code(r.self_rating))
+    .bind(code(r.cell_rating))
+    .bind(r.submitted_on.map(|d| d.iso()).unwrap_or_default())
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,360 @@
+//! Documents as an append-only change log plus compacted snapshots, the organisation tree, and
+//! devices. Every function takes a connection (usually a transaction) so that the caller
+//! decides what commits together.
+
+use automerge::{ActorId, Change, ChangeHash};
+use hosync_core::{Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind};
+use sqlx::{AnyConnection, Row};
+
+/// After this many changes past the snapshot, the snapshot is saved again, so loading a
+/// document never replays a long tail.
+const SNAPSHOT_EVERY: i64 = 32;
+
+pub type DbResult<T> = Result<T, sqlx::Error>;
+
+/// A stored document's bookkeeping, without its bytes.
+#[derive(Debug, Clone)]
+pub struct DocRow {
+    pub heads: Vec<ChangeHash>,
+    pub first_seq: i64,
+    pub snapshot_seq: i64,
+    pub changes_since_snapshot: i64,
+}
+
+/// One entry of the change log.
+#[derive(Debug)]
+pub struct LogRow {
+    pub seq: i64,
+    pub doc_id: String,
+    pub hash: ChangeHash,
+    pub bytes: Vec<u8>,
+}
+
+pub fn heads_to_bytes(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+pub fn heads_from_bytes(bytes: &[u8]) -> Vec<ChangeHash> {
+    bytes
+        .chunks_exact(32)
+        .filter_map(|c| <[u8; 32]>::try_from(c).ok())
+        .map(ChangeHash)
+        .collect()
+}
+
+fn hash_from_bytes(bytes: &[u8]) -> ChangeHash {
+    ChangeHash(<[u8; 32]>::try_from(bytes).unwrap_or([0; 32]))
+}
+
+/// The database's epoch, made once: phones' cursors carry it, so a cursor into another (or a
+/// restored) database is recognised and not trusted.
+pub async fn epoch(conn: &mut AnyConnection) -> DbResult<u64> {
+    let row = sqlx::query("SELECT value FROM meta WHERE key = 'epoch'")
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(row) = row {
+        let value: String = row.try_get(0)?;
+        if let Ok(epoch) = value.parse() {
+            return Ok(epoch);
+        }
+    }
+    // Nonzero, and small enough for PostgreSQL's signed BIGINT should it ever be stored as one.
+    let epoch = rand::random::<u64>() >> 2 | 1;
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(epoch.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(epoch)
+}
+
+pub async fn insert_unit(conn: &mut AnyConnection, unit: &OrgUnit) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO units (id, parent_id, kind, level_label, name) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(unit.id.as_str())
+    .bind(unit.parent.as_ref().map(|p| p.as_str().to_owned()))
+    .bind(unit.kind.code())
+    .bind(unit.level_label.as_str())
+    .bind(unit.name.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_member(
+    conn: &mut AnyConnection,
+    id: &MemberId,
+    cell: &UnitId,
+    name: &str,
+    role: Role,
+) -> DbResult<()> {
+    sqlx::query("INSERT INTO members (id, cell_id, name, role) VALUES ($1, $2, $3, $4)")
+        .bind(id.as_str())
+        .bind(cell.as_str())
+        .bind(name)
+        .bind(role.code())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_household(
+    conn: &mut AnyConnection,
+    id: &HouseholdId,
+    cell: &UnitId,
+) -> DbResult<()> {
+    sqlx::query("INSERT INTO households (id, cell_id) VALUES ($1, $2)")
+        .bind(id.as_str())
+        .bind(cell.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn unit(conn: &mut AnyConnection, id: &str) -> DbResult<Option<OrgUnit>> {
+    let row = sqlx::query("SELECT id, parent_id, kind, level_label, name FROM units WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let kind = UnitKind::parse(&row.try_get::<String, _>(2)?)
+        .map_err(|e| sqlx::Error::Decode(e.into()))?;
+    let parent: Option<String> = row.try_get(1)?;
+    OrgUnit::new(
+        &row.try_get::<String, _>(0)?,
+        parent.as_deref(),
+        kind,
+        &row.try_get::<String, _>(3)?,
+        &row.try_get::<String, _>(4)?,
+    )
+    .map(Some)
+    .map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+/// A member's cell and role.
+pub async fn member_cell(
+    conn: &mut AnyConnection,
+    member: &MemberId,
+) -> DbResult<Option<(UnitId, Role)>> {
+    let row = sqlx::query("SELECT cell_id, role FROM members WHERE id = $1")
+        .bind(member.as_str())
+        .fetch_optional(conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let cell =
+        UnitId::parse(&row.try_get::<String, _>(0)?).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    let role =
+        Role::parse(&row.try_get::<String, _>(1)?).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    Ok(Some((cell, role)))
+}
+
+/// The organisation unit a document belongs to, which decides who may see it; `None` when the
+/// server does not know what it names (a household no secretary registered, say).
+pub async fn placement(conn: &mut AnyConnection, id: &DocId) -> DbResult<Option<UnitId>> {
+    match id {
+        DocId::Household(h) => {
+            let row = sqlx::query("SELECT cell_id FROM households WHERE id = $1")
+                .bind(h.as_str())
+                .fetch_optional(conn)
+                .await?;
+            row.map(|r| r.try_get::<String, _>(0))
+                .transpose()?
+                .map(|c| UnitId::parse(&c))
+                .transpose()
+                .map_err(|e| sqlx::Error::Decode(e.into()))
+        }
+        DocId::Report(member, _) => Ok(member_cell(conn, member).await?.map(|(cell, _)| cell)),
+        DocId::Cell(cell) => Ok(unit(conn, cell.as_str())
+            .await?
+            .filter(|u| u.kind.holds_members())
+            .map(|u| u.id)),
+    }
+}
+
+pub async fn doc_row(conn: &mut AnyConnection, id: &DocId) -> DbResult<Option<DocRow>> {
+    let row = sqlx::query("SELECT heads, first_seq, snapshot_seq, changes_since_snapshot FROM documents WHERE doc_id = $1")
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(DocRow {
+        heads: heads_from_bytes(&row.try_get::<Vec<u8>, _>(0)?),
+        first_seq: row.try_get(1)?,
+        snapshot_seq: row.try_get(2)?,
+        changes_since_snapshot: row.try_get(3)?,
+    }))
+}
+
+/// The stored snapshot and the log position it covers.
+pub async fn snapshot(conn: &mut AnyConnection, id: &DocId) -> DbResult<Option<(Vec<u8>, i64)>> {
+    let row = sqlx::query("SELECT snapshot, snapshot_seq FROM documents WHERE doc_id = $1")
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
+/// Loads a document: its snapshot, then the changes logged after it.
+pub async fn load_doc(
+    conn: &mut AnyConnection,
+    id: &DocId,
+    actor: &ActorId,
+) -> anyhow::Result<Option<Doc>> {
+    let Some((snapshot, snapshot_seq)) = snapshot(&mut *conn, id).await? else {
+        return Ok(None);
+    };
+    let mut doc = Doc::load(id.clone(), &snapshot, actor.clone())?;
+    let rows = sqlx::query("SELECT bytes FROM changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq")
+        .bind(id.to_string())
+        .bind(snapshot_seq)
+        .fetch_all(conn)
+        .await?;
+    let mut tail = Vec::with_capacity(rows.len());
+    for row in rows {
+        tail.push(Change::from_bytes(row.try_get::<Vec<u8>, _>(0)?)?);
+    }
+    doc.automerge_mut().apply_changes(tail)?;
+    Ok(Some(doc))
+}
+
+/// Appends accepted changes to the log and brings the document's row (heads, snapshot) up to
+/// date. `doc` already includes the changes.
+pub async fn append(
+    conn: &mut AnyConnection,
+    doc: &Doc,
+    unit: &UnitId,
+    new_changes: &[Change],
+    device: &str,
+    now: i64,
+) -> DbResult<()> {
+    if new_changes.is_empty() {
+        return Ok(());
+    }
+    let id = doc.id().to_string();
+    let existing = doc_row(&mut *conn, doc.id()).await?;
+    if existing.is_none() {
+        // The row must exist before the changes that reference it; its real values follow.
+        sqlx::query(
+            "INSERT INTO documents (doc_id, kind, unit_id, heads, snapshot, snapshot_seq, first_seq, last_seq, changes_since_snapshot) \
+             VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0)",
+        )
+        .bind(&id)
+        .bind(doc.kind().as_str())
+        .bind(unit.as_str())
+        .bind(Vec::<u8>::new())
+        .bind(Vec::<u8>::new())
+        .execute(&mut *conn)
+        .await?;
+    }
+    let mut first = None;
+    let mut last = 0_i64;
+    for change in new_changes {
+        let seq: i64 = sqlx::query(
+            "INSERT INTO changes (doc_id, unit_id, hash, bytes, device_id, received_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+        )
+        .bind(&id)
+        .bind(unit.as_str())
+        .bind(change.hash().0.to_vec())
+        .bind(change.raw_bytes().to_vec())
+        .bind(device)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+        first.get_or_insert(seq);
+        last = seq;
+    }
+    let since_snapshot =
+        existing.as_ref().map_or(0, |r| r.changes_since_snapshot) + new_changes.len() as i64;
+    let heads = heads_to_bytes(&doc.heads());
+    if existing.is_none() || since_snapshot >= SNAPSHOT_EVERY {
+        sqlx::query(
+            "UPDATE documents SET heads = $2, snapshot = $3, snapshot_seq = $4, last_seq = $4, changes_since_snapshot = 0, \
+             first_seq = CASE WHEN first_seq = 0 THEN $5 ELSE first_seq END WHERE doc_id = $1",
+        )
+        .bind(&id)
+        .bind(heads)
+        .bind(doc.save())
+        .bind(last)
+        .bind(first.unwrap_or(last))
+        .execute(conn)
+        .await?;
+    } else {
+        sqlx::query("UPDATE documents SET heads = $2, last_seq = $3, changes_since_snapshot = $4 WHERE doc_id = $1")
+            .bind(&id)
+            .bind(heads)
+            .bind(last)
+            .bind(since_snapshot)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The changes of a unit's documents logged after `since`, in log order.
+pub async fn changes_since(
+    conn: &mut AnyConnection,
+    unit: &UnitId,
+    since: i64,
+) -> DbResult<Vec<LogRow>> {
+    let rows = sqlx::query(
+        "SELECT seq, doc_id, hash, bytes FROM changes WHERE unit_id = $1 AND seq > $2 ORDER BY seq",
+    )
+    .bind(unit.as_str())
+    .bind(since)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(LogRow {
+                seq: r.try_get(0)?,
+                doc_id: r.try_get(1)?,
+                hash: hash_from_bytes(&r.try_get::<Vec<u8>, _>(2)?),
+                bytes: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+/// The last position in the change log.
+pub async fn log_end(conn: &mut AnyConnection) -> DbResult<i64> {
+    sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM changes")
+        .fetch_one(conn)
+        .await?
+        .try_get(0)
+}
+
+/// Notes a device's sync: who it is for, how far it has read.
+pub async fn record_device(
+    conn: &mut AnyConnection,
+    device: &str,
+    member: &MemberId,
+    cursor: i64,
+    now: i64,
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO devices (id, member_id, cursor_seq, last_sync_at, syncs) VALUES ($1, $2, $3, $4, 1) \
+         ON CONFLICT (id) DO UPDATE SET member_id = excluded.member_id, cursor_seq = excluded.cursor_seq, \
+         last_sync_at = excluded.last_sync_at, syncs = devices.syncs + 1",
+    )
+    .bind(device)
+    .bind(member.as_str())
+    .bind(cursor)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores a whole document made on the server (the demo seed), as if a phone had pushed it.
+pub async fn insert_doc(
+    conn: &mut AnyConnection,
+    doc: &Doc,
+    unit: &UnitId,
+    now: i64,
+) -> anyhow::Result<()> {
+    let changes = doc.automerge().get_changes(&[]);
+    append(&mut *conn, doc, unit, &changes, "server", now).await?;
+    crate::projection::project(conn, doc, unit).await?;
+    Ok(())
+}
