@@ -1,1 +1,8 @@
-//! End-to-end tests.
+//! End-to-end tests of hosync: the real server on a random port, over a fresh SQLite file or a
+//! fresh PostgreSQL database, with simulated phones running the same core as the app.
+
+mod helpers;
+
+mod bad_input;
+mod restart;
+mod sync;
