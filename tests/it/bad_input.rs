@@ -13,7 +13,11 @@ use crate::test_both_dbs;
 
 fn expect_server_error(result: Result<Vec<u8>, PhoneError>, status: u16, code: &str) -> String {
     match result {
-        Err(PhoneError::Server { status: s, error, message }) => {
+        Err(PhoneError::Server {
+            status: s,
+            error,
+            message,
+        }) => {
             assert_eq!((s, error.as_str()), (status, code), "{message}");
             message
         }
@@ -27,7 +31,11 @@ async fn bad_requests_are_refused_and_change_nothing(backend: Backend) {
     phone.sync().await.expect("bootstrap");
     let logged = app.logged_changes().await;
 
-    let message = expect_server_error(phone.send(b"not a sync message".to_vec()).await, 400, "bad_request");
+    let message = expect_server_error(
+        phone.send(b"not a sync message".to_vec()).await,
+        400,
+        "bad_request",
+    );
     assert!(message.contains("HSYN"), "{message}");
 
     let mut frame = protocol::encode_request(&phone.replica_mut().start_sync());
@@ -51,12 +59,24 @@ async fn bad_requests_are_refused_and_change_nothing(backend: Backend) {
 
     let mut stranger = app.phone("phone-x", "nobody");
     match stranger.sync().await {
-        Err(PhoneError::Server { status: 403, message, .. }) => assert!(message.contains("nobody"), "{message}"),
+        Err(PhoneError::Server {
+            status: 403,
+            message,
+            ..
+        }) => assert!(message.contains("nobody"), "{message}"),
         other => panic!("an unknown member is refused: {other:?}"),
     }
 
-    assert_eq!(app.logged_changes().await, logged, "no bad request stored anything");
-    assert_eq!(app.get_json("/healthz").await, serde_json::Value::Null, "healthz is plain text");
+    assert_eq!(
+        app.logged_changes().await,
+        logged,
+        "no bad request stored anything"
+    );
+    assert_eq!(
+        app.get_json("/healthz").await,
+        serde_json::Value::Null,
+        "healthz is plain text"
+    );
     app.stop().await;
 }
 
@@ -67,10 +87,24 @@ async fn an_invalid_change_is_refused_for_its_document_only(backend: Backend) {
     let m2 = MemberId::parse("m2").expect("id");
     // A valid note on h1, and on h2 a change that breaks the rules, written around core's checks
     // as a buggy or hostile client would.
-    household::add_note(phone.replica_mut().doc_mut(&household_doc("h1")).expect("h1"), &m2, today(), "Hợp lệ.", &[], 1)
-        .expect("note");
+    household::add_note(
+        phone
+            .replica_mut()
+            .doc_mut(&household_doc("h1"))
+            .expect("h1"),
+        &m2,
+        today(),
+        "Hợp lệ.",
+        &[],
+        1,
+    )
+    .expect("note");
     {
-        let doc = phone.replica_mut().doc_mut(&household_doc("h2")).expect("h2").automerge_mut();
+        let doc = phone
+            .replica_mut()
+            .doc_mut(&household_doc("h2"))
+            .expect("h2")
+            .automerge_mut();
         let profile = match doc.get(automerge::ROOT, "profile") {
             Ok(Some((Value::Object(_), id))) => id,
             other => panic!("profile: {other:?}"),
@@ -85,12 +119,29 @@ async fn an_invalid_change_is_refused_for_its_document_only(backend: Backend) {
     assert_eq!(outcome.refused.len(), 1, "{outcome:?}");
     let (doc, reason) = &outcome.refused[0];
     assert_eq!(doc, &household_doc("h2"));
-    assert!(reason.contains("h:h2") && reason.contains("profile.people"), "the reason names the document and field: {reason}");
-    assert_eq!(app.logged_changes().await, logged + 1, "only the valid note was stored");
-    assert!(matches!(phone.replica().status(&household_doc("h2")), Some(DocSyncStatus::Refused(_))));
-    assert_eq!(app.get_json("/api/v1/households/h2").await["people"], 5, "the server kept the valid value");
+    assert!(
+        reason.contains("h:h2") && reason.contains("profile.people"),
+        "the reason names the document and field: {reason}"
+    );
+    assert_eq!(
+        app.logged_changes().await,
+        logged + 1,
+        "only the valid note was stored"
+    );
+    assert!(matches!(
+        phone.replica().status(&household_doc("h2")),
+        Some(DocSyncStatus::Refused(_))
+    ));
+    assert_eq!(
+        app.get_json("/api/v1/households/h2").await["people"],
+        5,
+        "the server kept the valid value"
+    );
     let again = phone.replica_mut().start_sync();
-    assert!(again.pushes.is_empty(), "the refused change is not resent on its own");
+    assert!(
+        again.pushes.is_empty(),
+        "the refused change is not resent on its own"
+    );
     app.stop().await;
 }
 
@@ -100,11 +151,26 @@ async fn malformed_changes_inside_a_valid_frame_are_refused(backend: Backend) {
     phone.sync().await.expect("bootstrap");
     let logged = app.logged_changes().await;
     let mut request = phone.replica_mut().start_sync();
-    request.pushes.push(protocol::DocPush { doc: "h:h1".into(), changes: vec![vec![1, 2, 3]] });
-    request.pushes.push(protocol::DocPush { doc: "not-a-doc".into(), changes: vec![] });
-    request.pushes.push(protocol::DocPush { doc: "h:h9".into(), changes: vec![] });
-    request.pushes.push(protocol::DocPush { doc: "h:unknown".into(), changes: vec![] });
-    let answer = phone.send(protocol::encode_request(&request)).await.expect("answered");
+    request.pushes.push(protocol::DocPush {
+        doc: "h:h1".into(),
+        changes: vec![vec![1, 2, 3]],
+    });
+    request.pushes.push(protocol::DocPush {
+        doc: "not-a-doc".into(),
+        changes: vec![],
+    });
+    request.pushes.push(protocol::DocPush {
+        doc: "h:h9".into(),
+        changes: vec![],
+    });
+    request.pushes.push(protocol::DocPush {
+        doc: "h:unknown".into(),
+        changes: vec![],
+    });
+    let answer = phone
+        .send(protocol::encode_request(&request))
+        .await
+        .expect("answered");
     let answer = protocol::decode_response(&answer).expect("decodes");
     let reasons: Vec<String> = answer
         .results
@@ -114,7 +180,10 @@ async fn malformed_changes_inside_a_valid_frame_are_refused(backend: Backend) {
             other => panic!("{} should be refused, got {other:?}", r.doc),
         })
         .collect();
-    assert!(reasons[0].contains("not a valid Automerge change"), "{reasons:?}");
+    assert!(
+        reasons[0].contains("not a valid Automerge change"),
+        "{reasons:?}"
+    );
     assert!(reasons[1].contains("not-a-doc"), "{reasons:?}");
     assert!(reasons[2].contains("another cell"), "{reasons:?}");
     assert!(reasons[3].contains("names nothing"), "{reasons:?}");

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use hosync_core::docs::{cell, household};
-use hosync_core::{Day, DeviceId, Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind};
+use hosync_core::{
+    Day, DeviceId, Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind,
+};
 use hosync_server::phone::Phone;
 use hosync_server::{AppState, Db, store};
 use tokio::sync::oneshot;
@@ -50,7 +52,8 @@ pub struct TestDb {
 }
 
 fn admin_url() -> String {
-    std::env::var("HOSYNC_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("HOSYNC_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 impl TestDb {
@@ -61,7 +64,11 @@ impl TestDb {
                 let dir = std::env::temp_dir().join(&name);
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let url = hosync_server::db::sqlite_url(&dir.join("hosync.db"));
-                TestDb { url, sqlite_dir: Some(dir), pg_name: None }
+                TestDb {
+                    url,
+                    sqlite_dir: Some(dir),
+                    pg_name: None,
+                }
             }
             Backend::Postgres => {
                 use sqlx::Connection;
@@ -71,9 +78,19 @@ impl TestDb {
                 });
                 // The name is ours (a UUID), not input, so building the statement is safe.
                 let create = sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"));
-                sqlx::raw_sql(create).execute(&mut conn).await.expect("create test database");
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base).to_owned();
-                TestDb { url: format!("{base}/{name}"), sqlite_dir: None, pg_name: Some(name) }
+                sqlx::raw_sql(create)
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map_or(admin.as_str(), |(base, _)| base)
+                    .to_owned();
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    sqlite_dir: None,
+                    pg_name: Some(name),
+                }
             }
         }
     }
@@ -87,11 +104,18 @@ impl Drop for TestDb {
         if let Some(name) = self.pg_name.take() {
             // Drop runs inside the test's runtime, so the clean-up gets a thread of its own.
             let _ = std::thread::spawn(move || {
-                let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
                 runtime.block_on(async {
                     use sqlx::Connection;
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url()).await {
-                        let drop = sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                        let drop = sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        ));
                         let _ = sqlx::raw_sql(drop).execute(&mut conn).await;
                     }
                 });
@@ -114,17 +138,27 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the server on `url`'s database, which may already hold data.
     pub async fn start(url: &str) -> TestApp {
-        let db = Db::connect(url).await.expect("database connects and migrates");
+        let db = Db::connect(url)
+            .await
+            .expect("database connects and migrates");
         let mut state = AppState::new(db).await.expect("state");
         let now = today().noon_timestamp();
         state.clock = std::sync::Arc::new(move || now);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(hosync_server::run(listener, state.clone(), async {
             let _ = rx.await;
         }));
-        TestApp { base_url, state, http: reqwest::Client::new(), shutdown: Some(tx), handle: Some(handle) }
+        TestApp {
+            base_url,
+            state,
+            http: reqwest::Client::new(),
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
     }
 
     /// Stops the server the way SIGTERM does, waiting for requests in flight.
@@ -133,26 +167,48 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(handle) = self.handle.take() {
-            handle.await.expect("server task").expect("server stopped cleanly");
+            handle
+                .await
+                .expect("server task")
+                .expect("server stopped cleanly");
         }
         self.state.db.close().await;
     }
 
     pub fn phone(&self, device: &str, member: &str) -> Phone {
-        Phone::new(&self.base_url, DeviceId::parse(device).expect("device"), MemberId::parse(member).expect("member"))
+        Phone::new(
+            &self.base_url,
+            DeviceId::parse(device).expect("device"),
+            MemberId::parse(member).expect("member"),
+        )
     }
 
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let response = self.http.get(format!("{}{path}", self.base_url)).send().await.expect("GET");
-        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .expect("GET");
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
         let body = response.bytes().await.expect("body");
         serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null)
     }
 
     /// The number of changes in the log, to check that bad requests store nothing.
     pub async fn logged_changes(&self) -> i64 {
-        sqlx::Row::try_get(&sqlx::query("SELECT COUNT(*) FROM changes").fetch_one(&self.state.db.reader).await.expect("count"), 0)
-            .expect("count")
+        sqlx::Row::try_get(
+            &sqlx::query("SELECT COUNT(*) FROM changes")
+                .fetch_one(&self.state.db.reader)
+                .await
+                .expect("count"),
+            0,
+        )
+        .expect("count")
     }
 }
 
@@ -165,6 +221,9 @@ pub async fn spawn_app(backend: Backend) -> (TestApp, TestDb) {
     (app, db)
 }
 
+/// A member of the fixture: id, name, role, and the households they look after.
+type FixtureMember = (&'static str, &'static str, Role, &'static [&'static str]);
+
 /// The organisation of every test: district `d`, commune `d-x1` with cells `d-x1-c1` and
 /// `d-x1-c2`. Cell c1: secretary `m1`, members `m2` (households h1, h2, h3) and `m3` (h4).
 /// Cell c2: member `m9` (household h9).
@@ -173,16 +232,36 @@ pub async fn seed_fixture(db: &Db) {
     let mut tx = db.begin_write().await.expect("tx");
     let units = [
         OrgUnit::new("d", None, UnitKind::District, "huyện", "Huyện thử"),
-        OrgUnit::new("d-x1", Some("d"), UnitKind::CommuneCommittee, "xã", "Xã Nậm Ty"),
-        OrgUnit::new("d-x1-c1", Some("d-x1"), UnitKind::Cell, "chi bộ thôn", "Chi bộ thôn Nậm Mì"),
-        OrgUnit::new("d-x1-c2", Some("d-x1"), UnitKind::Cell, "chi bộ thôn", "Chi bộ thôn Suối Thầu"),
+        OrgUnit::new(
+            "d-x1",
+            Some("d"),
+            UnitKind::CommuneCommittee,
+            "xã",
+            "Xã Nậm Ty",
+        ),
+        OrgUnit::new(
+            "d-x1-c1",
+            Some("d-x1"),
+            UnitKind::Cell,
+            "chi bộ thôn",
+            "Chi bộ thôn Nậm Mì",
+        ),
+        OrgUnit::new(
+            "d-x1-c2",
+            Some("d-x1"),
+            UnitKind::Cell,
+            "chi bộ thôn",
+            "Chi bộ thôn Suối Thầu",
+        ),
     ];
     for unit in units {
-        store::insert_unit(&mut tx, &unit.expect("unit")).await.expect("unit");
+        store::insert_unit(&mut tx, &unit.expect("unit"))
+            .await
+            .expect("unit");
     }
     let day = Day::parse("2026-11-01").expect("day");
     let now = day.noon_timestamp();
-    let cells: [(&str, &[(&str, &str, Role, &[&str])]); 2] = [
+    let cells: [(&str, &[FixtureMember]); 2] = [
         (
             "d-x1-c1",
             &[
@@ -191,19 +270,34 @@ pub async fn seed_fixture(db: &Db) {
                 ("m3", "Triệu Thị Mây", Role::Member, &["h4"]),
             ],
         ),
-        ("d-x1-c2", &[("m9", "Nguyễn Văn An", Role::Secretary, &["h9"])]),
+        (
+            "d-x1-c2",
+            &[("m9", "Nguyễn Văn An", Role::Secretary, &["h9"])],
+        ),
     ];
     for (cell_id, members) in cells {
         let cell_id = UnitId::parse(cell_id).expect("cell");
         let mut cell_doc = Doc::create(DocId::Cell(cell_id.clone()), actor.clone());
         for (member, name, role, households) in members {
             let member = MemberId::parse(member).expect("member");
-            store::insert_member(&mut tx, &member, &cell_id, name, *role).await.expect("member");
+            store::insert_member(&mut tx, &member, &cell_id, name, *role)
+                .await
+                .expect("member");
             cell::set_member(&mut cell_doc, &member, name, *role, now).expect("roster");
             for h in *households {
                 let id = HouseholdId::parse(h).expect("household");
-                store::insert_household(&mut tx, &id, &cell_id).await.expect("household");
-                cell::assign(&mut cell_doc, &id, Some(&member), day, &MemberId::parse("m1").expect("m1"), now).expect("assign");
+                store::insert_household(&mut tx, &id, &cell_id)
+                    .await
+                    .expect("household");
+                cell::assign(
+                    &mut cell_doc,
+                    &id,
+                    Some(&member),
+                    day,
+                    &MemberId::parse("m1").expect("m1"),
+                    now,
+                )
+                .expect("assign");
                 let mut doc = Doc::create(DocId::Household(id.clone()), actor.clone());
                 let profile = household::ProfileUpdate {
                     head: Some(format!("Chủ hộ {h}")),
@@ -212,10 +306,14 @@ pub async fn seed_fixture(db: &Db) {
                     livelihood: Some("Trồng chè".into()),
                 };
                 household::update_profile(&mut doc, &profile, now).expect("profile");
-                store::insert_doc(&mut tx, &doc, &cell_id, now).await.expect("household doc");
+                store::insert_doc(&mut tx, &doc, &cell_id, now)
+                    .await
+                    .expect("household doc");
             }
         }
-        store::insert_doc(&mut tx, &cell_doc, &cell_id, now).await.expect("cell doc");
+        store::insert_doc(&mut tx, &cell_doc, &cell_id, now)
+            .await
+            .expect("cell doc");
     }
     tx.commit().await.expect("commit");
 }

@@ -14,8 +14,19 @@ async fn acknowledged_changes_survive_a_restart(backend: Backend) {
     let mut phone = app.phone("phone-a", "m2");
     phone.sync().await.expect("bootstrap");
     let m2 = MemberId::parse("m2").expect("id");
-    let doc = phone.replica_mut().doc_mut(&household_doc("h2")).expect("h2");
-    household::add_note(doc, &m2, today(), "Trước khi máy chủ khởi động lại.", &[], 1).expect("note");
+    let doc = phone
+        .replica_mut()
+        .doc_mut(&household_doc("h2"))
+        .expect("h2");
+    household::add_note(
+        doc,
+        &m2,
+        today(),
+        "Trước khi máy chủ khởi động lại.",
+        &[],
+        1,
+    )
+    .expect("note");
     let report_id = DocId::Report(m2.clone(), Month::parse("2026-11").expect("month"));
     let draft = report::ReportDraft {
         tasks: Some("Dự họp chi bộ.".into()),
@@ -28,21 +39,41 @@ async fn acknowledged_changes_survive_a_restart(backend: Backend) {
     app.stop().await;
 
     let app = TestApp::start(&db.url).await;
-    assert_eq!(app.state.epoch, epoch, "the same database keeps its epoch, so cursors stay valid");
+    assert_eq!(
+        app.state.epoch, epoch,
+        "the same database keeps its epoch, so cursors stay valid"
+    );
     let detail = app.get_json("/api/v1/households/h2").await;
-    assert_eq!(detail["notes"][0]["text"], "Trước khi máy chủ khởi động lại.");
+    assert_eq!(
+        detail["notes"][0]["text"],
+        "Trước khi máy chủ khởi động lại."
+    );
     let before = phone.stats;
-    let mut phone = hosync_server::phone::Phone::with_replica(&app.base_url, phone.replica().clone());
+    let mut phone =
+        hosync_server::phone::Phone::with_replica(&app.base_url, phone.replica().clone());
     let outcome = phone.sync().await.expect("sync after restart");
-    assert!(outcome.updated.is_empty() && outcome.accepted.is_empty(), "nothing new either way: {outcome:?}");
-    assert!(phone.stats.bytes_down < 200, "a steady-state sync is small: {} B", phone.stats.bytes_down);
+    assert!(
+        outcome.updated.is_empty() && outcome.accepted.is_empty(),
+        "nothing new either way: {outcome:?}"
+    );
+    assert!(
+        phone.stats.bytes_down < 200,
+        "a steady-state sync is small: {} B",
+        phone.stats.bytes_down
+    );
     let _ = before;
 
     let mut fresh = app.phone("phone-new", "m1");
     fresh.sync().await.expect("a new phone bootstraps");
     let doc = fresh.replica().doc(&household_doc("h2")).expect("h2");
     assert_eq!(household::read(doc).expect("valid").notes.len(), 1);
-    let report = report::read(fresh.replica().doc(&report_id).expect("report reached the cell")).expect("valid");
+    let report = report::read(
+        fresh
+            .replica()
+            .doc(&report_id)
+            .expect("report reached the cell"),
+    )
+    .expect("valid");
     assert_eq!(report.self_rating, Some(Rating::Good));
     app.stop().await;
 }

@@ -12,8 +12,17 @@ fn member(id: &str) -> MemberId {
 }
 
 fn note_text(phone: &Phone, household: &str) -> String {
-    let doc = phone.replica().doc(&household_doc(household)).expect("household on the phone");
-    household::read(doc).expect("valid").notes.last().expect("a note").text.clone()
+    let doc = phone
+        .replica()
+        .doc(&household_doc(household))
+        .expect("household on the phone");
+    household::read(doc)
+        .expect("valid")
+        .notes
+        .last()
+        .expect("a note")
+        .text
+        .clone()
 }
 
 /// Two phones edit one note offline; whichever syncs first, both phones and the staff API end
@@ -41,11 +50,25 @@ async fn two_phones_edit_one_note_offline(backend: Backend) {
 
         // Offline, both rewrite the text as a text box does.
         let before = (a.stats, b.stats);
-        household::edit_note(a.replica_mut().doc_mut(&h1).expect("h1"), &note, "Gia đình có 5 người, 2 cháu đi học.", 2)
-            .expect("edit a");
-        household::edit_note(b.replica_mut().doc_mut(&h1).expect("h1"), &note, "Gia đình ông Pủa có 5 người.", 3)
-            .expect("edit b");
-        let (first, second) = if a_first { (&mut a, &mut b) } else { (&mut b, &mut a) };
+        household::edit_note(
+            a.replica_mut().doc_mut(&h1).expect("h1"),
+            &note,
+            "Gia đình có 5 người, 2 cháu đi học.",
+            2,
+        )
+        .expect("edit a");
+        household::edit_note(
+            b.replica_mut().doc_mut(&h1).expect("h1"),
+            &note,
+            "Gia đình ông Pủa có 5 người.",
+            3,
+        )
+        .expect("edit b");
+        let (first, second) = if a_first {
+            (&mut a, &mut b)
+        } else {
+            (&mut b, &mut a)
+        };
         first.sync().await.expect("first syncs");
         second.sync().await.expect("second syncs");
         first.sync().await.expect("first collects");
@@ -56,9 +79,13 @@ async fn two_phones_edit_one_note_offline(backend: Backend) {
         let on_server = app.get_json("/api/v1/households/h1").await;
         assert_eq!(on_server["notes"][0]["text"], merged);
         let cell = app.get_json("/api/v1/cells/d-x1-c1/households").await;
-        assert_eq!(cell[0]["latest_notes"][0]["text"], merged, "the projection shows the merge too");
+        assert_eq!(
+            cell[0]["latest_notes"][0]["text"], merged,
+            "the projection shows the merge too"
+        );
 
-        let trips = a.stats.round_trips - before.0.round_trips + b.stats.round_trips - before.1.round_trips;
+        let trips =
+            a.stats.round_trips - before.0.round_trips + b.stats.round_trips - before.1.round_trips;
         let bytes = a.stats.bytes_up + a.stats.bytes_down + b.stats.bytes_up + b.stats.bytes_down
             - (before.0.bytes_up + before.0.bytes_down + before.1.bytes_up + before.1.bytes_down);
         println!(
@@ -80,29 +107,59 @@ async fn several_offline_days_sync_in_one_round_trip(backend: Backend) {
     let start = Day::parse("2026-11-16").expect("day");
     for (i, h) in ["h1", "h2", "h3"].iter().enumerate() {
         let day = start.add_days(i as i64);
-        let doc = phone.replica_mut().doc_mut(&household_doc(h)).expect("household on the phone");
-        household::add_note(doc, &member("m2"), day, &format!("Thăm hộ ngày {}.", day.vi()), &[], day.noon_timestamp())
-            .expect("note");
+        let doc = phone
+            .replica_mut()
+            .doc_mut(&household_doc(h))
+            .expect("household on the phone");
+        household::add_note(
+            doc,
+            &member("m2"),
+            day,
+            &format!("Thăm hộ ngày {}.", day.vi()),
+            &[],
+            day.noon_timestamp(),
+        )
+        .expect("note");
     }
     assert_eq!(phone.replica().unsynced().len(), 3);
     let before = phone.stats;
     let outcome = phone.sync().await.expect("sync");
-    assert_eq!(phone.stats.round_trips - before.round_trips, 1, "one round trip");
-    assert_eq!(outcome.accepted.len(), 3, "all three acknowledged: {outcome:?}");
+    assert_eq!(
+        phone.stats.round_trips - before.round_trips,
+        1,
+        "one round trip"
+    );
+    assert_eq!(
+        outcome.accepted.len(),
+        3,
+        "all three acknowledged: {outcome:?}"
+    );
     assert!(outcome.refused.is_empty());
     assert!(phone.replica().unsynced().is_empty());
     let up = phone.stats.bytes_up - before.bytes_up;
     let down = phone.stats.bytes_down - before.bytes_down;
-    println!("{backend:?}: three notes on three households: 1 round trip, {up} B up, {down} B down");
+    println!(
+        "{backend:?}: three notes on three households: 1 round trip, {up} B up, {down} B down"
+    );
     assert!(up + down < 2048, "{up} + {down} B");
 
     let cell = app.get_json("/api/v1/cells/d-x1-c1/households").await;
     for (i, h) in ["h1", "h2", "h3"].iter().enumerate() {
-        let row = cell.as_array().expect("list").iter().find(|r| r["id"] == *h).expect("household listed");
+        let row = cell
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|r| r["id"] == *h)
+            .expect("household listed");
         assert_eq!(row["last_visit"], start.add_days(i as i64).iso());
     }
     let summary = app.get_json("/api/v1/summary?month=2026-11").await;
-    let c1 = summary.as_array().expect("list").iter().find(|c| c["cell"] == "d-x1-c1").expect("cell");
+    let c1 = summary
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["cell"] == "d-x1-c1")
+        .expect("cell");
     assert_eq!(c1["visited_this_month"], 3);
     assert_eq!(c1["households"], 4);
     assert_eq!(c1["assigned"], 4);
@@ -118,19 +175,41 @@ async fn a_lost_answer_is_retried_safely(backend: Backend) {
     let mut other = app.phone("phone-b", "m3");
     phone.sync().await.expect("bootstrap");
     other.sync().await.expect("bootstrap");
-    let doc = phone.replica_mut().doc_mut(&household_doc("h1")).expect("h1");
-    household::add_note(doc, &member("m2"), today(), "Ghi chép mất phản hồi.", &[], 5).expect("note");
+    let doc = phone
+        .replica_mut()
+        .doc_mut(&household_doc("h1"))
+        .expect("h1");
+    household::add_note(
+        doc,
+        &member("m2"),
+        today(),
+        "Ghi chép mất phản hồi.",
+        &[],
+        5,
+    )
+    .expect("note");
     let logged_before = app.logged_changes().await;
 
     let request = hosync_core::protocol::encode_request(&phone.replica_mut().start_sync());
-    phone.send(request).await.expect("the server stored it; the answer never reaches the phone");
-    assert_eq!(phone.replica().unsynced().len(), 1, "unacknowledged on the phone");
+    phone
+        .send(request)
+        .await
+        .expect("the server stored it; the answer never reaches the phone");
+    assert_eq!(
+        phone.replica().unsynced().len(),
+        1,
+        "unacknowledged on the phone"
+    );
     let after_first = app.logged_changes().await;
     assert_eq!(after_first, logged_before + 1);
 
     let outcome = phone.sync().await.expect("retry");
     assert_eq!(outcome.accepted.len(), 1);
-    assert_eq!(app.logged_changes().await, after_first, "the retry stored nothing twice");
+    assert_eq!(
+        app.logged_changes().await,
+        after_first,
+        "the retry stored nothing twice"
+    );
     let distinct: i64 = sqlx::Row::try_get(
         &sqlx::query("SELECT COUNT(*) FROM (SELECT DISTINCT doc_id, hash FROM changes) t")
             .fetch_one(&app.state.db.reader)
@@ -143,15 +222,31 @@ async fn a_lost_answer_is_retried_safely(backend: Backend) {
     let detail = app.get_json("/api/v1/households/h1").await;
     assert_eq!(detail["notes"].as_array().expect("notes").len(), 1);
 
-    let log_end = hosync_server::store::log_end(&mut app.state.db.reader.acquire().await.expect("conn")).await.expect("end");
-    assert_eq!(phone.replica().cursor().seq as i64, log_end, "the cursor is at the end of the log");
+    let log_end =
+        hosync_server::store::log_end(&mut app.state.db.reader.acquire().await.expect("conn"))
+            .await
+            .expect("end");
+    assert_eq!(
+        phone.replica().cursor().seq as i64,
+        log_end,
+        "the cursor is at the end of the log"
+    );
     let cursor: i64 = sqlx::Row::try_get(
-        &sqlx::query("SELECT cursor_seq FROM devices WHERE id = 'phone-a'").fetch_one(&app.state.db.reader).await.expect("device"),
+        &sqlx::query("SELECT cursor_seq FROM devices WHERE id = 'phone-a'")
+            .fetch_one(&app.state.db.reader)
+            .await
+            .expect("device"),
         0,
     )
     .expect("cursor");
-    assert_eq!(cursor, log_end, "the server records how far the device has read");
-    assert!(phone.replica_mut().start_sync().pushes.is_empty(), "nothing acknowledged is sent again");
+    assert_eq!(
+        cursor, log_end,
+        "the server records how far the device has read"
+    );
+    assert!(
+        phone.replica_mut().start_sync().pushes.is_empty(),
+        "nothing acknowledged is sent again"
+    );
 
     // The other phone in the cell receives the note exactly once.
     other.sync().await.expect("other syncs");
@@ -171,7 +266,11 @@ async fn a_phone_receives_its_own_cell_only(backend: Backend) {
     assert_eq!(ids, ["c:d-x1-c1", "h:h1", "h:h2", "h:h3", "h:h4"]);
     let mut outsider = app.phone("phone-z", "m9");
     outsider.sync().await.expect("bootstrap");
-    let mut ids: Vec<String> = outsider.replica().docs().map(|d| d.id().to_string()).collect();
+    let mut ids: Vec<String> = outsider
+        .replica()
+        .docs()
+        .map(|d| d.id().to_string())
+        .collect();
     ids.sort();
     assert_eq!(ids, ["c:d-x1-c2", "h:h9"]);
     app.stop().await;

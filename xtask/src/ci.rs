@@ -27,6 +27,7 @@ const STEPS: &[(&str, Step)] = &[
     ("clippy", clippy),
     ("clippy wasm32", clippy_wasm),
     ("wasm", build_wasm),
+    ("wasm in node", wasm_smoke),
     ("postgres", start_postgres),
     ("test", test),
 ];
@@ -107,6 +108,33 @@ fn clippy_wasm(_: &mut Ci) -> Result<()> {
 
 fn build_wasm(_: &mut Ci) -> Result<()> {
     wasm::build()
+}
+
+/// The built module, loaded by Node through its generated bindings: what the browser will call.
+fn wasm_smoke(_: &mut Ci) -> Result<()> {
+    ensure_node()?;
+    run(Command::new("node")
+        .current_dir(crate::root())
+        .args(["--test", "web-client/tests/"])
+        .env(
+            "HOSYNC_WASM_PKG",
+            crate::target_dir().join("web").join("pkg"),
+        ))
+}
+
+/// Node.js runs the wasm tests; Debian's package is enough.
+fn ensure_node() -> Result<()> {
+    if on_path("node") {
+        return Ok(());
+    }
+    anyhow::ensure!(
+        on_path("apt-get"),
+        "Node.js is needed for the wasm tests: install it (https://nodejs.org or your package manager) and run again"
+    );
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "nodejs"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 fn start_postgres(ci: &mut Ci) -> Result<()> {

@@ -394,7 +394,7 @@ pub fn splice_note(
         .ok_or_else(|| ValidationError::new(format!("notes.{note}.text"), "is missing"))?;
     let current = doc.automerge().text(&text_obj)?;
     let len = current.chars().count();
-    if pos + delete > len {
+    if pos.checked_add(delete).is_none_or(|end| end > len) {
         return Err(ValidationError::new(
             format!("notes.{note}.text"),
             format!("cannot delete {delete} characters at {pos} in a text of {len}"),
