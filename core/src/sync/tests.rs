@@ -195,6 +195,14 @@ fn all_values(doc: &Doc, path: &[String]) -> Vec<String> {
     values
 }
 
+/// Whether a replica already shows this value for the field, alone or in a conflict. Automerge
+/// writes nothing for a value a field already holds alone, and settles a conflict in favour of
+/// the value written when it is among those held; the model tracks neither, so the test leaves
+/// such writes to the unit tests of settling.
+fn shows(doc: &Doc, field: &Field, value: &str) -> bool {
+    all_values(doc, &field.path()).iter().any(|v| v == value)
+}
+
 fn sync(server: &mut MemoryServer, phone: &mut Replica) -> SyncOutcome {
     let request = protocol::encode_request(&phone.start_sync());
     let answer = server
@@ -288,6 +296,9 @@ fn run(replicas: usize, ops: Vec<Op>) {
                     continue;
                 }
                 let id = notes[note % notes.len()].id.clone();
+                if shows(doc, &Field::NoteDeleted(id.clone()), &deleted.to_string()) {
+                    continue;
+                }
                 household::set_note_deleted(doc, &id, deleted, 3).expect("delete");
                 model.write(r, Field::NoteDeleted(id), deleted.to_string());
             }
@@ -307,6 +318,9 @@ fn run(replicas: usize, ops: Vec<Op>) {
                 }
                 let id = flags[flag % flags.len()].id.clone();
                 let status = FlagStatus::ALL[status % FlagStatus::ALL.len()];
+                if shows(doc, &Field::FlagStatus(id.clone()), status.code()) {
+                    continue;
+                }
                 household::set_flag_status(doc, &id, status, &members[r], day, 5).expect("status");
                 model.write(r, Field::FlagStatus(id), status.code().into());
             }
@@ -325,20 +339,22 @@ fn run(replicas: usize, ops: Vec<Op>) {
                 let r = r % replicas;
                 let rating = Rating::ALL[rating % Rating::ALL.len()];
                 let doc = phones[r].open(&doc_id(REPORT));
-                let before = report::read(doc).expect("valid").self_rating;
+                if shows(doc, &Field::SelfRating, rating.code()) {
+                    continue;
+                }
                 let draft = report::ReportDraft {
                     self_rating: Some(rating),
                     ..Default::default()
                 };
                 report::write(doc, &draft, 7).expect("report");
-                // Writing the value a field already shows writes nothing.
-                if before != Some(rating) {
-                    model.write(r, Field::SelfRating, rating.code().into());
-                }
+                model.write(r, Field::SelfRating, rating.code().into());
             }
             Op::Assign { r, member } => {
                 let r = r % replicas;
                 let doc = phones[r].open(&doc_id(CELL));
+                if shows(doc, &Field::Assignment, members[member].as_str()) {
+                    continue;
+                }
                 cell::assign(doc, &hh, Some(&members[member]), day, &members[r], 8)
                     .expect("assign");
                 model.write(r, Field::Assignment, members[member].to_string());
