@@ -28,8 +28,10 @@ pub struct Cli {
 pub enum Command {
     /// Serve the sync API and staff views.
     Serve(ServeArgs),
-    /// Seed a demo district into an empty database (if it is empty), then serve it.
+    /// Seed the demo district into an empty database (if it is empty), then serve it.
     Demo(DemoArgs),
+    /// Seed the demo district, at any scale, into an empty database and exit (for benchmarks).
+    Seed(SeedArgs),
     /// A simulated phone, kept in a file: write notes offline, then sync.
     Phone(PhoneArgs),
 }
@@ -48,12 +50,53 @@ pub struct ServeArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub serve: ServeArgs,
-    /// Seed for the generated data; the same seed gives the same district.
-    #[arg(long, default_value_t = 3)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Seed, print what to try, and exit without serving.
     #[arg(long)]
     pub no_serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Seed for the generated data; the same seed gives the same district.
+    #[arg(long, default_value_t = 3)]
+    pub seed: u64,
+    /// Size against Hoàng Su Phì (1.0: 5,660 members, about 7,000 households).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Months of history, ending with this one.
+    #[arg(long, default_value_t = 12)]
+    pub months: usize,
+}
+
+impl DataArgs {
+    fn shape(&self) -> anyhow::Result<DemoShape> {
+        anyhow::ensure!(
+            self.scale > 0.0 && self.scale <= 20.0,
+            "--scale must be above 0 and at most 20, not {}",
+            self.scale
+        );
+        anyhow::ensure!(
+            (1..=60).contains(&self.months),
+            "--months must be 1 to 60, not {}",
+            self.months
+        );
+        Ok(DemoShape {
+            seed: self.seed,
+            months: self.months,
+            ..DemoShape::scaled(self.scale)
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// sqlite://path?mode=rwc or postgres://user@host/db; data/hosync.db by default.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 #[derive(Debug, Args)]
@@ -115,23 +158,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 0,
             )?;
             if seeded == 0 {
-                let started = std::time::Instant::now();
-                let today = Day::from_timestamp(crate::system_now());
-                let shape = DemoShape {
-                    seed: args.seed,
-                    ..DemoShape::small()
-                };
-                let summary = demo::seed(&db, &shape, today).await?;
-                println!(
-                    "Seeded the demo district in {:.1} s: {} cells, {} members, {} households, {} visit notes, {} flags, {} monthly reports.",
-                    started.elapsed().as_secs_f64(),
-                    summary.cells.len(),
-                    summary.members,
-                    summary.households,
-                    summary.notes,
-                    summary.flags,
-                    summary.reports
-                );
+                let summary = seed_and_report(&db, &args.data.shape()?).await?;
                 print_what_to_try(&args.serve.bind, &summary);
             } else {
                 println!("The demo database already holds a district; serving it as it is.");
@@ -141,8 +168,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             serve(db, args.serve.bind).await
         }
+        Command::Seed(args) => {
+            let url = args
+                .database_url
+                .clone()
+                .unwrap_or_else(|| crate::db::sqlite_url(&PathBuf::from("data").join("hosync.db")));
+            let db = Db::connect(&url).await?;
+            seed_and_report(&db, &args.data.shape()?).await?;
+            db.close().await;
+            Ok(())
+        }
         Command::Phone(args) => phone(args).await,
     }
+}
+
+async fn seed_and_report(db: &Db, shape: &DemoShape) -> anyhow::Result<demo::DemoSummary> {
+    let started = std::time::Instant::now();
+    let today = Day::from_timestamp(crate::system_now());
+    let summary = demo::seed(db, shape, today).await?;
+    println!(
+        "Seeded the demo district in {:.1} s: {} cells, {} members, {} households, {} visit notes, {} flags, {} monthly reports.",
+        started.elapsed().as_secs_f64(),
+        summary.cells.len(),
+        summary.members,
+        summary.households,
+        summary.notes,
+        summary.flags,
+        summary.reports
+    );
+    Ok(summary)
 }
 
 fn print_what_to_try(bind: &SocketAddr, s: &demo::DemoSummary) {

@@ -15,25 +15,71 @@ use crate::{Db, store};
 /// How big a district to make.
 #[derive(Debug, Clone)]
 pub struct DemoShape {
+    /// Commune committees (đảng bộ xã, thị trấn), each with cells in its villages.
     pub communes: usize,
-    pub cells_per_commune: usize,
-    /// Members per cell, inclusive range.
-    pub members_per_cell: (usize, usize),
+    /// Village cells, spread over the communes.
+    pub village_cells: usize,
+    /// Agency blocs (đảng bộ khối cơ quan) and the cells under each.
+    pub agency_blocs: usize,
+    pub cells_per_bloc: usize,
+    /// Grassroots cells directly under the district (schools, clinics, agencies).
+    pub grassroots_cells: usize,
+    /// About how many members in all.
+    pub members: usize,
     /// Months of history, ending with the current one.
     pub months: usize,
     pub seed: u64,
 }
 
 impl DemoShape {
-    /// One commune, three cells, about 60 households and four months of history.
+    /// Hoàng Su Phì as seed 003 describes it: 73 grassroots organisations (25 commune
+    /// committees, 3 agency blocs, 45 grassroots cells), cells in 199 villages, about 5,660
+    /// members, about 7,000 households, twelve months.
+    pub fn district() -> Self {
+        DemoShape {
+            communes: 25,
+            village_cells: 199,
+            agency_blocs: 3,
+            cells_per_bloc: 4,
+            grassroots_cells: 45,
+            members: 5_660,
+            months: 12,
+            seed: 3,
+        }
+    }
+
+    /// The district scaled down (or up) by `factor`, keeping at least one of everything.
+    pub fn scaled(factor: f64) -> Self {
+        let d = Self::district();
+        let scale = |n: usize| ((n as f64 * factor).round() as usize).max(1);
+        DemoShape {
+            communes: scale(d.communes),
+            village_cells: scale(d.village_cells).max(scale(d.communes)),
+            agency_blocs: scale(d.agency_blocs),
+            cells_per_bloc: d.cells_per_bloc,
+            grassroots_cells: scale(d.grassroots_cells),
+            members: scale(d.members),
+            ..d
+        }
+    }
+
+    /// One commune with three village cells, one agency cell and one grassroots cell: a
+    /// district small enough for tests, with every kind of unit.
     pub fn small() -> Self {
         DemoShape {
             communes: 1,
-            cells_per_commune: 3,
-            members_per_cell: (8, 12),
+            village_cells: 3,
+            agency_blocs: 1,
+            cells_per_bloc: 1,
+            grassroots_cells: 1,
+            members: 80,
             months: 4,
             seed: 3,
         }
+    }
+
+    fn cells(&self) -> usize {
+        self.village_cells + self.agency_blocs * self.cells_per_bloc + self.grassroots_cells
     }
 }
 
@@ -47,9 +93,9 @@ pub struct DemoSummary {
     pub notes: usize,
     pub flags: usize,
     pub reports: usize,
-    /// A member with households, their name and cell.
+    /// A member with households: id, name, cell.
     pub sample_member: (String, String, String),
-    /// The secretary of the same cell.
+    /// The secretary of the same cell: id, name.
     pub sample_secretary: (String, String),
 }
 
@@ -175,14 +221,176 @@ fn id<T>(parse: fn(&str) -> Result<T, hosync_core::IdError>, value: &str) -> any
     parse(value).with_context(|| format!("demo id {value:?}"))
 }
 
-/// Seeds an empty database. Refuses a database that already has an organisation tree.
-pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<DemoSummary> {
-    let mut rng = StdRng::seed_from_u64(shape.seed);
-    let actor = hosync_core::docs::actor_from_bytes(b"hosync-demo-seed");
-    let mut summary = DemoSummary {
-        district: "hsp".into(),
-        ..DemoSummary::default()
+/// One cell to generate: where it sits, what it is called, how many members it has.
+#[derive(Debug, Clone)]
+struct CellPlan {
+    id: UnitId,
+    parent: String,
+    kind: UnitKind,
+    level_label: &'static str,
+    name: String,
+    village: String,
+    members: usize,
+    seed: u64,
+}
+
+/// A generated cell, ready to store.
+struct CellBatch {
+    plan: CellPlan,
+    members: Vec<(MemberId, String, Role, MemberStatus)>,
+    households: Vec<HouseholdId>,
+    docs: Vec<Doc>,
+    notes: usize,
+    flags: usize,
+    reports: usize,
+}
+
+const AGENCY_CELLS: &[&str] = &[
+    "Văn phòng Huyện ủy",
+    "Ủy ban Kiểm tra Huyện ủy",
+    "Ban Tuyên giáo",
+    "Ban Dân vận",
+    "Phòng Nông nghiệp",
+    "Phòng Tài chính",
+    "Phòng Giáo dục",
+    "Phòng Tư pháp",
+    "Kho bạc Nhà nước",
+    "Chi cục Thuế",
+    "Bảo hiểm xã hội",
+    "Ngân hàng Chính sách xã hội",
+];
+const GRASSROOTS_CELLS: &[&str] = &[
+    "Trường THPT Hoàng Su Phì",
+    "Trường PTDTNT",
+    "Trung tâm Y tế huyện",
+    "Bệnh viện Đa khoa huyện",
+    "Công an huyện",
+    "Trường Mầm non Vinh Quang",
+    "Trường THCS Thông Nguyên",
+    "Điện lực Hoàng Su Phì",
+    "Hạt Kiểm lâm",
+    "Trung tâm Văn hóa",
+];
+
+/// Lays the district out: every cell with its place in the tree and its share of the members.
+fn plan_cells(shape: &DemoShape) -> anyhow::Result<(Vec<OrgUnit>, Vec<CellPlan>)> {
+    let mut units = vec![OrgUnit::new(
+        "hsp",
+        None,
+        UnitKind::District,
+        "huyện",
+        "Đảng bộ huyện Hoàng Su Phì",
+    )?];
+    let mut plans = Vec::with_capacity(shape.cells());
+    let per_cell = shape.members as f64 / shape.cells().max(1) as f64;
+    let mut sizes = StdRng::seed_from_u64(shape.seed ^ 0x5eed);
+    let mut size = move || ((per_cell * sizes.random_range(0.6..1.4)).round() as usize).max(3);
+    let plan = |cell: String,
+                parent: &str,
+                kind,
+                level_label,
+                name: String,
+                village: String,
+                size: usize|
+     -> anyhow::Result<CellPlan> {
+        let seed = shape.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ stable_hash(&cell);
+        Ok(CellPlan {
+            id: id(UnitId::parse, &cell)?,
+            parent: parent.to_owned(),
+            kind,
+            level_label,
+            name,
+            village,
+            members: size,
+            seed,
+        })
     };
+    for c in 0..shape.communes {
+        let commune = format!("hsp-x{:02}", c + 1);
+        let commune_name = COMMUNES.get(c).map_or_else(
+            || format!("Đảng bộ xã số {}", c + 1),
+            |n| format!("Đảng bộ xã {n}"),
+        );
+        units.push(OrgUnit::new(
+            &commune,
+            Some("hsp"),
+            UnitKind::CommuneCommittee,
+            "xã",
+            &commune_name,
+        )?);
+        // Village cells are dealt round-robin, so every commune gets its share.
+        let villages = (c..shape.village_cells)
+            .step_by(shape.communes.max(1))
+            .count();
+        for v in 0..villages {
+            let village = VILLAGES
+                .get((c * 7 + v) % VILLAGES.len())
+                .map_or("Thôn", |v| v);
+            let village = format!("{village} {}", v + 1);
+            plans.push(plan(
+                format!("{commune}-c{:02}", v + 1),
+                &commune,
+                UnitKind::Cell,
+                "chi bộ thôn",
+                format!("Chi bộ {village}"),
+                village,
+                size(),
+            )?);
+        }
+    }
+    for b in 0..shape.agency_blocs {
+        let bloc = format!("hsp-k{}", b + 1);
+        units.push(OrgUnit::new(
+            &bloc,
+            Some("hsp"),
+            UnitKind::AgencyBloc,
+            "khối",
+            &format!("Đảng bộ khối cơ quan {}", b + 1),
+        )?);
+        for k in 0..shape.cells_per_bloc {
+            let name = AGENCY_CELLS[(b * shape.cells_per_bloc + k) % AGENCY_CELLS.len()];
+            plans.push(plan(
+                format!("{bloc}-c{:02}", k + 1),
+                &bloc,
+                UnitKind::Cell,
+                "chi bộ cơ quan",
+                format!("Chi bộ {name}"),
+                VILLAGES[k % VILLAGES.len()].to_owned(),
+                size(),
+            )?);
+        }
+    }
+    for g in 0..shape.grassroots_cells {
+        let name = GRASSROOTS_CELLS[g % GRASSROOTS_CELLS.len()];
+        let name = if g < GRASSROOTS_CELLS.len() {
+            name.to_owned()
+        } else {
+            format!("{name} {}", g / GRASSROOTS_CELLS.len() + 1)
+        };
+        plans.push(plan(
+            format!("hsp-g{:02}", g + 1),
+            "hsp",
+            UnitKind::GrassrootsCell,
+            "chi bộ cơ sở",
+            format!("Chi bộ {name}"),
+            VILLAGES[g % VILLAGES.len()].to_owned(),
+            size(),
+        )?);
+    }
+    Ok((units, plans))
+}
+
+/// A stable number from a cell id, so each cell's data depends on the seed and its id alone.
+fn stable_hash(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Seeds an empty database. Refuses a database that already has an organisation tree. Cells
+/// are generated on blocking threads while earlier ones are stored, two at a time.
+pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<DemoSummary> {
+    let (units, plans) = plan_cells(shape)?;
     let months: Vec<Month> = {
         let mut m = today.month();
         let mut all = vec![m];
@@ -193,7 +401,10 @@ pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<Demo
         all.reverse();
         all
     };
-    let start = months[0].first_day();
+    let mut summary = DemoSummary {
+        district: "hsp".into(),
+        ..DemoSummary::default()
+    };
 
     let mut tx = db.begin_write().await?;
     let existing: i64 = sqlx::Row::try_get(
@@ -206,103 +417,117 @@ pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<Demo
         existing == 0,
         "the database already holds an organisation tree; the demo seeds only an empty one"
     );
-    let district = OrgUnit::new(
-        "hsp",
-        None,
-        UnitKind::District,
-        "huyện",
-        "Đảng bộ huyện Hoàng Su Phì",
-    )?;
-    store::insert_unit(&mut tx, &district).await?;
+    for unit in &units {
+        store::insert_unit(&mut tx, unit).await?;
+    }
     tx.commit().await?;
 
-    for c in 0..shape.communes {
-        let commune_id = format!("hsp-x{:02}", c + 1);
-        let commune_name = COMMUNES
-            .get(c)
-            .map_or_else(|| format!("Xã số {}", c + 1), |n| format!("Đảng bộ xã {n}"));
-        let mut tx = db.begin_write().await?;
-        store::insert_unit(
-            &mut tx,
-            &OrgUnit::new(
-                &commune_id,
-                Some("hsp"),
-                UnitKind::CommuneCommittee,
-                "xã",
-                &commune_name,
-            )?,
-        )
-        .await?;
-        for k in 0..shape.cells_per_commune {
-            let cell_id = id(UnitId::parse, &format!("{commune_id}-c{:02}", k + 1))?;
-            let village = VILLAGES[(c * shape.cells_per_commune + k) % VILLAGES.len()];
-            let cell_unit = OrgUnit::new(
-                cell_id.as_str(),
-                Some(&commune_id),
-                UnitKind::Cell,
-                "chi bộ thôn",
-                &format!("Chi bộ {village}"),
-            )?;
-            store::insert_unit(&mut tx, &cell_unit).await?;
-            let village_unit = OrgUnit::new(
-                &format!("{}-v", cell_id),
-                Some(cell_id.as_str()),
-                UnitKind::Village,
-                "thôn",
-                village,
-            )?;
-            store::insert_unit(&mut tx, &village_unit).await?;
-            seed_cell(
-                &mut tx,
-                &mut rng,
-                &actor,
-                &cell_id,
-                village,
-                &months,
-                start,
-                today,
-                shape,
-                &mut summary,
-            )
-            .await?;
-            summary.cells.push(cell_id.to_string());
+    let now = today.noon_timestamp();
+    let mut pending = std::collections::VecDeque::new();
+    let mut plans = plans.into_iter();
+    let mut tx = db.begin_write().await?;
+    let mut in_tx = 0;
+    loop {
+        while pending.len() < 2 {
+            let Some(plan) = plans.next() else { break };
+            let months = months.clone();
+            pending.push_back(tokio::task::spawn_blocking(move || {
+                generate_cell(plan, &months, today)
+            }));
         }
-        tx.commit().await?;
+        let Some(next) = pending.pop_front() else {
+            break;
+        };
+        let batch = next.await.context("generating a demo cell")??;
+        store_cell(&mut tx, &batch, now).await?;
+        summary.cells.push(batch.plan.id.to_string());
+        summary.members += batch.members.len();
+        summary.households += batch.households.len();
+        summary.notes += batch.notes;
+        summary.flags += batch.flags;
+        summary.reports += batch.reports;
+        if summary.sample_member.0.is_empty()
+            && let Some((member, name, _, _)) = batch
+                .members
+                .iter()
+                .skip(3)
+                .find(|(_, _, _, s)| *s == MemberStatus::Active)
+        {
+            summary.sample_member = (member.to_string(), name.clone(), batch.plan.id.to_string());
+            summary.sample_secretary = (batch.members[0].0.to_string(), batch.members[0].1.clone());
+        }
+        // Commit every few cells: few enough fsyncs to be quick, small enough transactions.
+        in_tx += 1;
+        if in_tx == 8 {
+            tx.commit().await?;
+            tx = db.begin_write().await?;
+            in_tx = 0;
+        }
     }
+    tx.commit().await?;
     Ok(summary)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn seed_cell(
+async fn store_cell(
     conn: &mut sqlx::AnyConnection,
-    rng: &mut StdRng,
-    actor: &automerge::ActorId,
-    cell_id: &UnitId,
-    village: &str,
-    months: &[Month],
-    start: Day,
-    today: Day,
-    shape: &DemoShape,
-    summary: &mut DemoSummary,
+    batch: &CellBatch,
+    now: i64,
 ) -> anyhow::Result<()> {
-    let now = today.noon_timestamp();
-    let size = rng.random_range(shape.members_per_cell.0..=shape.members_per_cell.1);
+    let p = &batch.plan;
+    store::insert_unit(
+        &mut *conn,
+        &OrgUnit::new(
+            p.id.as_str(),
+            Some(&p.parent),
+            p.kind,
+            p.level_label,
+            &p.name,
+        )?,
+    )
+    .await?;
+    let village = OrgUnit::new(
+        &format!("{}-v", p.id),
+        Some(p.id.as_str()),
+        UnitKind::Village,
+        "thôn",
+        &p.village,
+    )?;
+    store::insert_unit(&mut *conn, &village).await?;
+    for (member, name, role, _) in &batch.members {
+        store::insert_member(&mut *conn, member, &p.id, name, *role).await?;
+    }
+    for household in &batch.households {
+        store::insert_household(&mut *conn, household, &p.id).await?;
+    }
+    for doc in &batch.docs {
+        store::insert_doc(&mut *conn, doc, &p.id, now).await?;
+    }
+    Ok(())
+}
+
+/// Generates one cell: its roster and assignments, its households with their visits and flags,
+/// and its members' monthly reports. Pure and deterministic for a plan.
+fn generate_cell(plan: CellPlan, months: &[Month], today: Day) -> anyhow::Result<CellBatch> {
+    let mut rng = StdRng::seed_from_u64(plan.seed);
+    let actor = hosync_core::docs::actor_from_bytes(b"hosync-demo-seed");
+    let start = months[0].first_day();
+    let t0 = start.noon_timestamp();
+    let cell_id = plan.id.clone();
     let mut cell_doc = Doc::create(DocId::Cell(cell_id.clone()), actor.clone());
-    let mut members = Vec::with_capacity(size);
-    for i in 0..size {
+    let mut members = Vec::with_capacity(plan.members);
+    for i in 0..plan.members {
         let member = id(MemberId::parse, &format!("{cell_id}-m{:02}", i + 1))?;
-        let name = person_name(rng);
+        let name = person_name(&mut rng);
         let role = match i {
             0 => Role::Secretary,
             1 => Role::DeputySecretary,
             2 => Role::CommitteeMember,
             _ => Role::Member,
         };
-        store::insert_member(conn, &member, cell_id, &name, role).await?;
-        cell::set_member(&mut cell_doc, &member, &name, role, start.noon_timestamp())?;
+        cell::set_member(&mut cell_doc, &member, &name, role, t0)?;
         let status = if i > 2 && rng.random_bool(0.06) {
             MemberStatus::WorkingAway {
-                place: pick(rng, AWAY_PLACES).into(),
+                place: pick(&mut rng, AWAY_PLACES).into(),
             }
         } else if i > 2 && rng.random_bool(0.04) {
             MemberStatus::Exempt {
@@ -316,80 +541,59 @@ async fn seed_cell(
             MemberStatus::Active
         };
         if status != MemberStatus::Active {
-            cell::set_member_status(&mut cell_doc, &member, &status, start.noon_timestamp())?;
+            cell::set_member_status(&mut cell_doc, &member, &status, t0)?;
         }
         members.push((member, name, role, status));
     }
-    summary.members += members.len();
 
-    // Every active member looks after one to three households.
+    // Active members look after one to three households; a few households wait unassigned.
     let secretary = members[0].0.clone();
-    let mut households = Vec::new();
+    let mut households: Vec<(HouseholdId, Option<MemberId>)> = Vec::new();
+    let new_household = |n: usize| id(HouseholdId::parse, &format!("{cell_id}-h{:03}", n + 1));
     for (member, _, _, status) in &members {
         if *status != MemberStatus::Active {
             continue;
         }
-        for _ in 0..rng.random_range(1..=3) {
-            let household = id(
-                HouseholdId::parse,
-                &format!("{cell_id}-h{:03}", households.len() + 1),
-            )?;
-            store::insert_household(conn, &household, cell_id).await?;
+        let count = match rng.random_range(0..100) {
+            0..75 => 1,
+            75..93 => 2,
+            _ => 3,
+        };
+        for _ in 0..count {
+            let household = new_household(households.len())?;
             cell::assign(
                 &mut cell_doc,
                 &household,
                 Some(member),
                 start,
                 &secretary,
-                start.noon_timestamp(),
+                t0,
             )?;
-            households.push((household, member.clone()));
+            households.push((household, Some(member.clone())));
         }
     }
-    // A few households wait for an assignment.
     for _ in 0..rng.random_range(0..=2) {
-        let household = id(
-            HouseholdId::parse,
-            &format!("{cell_id}-h{:03}", households.len() + 1),
-        )?;
-        store::insert_household(conn, &household, cell_id).await?;
-        households.push((household, secretary.clone()));
-        cell::assign(
-            &mut cell_doc,
-            &households[households.len() - 1].0,
-            None,
-            start,
-            &secretary,
-            start.noon_timestamp(),
-        )?;
-    }
-    store::insert_doc(conn, &cell_doc, cell_id, now).await?;
-    if summary.sample_member.0.is_empty()
-        && let Some((member, name, _, _)) = members
-            .iter()
-            .skip(3)
-            .find(|(_, _, _, s)| *s == MemberStatus::Active)
-    {
-        summary.sample_member = (member.to_string(), name.clone(), cell_id.to_string());
-        summary.sample_secretary = (members[0].0.to_string(), members[0].1.clone());
+        households.push((new_household(households.len())?, None));
     }
 
-    for (number, (household, member)) in households.iter().enumerate() {
-        let assigned = cell::read(&cell_doc)?.assignee(household).cloned();
+    let mut docs = vec![cell_doc];
+    let (mut notes, mut flags, mut reports) = (0, 0, 0);
+    for (number, (household, assigned)) in households.iter().enumerate() {
         let mut doc = Doc::create(DocId::Household(household.clone()), actor.clone());
-        let head = person_name(rng);
         let profile = household::ProfileUpdate {
-            head: Some(head),
-            village: Some(village.to_owned()),
+            head: Some(person_name(&mut rng)),
+            village: Some(plan.village.clone()),
             people: Some(rng.random_range(2..=9)),
-            livelihood: Some(pick(rng, LIVELIHOODS).to_owned()),
+            livelihood: Some(pick(&mut rng, LIVELIHOODS).to_owned()),
         };
-        household::update_profile(&mut doc, &profile, start.noon_timestamp())?;
+        household::update_profile(&mut doc, &profile, t0)?;
         if number % 7 == 0 {
-            household::add_tag(&mut doc, "hộ nghèo", start.noon_timestamp())?;
+            household::add_tag(&mut doc, "hộ nghèo", t0)?;
         }
-        // Some households are not visited for months: the gaps district staff look for.
+        // Unassigned households, and some others, go unvisited for months: the gaps district
+        // staff look for.
         let neglected = assigned.is_none() || rng.random_bool(0.12);
+        let visitor = assigned.clone().unwrap_or_else(|| secretary.clone());
         for month in months {
             if neglected && rng.random_bool(0.8) {
                 continue;
@@ -404,50 +608,51 @@ async fn seed_cell(
                 if day > today {
                     continue;
                 }
-                let text = format!("{} {}", pick(rng, OBSERVATIONS), pick(rng, OBSERVATIONS));
-                let topics = vec![pick(rng, TOPICS).to_owned()];
+                let text = format!(
+                    "{} {}",
+                    pick(&mut rng, OBSERVATIONS),
+                    pick(&mut rng, OBSERVATIONS)
+                );
+                let topics = vec![pick(&mut rng, TOPICS).to_owned()];
                 let note = household::add_note(
                     &mut doc,
-                    member,
+                    &visitor,
                     day,
                     &text,
                     &topics,
                     day.noon_timestamp(),
                 )?;
-                summary.notes += 1;
+                notes += 1;
                 if rng.random_bool(0.12) {
                     let flag = household::raise_flag(
                         &mut doc,
                         Some(&note),
-                        member,
+                        &visitor,
                         day,
-                        pick(rng, FLAG_TEXTS),
+                        pick(&mut rng, FLAG_TEXTS),
                         day.noon_timestamp(),
                     )?;
-                    summary.flags += 1;
+                    flags += 1;
                     let later = day.add_days(rng.random_range(3..40));
-                    if later <= today {
-                        let status = match rng.random_range(0..3) {
-                            0 => Some(FlagStatus::Resolved),
-                            1 => Some(FlagStatus::Escalated),
-                            _ => None,
-                        };
-                        if let Some(status) = status {
-                            household::set_flag_status(
-                                &mut doc,
-                                &flag,
-                                status,
-                                &secretary,
-                                later,
-                                later.noon_timestamp(),
-                            )?;
-                        }
+                    let status = match rng.random_range(0..3) {
+                        0 => Some(FlagStatus::Resolved),
+                        1 => Some(FlagStatus::Escalated),
+                        _ => None,
+                    };
+                    if let Some(status) = status.filter(|_| later <= today) {
+                        household::set_flag_status(
+                            &mut doc,
+                            &flag,
+                            status,
+                            &secretary,
+                            later,
+                            later.noon_timestamp(),
+                        )?;
                     }
                 }
             }
         }
-        store::insert_doc(conn, &doc, cell_id, now).await?;
-        summary.households += 1;
+        docs.push(doc);
     }
 
     for month in months {
@@ -456,17 +661,18 @@ async fn seed_cell(
                 continue;
             }
             let mut doc = Doc::create(DocId::Report(member.clone(), *month), actor.clone());
-            let mine = households.iter().filter(|(_, m)| m == member).count();
-            let self_rating = *[
+            let mine = households
+                .iter()
+                .filter(|(_, m)| m.as_ref() == Some(member))
+                .count();
+            let self_rating = [
                 Rating::Excellent,
                 Rating::Good,
                 Rating::Good,
                 Rating::Good,
                 Rating::Completed,
                 Rating::NotCompleted,
-            ]
-            .get(rng.random_range(0..6))
-            .unwrap_or(&Rating::Good);
+            ][rng.random_range(0..6)];
             let draft = report::ReportDraft {
                 tasks: Some(if role.leads_cell() {
                     "Chủ trì sinh hoạt chi bộ; đôn đốc đảng viên thăm hộ được phân công.".into()
@@ -476,7 +682,7 @@ async fn seed_cell(
                 household_content: Some(format!(
                     "Thăm {mine} hộ được phân công trong {}. {}",
                     month.vi(),
-                    pick(rng, OBSERVATIONS)
+                    pick(&mut rng, OBSERVATIONS)
                 )),
                 self_rating: Some(self_rating),
             };
@@ -502,9 +708,17 @@ async fn seed_cell(
                     rated.noon_timestamp(),
                 )?;
             }
-            store::insert_doc(conn, &doc, cell_id, now).await?;
-            summary.reports += 1;
+            docs.push(doc);
+            reports += 1;
         }
     }
-    Ok(())
+    Ok(CellBatch {
+        plan,
+        members,
+        households: households.into_iter().map(|(h, _)| h).collect(),
+        docs,
+        notes,
+        flags,
+        reports,
+    })
 }
