@@ -179,6 +179,13 @@ const OBSERVATIONS: &[&str] = &[
     "Cụ ông bị đau khớp, đã hướng dẫn ra trạm y tế xã khám.",
     "Gia đình hỏi về chính sách hỗ trợ hộ cận nghèo.",
 ];
+const SHORT_NOTES: &[&str] = &[
+    "Các hộ ổn định.",
+    "Một hộ cần hỗ trợ sửa nhà.",
+    "Bà con lo giá phân bón.",
+    "Đã tuyên truyền bảo hiểm y tế.",
+    "Một hộ xin vay vốn.",
+];
 const TOPICS: &[&str] = &[
     "sức khỏe",
     "sinh kế",
@@ -239,7 +246,8 @@ struct CellBatch {
     plan: CellPlan,
     members: Vec<(MemberId, String, Role, MemberStatus)>,
     households: Vec<HouseholdId>,
-    docs: Vec<Doc>,
+    /// Each document, encoded and read for the projections on the generating thread.
+    docs: Vec<(DocId, store::PreparedDoc, crate::projection::Rows)>,
     notes: usize,
     flags: usize,
     reports: usize,
@@ -499,8 +507,8 @@ async fn store_cell(
     for household in &batch.households {
         store::insert_household(&mut *conn, household, &p.id).await?;
     }
-    for doc in &batch.docs {
-        store::insert_doc(&mut *conn, doc, &p.id, now).await?;
+    for (id, prepared, rows) in &batch.docs {
+        store::insert_prepared(&mut *conn, id, prepared, rows, &p.id, now).await?;
     }
     Ok(())
 }
@@ -608,11 +616,16 @@ fn generate_cell(plan: CellPlan, months: &[Month], today: Day) -> anyhow::Result
                 if day > today {
                     continue;
                 }
-                let text = format!(
-                    "{} {}",
-                    pick(&mut rng, OBSERVATIONS),
-                    pick(&mut rng, OBSERVATIONS)
-                );
+                // Most notes are a line; some say more.
+                let text = if rng.random_bool(0.35) {
+                    format!(
+                        "{} {}",
+                        pick(&mut rng, OBSERVATIONS),
+                        pick(&mut rng, OBSERVATIONS)
+                    )
+                } else {
+                    pick(&mut rng, OBSERVATIONS).to_owned()
+                };
                 let topics = vec![pick(&mut rng, TOPICS).to_owned()];
                 let note = household::add_note(
                     &mut doc,
@@ -674,15 +687,15 @@ fn generate_cell(plan: CellPlan, months: &[Month], today: Day) -> anyhow::Result
                 Rating::NotCompleted,
             ][rng.random_range(0..6)];
             let draft = report::ReportDraft {
+                // Monthly reports are short in practice: a line on the tasks, one on the households.
                 tasks: Some(if role.leads_cell() {
-                    "Chủ trì sinh hoạt chi bộ; đôn đốc đảng viên thăm hộ được phân công.".into()
+                    "Chủ trì sinh hoạt chi bộ.".into()
                 } else {
-                    "Tham gia đầy đủ sinh hoạt chi bộ; tuyên truyền chủ trương, chính sách đến bà con.".into()
+                    "Dự sinh hoạt chi bộ đầy đủ.".into()
                 }),
                 household_content: Some(format!(
-                    "Thăm {mine} hộ được phân công trong {}. {}",
-                    month.vi(),
-                    pick(&mut rng, OBSERVATIONS)
+                    "Đã thăm {mine} hộ. {}",
+                    pick(&mut rng, SHORT_NOTES)
                 )),
                 self_rating: Some(self_rating),
             };
@@ -712,6 +725,16 @@ fn generate_cell(plan: CellPlan, months: &[Month], today: Day) -> anyhow::Result
             reports += 1;
         }
     }
+    let docs = docs
+        .iter()
+        .map(|doc| {
+            Ok((
+                doc.id().clone(),
+                store::PreparedDoc::new(doc),
+                crate::projection::Rows::read(doc)?,
+            ))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(CellBatch {
         plan,
         members,

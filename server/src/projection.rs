@@ -1,25 +1,59 @@
 //! Projections: the tables staff views and exports read, rewritten from a document in the same
 //! transaction as the changes that produced it, so views never show a state the log lacks.
 
+use hosync_core::docs::cell::Cell;
+use hosync_core::docs::household::Household;
+use hosync_core::docs::report::MonthlyReport;
 use hosync_core::docs::{cell, household, report};
 use hosync_core::{Doc, DocKind, UnitId};
 use sqlx::AnyConnection;
 
-pub async fn project(conn: &mut AnyConnection, doc: &Doc, unit: &UnitId) -> anyhow::Result<()> {
-    match doc.kind() {
-        DocKind::Household => project_household(conn, doc, unit).await,
-        DocKind::Cell => project_cell(conn, doc, unit).await,
-        DocKind::Report => project_report(conn, doc, unit).await,
+/// What a document contributes to the projections, read from it once. Reading is CPU work and
+/// writing is database work, so callers can do the first outside a write transaction.
+#[derive(Debug)]
+pub enum Rows {
+    Household {
+        household: Household,
+        conflicts: i64,
+    },
+    Cell(Cell),
+    Report(MonthlyReport),
+}
+
+impl Rows {
+    pub fn read(doc: &Doc) -> anyhow::Result<Rows> {
+        Ok(match doc.kind() {
+            DocKind::Household => Rows::Household {
+                household: household::read(doc)?,
+                conflicts: doc.conflicts().len() as i64,
+            },
+            DocKind::Cell => Rows::Cell(cell::read(doc)?),
+            DocKind::Report => Rows::Report(report::read(doc)?),
+        })
     }
+
+    pub async fn write(&self, conn: &mut AnyConnection, unit: &UnitId) -> anyhow::Result<()> {
+        match self {
+            Rows::Household {
+                household,
+                conflicts,
+            } => project_household(conn, household, *conflicts, unit).await,
+            Rows::Cell(c) => project_cell(conn, c, unit).await,
+            Rows::Report(r) => project_report(conn, r, unit).await,
+        }
+    }
+}
+
+pub async fn project(conn: &mut AnyConnection, doc: &Doc, unit: &UnitId) -> anyhow::Result<()> {
+    Rows::read(doc)?.write(conn, unit).await
 }
 
 async fn project_household(
     conn: &mut AnyConnection,
-    doc: &Doc,
+    h: &Household,
+    conflicts: i64,
     unit: &UnitId,
 ) -> anyhow::Result<()> {
-    let h = household::read(doc)?;
-    let conflicts = doc.conflicts().len() as i64;
     sqlx::query(
         "INSERT INTO household_view (household_id, cell_id, head, village, people, livelihood, last_visit, notes, open_flags, conflicts) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -62,8 +96,7 @@ async fn project_household(
     Ok(())
 }
 
-async fn project_cell(conn: &mut AnyConnection, doc: &Doc, unit: &UnitId) -> anyhow::Result<()> {
-    let c = cell::read(doc)?;
+async fn project_cell(conn: &mut AnyConnection, c: &Cell, unit: &UnitId) -> anyhow::Result<()> {
     sqlx::query("DELETE FROM roster_view WHERE cell_id = $1")
         .bind(unit.as_str())
         .execute(&mut *conn)
@@ -102,8 +135,11 @@ async fn project_cell(conn: &mut AnyConnection, doc: &Doc, unit: &UnitId) -> any
     Ok(())
 }
 
-async fn project_report(conn: &mut AnyConnection, doc: &Doc, unit: &UnitId) -> anyhow::Result<()> {
-    let r = report::read(doc)?;
+async fn project_report(
+    conn: &mut AnyConnection,
+    r: &MonthlyReport,
+    unit: &UnitId,
+) -> anyhow::Result<()> {
     let code = |rating: Option<hosync_core::Rating>| rating.map(|r| r.code()).unwrap_or_default();
     sqlx::query(
         "INSERT INTO report_view (member_id, month, cell_id, self_rating, cell_rating, submitted_on) VALUES ($1, $2, $3, $4, $5, $6) \

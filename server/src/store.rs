@@ -217,6 +217,49 @@ pub async fn load_doc(
     Ok(Some(doc))
 }
 
+/// Rows per INSERT statement when appending changes: few statements, and far below SQLite's
+/// and PostgreSQL's limits on parameters.
+const CHANGES_PER_INSERT: usize = 64;
+
+/// Appends changes to the log and returns the first and last positions they took.
+async fn insert_changes(
+    conn: &mut AnyConnection,
+    doc_id: &str,
+    unit: &UnitId,
+    changes: &[(ChangeHash, &[u8])],
+    device: &str,
+    now: i64,
+) -> DbResult<Option<(i64, i64)>> {
+    let mut span: Option<(i64, i64)> = None;
+    for chunk in changes.chunks(CHANGES_PER_INSERT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = 5 + 2 * i;
+                format!("($1, $2, ${}, ${}, $3, $4)", p, p + 1)
+            })
+            .collect();
+        // Only placeholders are spliced in; every value is bound.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "INSERT INTO changes (doc_id, unit_id, hash, bytes, device_id, received_at) VALUES {} RETURNING seq",
+            rows.join(", ")
+        ));
+        let mut query = sqlx::query(sql)
+            .bind(doc_id)
+            .bind(unit.as_str())
+            .bind(device)
+            .bind(now);
+        for &(hash, bytes) in chunk {
+            query = query.bind(hash.0.to_vec()).bind(bytes.to_vec());
+        }
+        // RETURNING does not promise row order, so the span is taken from the values.
+        for row in query.fetch_all(&mut *conn).await? {
+            let seq: i64 = row.try_get(0)?;
+            span = Some(span.map_or((seq, seq), |(first, last)| (first.min(seq), last.max(seq))));
+        }
+    }
+    Ok(span)
+}
+
 /// Appends accepted changes to the log and brings the document's row (heads, snapshot) up to
 /// date. `doc` already includes the changes.
 pub async fn append(
@@ -227,56 +270,36 @@ pub async fn append(
     device: &str,
     now: i64,
 ) -> DbResult<()> {
-    if new_changes.is_empty() {
-        return Ok(());
-    }
     let id = doc.id().to_string();
-    let existing = doc_row(&mut *conn, doc.id()).await?;
-    if existing.is_none() {
-        // The row must exist before the changes that reference it; its real values follow.
-        sqlx::query(
-            "INSERT INTO documents (doc_id, kind, unit_id, heads, snapshot, snapshot_seq, first_seq, last_seq, changes_since_snapshot) \
-             VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0)",
-        )
-        .bind(&id)
-        .bind(doc.kind().as_str())
-        .bind(unit.as_str())
-        .bind(Vec::<u8>::new())
-        .bind(Vec::<u8>::new())
-        .execute(&mut *conn)
-        .await?;
-    }
-    let mut first = None;
-    let mut last = 0_i64;
-    for change in new_changes {
-        let seq: i64 = sqlx::query(
-            "INSERT INTO changes (doc_id, unit_id, hash, bytes, device_id, received_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
-        )
-        .bind(&id)
-        .bind(unit.as_str())
-        .bind(change.hash().0.to_vec())
-        .bind(change.raw_bytes().to_vec())
-        .bind(device)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
-        first.get_or_insert(seq);
-        last = seq;
-    }
-    let since_snapshot =
-        existing.as_ref().map_or(0, |r| r.changes_since_snapshot) + new_changes.len() as i64;
+    let Some(existing) = doc_row(&mut *conn, doc.id()).await? else {
+        let prepared = PreparedDoc {
+            heads: doc.heads(),
+            snapshot: doc.save(),
+            changes: new_changes
+                .iter()
+                .map(|c| (c.hash(), c.raw_bytes().to_vec()))
+                .collect(),
+        };
+        return insert_new(conn, doc.id(), unit, &prepared, device, now).await;
+    };
+    let changes: Vec<(ChangeHash, &[u8])> = new_changes
+        .iter()
+        .map(|c| (c.hash(), c.raw_bytes()))
+        .collect();
+    let Some((_, last)) = insert_changes(&mut *conn, &id, unit, &changes, device, now).await?
+    else {
+        return Ok(());
+    };
+    let since_snapshot = existing.changes_since_snapshot + new_changes.len() as i64;
     let heads = heads_to_bytes(&doc.heads());
-    if existing.is_none() || since_snapshot >= SNAPSHOT_EVERY {
+    if since_snapshot >= SNAPSHOT_EVERY {
         sqlx::query(
-            "UPDATE documents SET heads = $2, snapshot = $3, snapshot_seq = $4, last_seq = $4, changes_since_snapshot = 0, \
-             first_seq = CASE WHEN first_seq = 0 THEN $5 ELSE first_seq END WHERE doc_id = $1",
+            "UPDATE documents SET heads = $2, snapshot = $3, snapshot_seq = $4, last_seq = $4, changes_since_snapshot = 0 WHERE doc_id = $1",
         )
         .bind(&id)
         .bind(heads)
         .bind(doc.save())
         .bind(last)
-        .bind(first.unwrap_or(last))
         .execute(conn)
         .await?;
     } else {
@@ -285,6 +308,69 @@ pub async fn append(
             .bind(heads)
             .bind(last)
             .bind(since_snapshot)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A document's bytes for storing it whole: its heads, snapshot and every change.
+#[derive(Debug)]
+pub struct PreparedDoc {
+    pub heads: Vec<ChangeHash>,
+    pub snapshot: Vec<u8>,
+    pub changes: Vec<(ChangeHash, Vec<u8>)>,
+}
+
+impl PreparedDoc {
+    pub fn new(doc: &Doc) -> Self {
+        PreparedDoc {
+            heads: doc.heads(),
+            snapshot: doc.save(),
+            changes: doc
+                .automerge()
+                .get_changes(&[])
+                .iter()
+                .map(|c| (c.hash(), c.raw_bytes().to_vec()))
+                .collect(),
+        }
+    }
+}
+
+/// Stores a document the database does not hold yet: its row, then its changes.
+async fn insert_new(
+    conn: &mut AnyConnection,
+    id: &DocId,
+    unit: &UnitId,
+    prepared: &PreparedDoc,
+    device: &str,
+    now: i64,
+) -> DbResult<()> {
+    let id_text = id.to_string();
+    // The row must exist before the changes that reference it; the log positions follow.
+    sqlx::query(
+        "INSERT INTO documents (doc_id, kind, unit_id, heads, snapshot, snapshot_seq, first_seq, last_seq, changes_since_snapshot) \
+         VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0)",
+    )
+    .bind(&id_text)
+    .bind(id.kind().as_str())
+    .bind(unit.as_str())
+    .bind(heads_to_bytes(&prepared.heads))
+    .bind(prepared.snapshot.as_slice())
+    .execute(&mut *conn)
+    .await?;
+    let changes: Vec<(ChangeHash, &[u8])> = prepared
+        .changes
+        .iter()
+        .map(|(hash, bytes)| (*hash, bytes.as_slice()))
+        .collect();
+    if let Some((first, last)) =
+        insert_changes(&mut *conn, &id_text, unit, &changes, device, now).await?
+    {
+        sqlx::query("UPDATE documents SET snapshot_seq = $2, last_seq = $2, first_seq = $3 WHERE doc_id = $1")
+            .bind(&id_text)
+            .bind(last)
+            .bind(first)
             .execute(conn)
             .await?;
     }
@@ -353,8 +439,20 @@ pub async fn insert_doc(
     unit: &UnitId,
     now: i64,
 ) -> anyhow::Result<()> {
-    let changes = doc.automerge().get_changes(&[]);
-    append(&mut *conn, doc, unit, &changes, "server", now).await?;
-    crate::projection::project(conn, doc, unit).await?;
-    Ok(())
+    let prepared = PreparedDoc::new(doc);
+    let rows = crate::projection::Rows::read(doc)?;
+    insert_prepared(conn, doc.id(), &prepared, &rows, unit, now).await
+}
+
+/// Stores a document read and encoded beforehand (off the database's critical path).
+pub async fn insert_prepared(
+    conn: &mut AnyConnection,
+    id: &DocId,
+    prepared: &PreparedDoc,
+    rows: &crate::projection::Rows,
+    unit: &UnitId,
+    now: i64,
+) -> anyhow::Result<()> {
+    insert_new(&mut *conn, id, unit, prepared, "server", now).await?;
+    rows.write(conn, unit).await
 }

@@ -319,13 +319,17 @@ pub fn update_profile(
 /// Adds a tag (such as "hộ nghèo"); tags added on two phones are both kept.
 pub fn add_tag(doc: &mut Doc, tag: &str, now: Timestamp) -> Result<(), DocError> {
     check_short("profile.tags", tag)?;
-    let current = read(doc)?;
-    if current.tags.iter().any(|t| t == tag) {
-        return Ok(());
-    }
+    doc.expect_kind(DocKind::Household)?;
     let profile = section(doc, "profile")?;
     let tags = child(doc.automerge(), &profile, "tags")
         .ok_or_else(|| ValidationError::new("profile.tags", "is missing"))?;
+    let present = doc
+        .automerge()
+        .values(&tags)
+        .any(|(value, _)| value.as_str() == Some(tag));
+    if present {
+        return Ok(());
+    }
     let len = doc.automerge().length(&tags);
     doc.edit(now, |tx| {
         tx.insert(&tags, len, tag)?;

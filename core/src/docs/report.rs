@@ -117,6 +117,13 @@ pub(super) fn validate(doc: &Doc) -> Result<MonthlyReport, ValidationError> {
     Ok(report)
 }
 
+/// One rating field, read alone (cheaper than the whole report, which edits do not need).
+fn rating_field(doc: &Doc, key: &'static str) -> Result<Option<Rating>, DocError> {
+    doc.expect_kind(DocKind::Report)?;
+    let raw = super::read_str(doc.automerge(), &automerge::ROOT, key).unwrap_or_default();
+    Ok(optional(key, &raw, Rating::parse)?)
+}
+
 fn text_field(doc: &Doc, key: &'static str) -> Result<automerge::ObjId, DocError> {
     child(doc.automerge(), &automerge::ROOT, key)
         .ok_or_else(|| ValidationError::new(key, "is missing").into())
@@ -124,7 +131,7 @@ fn text_field(doc: &Doc, key: &'static str) -> Result<automerge::ObjId, DocError
 
 /// Writes the member's part of the report.
 pub fn write(doc: &mut Doc, draft: &ReportDraft, now: Timestamp) -> Result<(), DocError> {
-    let current = read(doc)?;
+    let current_rating = rating_field(doc, "self_rating")?;
     let mut texts = Vec::new();
     for (key, value) in [
         ("tasks", &draft.tasks),
@@ -139,10 +146,7 @@ pub fn write(doc: &mut Doc, draft: &ReportDraft, now: Timestamp) -> Result<(), D
         for (obj, value) in &texts {
             update_text(tx, obj, value)?;
         }
-        if let Some(rating) = draft
-            .self_rating
-            .filter(|r| Some(*r) != current.self_rating)
-        {
+        if let Some(rating) = draft.self_rating.filter(|r| Some(*r) != current_rating) {
             tx.put(automerge::ROOT, "self_rating", rating.code())?;
         }
         Ok(())
@@ -151,8 +155,7 @@ pub fn write(doc: &mut Doc, draft: &ReportDraft, now: Timestamp) -> Result<(), D
 
 /// Hands the report in to the cell.
 pub fn submit(doc: &mut Doc, on: Day, now: Timestamp) -> Result<(), DocError> {
-    let current = read(doc)?;
-    if current.self_rating.is_none() {
+    if rating_field(doc, "self_rating")?.is_none() {
         return Err(ValidationError::new(
             "self_rating",
             "choose a self-rating before handing the report in",
@@ -174,11 +177,11 @@ pub fn rate(
     on: Day,
     now: Timestamp,
 ) -> Result<(), DocError> {
-    let current = read(doc)?;
+    let current_rating = rating_field(doc, "cell_rating")?;
     check_text("cell_comment", comment)?;
     let comment_obj = text_field(doc, "cell_comment")?;
     doc.edit(now, |tx| {
-        if current.cell_rating != Some(rating) {
+        if current_rating != Some(rating) {
             tx.put(automerge::ROOT, "cell_rating", rating.code())?;
         }
         update_text(tx, &comment_obj, comment)?;
