@@ -224,30 +224,32 @@ const CHANGES_PER_INSERT: usize = 64;
 /// Appends changes to the log and returns the first and last positions they took.
 async fn insert_changes(
     conn: &mut AnyConnection,
-    doc_id: &str,
+    doc: &DocId,
     unit: &UnitId,
     changes: &[(ChangeHash, &[u8])],
     device: &str,
     now: i64,
 ) -> DbResult<Option<(i64, i64)>> {
     let mut span: Option<(i64, i64)> = None;
+    let doc_id = doc.to_string();
     for chunk in changes.chunks(CHANGES_PER_INSERT) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let p = 5 + 2 * i;
-                format!("($1, $2, ${}, ${}, $3, $4)", p, p + 1)
+                let p = 6 + 2 * i;
+                format!("($1, $2, ${}, ${}, $3, $4, $5)", p, p + 1)
             })
             .collect();
         // Only placeholders are spliced in; every value is bound.
         let sql = sqlx::AssertSqlSafe(format!(
-            "INSERT INTO changes (doc_id, unit_id, hash, bytes, device_id, received_at) VALUES {} RETURNING seq",
+            "INSERT INTO changes (doc_id, unit_id, hash, bytes, device_id, received_at, owner) VALUES {} RETURNING seq",
             rows.join(", ")
         ));
         let mut query = sqlx::query(sql)
-            .bind(doc_id)
+            .bind(doc_id.as_str())
             .bind(unit.as_str())
             .bind(device)
-            .bind(now);
+            .bind(now)
+            .bind(owner_of(doc));
         for &(hash, bytes) in chunk {
             query = query.bind(hash.0.to_vec()).bind(bytes.to_vec());
         }
@@ -286,7 +288,7 @@ pub async fn append(
         .iter()
         .map(|c| (c.hash(), c.raw_bytes()))
         .collect();
-    let Some((_, last)) = insert_changes(&mut *conn, &id, unit, &changes, device, now).await?
+    let Some((_, last)) = insert_changes(&mut *conn, doc.id(), unit, &changes, device, now).await?
     else {
         return Ok(());
     };
@@ -349,14 +351,15 @@ async fn insert_new(
     let id_text = id.to_string();
     // The row must exist before the changes that reference it; the log positions follow.
     sqlx::query(
-        "INSERT INTO documents (doc_id, kind, unit_id, heads, snapshot, snapshot_seq, first_seq, last_seq, changes_since_snapshot) \
-         VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0)",
+        "INSERT INTO documents (doc_id, kind, unit_id, heads, snapshot, snapshot_seq, first_seq, last_seq, changes_since_snapshot, owner) \
+         VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0, $6)",
     )
     .bind(&id_text)
     .bind(id.kind().as_str())
     .bind(unit.as_str())
     .bind(heads_to_bytes(&prepared.heads))
     .bind(prepared.snapshot.as_slice())
+    .bind(owner_of(id))
     .execute(&mut *conn)
     .await?;
     let changes: Vec<(ChangeHash, &[u8])> = prepared
@@ -364,8 +367,7 @@ async fn insert_new(
         .iter()
         .map(|(hash, bytes)| (*hash, bytes.as_slice()))
         .collect();
-    if let Some((first, last)) =
-        insert_changes(&mut *conn, &id_text, unit, &changes, device, now).await?
+    if let Some((first, last)) = insert_changes(&mut *conn, id, unit, &changes, device, now).await?
     {
         sqlx::query("UPDATE documents SET snapshot_seq = $2, last_seq = $2, first_seq = $3 WHERE doc_id = $1")
             .bind(&id_text)
@@ -377,29 +379,105 @@ async fn insert_new(
     Ok(())
 }
 
-/// The changes of a unit's documents logged after `since`, in log order.
+/// The member a document belongs to alone (a monthly report), or "" for shared documents.
+pub fn owner_of(id: &DocId) -> &str {
+    match id {
+        DocId::Report(member, _) => member.as_str(),
+        DocId::Household(_) | DocId::Cell(_) => "",
+    }
+}
+
+/// Who is reading a unit: a member reads the unit's shared documents and their own reports; a
+/// cell's leaders read every report too.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    pub member: MemberId,
+    pub reads_all_reports: bool,
+}
+
+impl Reader {
+    pub fn may_read(&self, id: &DocId) -> bool {
+        self.reads_all_reports || matches!(owner_of(id), "") || owner_of(id) == self.member.as_str()
+    }
+}
+
+fn log_row(r: &sqlx::any::AnyRow) -> DbResult<LogRow> {
+    Ok(LogRow {
+        seq: r.try_get(0)?,
+        doc_id: r.try_get(1)?,
+        hash: hash_from_bytes(&r.try_get::<Vec<u8>, _>(2)?),
+        bytes: r.try_get(3)?,
+    })
+}
+
+/// The changes of a unit's documents logged after `since`, in log order, that `reader` may read.
 pub async fn changes_since(
     conn: &mut AnyConnection,
     unit: &UnitId,
     since: i64,
+    reader: &Reader,
 ) -> DbResult<Vec<LogRow>> {
     let rows = sqlx::query(
-        "SELECT seq, doc_id, hash, bytes FROM changes WHERE unit_id = $1 AND seq > $2 ORDER BY seq",
+        "SELECT seq, doc_id, hash, bytes FROM changes WHERE unit_id = $1 AND seq > $2 \
+         AND (owner = '' OR owner = $3 OR $4 = 1) ORDER BY seq",
     )
     .bind(unit.as_str())
     .bind(since)
+    .bind(reader.member.as_str())
+    .bind(i64::from(reader.reads_all_reports))
     .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(LogRow {
-                seq: r.try_get(0)?,
-                doc_id: r.try_get(1)?,
-                hash: hash_from_bytes(&r.try_get::<Vec<u8>, _>(2)?),
-                bytes: r.try_get(3)?,
-            })
-        })
-        .collect()
+    rows.iter().map(log_row).collect()
+}
+
+/// A stored document whole: what a phone that has none of a unit gets.
+#[derive(Debug)]
+pub struct StoredDoc {
+    pub doc_id: String,
+    pub heads: Vec<ChangeHash>,
+    pub snapshot: Vec<u8>,
+    /// Changes logged after the snapshot.
+    pub tail: Vec<LogRow>,
+}
+
+/// Every document of a unit that `reader` may read, as snapshots and their tails.
+pub async fn unit_documents(
+    conn: &mut AnyConnection,
+    unit: &UnitId,
+    reader: &Reader,
+) -> DbResult<Vec<StoredDoc>> {
+    let rows = sqlx::query(
+        "SELECT doc_id, heads, snapshot, snapshot_seq, last_seq FROM documents WHERE unit_id = $1 \
+         AND (owner = '' OR owner = $2 OR $3 = 1) ORDER BY doc_id",
+    )
+    .bind(unit.as_str())
+    .bind(reader.member.as_str())
+    .bind(i64::from(reader.reads_all_reports))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut docs = Vec::with_capacity(rows.len());
+    for r in rows {
+        let doc_id: String = r.try_get(0)?;
+        let snapshot_seq: i64 = r.try_get(3)?;
+        let last_seq: i64 = r.try_get(4)?;
+        let tail = if last_seq > snapshot_seq {
+            let rows = sqlx::query("SELECT seq, doc_id, hash, bytes FROM changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq")
+                .bind(&doc_id)
+                .bind(snapshot_seq)
+                .fetch_all(&mut *conn)
+                .await?;
+            rows.iter().map(log_row).collect::<DbResult<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
+        docs.push(StoredDoc {
+            doc_id,
+            heads: heads_from_bytes(&r.try_get::<Vec<u8>, _>(1)?),
+            snapshot: r.try_get(2)?,
+            tail,
+        });
+    }
+    Ok(docs)
 }
 
 /// The last position in the change log.

@@ -40,12 +40,16 @@ async fn handle(
     let now = state.now();
 
     let mut tx = state.db.begin_write().await?;
-    let Some((cell, _role)) = store::member_cell(&mut tx, &member).await? else {
+    let Some((cell, role)) = store::member_cell(&mut tx, &member).await? else {
         return Err(ApiError::Forbidden(format!(
             "member {member} is not known to this server"
         )));
     };
 
+    let reader = store::Reader {
+        member: member.clone(),
+        reads_all_reports: role.leads_cell(),
+    };
     let mut answer = ResponseBuilder::new();
     for push in &request.pushes {
         let id = match DocId::parse(&push.doc) {
@@ -72,6 +76,11 @@ async fn handle(
             Some(unit) if unit != cell => PushDecision::Rejected {
                 reason: format!("document {id} belongs to another cell than member {member}'s"),
             },
+            Some(_) if !reader.may_read(&id) => PushDecision::Rejected {
+                reason: format!(
+                    "document {id} is another member's report; member {member} may write only their own"
+                ),
+            },
             Some(unit) => {
                 push_one(
                     &mut tx,
@@ -94,7 +103,7 @@ async fn handle(
     } else {
         0
     };
-    collect_updates(&mut tx, &cell, since, &mut answer).await?;
+    collect_updates(&mut tx, &cell, since, &reader, &mut answer).await?;
     let end = store::log_end(&mut tx).await?;
     store::record_device(&mut tx, device.as_str(), &member, end, now).await?;
     tx.commit().await?;
@@ -131,15 +140,30 @@ async fn push_one(
     Ok(decision)
 }
 
-/// Adds what the phone has not read yet: for a document new to it, the snapshot (and the few
-/// changes logged after it); otherwise the changes themselves.
+/// Adds what the phone has not read yet. A phone that has read nothing (or whose cursor is
+/// from another database) gets every document of its scope as a snapshot. Otherwise it gets the
+/// changes logged after its cursor, or the snapshot of a document that is new to it.
 async fn collect_updates(
     conn: &mut AnyConnection,
     cell: &UnitId,
     since: i64,
+    reader: &store::Reader,
     answer: &mut ResponseBuilder,
 ) -> Result<(), ApiError> {
-    let rows = store::changes_since(&mut *conn, cell, since).await?;
+    if since == 0 {
+        for stored in store::unit_documents(&mut *conn, cell, reader).await? {
+            let Ok(id) = DocId::parse(&stored.doc_id) else {
+                continue;
+            };
+            answer.snapshot(&id, stored.snapshot);
+            for row in stored.tail {
+                answer.change(&id, &row.hash, row.bytes);
+            }
+            answer.heads(&id, &stored.heads);
+        }
+        return Ok(());
+    }
+    let rows = store::changes_since(&mut *conn, cell, since, reader).await?;
     let mut seen = BTreeSet::new();
     let mut snapshot_upto = std::collections::BTreeMap::new();
     for row in rows {

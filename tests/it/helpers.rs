@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use hosync_core::docs::{cell, household};
+use hosync_core::docs::{cell, household, report};
 use hosync_core::{
     Day, DeviceId, Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind,
 };
@@ -314,6 +314,21 @@ pub async fn seed_fixture(db: &Db) {
         store::insert_doc(&mut tx, &cell_doc, &cell_id, now)
             .await
             .expect("cell doc");
+        // Every member has October's report, rated.
+        for (member, ..) in members.iter() {
+            let member = MemberId::parse(member).expect("member");
+            let month = hosync_core::Month::parse("2026-10").expect("month");
+            let mut doc = Doc::create(DocId::Report(member.clone(), month), actor.clone());
+            let draft = report::ReportDraft {
+                tasks: Some("Dự sinh hoạt chi bộ đầy đủ.".into()),
+                household_content: Some("Đã thăm các hộ được phân công.".into()),
+                self_rating: Some(hosync_core::Rating::Good),
+            };
+            report::write(&mut doc, &draft, now).expect("report");
+            store::insert_doc(&mut tx, &doc, &cell_id, now)
+                .await
+                .expect("report doc");
+        }
     }
     tx.commit().await.expect("commit");
 }

@@ -256,23 +256,86 @@ async fn a_lost_answer_is_retried_safely(backend: Backend) {
 }
 test_both_dbs!(a_lost_answer_is_retried_safely);
 
-/// A phone of one cell receives only its cell's documents.
+/// A phone of one cell receives only its cell's documents, and of the monthly reports only its
+/// member's own, unless the member leads the cell.
 async fn a_phone_receives_its_own_cell_only(backend: Backend) {
     let (app, _db) = spawn_app(backend).await;
+    let ids = |phone: &Phone| {
+        let mut ids: Vec<String> = phone.replica().docs().map(|d| d.id().to_string()).collect();
+        ids.sort();
+        ids
+    };
     let mut phone = app.phone("phone-a", "m2");
     phone.sync().await.expect("bootstrap");
-    let mut ids: Vec<String> = phone.replica().docs().map(|d| d.id().to_string()).collect();
-    ids.sort();
-    assert_eq!(ids, ["c:d-x1-c1", "h:h1", "h:h2", "h:h3", "h:h4"]);
+    assert_eq!(
+        ids(&phone),
+        ["c:d-x1-c1", "h:h1", "h:h2", "h:h3", "h:h4", "r:m2:2026-10"]
+    );
+    let mut secretary = app.phone("phone-s", "m1");
+    secretary.sync().await.expect("bootstrap");
+    assert_eq!(
+        ids(&secretary),
+        [
+            "c:d-x1-c1",
+            "h:h1",
+            "h:h2",
+            "h:h3",
+            "h:h4",
+            "r:m1:2026-10",
+            "r:m2:2026-10",
+            "r:m3:2026-10"
+        ]
+    );
     let mut outsider = app.phone("phone-z", "m9");
     outsider.sync().await.expect("bootstrap");
-    let mut ids: Vec<String> = outsider
-        .replica()
-        .docs()
-        .map(|d| d.id().to_string())
-        .collect();
-    ids.sort();
-    assert_eq!(ids, ["c:d-x1-c2", "h:h9"]);
+    assert_eq!(ids(&outsider), ["c:d-x1-c2", "h:h9", "r:m9:2026-10"]);
+
+    // A member cannot write another member's report; the secretary rates it.
+    let m3_report = hosync_core::DocId::parse("r:m3:2026-10").expect("id");
+    let mut forged =
+        hosync_core::docs::Doc::create(m3_report.clone(), hosync_core::docs::random_actor());
+    let draft = hosync_core::docs::report::ReportDraft {
+        self_rating: Some(hosync_core::Rating::Excellent),
+        ..Default::default()
+    };
+    hosync_core::docs::report::write(&mut forged, &draft, 5).expect("write");
+    let bundle = {
+        let mut other = hosync_core::sync::Replica::new(
+            hosync_core::DeviceId::parse("x").expect("id"),
+            member("m3"),
+            hosync_core::docs::random_actor(),
+        );
+        *other.open(&m3_report) = forged;
+        other.export_bundle()
+    };
+    phone.replica_mut().import_bundle(&bundle).expect("import");
+    let outcome = phone.sync().await.expect("sync");
+    assert_eq!(outcome.refused.len(), 1, "{outcome:?}");
+    assert!(
+        outcome.refused[0].1.contains("another member's report"),
+        "{outcome:?}"
+    );
+
+    let doc = secretary
+        .replica_mut()
+        .doc_mut(&m3_report)
+        .expect("the secretary holds it");
+    hosync_core::docs::report::rate(
+        doc,
+        hosync_core::Rating::Good,
+        "Tốt.",
+        &member("m1"),
+        today(),
+        6,
+    )
+    .expect("rate");
+    let outcome = secretary.sync().await.expect("sync");
+    assert_eq!(outcome.accepted, [m3_report.clone()]);
+    let mut m3 = app.phone("phone-m3", "m3");
+    m3.sync().await.expect("bootstrap");
+    let rated = hosync_core::docs::report::read(m3.replica().doc(&m3_report).expect("own report"))
+        .expect("valid");
+    assert_eq!(rated.cell_rating, Some(hosync_core::Rating::Good));
     app.stop().await;
 }
 test_both_dbs!(a_phone_receives_its_own_cell_only);
