@@ -91,6 +91,14 @@ pub struct Conflict {
     pub values: Vec<ConflictValue>,
 }
 
+/// A document read whole, by kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    Household(household::Household),
+    Cell(cell::Cell),
+    Report(report::MonthlyReport),
+}
+
 /// An Automerge document with its hosync id.
 #[derive(Debug, Clone)]
 pub struct Doc {
@@ -180,6 +188,12 @@ impl Doc {
 
     /// Checks the whole document against the rules of its kind.
     pub fn validate(&self) -> Result<(), ValidationError> {
+        self.view().map(drop)
+    }
+
+    /// Reads the whole document as its typed view, checking it against the rules of its kind
+    /// on the way: a document that reads is a valid one.
+    pub fn view(&self) -> Result<View, ValidationError> {
         let kind = read_str(&self.am, &automerge::ROOT, "kind");
         if kind.as_deref() != Some(self.kind().as_str()) {
             return Err(ValidationError::new(
@@ -202,11 +216,11 @@ impl Doc {
                 ),
             ));
         }
-        match self.kind() {
-            DocKind::Household => household::validate(self).map(|_| ()),
-            DocKind::Cell => cell::validate(self).map(|_| ()),
-            DocKind::Report => report::validate(self).map(|_| ()),
-        }
+        Ok(match self.kind() {
+            DocKind::Household => View::Household(household::validate(self)?),
+            DocKind::Cell => View::Cell(cell::validate(self)?),
+            DocKind::Report => View::Report(report::validate(self)?),
+        })
     }
 
     /// Fields that two phones set differently, each with every value still held.

@@ -12,7 +12,7 @@ pub mod protocol;
 pub mod sync;
 
 pub use date::{Day, Month};
-pub use docs::{Conflict, ConflictValue, Doc, DocError, ValidationError};
+pub use docs::{Conflict, ConflictValue, Doc, DocError, ValidationError, View};
 pub use domain::{FlagStatus, MemberStatus, OrgUnit, Rating, Role, UnitKind};
 pub use ids::{DeviceId, DocId, DocKind, FlagId, HouseholdId, IdError, MemberId, NoteId, UnitId};
 

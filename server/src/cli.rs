@@ -34,6 +34,8 @@ pub enum Command {
     Seed(SeedArgs),
     /// A simulated phone, kept in a file: write notes offline, then sync.
     Phone(PhoneArgs),
+    /// Play the phones of a seeded district against a running server and measure it.
+    Loadgen(LoadgenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +99,31 @@ pub struct SeedArgs {
     pub database_url: Option<String>,
     #[command(flatten)]
     pub data: DataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadgenArgs {
+    /// The server to load.
+    #[arg(long, env = "HOSYNC_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// The server's database, to pick the phones and check their notes arrived.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: String,
+    /// How many phones (all members with households by default).
+    #[arg(long)]
+    pub phones: Option<usize>,
+    /// How many phones sync at once.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Notes each phone writes offline before it syncs.
+    #[arg(long, default_value_t = 1)]
+    pub edits: usize,
+    /// The server's process id, to report its peak memory and CPU time.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Also write the figures as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +206,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Phone(args) => phone(args).await,
+        Command::Loadgen(args) => {
+            anyhow::ensure!(args.concurrency >= 1, "--concurrency must be at least 1");
+            anyhow::ensure!(args.edits >= 1, "--edits must be at least 1");
+            let plan = crate::loadgen::LoadPlan {
+                server: args.server,
+                database_url: args.database_url,
+                phones: args.phones,
+                concurrency: args.concurrency,
+                edits: args.edits,
+                server_pid: args.server_pid,
+            };
+            let report = crate::loadgen::run(&plan).await?;
+            report.print();
+            if let Some(path) = &args.json {
+                std::fs::write(path, serde_json::to_vec_pretty(&report)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            anyhow::ensure!(report.errors == 0, "{} syncs failed", report.errors);
+            anyhow::ensure!(
+                report.notes_missing == 0,
+                "{} notes written are not on the server",
+                report.notes_missing
+            );
+            Ok(())
+        }
     }
 }
 

@@ -247,7 +247,7 @@ struct CellBatch {
     members: Vec<(MemberId, String, Role, MemberStatus)>,
     households: Vec<HouseholdId>,
     /// Each document, encoded and read for the projections on the generating thread.
-    docs: Vec<(DocId, store::PreparedDoc, crate::projection::Rows)>,
+    docs: Vec<(DocId, store::DocWrite, crate::projection::Rows)>,
     notes: usize,
     flags: usize,
     reports: usize,
@@ -730,7 +730,7 @@ fn generate_cell(plan: CellPlan, months: &[Month], today: Day) -> anyhow::Result
         .map(|doc| {
             Ok((
                 doc.id().clone(),
-                store::PreparedDoc::new(doc),
+                store::DocWrite::whole(doc),
                 crate::projection::Rows::read(doc)?,
             ))
         })

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod loadgen;
 pub mod phone;
 pub mod projection;
 pub mod staff_api;
@@ -37,6 +38,10 @@ pub struct AppState {
     pub actor: ActorId,
     /// The clock, replaceable so tests can set the day.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// How many syncs are worked on at once. Syncs are CPU-bound, so more than a few per core
+    /// only adds memory (each holds its documents) without adding throughput; the rest wait
+    /// their turn holding nothing but their request.
+    pub sync_gate: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -53,11 +58,13 @@ impl AppState {
         let mut conn = db.writer.acquire().await?;
         let epoch = store::epoch(&mut conn).await?;
         drop(conn);
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(AppState {
             db,
             epoch,
             actor: ActorId::random(),
             clock: Arc::new(system_now),
+            sync_gate: Arc::new(tokio::sync::Semaphore::new(4 * cores)),
         })
     }
 

@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+// Automerge allocates many small objects per document; mimalloc keeps the server's memory flat
+// where the system allocator's per-thread arenas grew with every blocking thread.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

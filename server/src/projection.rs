@@ -5,7 +5,7 @@ use hosync_core::docs::cell::Cell;
 use hosync_core::docs::household::Household;
 use hosync_core::docs::report::MonthlyReport;
 use hosync_core::docs::{cell, household, report};
-use hosync_core::{Doc, DocKind, UnitId};
+use hosync_core::{Doc, DocKind, UnitId, View};
 use sqlx::AnyConnection;
 
 /// What a document contributes to the projections, read from it once. Reading is CPU work and
@@ -21,6 +21,18 @@ pub enum Rows {
 }
 
 impl Rows {
+    /// The rows of a document already read (as a push's validation reads it).
+    pub fn from_view(doc: &Doc, view: View) -> Rows {
+        match view {
+            View::Household(household) => Rows::Household {
+                household,
+                conflicts: doc.conflicts().len() as i64,
+            },
+            View::Cell(c) => Rows::Cell(c),
+            View::Report(r) => Rows::Report(r),
+        }
+    }
+
     pub fn read(doc: &Doc) -> anyhow::Result<Rows> {
         Ok(match doc.kind() {
             DocKind::Household => Rows::Household {
@@ -77,21 +89,38 @@ async fn project_household(
         .bind(h.id.as_str())
         .execute(&mut *conn)
         .await?;
-    for note in &h.notes {
-        sqlx::query(
-            "INSERT INTO note_view (household_id, note_id, cell_id, day, author, body, deleted, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(h.id.as_str())
-        .bind(note.id.as_str())
-        .bind(unit.as_str())
-        .bind(note.date.iso())
-        .bind(note.author.as_str())
-        .bind(note.text.as_str())
-        .bind(i64::from(note.deleted))
-        .bind(note.created_at)
-        .execute(&mut *conn)
-        .await?;
+    // One statement for all the notes: a household holds a few dozen at most.
+    for chunk in h.notes.chunks(64) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = 3 + 6 * i;
+                format!(
+                    "($1, ${}, $2, ${}, ${}, ${}, ${}, ${})",
+                    p,
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5
+                )
+            })
+            .collect();
+        // Only placeholders are spliced in; every value is bound.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "INSERT INTO note_view (household_id, note_id, cell_id, day, author, body, deleted, created_at) VALUES {}",
+            rows.join(", ")
+        ));
+        let mut query = sqlx::query(sql).bind(h.id.as_str()).bind(unit.as_str());
+        for note in chunk {
+            query = query
+                .bind(note.id.as_str())
+                .bind(note.date.iso())
+                .bind(note.author.as_str())
+                .bind(note.text.as_str())
+                .bind(i64::from(note.deleted))
+                .bind(note.created_at);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }

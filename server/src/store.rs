@@ -13,11 +13,13 @@ const SNAPSHOT_EVERY: i64 = 32;
 pub type DbResult<T> = Result<T, sqlx::Error>;
 
 /// A stored document's bookkeeping, without its bytes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocRow {
     pub heads: Vec<ChangeHash>,
     pub first_seq: i64,
     pub snapshot_seq: i64,
+    /// The log position of its latest change: a writer that saw another value was not the last.
+    pub last_seq: i64,
     pub changes_since_snapshot: i64,
 }
 
@@ -172,16 +174,19 @@ pub async fn placement(conn: &mut AnyConnection, id: &DocId) -> DbResult<Option<
 }
 
 pub async fn doc_row(conn: &mut AnyConnection, id: &DocId) -> DbResult<Option<DocRow>> {
-    let row = sqlx::query("SELECT heads, first_seq, snapshot_seq, changes_since_snapshot FROM documents WHERE doc_id = $1")
-        .bind(id.to_string())
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT heads, first_seq, snapshot_seq, last_seq, changes_since_snapshot FROM documents WHERE doc_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(conn)
+    .await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(DocRow {
         heads: heads_from_bytes(&row.try_get::<Vec<u8>, _>(0)?),
         first_seq: row.try_get(1)?,
         snapshot_seq: row.try_get(2)?,
-        changes_since_snapshot: row.try_get(3)?,
+        last_seq: row.try_get(3)?,
+        changes_since_snapshot: row.try_get(4)?,
     }))
 }
 
@@ -262,73 +267,23 @@ async fn insert_changes(
     Ok(span)
 }
 
-/// Appends accepted changes to the log and brings the document's row (heads, snapshot) up to
-/// date. `doc` already includes the changes.
-pub async fn append(
-    conn: &mut AnyConnection,
-    doc: &Doc,
-    unit: &UnitId,
-    new_changes: &[Change],
-    device: &str,
-    now: i64,
-) -> DbResult<()> {
-    let id = doc.id().to_string();
-    let Some(existing) = doc_row(&mut *conn, doc.id()).await? else {
-        let prepared = PreparedDoc {
-            heads: doc.heads(),
-            snapshot: doc.save(),
-            changes: new_changes
-                .iter()
-                .map(|c| (c.hash(), c.raw_bytes().to_vec()))
-                .collect(),
-        };
-        return insert_new(conn, doc.id(), unit, &prepared, device, now).await;
-    };
-    let changes: Vec<(ChangeHash, &[u8])> = new_changes
-        .iter()
-        .map(|c| (c.hash(), c.raw_bytes()))
-        .collect();
-    let Some((_, last)) = insert_changes(&mut *conn, doc.id(), unit, &changes, device, now).await?
-    else {
-        return Ok(());
-    };
-    let since_snapshot = existing.changes_since_snapshot + new_changes.len() as i64;
-    let heads = heads_to_bytes(&doc.heads());
-    if since_snapshot >= SNAPSHOT_EVERY {
-        sqlx::query(
-            "UPDATE documents SET heads = $2, snapshot = $3, snapshot_seq = $4, last_seq = $4, changes_since_snapshot = 0 WHERE doc_id = $1",
-        )
-        .bind(&id)
-        .bind(heads)
-        .bind(doc.save())
-        .bind(last)
-        .execute(conn)
-        .await?;
-    } else {
-        sqlx::query("UPDATE documents SET heads = $2, last_seq = $3, changes_since_snapshot = $4 WHERE doc_id = $1")
-            .bind(&id)
-            .bind(heads)
-            .bind(last)
-            .bind(since_snapshot)
-            .execute(conn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// A document's bytes for storing it whole: its heads, snapshot and every change.
+/// What storing a document's new changes writes, computed before the write transaction so that
+/// the CPU work (encoding, the snapshot) does not hold the database's writer.
 #[derive(Debug)]
-pub struct PreparedDoc {
+pub struct DocWrite {
     pub heads: Vec<ChangeHash>,
-    pub snapshot: Vec<u8>,
     pub changes: Vec<(ChangeHash, Vec<u8>)>,
+    /// The whole document, when a snapshot is due: for a new document, and every
+    /// `SNAPSHOT_EVERY` changes after.
+    pub snapshot: Option<Vec<u8>>,
 }
 
-impl PreparedDoc {
-    pub fn new(doc: &Doc) -> Self {
-        PreparedDoc {
+impl DocWrite {
+    /// A document the database does not hold: all of it.
+    pub fn whole(doc: &Doc) -> Self {
+        DocWrite {
             heads: doc.heads(),
-            snapshot: doc.save(),
+            snapshot: Some(doc.save()),
             changes: doc
                 .automerge()
                 .get_changes(&[])
@@ -337,6 +292,69 @@ impl PreparedDoc {
                 .collect(),
         }
     }
+
+    /// New changes to a document, whose stored row was `base` (`None`: not stored yet).
+    pub fn push(doc: &Doc, new_changes: &[Change], base: Option<&DocRow>) -> Self {
+        let due = base.is_none_or(|row| {
+            row.changes_since_snapshot + new_changes.len() as i64 >= SNAPSHOT_EVERY
+        });
+        DocWrite {
+            heads: doc.heads(),
+            snapshot: due.then(|| doc.save()),
+            changes: new_changes
+                .iter()
+                .map(|c| (c.hash(), c.raw_bytes().to_vec()))
+                .collect(),
+        }
+    }
+}
+
+/// Appends a document's new changes to the log and brings its row up to date. `base` is the
+/// row the write was computed against (`None` for a new document).
+pub async fn write_doc(
+    conn: &mut AnyConnection,
+    id: &DocId,
+    unit: &UnitId,
+    write: &DocWrite,
+    base: Option<&DocRow>,
+    device: &str,
+    now: i64,
+) -> DbResult<()> {
+    let Some(base) = base else {
+        return insert_new(conn, id, unit, write, device, now).await;
+    };
+    let changes: Vec<(ChangeHash, &[u8])> = write
+        .changes
+        .iter()
+        .map(|(h, b)| (*h, b.as_slice()))
+        .collect();
+    let Some((_, last)) = insert_changes(&mut *conn, id, unit, &changes, device, now).await? else {
+        return Ok(());
+    };
+    let heads = heads_to_bytes(&write.heads);
+    match &write.snapshot {
+        Some(snapshot) => {
+            sqlx::query(
+                "UPDATE documents SET heads = $2, snapshot = $3, snapshot_seq = $4, last_seq = $4, changes_since_snapshot = 0 WHERE doc_id = $1",
+            )
+            .bind(id.to_string())
+            .bind(heads)
+            .bind(snapshot.as_slice())
+            .bind(last)
+            .execute(conn)
+            .await?;
+        }
+        None => {
+            sqlx::query("UPDATE documents SET heads = $2, last_seq = $3, changes_since_snapshot = $4 WHERE doc_id = $1")
+                .bind(id.to_string())
+                .bind(heads)
+                .bind(last)
+                .bind(base.changes_since_snapshot + write.changes.len() as i64)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Stores a document the database does not hold yet: its row, then its changes.
@@ -344,11 +362,12 @@ async fn insert_new(
     conn: &mut AnyConnection,
     id: &DocId,
     unit: &UnitId,
-    prepared: &PreparedDoc,
+    write: &DocWrite,
     device: &str,
     now: i64,
 ) -> DbResult<()> {
     let id_text = id.to_string();
+    let snapshot = write.snapshot.as_deref().unwrap_or_default();
     // The row must exist before the changes that reference it; the log positions follow.
     sqlx::query(
         "INSERT INTO documents (doc_id, kind, unit_id, heads, snapshot, snapshot_seq, first_seq, last_seq, changes_since_snapshot, owner) \
@@ -357,15 +376,15 @@ async fn insert_new(
     .bind(&id_text)
     .bind(id.kind().as_str())
     .bind(unit.as_str())
-    .bind(heads_to_bytes(&prepared.heads))
-    .bind(prepared.snapshot.as_slice())
+    .bind(heads_to_bytes(&write.heads))
+    .bind(snapshot)
     .bind(owner_of(id))
     .execute(&mut *conn)
     .await?;
-    let changes: Vec<(ChangeHash, &[u8])> = prepared
+    let changes: Vec<(ChangeHash, &[u8])> = write
         .changes
         .iter()
-        .map(|(hash, bytes)| (*hash, bytes.as_slice()))
+        .map(|(h, b)| (*h, b.as_slice()))
         .collect();
     if let Some((first, last)) = insert_changes(&mut *conn, id, unit, &changes, device, now).await?
     {
@@ -517,20 +536,20 @@ pub async fn insert_doc(
     unit: &UnitId,
     now: i64,
 ) -> anyhow::Result<()> {
-    let prepared = PreparedDoc::new(doc);
+    let write = DocWrite::whole(doc);
     let rows = crate::projection::Rows::read(doc)?;
-    insert_prepared(conn, doc.id(), &prepared, &rows, unit, now).await
+    insert_prepared(conn, doc.id(), &write, &rows, unit, now).await
 }
 
-/// Stores a document read and encoded beforehand (off the database's critical path).
+/// Stores a new document read and encoded beforehand (off the database's critical path).
 pub async fn insert_prepared(
     conn: &mut AnyConnection,
     id: &DocId,
-    prepared: &PreparedDoc,
+    write: &DocWrite,
     rows: &crate::projection::Rows,
     unit: &UnitId,
     now: i64,
 ) -> anyhow::Result<()> {
-    insert_new(&mut *conn, id, unit, prepared, "server", now).await?;
+    insert_new(&mut *conn, id, unit, write, "server", now).await?;
     rows.write(conn, unit).await
 }

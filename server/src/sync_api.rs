@@ -1,9 +1,11 @@
-//! `POST /api/v1/sync`: one round trip of the sync protocol. Every push and the answer are
-//! decided in one write transaction, and the answer is sent only after it commits, so whatever
-//! a phone sees acknowledged is durable.
+//! `POST /api/v1/sync`: one round trip of the sync protocol. Pushes are merged and checked
+//! first, side by side with other requests; then one short write transaction stores them and
+//! reads what the phone lacks, and the answer is sent only after it commits, so whatever a phone
+//! sees acknowledged is durable.
 
 use std::collections::BTreeSet;
 
+use automerge::ActorId;
 use automerge::Change;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -22,11 +24,29 @@ pub async fn sync(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let request = protocol::decode_request(&body)?;
+    // Waiting here holds only the request's bytes; past the gate a sync holds documents.
+    let _admitted = state
+        .sync_gate
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let answer = handle(&state, &request).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/vnd.hosync.sync")],
         protocol::encode_response(&answer),
     ))
+}
+
+/// A push that passed, with everything the write transaction needs computed beforehand.
+struct Prepared {
+    id: DocId,
+    unit: UnitId,
+    /// The stored row this was computed against: a different row at write time means another
+    /// phone's push to the same document committed in between.
+    base: Option<store::DocRow>,
+    raw_changes: Vec<Vec<u8>>,
+    write: store::DocWrite,
+    rows: Box<projection::Rows>,
 }
 
 async fn handle(
@@ -39,18 +59,20 @@ async fn handle(
         MemberId::parse(&request.member).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let now = state.now();
 
-    let mut tx = state.db.begin_write().await?;
-    let Some((cell, role)) = store::member_cell(&mut tx, &member).await? else {
+    // First, without the writer: decide each push and encode what it will store. This is the
+    // CPU-heavy part (loading, merging, validating), so many requests do it side by side.
+    let mut conn = state.db.reader.acquire().await?;
+    let Some((cell, role)) = store::member_cell(&mut conn, &member).await? else {
         return Err(ApiError::Forbidden(format!(
             "member {member} is not known to this server"
         )));
     };
-
     let reader = store::Reader {
         member: member.clone(),
         reads_all_reports: role.leads_cell(),
     };
     let mut answer = ResponseBuilder::new();
+    let mut prepared = Vec::new();
     for push in &request.pushes {
         let id = match DocId::parse(&push.doc) {
             Ok(id) => id,
@@ -69,33 +91,95 @@ async fn handle(
                 answer.pushed(change.hash());
             }
         }
-        let decision = match store::placement(&mut tx, &id).await? {
-            None => PushDecision::Rejected {
-                reason: format!("document {id} names nothing this server knows"),
-            },
-            Some(unit) if unit != cell => PushDecision::Rejected {
-                reason: format!("document {id} belongs to another cell than member {member}'s"),
-            },
-            Some(_) if !reader.may_read(&id) => PushDecision::Rejected {
-                reason: format!(
-                    "document {id} is another member's report; member {member} may write only their own"
-                ),
-            },
-            Some(unit) => {
-                push_one(
-                    &mut tx,
-                    state,
-                    &id,
-                    &unit,
-                    &push.changes,
-                    device.as_str(),
-                    now,
-                    &mut answer,
-                )
-                .await?
+        let refusal = match store::placement(&mut conn, &id).await? {
+            None => Err(format!("document {id} names nothing this server knows")),
+            Some(unit) if unit != cell => Err(format!(
+                "document {id} belongs to another cell than member {member}'s"
+            )),
+            Some(_) if !reader.may_read(&id) => Err(format!(
+                "document {id} is another member's report; member {member} may write only their own"
+            )),
+            Some(unit) => Ok(unit),
+        };
+        let unit = match refusal {
+            Ok(unit) => unit,
+            Err(reason) => {
+                answer.result(&id, PushOutcome::Rejected { reason });
+                continue;
             }
         };
-        answer.result(&id, decision.outcome());
+        let base = store::doc_row(&mut conn, &id).await?;
+        let stored = store::load_doc(&mut conn, &id, &state.actor).await?;
+        match decide(
+            &state.actor,
+            id.clone(),
+            stored,
+            base.as_ref(),
+            &push.changes,
+        ) {
+            Decided::Store(write, rows) => {
+                prepared.push(Prepared {
+                    id,
+                    unit,
+                    base,
+                    raw_changes: push.changes.clone(),
+                    write,
+                    rows,
+                });
+            }
+            Decided::Unchanged(heads) => {
+                answer.heads(&id, &heads);
+                answer.result(&id, PushOutcome::Accepted);
+            }
+            Decided::Refused(outcome) => answer.result(&id, outcome),
+        }
+    }
+    drop(conn);
+
+    // Then, with the writer: store what passed, read what the phone lacks, commit, answer.
+    let mut tx = state.db.begin_write().await?;
+    for mut p in prepared {
+        let current = store::doc_row(&mut tx, &p.id).await?;
+        if current != p.base {
+            // Another push to this document committed since it was read: decide again on the
+            // current state, under the writer this time. Rare, so simplicity wins.
+            let stored = store::load_doc(&mut tx, &p.id, &state.actor).await?;
+            match decide(
+                &state.actor,
+                p.id.clone(),
+                stored,
+                current.as_ref(),
+                &p.raw_changes,
+            ) {
+                Decided::Store(write, rows) => {
+                    p.write = write;
+                    p.rows = rows;
+                    p.base = current;
+                }
+                Decided::Unchanged(heads) => {
+                    answer.heads(&p.id, &heads);
+                    answer.result(&p.id, PushOutcome::Accepted);
+                    continue;
+                }
+                Decided::Refused(outcome) => {
+                    answer.result(&p.id, outcome);
+                    continue;
+                }
+            }
+        }
+        store::write_doc(
+            &mut tx,
+            &p.id,
+            &p.unit,
+            &p.write,
+            p.base.as_ref(),
+            device.as_str(),
+            now,
+        )
+        .await?;
+        p.rows.write(&mut tx, &p.unit).await?;
+        answer.heads(&p.id, &p.write.heads);
+        answer.result(&p.id, PushOutcome::Accepted);
     }
 
     let since = if request.cursor.epoch == state.epoch {
@@ -116,28 +200,38 @@ async fn handle(
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn push_one(
-    conn: &mut AnyConnection,
-    state: &AppState,
-    id: &DocId,
-    unit: &UnitId,
+/// What to do with one push.
+enum Decided {
+    /// Store these changes and rows.
+    Store(store::DocWrite, Box<projection::Rows>),
+    /// Nothing new: the server already holds it all; these are its heads.
+    Unchanged(Vec<automerge::ChangeHash>),
+    Refused(PushOutcome),
+}
+
+/// Applies a push to the stored document and encodes what storing it writes. This is CPU
+/// work done right here: the server admits only a few syncs at a time (see
+/// `AppState::sync_gate`), so it keeps the runtime's few threads busy without starving them, and
+/// handing it to extra threads only grew memory.
+fn decide(
+    actor: &ActorId,
+    id: DocId,
+    stored: Option<Doc>,
+    base: Option<&store::DocRow>,
     changes: &[Vec<u8>],
-    device: &str,
-    now: i64,
-    answer: &mut ResponseBuilder,
-) -> Result<PushDecision, ApiError> {
-    let stored = store::load_doc(&mut *conn, id, &state.actor).await?;
-    let mut doc = stored.unwrap_or_else(|| Doc::empty(id.clone(), state.actor.clone()));
-    let decision = apply_push(&mut doc, changes);
-    if let PushDecision::Accepted { new_changes } = &decision {
-        if !new_changes.is_empty() {
-            store::append(&mut *conn, &doc, unit, new_changes, device, now).await?;
-            projection::project(&mut *conn, &doc, unit).await?;
+) -> Decided {
+    let mut doc = stored.unwrap_or_else(|| Doc::empty(id, actor.clone()));
+    match apply_push(&mut doc, changes) {
+        PushDecision::Accepted {
+            new_changes,
+            view: Some(view),
+        } => {
+            let write = store::DocWrite::push(&doc, &new_changes, base);
+            Decided::Store(write, Box::new(projection::Rows::from_view(&doc, view)))
         }
-        answer.heads(id, &doc.heads());
+        PushDecision::Accepted { view: None, .. } => Decided::Unchanged(doc.heads()),
+        other => Decided::Refused(other.outcome()),
     }
-    Ok(decision)
 }
 
 /// Adds what the phone has not read yet. A phone that has read nothing (or whose cursor is

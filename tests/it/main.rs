@@ -4,5 +4,6 @@
 mod helpers;
 
 mod bad_input;
+mod loadgen;
 mod restart;
 mod sync;

@@ -292,6 +292,32 @@ impl Replica {
         Ok(outcome)
     }
 
+    /// A new phone set up from this one's data (as a secretary's phone can hand its cell to a
+    /// phone enrolled in a village without signal): the same documents, acknowledgements and
+    /// cursor, but its own device, member and actor, so that its edits never collide with this
+    /// phone's.
+    pub fn clone_as(&self, device: DeviceId, member: MemberId, actor: ActorId) -> Replica {
+        let mut docs = self.docs.clone();
+        for state in docs.values_mut() {
+            state.doc.automerge_mut().set_actor(actor.clone());
+            state.refused = None;
+        }
+        Replica {
+            device,
+            member,
+            actor,
+            cursor: self.cursor,
+            last_contact: self.last_contact,
+            docs,
+            in_flight: BTreeMap::new(),
+        }
+    }
+
+    /// Keeps only the documents `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&DocId) -> bool) {
+        self.docs.retain(|id, _| keep(id));
+    }
+
     /// Drops a document the phone may no longer hold.
     pub fn remove(&mut self, id: &DocId) {
         self.docs.remove(id);

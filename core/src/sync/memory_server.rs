@@ -61,7 +61,7 @@ impl MemoryServer {
                 .unwrap_or_else(|| Doc::empty(id.clone(), self.actor.clone()));
             let decision = apply_push(&mut doc, &push.changes);
             answer.result(&id, decision.outcome());
-            if let PushDecision::Accepted { new_changes } = decision {
+            if let PushDecision::Accepted { new_changes, .. } = decision {
                 for change in new_changes {
                     self.log.push(Logged {
                         doc: id.clone(),

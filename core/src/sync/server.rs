@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use automerge::{Change, ChangeHash, ReadDoc};
 
-use crate::docs::Doc;
+use crate::docs::{Doc, View};
 use crate::ids::DocId;
 use crate::protocol::{Cursor, DocUpdate, PushOutcome, PushResult, SyncResponse};
 
@@ -14,7 +14,11 @@ use crate::protocol::{Cursor, DocUpdate, PushOutcome, PushResult, SyncResponse};
 pub enum PushDecision {
     /// Store these changes (those the server did not hold yet, dependencies first). The
     /// document now includes them.
-    Accepted { new_changes: Vec<Change> },
+    Accepted {
+        new_changes: Vec<Change>,
+        /// The document as it now reads, checked; `None` when the push held nothing new.
+        view: Option<View>,
+    },
     /// Store nothing; tell the phone why.
     Rejected { reason: String },
     /// The server lacks changes the push depends on; ask for the whole history.
@@ -57,6 +61,7 @@ pub fn apply_push(doc: &mut Doc, raw_changes: &[Vec<u8>]) -> PushDecision {
     if changes.is_empty() {
         return PushDecision::Accepted {
             new_changes: Vec::new(),
+            view: None,
         };
     }
     let before = doc.heads();
@@ -68,13 +73,17 @@ pub fn apply_push(doc: &mut Doc, raw_changes: &[Vec<u8>]) -> PushDecision {
     if !doc.automerge().get_missing_deps(&[]).is_empty() {
         return PushDecision::NeedHistory;
     }
-    if let Err(e) = doc.validate() {
-        return PushDecision::Rejected {
-            reason: format!("document {} would not be valid: {e}", doc.id()),
-        };
-    }
+    let view = match doc.view() {
+        Ok(view) => view,
+        Err(e) => {
+            return PushDecision::Rejected {
+                reason: format!("document {} would not be valid: {e}", doc.id()),
+            };
+        }
+    };
     PushDecision::Accepted {
         new_changes: doc.automerge().get_changes(&before),
+        view: Some(view),
     }
 }
 

@@ -1,0 +1,558 @@
+//! The load generator: plays the phones of a seeded district against a running server. Each
+//! phone starts from its cell's data, writes notes offline, and syncs; the generator measures
+//! what the phones see (latency, bytes, round trips) and what the server spends (peak memory,
+//! CPU), then checks that every note it wrote is on the server.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use hosync_core::docs::household;
+use hosync_core::{Day, DeviceId, DocId, HouseholdId, MemberId, NoteId};
+use serde::Serialize;
+use sqlx::Row;
+use tokio::sync::Semaphore;
+
+use crate::Db;
+use crate::phone::{Phone, WireStats};
+
+/// What to play.
+#[derive(Debug, Clone)]
+pub struct LoadPlan {
+    pub server: String,
+    pub database_url: String,
+    /// How many phones; all members with households when `None`.
+    pub phones: Option<usize>,
+    pub concurrency: usize,
+    /// Notes each phone writes offline before its sync.
+    pub edits: usize,
+    /// The server's process, to read its memory and CPU from /proc.
+    pub server_pid: Option<u32>,
+}
+
+/// A network, for the model time = round trips × RTT + bytes ÷ bandwidth.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Network {
+    pub name: &'static str,
+    pub kbit_per_s: f64,
+    pub rtt_ms: f64,
+}
+
+pub const NETWORKS: [Network; 2] = [
+    Network {
+        name: "2G",
+        kbit_per_s: 40.0,
+        rtt_ms: 600.0,
+    },
+    Network {
+        name: "3G",
+        kbit_per_s: 384.0,
+        rtt_ms: 300.0,
+    },
+];
+
+impl Network {
+    /// Seconds a sync of this many round trips and bytes takes on this network.
+    pub fn seconds(&self, round_trips: u64, bytes: u64) -> f64 {
+        round_trips as f64 * self.rtt_ms / 1000.0 + bytes as f64 * 8.0 / (self.kbit_per_s * 1000.0)
+    }
+}
+
+/// One measured sync.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SyncSample {
+    pub round_trips: u64,
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+    pub millis: f64,
+}
+
+impl SyncSample {
+    fn from(before: WireStats, after: WireStats, took: Duration) -> Self {
+        SyncSample {
+            round_trips: after.round_trips - before.round_trips,
+            bytes_up: after.bytes_up - before.bytes_up,
+            bytes_down: after.bytes_down - before.bytes_down,
+            millis: took.as_secs_f64() * 1000.0,
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        self.bytes_up + self.bytes_down
+    }
+}
+
+/// Everything the run measured.
+#[derive(Debug, Serialize)]
+pub struct LoadReport {
+    pub phones: usize,
+    pub concurrency: usize,
+    pub edits_per_phone: usize,
+    /// A new phone's first sync of its cell, for the cell nearest 40 households.
+    pub first_sync: FirstSync,
+    /// One phone with three households (or its most) that edited one note: the steady state.
+    pub steady_state: SyncSample,
+    pub steady_state_households: usize,
+    /// Every phone syncing its offline edits at once.
+    pub wall_seconds: f64,
+    pub syncs_per_second: f64,
+    pub latency_ms_p50: f64,
+    pub latency_ms_p95: f64,
+    pub latency_ms_p99: f64,
+    pub bytes_up_per_sync: f64,
+    pub bytes_down_per_sync: f64,
+    pub round_trips_per_sync: f64,
+    pub errors: usize,
+    pub notes_written: usize,
+    pub notes_missing: usize,
+    pub server_peak_rss_mib: Option<f64>,
+    pub server_cpu_seconds: Option<f64>,
+    pub database_bytes: Option<u64>,
+    pub networks: Vec<NetworkTimes>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FirstSync {
+    pub cell: String,
+    pub households: usize,
+    pub sample: SyncSample,
+    pub max_bytes_down: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NetworkTimes {
+    pub network: Network,
+    pub steady_state_seconds: f64,
+    pub first_sync_seconds: f64,
+}
+
+struct CellPlan {
+    households: usize,
+    /// Members with households, and theirs.
+    members: Vec<(MemberId, Vec<HouseholdId>)>,
+}
+
+async fn district(db: &Db) -> anyhow::Result<BTreeMap<String, CellPlan>> {
+    let rows = sqlx::query(
+        "SELECT a.cell_id, a.member_id, a.household_id FROM assignment_view a \
+         JOIN members m ON m.id = a.member_id ORDER BY a.cell_id, a.member_id, a.household_id",
+    )
+    .fetch_all(&db.reader)
+    .await?;
+    let mut cells: BTreeMap<String, CellPlan> = BTreeMap::new();
+    for row in rows {
+        let cell: String = row.try_get(0)?;
+        let member = MemberId::parse(&row.try_get::<String, _>(1)?)?;
+        let household = HouseholdId::parse(&row.try_get::<String, _>(2)?)?;
+        let plan = cells.entry(cell).or_insert(CellPlan {
+            households: 0,
+            members: Vec::new(),
+        });
+        plan.households += 1;
+        match plan.members.last_mut() {
+            Some((m, list)) if *m == member => list.push(household),
+            _ => plan.members.push((member, vec![household])),
+        }
+    }
+    anyhow::ensure!(
+        !cells.is_empty(),
+        "the database holds no assigned households: seed it first (hosync seed)"
+    );
+    Ok(cells)
+}
+
+/// Picks phones round-robin over the cells, so a small run still spans many cells.
+fn pick_phones(
+    cells: &BTreeMap<String, CellPlan>,
+    wanted: Option<usize>,
+) -> Vec<(String, MemberId, Vec<HouseholdId>)> {
+    let total: usize = cells.values().map(|c| c.members.len()).sum();
+    let wanted = wanted.unwrap_or(total).min(total);
+    let mut picked = Vec::with_capacity(wanted);
+    let mut round = 0;
+    while picked.len() < wanted {
+        for (cell, plan) in cells {
+            if let Some((member, households)) = plan.members.get(round)
+                && picked.len() < wanted
+            {
+                picked.push((cell.clone(), member.clone(), households.clone()));
+            }
+        }
+        round += 1;
+    }
+    picked
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// The server's peak resident memory (MiB) and CPU seconds so far, from /proc.
+fn server_usage(pid: u32) -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let peak_kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) start at ") ".
+    let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // Linux reports CPU time in USER_HZ, 100 per second on every platform it runs on.
+    Some((peak_kib / 1024.0, ticks / 100.0))
+}
+
+async fn database_bytes(db: &Db, url: &str) -> Option<u64> {
+    match db.backend {
+        crate::db::Backend::Postgres => {
+            let row = sqlx::query("SELECT CAST(pg_database_size(current_database()) AS BIGINT)")
+                .fetch_one(&db.reader)
+                .await
+                .ok()?;
+            row.try_get::<i64, _>(0).ok().map(|n| n as u64)
+        }
+        crate::db::Backend::Sqlite => {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))?
+                .split('?')
+                .next()?;
+            let size = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+            Some(size(PathBuf::from(path)) + size(PathBuf::from(format!("{path}-wal"))))
+        }
+    }
+}
+
+/// Runs `work` on every phone, at most `limit` at once, and returns what each gave back.
+async fn each_phone<T, U, F, Fut>(phones: Vec<T>, limit: usize, work: F) -> Vec<anyhow::Result<U>>
+where
+    U: Send + 'static,
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<U>> + Send + 'static,
+{
+    let gate = Arc::new(Semaphore::new(limit.max(1)));
+    let mut tasks = Vec::with_capacity(phones.len());
+    for phone in phones {
+        let gate = Arc::clone(&gate);
+        let job = work(phone);
+        tasks.push(tokio::spawn(async move {
+            let _permit = gate.acquire().await.context("the load generator stopped")?;
+            job.await
+        }));
+    }
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        results.push(task.await.context("a phone's task failed").and_then(|r| r));
+    }
+    results
+}
+
+pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
+    let db = Db::connect(&plan.database_url).await?;
+    let cells = district(&db).await?;
+    let picked = pick_phones(&cells, plan.phones);
+    let needed: BTreeSet<&String> = picked.iter().map(|(cell, ..)| cell).collect();
+    println!(
+        "loadgen: {} phones in {} cells against {}",
+        picked.len(),
+        needed.len(),
+        plan.server
+    );
+
+    // Each cell's data comes down once, to the phone of its first picked member; the cell's
+    // other phones start from a copy, as phones set up from a secretary's phone would.
+    let boots: Vec<(String, Phone)> = needed
+        .iter()
+        .filter_map(|cell| {
+            let (first, _) = cells.get(*cell)?.members.first()?;
+            let device = DeviceId::parse(&format!("lg-boot-{cell}")).ok()?;
+            Some((
+                (*cell).clone(),
+                Phone::new(&plan.server, device, first.clone()),
+            ))
+        })
+        .collect();
+    let started = Instant::now();
+    let booted = each_phone(boots, plan.concurrency, |(cell, mut phone)| async move {
+        let before = phone.stats;
+        let t = Instant::now();
+        phone
+            .sync()
+            .await
+            .with_context(|| format!("first sync of cell {cell}"))?;
+        let sample = SyncSample::from(before, phone.stats, t.elapsed());
+        Ok((cell, phone, sample))
+    })
+    .await;
+    let mut boot_phones = BTreeMap::new();
+    let mut first_syncs = Vec::new();
+    for result in booted {
+        let (cell, phone, sample) = result?;
+        first_syncs.push((cell.clone(), sample));
+        boot_phones.insert(cell, phone);
+    }
+    println!(
+        "loadgen: {} cells bootstrapped in {:.1} s",
+        boot_phones.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let (first_cell, first_sample) = first_syncs
+        .iter()
+        .min_by_key(|(cell, _)| {
+            cells
+                .get(cell)
+                .map_or(usize::MAX, |c| c.households.abs_diff(40))
+        })
+        .cloned()
+        .context("no cell was bootstrapped")?;
+    let first_sync = FirstSync {
+        households: cells.get(&first_cell).map_or(0, |c| c.households),
+        cell: first_cell,
+        sample: first_sample,
+        max_bytes_down: first_syncs
+            .iter()
+            .map(|(_, s)| s.bytes_down)
+            .max()
+            .unwrap_or(0),
+    };
+
+    // Each phone keeps only its own households: a real phone holds the whole cell, but the
+    // server's work is the same and the generator's memory stays small.
+    let mut phones = Vec::with_capacity(picked.len());
+    for (cell, member, households) in &picked {
+        let boot = boot_phones.get(cell).context("cell not bootstrapped")?;
+        let device = DeviceId::parse(&format!("lg-{member}"))?;
+        let mut replica =
+            boot.replica()
+                .clone_as(device, member.clone(), hosync_core::docs::random_actor());
+        let keep: BTreeSet<DocId> = households.iter().cloned().map(DocId::Household).collect();
+        replica.retain(|id| keep.contains(id));
+        phones.push((
+            Phone::with_replica(&plan.server, replica),
+            households.clone(),
+        ));
+    }
+    drop(boot_phones);
+
+    let today = Day::from_timestamp(crate::system_now());
+    let now = crate::system_now();
+    let mut written: Vec<(HouseholdId, NoteId)> = Vec::new();
+
+    // The steady state: one phone with the most households edits one note and syncs.
+    let probe_index = phones
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, (_, h))| h.len())
+        .map(|(i, _)| i)
+        .context("no phones")?;
+    let (probe, probe_households) = &mut phones[probe_index];
+    let steady_state_households = probe_households.len();
+    let target = probe_households[0].clone();
+    let member = probe.replica().member().clone();
+    let doc = probe
+        .replica_mut()
+        .doc_mut(&DocId::Household(target.clone()))
+        .context("household on the probe phone")?;
+    let note = household::add_note(doc, &member, today, "Đã thăm, gia đình ổn định.", &[], now)?;
+    written.push((target, note));
+    let before = probe.stats;
+    let t = Instant::now();
+    let outcome = probe.sync().await.context("the steady-state sync")?;
+    anyhow::ensure!(
+        outcome.refused.is_empty(),
+        "the steady-state note was refused: {:?}",
+        outcome.refused
+    );
+    let steady_state = SyncSample::from(before, probe.stats, t.elapsed());
+
+    // Offline, every phone writes its notes; then all sync at once.
+    for (phone, households) in &mut phones {
+        let member = phone.replica().member().clone();
+        for e in 0..plan.edits {
+            let target = households[e % households.len()].clone();
+            let doc = phone
+                .replica_mut()
+                .doc_mut(&DocId::Household(target.clone()))
+                .context("household on the phone")?;
+            let text = format!(
+                "Ghi chép {} của {member}: gia đình khỏe, không có kiến nghị.",
+                e + 1
+            );
+            let note = household::add_note(doc, &member, today, &text, &[], now)?;
+            written.push((target, note));
+        }
+    }
+    let usage_before = plan.server_pid.and_then(server_usage);
+    let started = Instant::now();
+    let results = each_phone(
+        phones.into_iter().map(|(p, _)| p).collect(),
+        plan.concurrency,
+        |mut phone| async move {
+            let before = phone.stats;
+            let t = Instant::now();
+            let outcome = phone.sync().await?;
+            anyhow::ensure!(outcome.refused.is_empty(), "refused: {:?}", outcome.refused);
+            let sample = SyncSample::from(before, phone.stats, t.elapsed());
+            Ok((phone, sample))
+        },
+    )
+    .await;
+    let wall = started.elapsed().as_secs_f64();
+    let usage_after = plan.server_pid.and_then(server_usage);
+
+    let mut samples = Vec::with_capacity(results.len());
+    let mut errors = 0;
+    for result in results {
+        match result {
+            Ok((_, sample)) => samples.push(sample),
+            Err(e) => {
+                errors += 1;
+                if errors <= 5 {
+                    eprintln!("loadgen: a sync failed: {e:#}");
+                }
+            }
+        }
+    }
+    let mut latencies: Vec<f64> = samples.iter().map(|s| s.millis).collect();
+    latencies.sort_by(f64::total_cmp);
+    let count = samples.len().max(1) as f64;
+
+    // Every note written must be on the server.
+    let mut missing = 0;
+    for chunk in written.chunks(400) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT note_id FROM note_view WHERE note_id IN ({})",
+            placeholders.join(", ")
+        ));
+        let mut query = sqlx::query(sql);
+        for (_, note) in chunk {
+            query = query.bind(note.as_str());
+        }
+        let found: BTreeSet<String> = query
+            .fetch_all(&db.reader)
+            .await?
+            .iter()
+            .filter_map(|r| r.try_get(0).ok())
+            .collect();
+        for (household, note) in chunk {
+            if !found.contains(note.as_str()) {
+                missing += 1;
+                if missing <= 5 {
+                    eprintln!("loadgen: note {note} on household {household} is not on the server");
+                }
+            }
+        }
+    }
+
+    let report = LoadReport {
+        phones: picked.len(),
+        concurrency: plan.concurrency,
+        edits_per_phone: plan.edits,
+        networks: NETWORKS
+            .iter()
+            .map(|n| NetworkTimes {
+                network: *n,
+                steady_state_seconds: n.seconds(steady_state.round_trips, steady_state.bytes()),
+                first_sync_seconds: n
+                    .seconds(first_sync.sample.round_trips, first_sync.sample.bytes()),
+            })
+            .collect(),
+        first_sync,
+        steady_state,
+        steady_state_households,
+        wall_seconds: wall,
+        syncs_per_second: samples.len() as f64 / wall.max(1e-9),
+        latency_ms_p50: percentile(&latencies, 50.0),
+        latency_ms_p95: percentile(&latencies, 95.0),
+        latency_ms_p99: percentile(&latencies, 99.0),
+        bytes_up_per_sync: samples.iter().map(|s| s.bytes_up as f64).sum::<f64>() / count,
+        bytes_down_per_sync: samples.iter().map(|s| s.bytes_down as f64).sum::<f64>() / count,
+        round_trips_per_sync: samples.iter().map(|s| s.round_trips as f64).sum::<f64>() / count,
+        errors,
+        notes_written: written.len(),
+        notes_missing: missing,
+        server_peak_rss_mib: usage_after.map(|(peak, _)| peak),
+        server_cpu_seconds: usage_before.zip(usage_after).map(|((_, a), (_, b))| b - a),
+        database_bytes: database_bytes(&db, &plan.database_url).await,
+    };
+    db.close().await;
+    Ok(report)
+}
+
+impl LoadReport {
+    pub fn print(&self) {
+        let s = &self.steady_state;
+        let f = &self.first_sync.sample;
+        println!(
+            "phones {}  concurrency {}  edits per phone {}",
+            self.phones, self.concurrency, self.edits_per_phone
+        );
+        println!(
+            "first sync of cell {} ({} households): {} round trip(s), {} B up, {} B down, {:.0} ms (largest of all cells: {} B down)",
+            self.first_sync.cell,
+            self.first_sync.households,
+            f.round_trips,
+            f.bytes_up,
+            f.bytes_down,
+            f.millis,
+            self.first_sync.max_bytes_down
+        );
+        println!(
+            "steady state ({} households, one note): {} round trip(s), {} B up + {} B down = {} B, {:.1} ms",
+            self.steady_state_households,
+            s.round_trips,
+            s.bytes_up,
+            s.bytes_down,
+            s.bytes(),
+            s.millis
+        );
+        println!(
+            "all phones syncing: {:.2} s wall, {:.0} syncs/s, latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
+            self.wall_seconds,
+            self.syncs_per_second,
+            self.latency_ms_p50,
+            self.latency_ms_p95,
+            self.latency_ms_p99
+        );
+        println!(
+            "per sync: {:.0} B up, {:.0} B down, {:.2} round trips; errors {}",
+            self.bytes_up_per_sync,
+            self.bytes_down_per_sync,
+            self.round_trips_per_sync,
+            self.errors
+        );
+        if let Some(peak) = self.server_peak_rss_mib {
+            println!("server: peak memory {peak:.1} MiB");
+        }
+        if let Some(cpu) = self.server_cpu_seconds {
+            println!("server: {cpu:.2} CPU seconds during the syncs");
+        }
+        if let Some(bytes) = self.database_bytes {
+            println!("database: {:.1} MiB", bytes as f64 / 1_048_576.0);
+        }
+        for n in &self.networks {
+            println!(
+                "{} model ({} kbit/s, {} ms RTT): steady-state sync {:.2} s, first sync {:.1} s",
+                n.network.name,
+                n.network.kbit_per_s,
+                n.network.rtt_ms,
+                n.steady_state_seconds,
+                n.first_sync_seconds
+            );
+        }
+        println!(
+            "notes written {}, missing on the server {}",
+            self.notes_written, self.notes_missing
+        );
+    }
+}
