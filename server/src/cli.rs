@@ -99,6 +99,9 @@ pub struct SeedArgs {
     pub database_url: Option<String>,
     #[command(flatten)]
     pub data: DataArgs,
+    /// Empty the database first (delete the SQLite file; drop and create the PostgreSQL one).
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 #[derive(Debug, Args)]
@@ -200,6 +203,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .database_url
                 .clone()
                 .unwrap_or_else(|| crate::db::sqlite_url(&PathBuf::from("data").join("hosync.db")));
+            if args.fresh {
+                crate::db::recreate(&url).await?;
+            }
             let db = Db::connect(&url).await?;
             seed_and_report(&db, &args.data.shape()?).await?;
             db.close().await;

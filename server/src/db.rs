@@ -127,6 +127,55 @@ impl Db {
     }
 }
 
+/// Empties the database a URL names, so a seed starts from nothing: deletes a SQLite file, or
+/// drops and creates a PostgreSQL database (through the server's `postgres` database).
+pub async fn recreate(url: &str) -> anyhow::Result<()> {
+    if let Some(path) = sqlite_path(url) {
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{path}{suffix}");
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(anyhow::Error::new(e).context(format!("removing {file}"))),
+            }
+        }
+        return Ok(());
+    }
+    anyhow::ensure!(
+        url.starts_with("postgres"),
+        "cannot recreate {url:?}: not a sqlite: or postgres: URL"
+    );
+    let (server, name) = url
+        .split('?')
+        .next()
+        .unwrap_or(url)
+        .rsplit_once('/')
+        .context("the URL names no database")?;
+    anyhow::ensure!(
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+        "database name {name:?} must be lower-case letters, digits and _"
+    );
+    anyhow::ensure!(name != "postgres", "refusing to drop the postgres database");
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .with_context(|| format!("connecting to {server}/postgres"))?;
+    // The name was checked above to be a plain identifier.
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+            .execute(&mut admin)
+            .await
+            .with_context(|| format!("recreating database {name}"))?;
+    }
+    Ok(())
+}
+
 /// The file a `sqlite:` URL names, if it names one.
 fn sqlite_path(url: &str) -> Option<String> {
     let rest = url

@@ -1,6 +1,7 @@
 //! Build automation for hosync, run as `cargo xtask <command>` (the alias is in
 //! `.cargo/config.toml`). `cargo xtask ci` passing locally means CI is green.
 
+mod bench;
 mod ci;
 mod postgres;
 mod wasm;
@@ -28,6 +29,8 @@ enum Task {
     Ci,
     /// Build the WASM module and its JavaScript bindings into target/web/pkg.
     Wasm,
+    /// Measure everything on the demo district (SQLite and PostgreSQL) and write BENCHMARKS.md.
+    Bench,
     /// Build the WASM, then run the server's demo (seeded database, http://127.0.0.1:8080).
     Demo {
         /// Passed on to `hosync demo`.
@@ -39,6 +42,7 @@ enum Task {
 fn main() -> Result<()> {
     match Cli::parse().command {
         Task::Ci => ci::run_all(),
+        Task::Bench => bench::run_all(),
         Task::Wasm => {
             wasm::ensure_target()?;
             wasm::build()

@@ -47,6 +47,10 @@ pub fn build() -> Result<()> {
         .input_path(&input)
         .web(true)?
         .typescript(true)
+        // Function names and the toolchain's signature only help a debugger, and are a fifth
+        // of the module a phone downloads over 2G.
+        .remove_name_section(true)
+        .remove_producers_section(true)
         .generate(&out_dir)
         .with_context(|| format!("wasm-bindgen failed on {}", shown_path(&input)))?;
 

@@ -1,0 +1,519 @@
+//! `cargo xtask bench`: every measurement the project ships, on the demo district, written to
+//! `BENCHMARKS.md` with the bar from the design beside each figure and the command behind it.
+//!
+//! It seeds the district into SQLite and PostgreSQL, runs the real server as a separate process
+//! (so its memory and CPU are its own), plays every phone against it with `hosync loadgen`,
+//! runs the criterion benches, and measures the files the browser downloads.
+
+use std::{
+    fmt::Write as _,
+    fs,
+    io::Write as _,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command},
+    thread,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::{cargo, postgres, root, run, shown_path, target_dir, wasm};
+
+/// What one load run printed as JSON, and what seeding it took.
+struct LoadRun {
+    label: String,
+    seed_seconds: f64,
+    seed_line: String,
+    load: Value,
+    command: String,
+}
+
+pub fn run_all() -> Result<()> {
+    let started = Instant::now();
+    let out = target_dir().join("bench");
+    fs::create_dir_all(&out).with_context(|| format!("creating {}", shown_path(&out)))?;
+    wasm::ensure_target()?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "hosync-server",
+        "--bin",
+        "hosync",
+    ]))?;
+    wasm::build()?;
+    let hosync = target_dir().join("release").join("hosync");
+
+    let sqlite = |name: &str| format!("sqlite://{}?mode=rwc", out.join(name).display());
+    let mut runs = Vec::new();
+    runs.push(load_run(
+        &hosync,
+        "SQLite, whole district",
+        &sqlite("district.db"),
+        1.0,
+        &out,
+    )?);
+    runs.push(load_run(
+        &hosync,
+        "SQLite, a quarter of the district",
+        &sqlite("quarter.db"),
+        0.25,
+        &out,
+    )?);
+    let admin = postgres::ensure_running()?;
+    let pg = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(server, _)| server)
+        .to_owned()
+        + "/hosync_bench";
+    runs.push(load_run(
+        &hosync,
+        "PostgreSQL, whole district",
+        &pg,
+        1.0,
+        &out,
+    )?);
+
+    run(cargo().args(["bench", "-p", "hosync-core", "--bench", "core"]))?;
+    run(cargo()
+        .args(["bench", "-p", "hosync-server", "--bench", "staff"])
+        .env("HOSYNC_BENCH_DATABASE_URL", sqlite("district.db")))?;
+
+    let report = write_report(&runs, started.elapsed())?;
+    let path = root().join("BENCHMARKS.md");
+    fs::write(&path, report).with_context(|| format!("writing {}", shown_path(&path)))?;
+    println!(
+        "wrote {} in {:.0} s",
+        shown_path(&path),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Seeds a fresh database, serves it, loads it with every phone, and stops the server.
+fn load_run(hosync: &Path, label: &str, url: &str, scale: f64, out: &Path) -> Result<LoadRun> {
+    println!("\n==> {label}");
+    let seeding = Instant::now();
+    let seeded = Command::new(hosync)
+        .args([
+            "seed",
+            "--fresh",
+            "--database-url",
+            url,
+            "--scale",
+            &scale.to_string(),
+        ])
+        .output()
+        .context("running hosync seed")?;
+    if !seeded.status.success() {
+        bail!(
+            "hosync seed failed: {}",
+            String::from_utf8_lossy(&seeded.stderr)
+        );
+    }
+    let seed_seconds = seeding.elapsed().as_secs_f64();
+    let seed_line = String::from_utf8_lossy(&seeded.stdout).trim().to_owned();
+    println!("{seed_line}");
+
+    let port = free_port()?;
+    let mut server = Server::start(hosync, url, port)?;
+    let json = out.join(format!(
+        "load-{}.json",
+        label.split(',').next().unwrap_or("run").to_lowercase()
+    ));
+    let json = if scale < 1.0 {
+        json.with_extension("quarter.json")
+    } else {
+        json
+    };
+    let server_url = format!("http://127.0.0.1:{port}");
+    let pid = server.child.id().to_string();
+    let mut loadgen = Command::new(hosync);
+    loadgen
+        .args([
+            "loadgen",
+            "--server",
+            &server_url,
+            "--database-url",
+            url,
+            "--server-pid",
+            &pid,
+            "--json",
+        ])
+        .arg(&json);
+    let result = run(&mut loadgen);
+    server.stop();
+    result?;
+    let load: Value = serde_json::from_slice(
+        &fs::read(&json).with_context(|| format!("reading {}", shown_path(&json)))?,
+    )
+    .context("reading the load generator's JSON")?;
+    Ok(LoadRun {
+        label: label.to_owned(),
+        seed_seconds,
+        seed_line,
+        load,
+        command: format!(
+            "hosync seed --fresh --scale {scale} && hosync serve & hosync loadgen --server-pid <pid>"
+        ),
+    })
+}
+
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// The server as its own process, stopped (SIGTERM, as in production) when dropped.
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    fn start(hosync: &Path, url: &str, port: u16) -> Result<Server> {
+        let child = Command::new(hosync)
+            .args([
+                "serve",
+                "--database-url",
+                url,
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .spawn()
+            .context("starting hosync serve")?;
+        let server = Server { child };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(server);
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        bail!("hosync serve did not listen on port {port} within a minute")
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.stop();
+        }
+    }
+}
+
+/// Criterion's mean for one bench, in nanoseconds.
+fn criterion_mean(group: &str, function: &str) -> Option<f64> {
+    let path = target_dir()
+        .join("criterion")
+        .join(group)
+        .join(function)
+        .join("new")
+        .join("estimates.json");
+    let json: Value = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
+    json["mean"]["point_estimate"].as_f64()
+}
+
+fn duration(ns: Option<f64>) -> String {
+    match ns {
+        None => "not measured".to_owned(),
+        Some(ns) if ns >= 1e6 => format!("{:.2} ms", ns / 1e6),
+        Some(ns) => format!("{:.1} µs", ns / 1e3),
+    }
+}
+
+fn num(v: &Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap_or(f64::NAN)
+}
+
+fn kib(bytes: f64) -> String {
+    format!("{:.1} KiB", bytes / 1024.0)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "**not met**" }
+}
+
+/// The files a browser downloads, raw, gzip and brotli.
+fn sizes() -> Result<Vec<(String, usize, usize, usize)>> {
+    let pkg = target_dir().join("web").join("pkg");
+    let mut rows = Vec::new();
+    let mut entries: Vec<PathBuf> = fs::read_dir(&pkg)
+        .with_context(|| format!("reading {}", shown_path(&pkg)))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm" || e == "js"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let bytes = fs::read(&path)?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&bytes)?;
+        let gzip = gz.finish()?.len();
+        let mut brotli = Vec::new();
+        brotli::BrotliCompress(
+            &mut bytes.as_slice(),
+            &mut brotli,
+            &brotli::enc::BrotliEncoderParams::default(),
+        )?;
+        rows.push((shown_path(&path), bytes.len(), gzip, brotli.len()));
+    }
+    Ok(rows)
+}
+
+fn write_report(runs: &[LoadRun], took: Duration) -> Result<String> {
+    let mut md = String::new();
+    let cores = thread::available_parallelism().map_or(0, usize::from);
+    writeln!(md, "# Benchmarks\n")?;
+    writeln!(
+        md,
+        "Written by `cargo xtask bench` (the whole run took {:.0} s, builds included) on a machine with {cores} cores. \
+         Each figure stands beside its bar from `design.md`; every run seeds the demo district afresh.\n",
+        took.as_secs_f64()
+    )?;
+
+    let full = &runs[0];
+    let l = &full.load;
+    let steady = &l["steady_state"];
+    let first = &l["first_sync"];
+    let steady_bytes = num(steady, "bytes_up") + num(steady, "bytes_down");
+    let first_bytes = num(&first["sample"], "bytes_up") + num(&first["sample"], "bytes_down");
+    writeln!(md, "## Field sync (SQLite, `hosync loadgen`)\n")?;
+    writeln!(md, "| what | measured | bar | |")?;
+    writeln!(md, "| --- | --- | --- | --- |")?;
+    writeln!(
+        md,
+        "| a member with {} households edits one note offline, then syncs | {} round trip, {} B up + {} B down = {} B | 1 round trip, under 2 KB | {} |",
+        l["steady_state_households"],
+        steady["round_trips"],
+        steady["bytes_up"],
+        steady["bytes_down"],
+        steady_bytes,
+        verdict(num(steady, "round_trips") == 1.0 && steady_bytes < 2048.0)
+    )?;
+    writeln!(
+        md,
+        "| a new phone's first sync of a cell of {} households with a year of notes ({}) | {} round trip, {} down | under 150 KB | {} |",
+        first["households"],
+        first["cell"].as_str().unwrap_or("?"),
+        first["sample"]["round_trips"],
+        kib(first_bytes),
+        verdict(first_bytes < 150.0 * 1024.0)
+    )?;
+    writeln!(
+        md,
+        "| the largest first sync of any cell | {} | | |\n",
+        kib(num(first, "max_bytes_down"))
+    )?;
+
+    writeln!(
+        md,
+        "## On 2G and 3G\n\nModelled as round trips × RTT + bytes ÷ bandwidth from the syncs above.\n"
+    )?;
+    writeln!(
+        md,
+        "| network | steady-state sync | bar | first sync of the cell |"
+    )?;
+    writeln!(md, "| --- | --- | --- | --- |")?;
+    for n in l["networks"].as_array().into_iter().flatten() {
+        let name = n["network"]["name"].as_str().unwrap_or("?");
+        let steady_s = num(n, "steady_state_seconds");
+        let bar = if name == "2G" {
+            format!("under 2 s: {}", verdict(steady_s < 2.0))
+        } else {
+            String::new()
+        };
+        writeln!(
+            md,
+            "| {name} ({} kbit/s, {} ms RTT) | {:.2} s | {bar} | {:.1} s |",
+            n["network"]["kbit_per_s"],
+            n["network"]["rtt_ms"],
+            steady_s,
+            num(n, "first_sync_seconds")
+        )?;
+    }
+
+    writeln!(
+        md,
+        "\n## Server: every phone of the district syncs one edit\n"
+    )?;
+    writeln!(
+        md,
+        "The server runs as its own process; the phones run in `hosync loadgen` on the same 2 cores.\n"
+    )?;
+    write!(md, "| | ")?;
+    for r in runs {
+        write!(md, "{} | ", r.label)?;
+    }
+    writeln!(md, "bar |")?;
+    writeln!(md, "| --- |{}", " --- |".repeat(runs.len() + 1))?;
+    let row =
+        |md: &mut String, name: &str, f: &dyn Fn(&Value) -> String, bar: &str| -> Result<()> {
+            write!(md, "| {name} | ")?;
+            for r in runs {
+                write!(md, "{} | ", f(&r.load))?;
+            }
+            writeln!(md, "{bar} |")?;
+            Ok(())
+        };
+    row(
+        &mut md,
+        "phones (members with households)",
+        &|v| v["phones"].to_string(),
+        "5,660",
+    )?;
+    row(
+        &mut md,
+        "all syncs done in",
+        &|v| format!("{:.1} s", num(v, "wall_seconds")),
+        "under 15 s",
+    )?;
+    row(
+        &mut md,
+        "syncs per second",
+        &|v| format!("{:.0}", num(v, "syncs_per_second")),
+        "",
+    )?;
+    row(
+        &mut md,
+        "latency p50 / p95 / p99",
+        &|v| {
+            format!(
+                "{:.0} / {:.0} / {:.0} ms",
+                num(v, "latency_ms_p50"),
+                num(v, "latency_ms_p95"),
+                num(v, "latency_ms_p99")
+            )
+        },
+        "",
+    )?;
+    row(
+        &mut md,
+        "bytes up / down per sync",
+        &|v| {
+            format!(
+                "{:.0} / {:.0} B",
+                num(v, "bytes_up_per_sync"),
+                num(v, "bytes_down_per_sync")
+            )
+        },
+        "",
+    )?;
+    row(
+        &mut md,
+        "round trips per sync",
+        &|v| format!("{:.2}", num(v, "round_trips_per_sync")),
+        "1",
+    )?;
+    row(
+        &mut md,
+        "errors, notes missing",
+        &|v| format!("{}, {}", v["errors"], v["notes_missing"]),
+        "0, 0",
+    )?;
+    row(
+        &mut md,
+        "server peak memory",
+        &|v| format!("{:.0} MiB", num(v, "server_peak_rss_mib")),
+        "under 150 MiB, flat as documents grow",
+    )?;
+    row(
+        &mut md,
+        "server CPU during the syncs",
+        &|v| format!("{:.1} s", num(v, "server_cpu_seconds")),
+        "",
+    )?;
+    row(
+        &mut md,
+        "database size",
+        &|v| format!("{:.0} MiB", num(v, "database_bytes") / 1_048_576.0),
+        "",
+    )?;
+    write!(md, "| seeding (`hosync seed`) | ")?;
+    for r in runs {
+        write!(md, "{:.1} s | ", r.seed_seconds)?;
+    }
+    writeln!(md, "whole district into SQLite under a minute |\n")?;
+    for r in runs {
+        writeln!(md, "- {}: {}", r.label, r.seed_line)?;
+    }
+    writeln!(md, "\nCommand, for each column: `{}`.\n", runs[0].command)?;
+
+    writeln!(md, "## Staff views and core (criterion, mean)\n")?;
+    writeln!(md, "| bench | mean | bar |")?;
+    writeln!(md, "| --- | --- | --- |")?;
+    let staff = criterion_mean("staff", "summary");
+    writeln!(
+        md,
+        "| staff/summary: the district overview, every cell, over HTTP | {} | under 100 ms: {} |",
+        duration(staff),
+        verdict(staff.is_some_and(|ns| ns < 100e6))
+    )?;
+    writeln!(
+        md,
+        "| staff/cell_households | {} | |",
+        duration(criterion_mean("staff", "cell_households"))
+    )?;
+    for (group, function) in [
+        ("sync", "apply_push_one_note"),
+        ("sync", "finish_sync_40_docs"),
+        ("sync", "start_sync_3_edits"),
+        ("merge", "two_diverged_households"),
+        ("protocol", "encode_request"),
+        ("protocol", "decode_request"),
+        ("protocol", "encode_response"),
+        ("protocol", "decode_response"),
+        ("validate", "household_year"),
+        ("validate", "report"),
+    ] {
+        writeln!(
+            md,
+            "| {group}/{function} | {} | |",
+            duration(criterion_mean(group, function))
+        )?;
+    }
+    writeln!(
+        md,
+        "\nCommands: `cargo bench -p hosync-server --bench staff`, `cargo bench -p hosync-core --bench core`.\n"
+    )?;
+
+    writeln!(md, "## What the browser downloads\n")?;
+    writeln!(md, "| file | raw | gzip | brotli |")?;
+    writeln!(md, "| --- | --- | --- | --- |")?;
+    let mut total = (0, 0, 0);
+    for (file, raw, gzip, brotli) in sizes()? {
+        writeln!(
+            md,
+            "| {file} | {} | {} | {} |",
+            kib(raw as f64),
+            kib(gzip as f64),
+            kib(brotli as f64)
+        )?;
+        total = (total.0 + raw, total.1 + gzip, total.2 + brotli);
+    }
+    let at_2g = total.2 as f64 * 8.0 / 40_000.0;
+    writeln!(
+        md,
+        "| all | {} | {} | {} |\n",
+        kib(total.0 as f64),
+        kib(total.1 as f64),
+        kib(total.2 as f64)
+    )?;
+    writeln!(
+        md,
+        "At 2G (40 kbit/s) the brotli total takes {at_2g:.0} s to load the first time; the bar for the app shell and the WASM core is under 30 s: {}.\n",
+        verdict(at_2g < 30.0)
+    )?;
+    writeln!(
+        md,
+        "Command: `cargo xtask wasm`, then the sizes above are computed by `cargo xtask bench`."
+    )?;
+    Ok(md)
+}
