@@ -231,9 +231,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             anyhow::ensure!(report.errors == 0, "{} syncs failed", report.errors);
             anyhow::ensure!(
-                report.notes_missing == 0,
+                report.edits_missing == 0,
                 "{} notes written are not on the server",
-                report.notes_missing
+                report.edits_missing
             );
             Ok(())
         }

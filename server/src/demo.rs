@@ -385,6 +385,26 @@ fn plan_cells(shape: &DemoShape) -> anyhow::Result<(Vec<OrgUnit>, Vec<CellPlan>)
             size(),
         )?);
     }
+    // Scale the random sizes so the district has exactly the members asked for.
+    let drawn: usize = plans.iter().map(|p| p.members).sum();
+    let factor = shape.members as f64 / drawn.max(1) as f64;
+    for p in &mut plans {
+        p.members = ((p.members as f64 * factor).round() as usize).max(3);
+    }
+    let mut total: usize = plans.iter().map(|p| p.members).sum();
+    let count = plans.len().max(1);
+    let mut i = 0;
+    while total != shape.members && i < 10 * count * count {
+        let p = &mut plans[i % count];
+        if total < shape.members {
+            p.members += 1;
+            total += 1;
+        } else if p.members > 3 {
+            p.members -= 1;
+            total -= 1;
+        }
+        i += 1;
+    }
     Ok((units, plans))
 }
 

@@ -105,8 +105,8 @@ pub struct LoadReport {
     pub bytes_down_per_sync: f64,
     pub round_trips_per_sync: f64,
     pub errors: usize,
-    pub notes_written: usize,
-    pub notes_missing: usize,
+    pub edits_written: usize,
+    pub edits_missing: usize,
     pub server_peak_rss_mib: Option<f64>,
     pub server_cpu_seconds: Option<f64>,
     pub database_bytes: Option<u64>,
@@ -130,14 +130,17 @@ pub struct NetworkTimes {
 
 struct CellPlan {
     households: usize,
-    /// Members with households, and theirs.
+    /// The secretary, whose phone holds every document of the cell.
+    secretary: MemberId,
+    /// Every member, and the households each looks after (none for a member working away or
+    /// exempt: their phone writes their monthly report instead).
     members: Vec<(MemberId, Vec<HouseholdId>)>,
 }
 
 async fn district(db: &Db) -> anyhow::Result<BTreeMap<String, CellPlan>> {
     let rows = sqlx::query(
-        "SELECT a.cell_id, a.member_id, a.household_id FROM assignment_view a \
-         JOIN members m ON m.id = a.member_id ORDER BY a.cell_id, a.member_id, a.household_id",
+        "SELECT m.cell_id, m.id, m.role, COALESCE(a.household_id, '') FROM members m \
+         LEFT JOIN assignment_view a ON a.member_id = m.id ORDER BY m.cell_id, m.id, a.household_id",
     )
     .fetch_all(&db.reader)
     .await?;
@@ -145,20 +148,29 @@ async fn district(db: &Db) -> anyhow::Result<BTreeMap<String, CellPlan>> {
     for row in rows {
         let cell: String = row.try_get(0)?;
         let member = MemberId::parse(&row.try_get::<String, _>(1)?)?;
-        let household = HouseholdId::parse(&row.try_get::<String, _>(2)?)?;
+        let role: String = row.try_get(2)?;
+        let household: String = row.try_get(3)?;
         let plan = cells.entry(cell).or_insert(CellPlan {
             households: 0,
+            secretary: member.clone(),
             members: Vec::new(),
         });
-        plan.households += 1;
-        match plan.members.last_mut() {
-            Some((m, list)) if *m == member => list.push(household),
-            _ => plan.members.push((member, vec![household])),
+        if role == hosync_core::Role::Secretary.code() {
+            plan.secretary = member.clone();
+        }
+        if plan.members.last().is_none_or(|(m, _)| *m != member) {
+            plan.members.push((member, Vec::new()));
+        }
+        if !household.is_empty()
+            && let Some((_, list)) = plan.members.last_mut()
+        {
+            list.push(HouseholdId::parse(&household)?);
+            plan.households += 1;
         }
     }
     anyhow::ensure!(
         !cells.is_empty(),
-        "the database holds no assigned households: seed it first (hosync seed)"
+        "the database holds no members: seed it first (hosync seed)"
     );
     Ok(cells)
 }
@@ -268,36 +280,29 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
         plan.server
     );
 
-    // Each cell's data comes down once, to the phone of its first picked member; the cell's
-    // other phones start from a copy, as phones set up from a secretary's phone would.
+    // Each cell's data comes down once, to its secretary's phone (which holds every document of
+    // the cell); the cell's other phones start from a copy, as phones set up from a secretary's
+    // phone would.
     let boots: Vec<(String, Phone)> = needed
         .iter()
         .filter_map(|cell| {
-            let (first, _) = cells.get(*cell)?.members.first()?;
+            let secretary = cells.get(*cell)?.secretary.clone();
             let device = DeviceId::parse(&format!("lg-boot-{cell}")).ok()?;
-            Some((
-                (*cell).clone(),
-                Phone::new(&plan.server, device, first.clone()),
-            ))
+            Some(((*cell).clone(), Phone::new(&plan.server, device, secretary)))
         })
         .collect();
     let started = Instant::now();
     let booted = each_phone(boots, plan.concurrency, |(cell, mut phone)| async move {
-        let before = phone.stats;
-        let t = Instant::now();
         phone
             .sync()
             .await
             .with_context(|| format!("first sync of cell {cell}"))?;
-        let sample = SyncSample::from(before, phone.stats, t.elapsed());
-        Ok((cell, phone, sample))
+        Ok((cell, phone))
     })
     .await;
     let mut boot_phones = BTreeMap::new();
-    let mut first_syncs = Vec::new();
     for result in booted {
-        let (cell, phone, sample) = result?;
-        first_syncs.push((cell.clone(), sample));
+        let (cell, phone) = result?;
         boot_phones.insert(cell, phone);
     }
     println!(
@@ -305,28 +310,61 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
         boot_phones.len(),
         started.elapsed().as_secs_f64()
     );
-    let (first_cell, first_sample) = first_syncs
+
+    // A member's new phone, in the cell nearest 40 households, and in the largest cell.
+    let nearest = needed
         .iter()
-        .min_by_key(|(cell, _)| {
+        .min_by_key(|cell| {
             cells
-                .get(cell)
+                .get(**cell)
                 .map_or(usize::MAX, |c| c.households.abs_diff(40))
         })
-        .cloned()
-        .context("no cell was bootstrapped")?;
+        .map(|cell| (*cell).clone())
+        .context("no cells")?;
+    let largest = needed
+        .iter()
+        .max_by_key(|cell| cells.get(**cell).map_or(0, |c| c.households))
+        .map(|cell| (*cell).clone());
+    let mut first_samples = Vec::new();
+    for cell in std::iter::once(nearest.clone()).chain(largest) {
+        let plan_cell = cells.get(&cell).context("cell")?;
+        let member = plan_cell
+            .members
+            .iter()
+            .find(|(m, h)| *m != plan_cell.secretary && !h.is_empty())
+            .or_else(|| plan_cell.members.first())
+            .map(|(m, _)| m.clone())
+            .context("a member")?;
+        let mut phone = Phone::new(
+            &plan.server,
+            DeviceId::parse(&format!("lg-new-{member}"))?,
+            member,
+        );
+        let t = Instant::now();
+        phone
+            .sync()
+            .await
+            .with_context(|| format!("a new phone's first sync in cell {cell}"))?;
+        first_samples.push((
+            cell,
+            SyncSample::from(WireStats::default(), phone.stats, t.elapsed()),
+        ));
+    }
     let first_sync = FirstSync {
-        households: cells.get(&first_cell).map_or(0, |c| c.households),
-        cell: first_cell,
-        sample: first_sample,
-        max_bytes_down: first_syncs
+        households: cells.get(&nearest).map_or(0, |c| c.households),
+        cell: nearest,
+        sample: first_samples[0].1,
+        max_bytes_down: first_samples
             .iter()
             .map(|(_, s)| s.bytes_down)
             .max()
             .unwrap_or(0),
     };
 
-    // Each phone keeps only its own households: a real phone holds the whole cell, but the
-    // server's work is the same and the generator's memory stays small.
+    // Each phone keeps only what it will edit (its households, or its monthly report): a real
+    // phone holds the whole cell, but the server's work is the same and the generator's memory
+    // stays small.
+    let today = Day::from_timestamp(crate::system_now());
     let mut phones = Vec::with_capacity(picked.len());
     for (cell, member, households) in &picked {
         let boot = boot_phones.get(cell).context("cell not bootstrapped")?;
@@ -334,7 +372,13 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
         let mut replica =
             boot.replica()
                 .clone_as(device, member.clone(), hosync_core::docs::random_actor());
-        let keep: BTreeSet<DocId> = households.iter().cloned().map(DocId::Household).collect();
+        let report = DocId::Report(member.clone(), today.month());
+        let keep: BTreeSet<DocId> = households
+            .iter()
+            .cloned()
+            .map(DocId::Household)
+            .chain([report])
+            .collect();
         replica.retain(|id| keep.contains(id));
         phones.push((
             Phone::with_replica(&plan.server, replica),
@@ -343,9 +387,9 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
     }
     drop(boot_phones);
 
-    let today = Day::from_timestamp(crate::system_now());
     let now = crate::system_now();
     let mut written: Vec<(HouseholdId, NoteId)> = Vec::new();
+    let mut reports_written: Vec<(DocId, String)> = Vec::new();
 
     // The steady state: one phone with the most households edits one note and syncs.
     let probe_index = phones
@@ -374,9 +418,23 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
     );
     let steady_state = SyncSample::from(before, probe.stats, t.elapsed());
 
-    // Offline, every phone writes its notes; then all sync at once.
+    // Offline, every phone writes its notes (or, with no households, its monthly report); then
+    // all sync at once.
     for (phone, households) in &mut phones {
         let member = phone.replica().member().clone();
+        if households.is_empty() {
+            let id = DocId::Report(member.clone(), today.month());
+            let doc = phone.replica_mut().open(&id);
+            let current = hosync_core::docs::report::read(doc)?.household_content;
+            let marker = format!("Báo cáo của {member} lúc {now}.");
+            let draft = hosync_core::docs::report::ReportDraft {
+                household_content: Some(format!("{current} {marker}").trim().to_owned()),
+                ..Default::default()
+            };
+            hosync_core::docs::report::write(doc, &draft, now)?;
+            reports_written.push((id, marker));
+            continue;
+        }
         for e in 0..plan.edits {
             let target = households[e % households.len()].clone();
             let doc = phone
@@ -454,6 +512,27 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
         }
     }
 
+    // And every report written.
+    let mut conn = db.reader.acquire().await?;
+    let reader_actor = hosync_core::docs::random_actor();
+    for (id, marker) in &reports_written {
+        let stored = crate::store::load_doc(&mut conn, id, &reader_actor).await?;
+        let kept = stored
+            .map(|doc| {
+                hosync_core::docs::report::read(&doc)
+                    .map(|r| r.household_content.contains(marker.as_str()))
+            })
+            .transpose()?
+            .unwrap_or(false);
+        if !kept {
+            missing += 1;
+            if missing <= 5 {
+                eprintln!("loadgen: the report edit on {id} is not on the server");
+            }
+        }
+    }
+    drop(conn);
+
     let report = LoadReport {
         phones: picked.len(),
         concurrency: plan.concurrency,
@@ -479,8 +558,8 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
         bytes_down_per_sync: samples.iter().map(|s| s.bytes_down as f64).sum::<f64>() / count,
         round_trips_per_sync: samples.iter().map(|s| s.round_trips as f64).sum::<f64>() / count,
         errors,
-        notes_written: written.len(),
-        notes_missing: missing,
+        edits_written: written.len() + reports_written.len(),
+        edits_missing: missing,
         server_peak_rss_mib: usage_after.map(|(peak, _)| peak),
         server_cpu_seconds: usage_before.zip(usage_after).map(|((_, a), (_, b))| b - a),
         database_bytes: database_bytes(&db, &plan.database_url).await,
@@ -551,8 +630,8 @@ impl LoadReport {
             );
         }
         println!(
-            "notes written {}, missing on the server {}",
-            self.notes_written, self.notes_missing
+            "edits written {}, missing on the server {}",
+            self.edits_written, self.edits_missing
         );
     }
 }

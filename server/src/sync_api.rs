@@ -32,7 +32,12 @@ pub async fn sync(
         .map_err(|e| ApiError::Internal(e.into()))?;
     let answer = handle(&state, &request).await?;
     Ok((
-        [(header::CONTENT_TYPE, "application/vnd.hosync.sync")],
+        [
+            (header::CONTENT_TYPE, "application/vnd.hosync.sync"),
+            // A phone syncs once in hours: holding its connection open after the answer only
+            // costs the server memory, thousands of buffers of it at the end of a busy day.
+            (header::CONNECTION, "close"),
+        ],
         protocol::encode_response(&answer),
     ))
 }

@@ -365,7 +365,7 @@ fn write_report(runs: &[LoadRun], took: Duration) -> Result<String> {
         };
     row(
         &mut md,
-        "phones (members with households)",
+        "phones (every member)",
         &|v| v["phones"].to_string(),
         "5,660",
     )?;
@@ -414,8 +414,8 @@ fn write_report(runs: &[LoadRun], took: Duration) -> Result<String> {
     )?;
     row(
         &mut md,
-        "errors, notes missing",
-        &|v| format!("{}, {}", v["errors"], v["notes_missing"]),
+        "errors, edits missing",
+        &|v| format!("{}, {}", v["errors"], v["edits_missing"]),
         "0, 0",
     )?;
     row(
