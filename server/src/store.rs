@@ -222,6 +222,44 @@ pub async fn load_doc(
     Ok(Some(doc))
 }
 
+/// A document with its row, read together: the snapshot and row in one query, the tail after
+/// the snapshot (if any) in another.
+pub async fn load_doc_with_row(
+    conn: &mut AnyConnection,
+    id: &DocId,
+    actor: &ActorId,
+) -> anyhow::Result<Option<(Doc, DocRow)>> {
+    let row = sqlx::query(
+        "SELECT heads, first_seq, snapshot_seq, last_seq, changes_since_snapshot, snapshot FROM documents WHERE doc_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let doc_row = DocRow {
+        heads: heads_from_bytes(&row.try_get::<Vec<u8>, _>(0)?),
+        first_seq: row.try_get(1)?,
+        snapshot_seq: row.try_get(2)?,
+        last_seq: row.try_get(3)?,
+        changes_since_snapshot: row.try_get(4)?,
+    };
+    let mut doc = Doc::load(id.clone(), &row.try_get::<Vec<u8>, _>(5)?, actor.clone())?;
+    if doc_row.last_seq > doc_row.snapshot_seq {
+        let rows =
+            sqlx::query("SELECT bytes FROM changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq")
+                .bind(id.to_string())
+                .bind(doc_row.snapshot_seq)
+                .fetch_all(conn)
+                .await?;
+        let mut tail = Vec::with_capacity(rows.len());
+        for row in rows {
+            tail.push(Change::from_bytes(row.try_get::<Vec<u8>, _>(0)?)?);
+        }
+        doc.automerge_mut().apply_changes(tail)?;
+    }
+    Ok(Some((doc, doc_row)))
+}
+
 /// Rows per INSERT statement when appending changes: few statements, and far below SQLite's
 /// and PostgreSQL's limits on parameters.
 const CHANGES_PER_INSERT: usize = 64;
@@ -429,16 +467,27 @@ fn log_row(r: &sqlx::any::AnyRow) -> DbResult<LogRow> {
     })
 }
 
-/// The changes of a unit's documents logged after `since`, in log order, that `reader` may read.
+/// A logged change, with what a sync answer needs of its document.
+#[derive(Debug)]
+pub struct UnitChange {
+    pub change: LogRow,
+    /// The document's heads and first log position now.
+    pub doc_heads: Vec<ChangeHash>,
+    pub doc_first_seq: i64,
+}
+
+/// The changes of a unit's documents logged after `since`, in log order, that `reader` may
+/// read, each with its document's heads: one query, however many documents changed.
 pub async fn changes_since(
     conn: &mut AnyConnection,
     unit: &UnitId,
     since: i64,
     reader: &Reader,
-) -> DbResult<Vec<LogRow>> {
+) -> DbResult<Vec<UnitChange>> {
     let rows = sqlx::query(
-        "SELECT seq, doc_id, hash, bytes FROM changes WHERE unit_id = $1 AND seq > $2 \
-         AND (owner = '' OR owner = $3 OR $4 = 1) ORDER BY seq",
+        "SELECT c.seq, c.doc_id, c.hash, c.bytes, d.heads, d.first_seq FROM changes c \
+         JOIN documents d ON d.doc_id = c.doc_id WHERE c.unit_id = $1 AND c.seq > $2 \
+         AND (c.owner = '' OR c.owner = $3 OR $4 = 1) ORDER BY c.seq",
     )
     .bind(unit.as_str())
     .bind(since)
@@ -446,7 +495,15 @@ pub async fn changes_since(
     .bind(i64::from(reader.reads_all_reports))
     .fetch_all(conn)
     .await?;
-    rows.iter().map(log_row).collect()
+    rows.iter()
+        .map(|r| {
+            Ok(UnitChange {
+                change: log_row(r)?,
+                doc_heads: heads_from_bytes(&r.try_get::<Vec<u8>, _>(4)?),
+                doc_first_seq: r.try_get(5)?,
+            })
+        })
+        .collect()
 }
 
 /// A stored document whole: what a phone that has none of a unit gets.

@@ -113,8 +113,9 @@ async fn handle(
                 continue;
             }
         };
-        let base = store::doc_row(&mut conn, &id).await?;
-        let stored = store::load_doc(&mut conn, &id, &state.actor).await?;
+        let (stored, base) = store::load_doc_with_row(&mut conn, &id, &state.actor)
+            .await?
+            .unzip();
         match decide(
             &state.actor,
             id.clone(),
@@ -266,26 +267,26 @@ async fn collect_updates(
     let mut seen = BTreeSet::new();
     let mut snapshot_upto = std::collections::BTreeMap::new();
     for row in rows {
-        let Ok(id) = DocId::parse(&row.doc_id) else {
+        let Ok(id) = DocId::parse(&row.change.doc_id) else {
             continue;
         };
         if seen.insert(id.clone()) {
-            let Some(meta) = store::doc_row(&mut *conn, &id).await? else {
-                continue;
-            };
-            if meta.first_seq > since
+            if row.doc_first_seq > since
                 && !answer.was_pushed(&id)
                 && let Some((bytes, upto)) = store::snapshot(&mut *conn, &id).await?
             {
                 answer.snapshot(&id, bytes);
                 snapshot_upto.insert(id.clone(), upto);
             }
-            answer.heads(&id, &meta.heads);
+            answer.heads(&id, &row.doc_heads);
         }
-        if snapshot_upto.get(&id).is_some_and(|upto| row.seq <= *upto) {
+        if snapshot_upto
+            .get(&id)
+            .is_some_and(|upto| row.change.seq <= *upto)
+        {
             continue;
         }
-        answer.change(&id, &row.hash, row.bytes);
+        answer.change(&id, &row.change.hash, row.change.bytes);
     }
     Ok(())
 }

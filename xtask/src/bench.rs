@@ -515,5 +515,10 @@ fn write_report(runs: &[LoadRun], took: Duration) -> Result<String> {
         md,
         "Command: `cargo xtask wasm`, then the sizes above are computed by `cargo xtask bench`."
     )?;
+    // What changed the figures over time is written by hand beside this file.
+    let history = root().join("xtask").join("bench-history.md");
+    if let Ok(text) = fs::read_to_string(&history) {
+        writeln!(md, "\n{}", text.trim_end())?;
+    }
     Ok(md)
 }
