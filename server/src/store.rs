@@ -205,21 +205,9 @@ pub async fn load_doc(
     id: &DocId,
     actor: &ActorId,
 ) -> anyhow::Result<Option<Doc>> {
-    let Some((snapshot, snapshot_seq)) = snapshot(&mut *conn, id).await? else {
-        return Ok(None);
-    };
-    let mut doc = Doc::load(id.clone(), &snapshot, actor.clone())?;
-    let rows = sqlx::query("SELECT bytes FROM changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq")
-        .bind(id.to_string())
-        .bind(snapshot_seq)
-        .fetch_all(conn)
-        .await?;
-    let mut tail = Vec::with_capacity(rows.len());
-    for row in rows {
-        tail.push(Change::from_bytes(row.try_get::<Vec<u8>, _>(0)?)?);
-    }
-    doc.automerge_mut().apply_changes(tail)?;
-    Ok(Some(doc))
+    Ok(load_doc_with_row(conn, id, actor)
+        .await?
+        .map(|(doc, _)| doc))
 }
 
 /// A document with its row, read together: the snapshot and row in one query, the tail after
