@@ -56,10 +56,6 @@ impl Rows {
     }
 }
 
-pub async fn project(conn: &mut AnyConnection, doc: &Doc, unit: &UnitId) -> anyhow::Result<()> {
-    Rows::read(doc)?.write(conn, unit).await
-}
-
 async fn project_household(
     conn: &mut AnyConnection,
     h: &Household,
