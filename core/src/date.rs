@@ -149,10 +149,6 @@ impl Month {
         Day::from_ymd(self.year, self.month, 1).unwrap_or(Day(time::Date::MIN))
     }
 
-    pub fn contains(&self, day: Day) -> bool {
-        day.month() == *self
-    }
-
     pub fn previous(&self) -> Month {
         if self.month == 1 {
             Month {

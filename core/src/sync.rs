@@ -18,7 +18,7 @@ mod memory_server;
 mod tests;
 
 pub use client::{DocSyncStatus, Replica, SyncError, SyncOutcome};
-pub use server::{PushDecision, ResponseBuilder, apply_push};
+pub use server::{PushDecision, ResponseBuilder, apply_push, parse_changes};
 
 use automerge::ChangeHash;
 

@@ -79,12 +79,8 @@ async fn district(dir: &Path) -> Db {
         .await
         .expect("seed the demo district");
     eprintln!(
-        "staff: seeded the demo district in {:.1} s ({} cells, {} members, {} households, {} notes) into {}",
+        "staff: seeded the demo district in {:.1} s ({summary}) into {}",
         started.elapsed().as_secs_f64(),
-        summary.cells.len(),
-        summary.members,
-        summary.households,
-        summary.notes,
         path.display()
     );
     std::fs::write(&mark, today.iso()).expect("mark the seed finished");

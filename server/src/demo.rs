@@ -63,21 +63,6 @@ impl DemoShape {
         }
     }
 
-    /// One commune with three village cells, one agency cell and one grassroots cell: a
-    /// district small enough for tests, with every kind of unit.
-    pub fn small() -> Self {
-        DemoShape {
-            communes: 1,
-            village_cells: 3,
-            agency_blocs: 1,
-            cells_per_bloc: 1,
-            grassroots_cells: 1,
-            members: 80,
-            months: 4,
-            seed: 3,
-        }
-    }
-
     fn cells(&self) -> usize {
         self.village_cells + self.agency_blocs * self.cells_per_bloc + self.grassroots_cells
     }
@@ -97,6 +82,21 @@ pub struct DemoSummary {
     pub sample_member: (String, String, String),
     /// The secretary of the same cell: id, name.
     pub sample_secretary: (String, String),
+}
+
+impl std::fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} cells, {} members, {} households, {} visit notes, {} flags, {} monthly reports",
+            self.cells.len(),
+            self.members,
+            self.households,
+            self.notes,
+            self.flags,
+            self.reports
+        )
+    }
 }
 
 const FAMILY: &[&str] = &[

@@ -180,14 +180,19 @@ pub async fn doc_row(conn: &mut AnyConnection, id: &DocId) -> DbResult<Option<Do
     .bind(id.to_string())
     .fetch_optional(conn)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    Ok(Some(DocRow {
+    row.as_ref().map(doc_row_from).transpose()
+}
+
+/// A document's row from a query whose first columns are `heads, first_seq, snapshot_seq,
+/// last_seq, changes_since_snapshot`.
+fn doc_row_from(row: &sqlx::any::AnyRow) -> DbResult<DocRow> {
+    Ok(DocRow {
         heads: heads_from_bytes(&row.try_get::<Vec<u8>, _>(0)?),
         first_seq: row.try_get(1)?,
         snapshot_seq: row.try_get(2)?,
         last_seq: row.try_get(3)?,
         changes_since_snapshot: row.try_get(4)?,
-    }))
+    })
 }
 
 /// The stored snapshot and the log position it covers.
@@ -224,13 +229,7 @@ pub async fn load_doc_with_row(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let doc_row = DocRow {
-        heads: heads_from_bytes(&row.try_get::<Vec<u8>, _>(0)?),
-        first_seq: row.try_get(1)?,
-        snapshot_seq: row.try_get(2)?,
-        last_seq: row.try_get(3)?,
-        changes_since_snapshot: row.try_get(4)?,
-    };
+    let doc_row = doc_row_from(&row)?;
     let mut doc = Doc::load(id.clone(), &row.try_get::<Vec<u8>, _>(5)?, actor.clone())?;
     if doc_row.last_seq > doc_row.snapshot_seq {
         let rows =

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use hosync_core::protocol::{self, Cursor, PushOutcome, SyncRequest};
-use hosync_core::sync::{PushDecision, ResponseBuilder, apply_push};
+use hosync_core::sync::{PushDecision, ResponseBuilder, apply_push, parse_changes};
 use hosync_core::{DeviceId, Doc, DocId, MemberId, UnitId};
 use sqlx::AnyConnection;
 
@@ -49,7 +49,7 @@ struct Prepared {
     /// The stored row this was computed against: a different row at write time means another
     /// phone's push to the same document committed in between.
     base: Option<store::DocRow>,
-    raw_changes: Vec<Vec<u8>>,
+    changes: Vec<Change>,
     write: store::DocWrite,
     rows: Box<projection::Rows>,
 }
@@ -91,10 +91,10 @@ async fn handle(
                 continue;
             }
         };
-        for bytes in &push.changes {
-            if let Ok(change) = Change::from_bytes(bytes.clone()) {
-                answer.pushed(change.hash());
-            }
+        // Read once: the hashes tell what not to send back, the changes are what is applied.
+        let parsed = parse_changes(&push.changes);
+        for change in parsed.iter().flatten() {
+            answer.pushed(change.hash());
         }
         let refusal = match store::placement(&mut conn, &id).await? {
             None => Err(format!("document {id} names nothing this server knows")),
@@ -113,22 +113,23 @@ async fn handle(
                 continue;
             }
         };
+        let changes = match parsed {
+            Ok(changes) => changes,
+            Err(reason) => {
+                answer.result(&id, PushOutcome::Rejected { reason });
+                continue;
+            }
+        };
         let (stored, base) = store::load_doc_with_row(&mut conn, &id, &state.actor)
             .await?
             .unzip();
-        match decide(
-            &state.actor,
-            id.clone(),
-            stored,
-            base.as_ref(),
-            &push.changes,
-        ) {
+        match decide(&state.actor, id.clone(), stored, base.as_ref(), &changes) {
             Decided::Store(write, rows) => {
                 prepared.push(Prepared {
                     id,
                     unit,
                     base,
-                    raw_changes: push.changes.clone(),
+                    changes,
                     write,
                     rows,
                 });
@@ -155,7 +156,7 @@ async fn handle(
                 p.id.clone(),
                 stored,
                 current.as_ref(),
-                &p.raw_changes,
+                &p.changes,
             ) {
                 Decided::Store(write, rows) => {
                     p.write = write;
@@ -224,7 +225,7 @@ fn decide(
     id: DocId,
     stored: Option<Doc>,
     base: Option<&store::DocRow>,
-    changes: &[Vec<u8>],
+    changes: &[Change],
 ) -> Decided {
     let mut doc = stored.unwrap_or_else(|| Doc::empty(id, actor.clone()));
     match apply_push(&mut doc, changes) {

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use automerge::{ActorId, Change, ChangeHash};
+use automerge::{ActorId, ChangeHash};
 
-use super::server::{PushDecision, ResponseBuilder, apply_push};
+use super::server::{PushDecision, ResponseBuilder, apply_push, parse_changes};
 use crate::docs::Doc;
 use crate::ids::DocId;
 use crate::protocol::{self, Cursor};
@@ -49,17 +49,20 @@ impl MemoryServer {
             let Ok(id) = DocId::parse(&push.doc) else {
                 continue;
             };
-            for bytes in &push.changes {
-                if let Ok(change) = Change::from_bytes(bytes.clone()) {
-                    answer.pushed(change.hash());
-                }
-            }
             let mut doc = self
                 .docs
                 .get(&id)
                 .cloned()
                 .unwrap_or_else(|| Doc::empty(id.clone(), self.actor.clone()));
-            let decision = apply_push(&mut doc, &push.changes);
+            let decision = match parse_changes(&push.changes) {
+                Ok(changes) => {
+                    for change in &changes {
+                        answer.pushed(change.hash());
+                    }
+                    apply_push(&mut doc, &changes)
+                }
+                Err(reason) => PushDecision::Rejected { reason },
+            };
             answer.result(&id, decision.outcome());
             if let PushDecision::Accepted { new_changes, .. } = decision {
                 for change in new_changes {

@@ -37,27 +37,34 @@ impl PushDecision {
     }
 }
 
+/// Reads a push's change chunks; the error is the reason to refuse the push, naming the first
+/// chunk that is not a valid change.
+pub fn parse_changes(raw_changes: &[Vec<u8>]) -> Result<Vec<Change>, String> {
+    raw_changes
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            Change::from_bytes(bytes.clone()).map_err(|e| {
+                format!(
+                    "change {} of {} is not a valid Automerge change: {e}",
+                    i + 1,
+                    raw_changes.len()
+                )
+            })
+        })
+        .collect()
+}
+
 /// Applies a phone's changes to the server's copy of a document and checks the result.
 ///
 /// Unless the decision is `Accepted`, `doc` may now hold changes that must not be stored:
 /// drop it and reload from storage.
-pub fn apply_push(doc: &mut Doc, raw_changes: &[Vec<u8>]) -> PushDecision {
-    let mut changes = Vec::with_capacity(raw_changes.len());
-    for (i, bytes) in raw_changes.iter().enumerate() {
-        match Change::from_bytes(bytes.clone()) {
-            Ok(change) => changes.push(change),
-            Err(e) => {
-                return PushDecision::Rejected {
-                    reason: format!(
-                        "change {} of {} is not a valid Automerge change: {e}",
-                        i + 1,
-                        raw_changes.len()
-                    ),
-                };
-            }
-        }
-    }
-    changes.retain(|c| !doc.has_change(&c.hash()));
+pub fn apply_push(doc: &mut Doc, changes: &[Change]) -> PushDecision {
+    let changes: Vec<Change> = changes
+        .iter()
+        .filter(|c| !doc.has_change(&c.hash()))
+        .cloned()
+        .collect();
     if changes.is_empty() {
         return PushDecision::Accepted {
             new_changes: Vec::new(),
@@ -154,11 +161,6 @@ impl ResponseBuilder {
     /// Whether the phone pushed this document in this request.
     pub fn was_pushed(&self, doc: &DocId) -> bool {
         self.pushed_docs.contains(doc)
-    }
-
-    /// Documents that will be in the answer.
-    pub fn docs(&self) -> impl Iterator<Item = &DocId> {
-        self.updates.keys()
     }
 
     pub fn finish(self, cursor: Cursor, server_time: i64) -> SyncResponse {
