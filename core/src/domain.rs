@@ -31,10 +31,10 @@ macro_rules! coded_enum {
                 match self { $($name::$variant => $vi),+ }
             }
 
-            pub fn parse(value: &str) -> Result<Self, UnknownCode> {
+            pub fn parse(value: &str) -> Result<Self, $crate::domain::UnknownCode> {
                 match value {
                     $($code => Ok($name::$variant),)+
-                    _ => Err(UnknownCode {
+                    _ => Err($crate::domain::UnknownCode {
                         what: $what,
                         value: value.to_owned(),
                         expected: [$($code),+].join(", "),
@@ -44,6 +44,7 @@ macro_rules! coded_enum {
         }
     };
 }
+pub(crate) use coded_enum;
 
 coded_enum!(
     /// The four levels of the monthly rating (xếp loại), self-given and given by the cell.

@@ -4,6 +4,7 @@
 //! This crate does no I/O: no clock, no network, no storage. Callers pass the time in and move
 //! the bytes out.
 
+pub mod access;
 pub mod date;
 pub mod docs;
 pub mod domain;
@@ -11,6 +12,7 @@ pub mod ids;
 pub mod protocol;
 pub mod sync;
 
+pub use access::{AccessRole, Denied, Principal, UnitPath};
 pub use date::{Day, Month};
 pub use docs::{Conflict, ConflictValue, Doc, DocError, ValidationError, View};
 pub use domain::{FlagStatus, MemberStatus, OrgUnit, Rating, Role, UnitKind};

@@ -2,6 +2,7 @@
 //! or PostgreSQL, and the `hosync` command line. `app` builds the router and `run` serves it, so
 //! tests start the real thing on a random port.
 
+pub mod audit;
 pub mod cli;
 pub mod db;
 pub mod demo;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod loadgen;
 pub mod phone;
 pub mod projection;
+pub mod secret;
 pub mod staff_api;
 pub mod store;
 pub mod sync_api;

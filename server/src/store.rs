@@ -3,7 +3,7 @@
 //! decides what commits together.
 
 use automerge::{ActorId, Change, ChangeHash};
-use hosync_core::{Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind};
+use hosync_core::{Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind, UnitPath};
 use sqlx::{AnyConnection, Row};
 
 /// After this many changes past the snapshot, the snapshot is saved again, so loading a
@@ -71,7 +71,8 @@ pub async fn epoch(conn: &mut AnyConnection) -> DbResult<u64> {
 
 pub async fn insert_unit(conn: &mut AnyConnection, unit: &OrgUnit) -> DbResult<()> {
     sqlx::query(
-        "INSERT INTO units (id, parent_id, kind, level_label, name) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO units (id, parent_id, kind, level_label, name, path) VALUES ($1, $2, $3, $4, $5, \
+         COALESCE((SELECT p.path FROM units p WHERE p.id = $2), '/') || $1 || '/')",
     )
     .bind(unit.id.as_str())
     .bind(unit.parent.as_ref().map(|p| p.as_str().to_owned()))
@@ -131,6 +132,18 @@ pub async fn unit(conn: &mut AnyConnection, id: &str) -> DbResult<Option<OrgUnit
     )
     .map(Some)
     .map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+/// A unit's path in the organisation tree, which scopes are checked against.
+pub async fn unit_path(conn: &mut AnyConnection, id: &UnitId) -> DbResult<Option<UnitPath>> {
+    let row = sqlx::query("SELECT path FROM units WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        UnitPath::parse(&r.try_get::<String, _>(0)?).map_err(|e| sqlx::Error::Decode(e.into()))
+    })
+    .transpose()
 }
 
 /// A member's cell and role.

@@ -114,8 +114,8 @@ struct RawHousehold {
     flags: HashMap<String, RawFlag>,
 }
 
-#[derive(Hydrate)]
-struct RawProfile {
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate)]
+pub(crate) struct RawProfile {
     head: String,
     village: String,
     people: i64,
@@ -497,6 +497,12 @@ pub fn edit_flag(doc: &mut Doc, flag: &FlagId, text: &str, now: Timestamp) -> Re
     let text_obj = child(doc.automerge(), &flag_obj, "text")
         .ok_or_else(|| ValidationError::new(format!("flags.{flag}.text"), "is missing"))?;
     doc.edit(now, |tx| update_text(tx, &text_obj, text))
+}
+
+/// The household's details as stored, compared before and after a push to tell whether it
+/// changed them (only the cell's secretary may).
+pub(crate) fn profile_fields(doc: &Doc) -> Option<RawProfile> {
+    autosurgeon::hydrate_prop(doc.automerge(), &automerge::ROOT, "profile").ok()
 }
 
 #[cfg(test)]

@@ -191,6 +191,32 @@ pub fn rate(
     })
 }
 
+/// The member's part and the cell's part of a report, as stored, compared before and after a
+/// push to tell which part it changed.
+pub(crate) fn parts(doc: &Doc) -> ([String; 4], [String; 4]) {
+    let am = doc.automerge();
+    let scalar = |key| super::read_str(am, &automerge::ROOT, key).unwrap_or_default();
+    let text = |key| {
+        child(am, &automerge::ROOT, key)
+            .and_then(|obj| automerge::ReadDoc::text(am, &obj).ok())
+            .unwrap_or_default()
+    };
+    (
+        [
+            text("tasks"),
+            text("household_content"),
+            scalar("self_rating"),
+            scalar("submitted_on"),
+        ],
+        [
+            text("cell_comment"),
+            scalar("cell_rating"),
+            scalar("rated_by"),
+            scalar("rated_on"),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

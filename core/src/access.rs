@@ -1,0 +1,406 @@
+//! Who may see and change what. Every role has a scope, a subtree of the organisation; the
+//! rules below decide each read and write of a document and each staff action. The server
+//! enforces them on every sync and request; they live here, once, so that the phone can tell a
+//! member beforehand what the server will say.
+
+use std::fmt;
+
+use crate::docs::{Doc, household, report};
+use crate::domain::{Role, coded_enum};
+use crate::ids::{DocId, MemberId, UnitId};
+
+coded_enum!(
+    /// What someone does in the organisation, which decides what they may see and change
+    /// within their scope.
+    AccessRole, "role", {
+        /// Looks after a few households: reads their cell, writes notes and flags on the
+        /// households assigned to them, and their own monthly reports.
+        Member => ("member", "Đảng viên"),
+        /// Runs a cell: reads and writes all its documents, assigns households, rates reports.
+        CellSecretary => ("cell_secretary", "Bí thư chi bộ"),
+        /// Reads its commune and rates monthly reports.
+        CommuneCommittee => ("commune_committee", "Đảng ủy xã"),
+        /// Reads and exports the district, enrols phones and manages accounts.
+        DistrictStaff => ("district_staff", "Cán bộ Huyện ủy"),
+        /// Manages accounts, including other administrators.
+        Admin => ("admin", "Quản trị hệ thống"),
+    }
+);
+
+impl AccessRole {
+    /// The role a cell member holds by their role in the cell.
+    pub fn of_member(role: Role) -> AccessRole {
+        if role.leads_cell() {
+            AccessRole::CellSecretary
+        } else {
+            AccessRole::Member
+        }
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            AccessRole::Member => 0,
+            AccessRole::CellSecretary => 1,
+            AccessRole::CommuneCommittee => 2,
+            AccessRole::DistrictStaff => 3,
+            AccessRole::Admin => 4,
+        }
+    }
+}
+
+/// A unit's place in the organisation tree: the ids from the root down to it, written
+/// `/d/d-x1/d-x1-c1/`. A scope contains every unit whose path starts with its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnitPath(String);
+
+impl UnitPath {
+    /// The path of a unit given its ancestors' ids, root first, ending with the unit itself.
+    pub fn from_ids<'a>(ids: impl IntoIterator<Item = &'a UnitId>) -> UnitPath {
+        let mut path = String::from("/");
+        for id in ids {
+            path.push_str(id.as_str());
+            path.push('/');
+        }
+        UnitPath(path)
+    }
+
+    /// Reads a stored path, checking each step is a unit id.
+    pub fn parse(value: &str) -> Result<UnitPath, crate::IdError> {
+        let inner = value
+            .strip_prefix('/')
+            .and_then(|v| v.strip_suffix('/'))
+            .ok_or_else(|| crate::IdError::BadDocId(value.to_owned()))?;
+        let ids = inner
+            .split('/')
+            .map(UnitId::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(UnitPath::from_ids(&ids))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The unit this path leads to.
+    pub fn unit(&self) -> Option<UnitId> {
+        self.0
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .and_then(|id| UnitId::parse(id).ok())
+    }
+
+    /// Whether `other` is this unit or lies below it.
+    pub fn contains(&self, other: &UnitPath) -> bool {
+        other.0.starts_with(&self.0)
+    }
+
+    /// The path one level down.
+    pub fn child(&self, id: &UnitId) -> UnitPath {
+        UnitPath(format!("{}{}/", self.0, id.as_str()))
+    }
+}
+
+impl fmt::Display for UnitPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Someone acting: a role over a scope, and the member they are when they are one (a phone
+/// enrolled for a member, or a staff account tied to none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub role: AccessRole,
+    pub scope: UnitPath,
+    pub member: Option<MemberId>,
+}
+
+/// Why something is refused, in words for the person refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Denied(pub String);
+
+/// Where a document sits, which decides who may see it: its cell, and for a household the
+/// member looking after it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocPlace {
+    pub id: DocId,
+    pub cell: UnitPath,
+    pub assignee: Option<MemberId>,
+}
+
+impl DocPlace {
+    fn owner(&self) -> Option<&MemberId> {
+        match &self.id {
+            DocId::Report(member, _) => Some(member),
+            DocId::Household(_) | DocId::Cell(_) => None,
+        }
+    }
+}
+
+impl Principal {
+    fn is(&self, member: Option<&MemberId>) -> bool {
+        member.is_some() && self.member.as_ref() == member
+    }
+
+    fn who(&self) -> String {
+        match &self.member {
+            Some(m) => format!("member {m} ({})", self.role.code()),
+            None => format!("a {} of {}", self.role.code(), self.scope),
+        }
+    }
+
+    fn in_scope(&self, place: &DocPlace) -> Result<(), Denied> {
+        if self.scope.contains(&place.cell) {
+            Ok(())
+        } else {
+            Err(Denied(format!(
+                "document {} is in {}, outside the scope of {}",
+                place.id,
+                place.cell,
+                self.who()
+            )))
+        }
+    }
+
+    /// Whether this principal may hold and read a document.
+    pub fn may_read(&self, place: &DocPlace) -> Result<(), Denied> {
+        self.in_scope(place)?;
+        if self.role != AccessRole::Member {
+            return Ok(());
+        }
+        match &place.id {
+            DocId::Cell(_) => Ok(()),
+            DocId::Household(_) if self.is(place.assignee.as_ref()) => Ok(()),
+            DocId::Household(_) => Err(Denied(format!(
+                "household {} is not assigned to {}",
+                place.id,
+                self.who()
+            ))),
+            DocId::Report(..) if self.is(place.owner()) => Ok(()),
+            DocId::Report(..) => Err(Denied(format!(
+                "document {} is another member's report",
+                place.id
+            ))),
+        }
+    }
+
+    /// Whether this principal may change a document at all; what a change may touch is
+    /// checked by [`Principal::may_change`].
+    pub fn may_write(&self, place: &DocPlace) -> Result<(), Denied> {
+        self.in_scope(place)?;
+        let refuse = |why: &str| Err(Denied(format!("{} {why}", self.who())));
+        match (self.role, &place.id) {
+            (AccessRole::CellSecretary, _) => Ok(()),
+            (AccessRole::Member, DocId::Household(_)) if self.is(place.assignee.as_ref()) => Ok(()),
+            (AccessRole::Member, DocId::Household(_)) => Err(Denied(format!(
+                "household {} is not assigned to {}",
+                place.id,
+                self.who()
+            ))),
+            (AccessRole::Member, DocId::Report(..)) if self.is(place.owner()) => Ok(()),
+            (AccessRole::Member, DocId::Report(..)) => Err(Denied(format!(
+                "document {} is another member's report; {} writes only their own",
+                place.id,
+                self.who()
+            ))),
+            (AccessRole::Member, DocId::Cell(_)) => {
+                refuse("may not change the cell's roster or assignments; the secretary does")
+            }
+            (AccessRole::CommuneCommittee, DocId::Report(..)) => Ok(()),
+            (AccessRole::CommuneCommittee, _) => {
+                refuse("reads the commune and rates reports; it does not change households or cells")
+            }
+            (AccessRole::DistrictStaff | AccessRole::Admin, _) => {
+                refuse("reads; changes to documents come from the cells")
+            }
+        }
+    }
+
+    /// Checks what a change did to a document this principal may write: a member changes the
+    /// notes and flags of a household but not its details, and their report but not the cell's
+    /// rating of it; a commune committee changes only the rating.
+    pub fn may_change(&self, before: &Guarded, after: &Guarded) -> Result<(), Denied> {
+        let refuse = |why: &str| Err(Denied(format!("{} {why}", self.who())));
+        match (self.role, &before.0, &after.0) {
+            (AccessRole::CellSecretary, ..) => Ok(()),
+            (AccessRole::Member, Parts::Household(a), Parts::Household(b)) if a != b => refuse(
+                "may write notes and flags; the household's details are changed by the secretary",
+            ),
+            (AccessRole::Member, Parts::Report { rating: a, .. }, Parts::Report { rating: b, .. })
+                if a != b =>
+            {
+                refuse("may not rate a monthly report; the cell rates it")
+            }
+            (
+                AccessRole::CommuneCommittee,
+                Parts::Report { member: a, .. },
+                Parts::Report { member: b, .. },
+            ) if a != b => refuse("may rate a report, not change what the member wrote"),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether this principal may take a staff action on what lies at `at`.
+    pub fn may(&self, action: StaffAction, at: &UnitPath) -> Result<(), Denied> {
+        use AccessRole::*;
+        if !self.scope.contains(at) {
+            return Err(Denied(format!(
+                "{at} is outside the scope of {}",
+                self.who()
+            )));
+        }
+        let allowed = match action {
+            StaffAction::ViewHouseholds => self.role != Member,
+            StaffAction::Export | StaffAction::ReadAudit => {
+                matches!(self.role, DistrictStaff | Admin)
+            }
+            StaffAction::Enrol | StaffAction::ManageDevices => {
+                matches!(self.role, CellSecretary | DistrictStaff | Admin)
+            }
+            StaffAction::ManageAccounts => matches!(self.role, DistrictStaff | Admin),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(Denied(format!("{} may not {}", self.who(), action.describe())))
+        }
+    }
+
+    /// Whether this principal may give `role` over `scope` to an account: only within their own
+    /// scope, and never a role above their own.
+    pub fn may_grant(&self, role: AccessRole, scope: &UnitPath) -> Result<(), Denied> {
+        self.may(StaffAction::ManageAccounts, scope)?;
+        if role.rank() > self.role.rank() {
+            return Err(Denied(format!(
+                "{} may not give the role {}, which is above their own",
+                self.who(),
+                role.code()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What staff do besides reading and writing documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffAction {
+    /// The staff views of households, cells and members.
+    ViewHouseholds,
+    /// Download a table.
+    Export,
+    /// Issue an enrolment code for a phone.
+    Enrol,
+    /// List and revoke phones.
+    ManageDevices,
+    /// Add staff accounts, change roles, disable accounts and members.
+    ManageAccounts,
+    ReadAudit,
+}
+
+impl StaffAction {
+    fn describe(self) -> &'static str {
+        match self {
+            StaffAction::ViewHouseholds => "see the staff views of households",
+            StaffAction::Export => "export tables",
+            StaffAction::Enrol => "enrol phones",
+            StaffAction::ManageDevices => "list or revoke phones",
+            StaffAction::ManageAccounts => "manage accounts",
+            StaffAction::ReadAudit => "read the audit log",
+        }
+    }
+}
+
+/// The parts of a document that only some roles may change, read cheaply before and after a
+/// push to compare them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guarded(Parts);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Parts {
+    /// A household's details (head, village, people, livelihood, tags).
+    Household(Option<household::RawProfile>),
+    /// A report's parts: what the member wrote and how the cell rated it.
+    Report {
+        member: [String; 4],
+        rating: [String; 4],
+    },
+    Cell,
+}
+
+impl Guarded {
+    pub fn of(doc: &Doc) -> Guarded {
+        Guarded(match doc.id() {
+            DocId::Household(_) => Parts::Household(household::profile_fields(doc)),
+            DocId::Report(..) => {
+                let (member, rating) = report::parts(doc);
+                Parts::Report { member, rating }
+            }
+            DocId::Cell(_) => Parts::Cell,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Month;
+
+    fn path(p: &str) -> UnitPath {
+        UnitPath::parse(p).expect("path")
+    }
+
+    fn member(id: &str) -> MemberId {
+        MemberId::parse(id).expect("member")
+    }
+
+    #[test]
+    fn scopes_are_subtrees_not_prefixes_of_names() {
+        let commune = path("/d/d-x1/");
+        assert!(commune.contains(&path("/d/d-x1/d-x1-c1/")));
+        assert!(commune.contains(&commune));
+        // "d-x1" must not contain "d-x10".
+        assert!(!commune.contains(&path("/d/d-x10/d-x10-c1/")));
+        assert_eq!(commune.unit().map(|u| u.to_string()), Some("d-x1".into()));
+        assert!(UnitPath::parse("d/x").is_err());
+    }
+
+    #[test]
+    fn a_member_reads_only_assigned_households_and_own_reports() {
+        let m2 = Principal {
+            role: AccessRole::Member,
+            scope: path("/d/x1/c1/"),
+            member: Some(member("m2")),
+        };
+        let household = |assignee: Option<&str>| DocPlace {
+            id: DocId::parse("h:h1").expect("id"),
+            cell: path("/d/x1/c1/"),
+            assignee: assignee.map(member),
+        };
+        assert!(m2.may_read(&household(Some("m2"))).is_ok());
+        assert!(m2.may_write(&household(Some("m2"))).is_ok());
+        assert!(m2.may_read(&household(Some("m3"))).is_err());
+        assert!(m2.may_write(&household(None)).is_err());
+        let report = |owner: &str| DocPlace {
+            id: DocId::Report(member(owner), Month::parse("2026-10").expect("month")),
+            cell: path("/d/x1/c1/"),
+            assignee: None,
+        };
+        assert!(m2.may_write(&report("m2")).is_ok());
+        let refusal = m2.may_read(&report("m3")).expect_err("another's report");
+        assert!(refusal.0.contains("another member's report"), "{refusal}");
+    }
+
+    #[test]
+    fn nobody_grants_above_their_own_role_or_outside_their_scope() {
+        let staff = Principal {
+            role: AccessRole::DistrictStaff,
+            scope: path("/d/"),
+            member: None,
+        };
+        assert!(staff.may_grant(AccessRole::CommuneCommittee, &path("/d/x1/")).is_ok());
+        assert!(staff.may_grant(AccessRole::Admin, &path("/d/")).is_err());
+        assert!(staff.may_grant(AccessRole::Member, &path("/e/")).is_err());
+    }
+}
