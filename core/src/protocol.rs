@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u8 = 1;
+pub const PROTOCOL_VERSION: u8 = 2;
 /// The largest frame accepted on the wire (compressed), also the HTTP body limit.
 pub const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
 /// The largest body a frame may inflate to, so a small hostile frame cannot exhaust memory.
@@ -48,14 +48,16 @@ pub struct Cursor {
     pub seq: u64,
 }
 
-/// A phone's half of the round trip: its changes the server has not acknowledged, and how far
-/// down the server's log it has read.
+/// A phone's half of the round trip: its changes the server has not acknowledged, how far down
+/// the server's log it has read, and which documents it holds (so the server can hand it one
+/// that came into its scope, and tell it to drop one that left).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncRequest {
-    pub device: String,
-    pub member: String,
+    /// The device token from enrolment; it says which phone this is and for whom.
+    pub token: String,
     pub cursor: Cursor,
     pub pushes: Vec<DocPush>,
+    pub holding: Vec<String>,
 }
 
 /// Changes to one document, each an Automerge change chunk.
@@ -73,6 +75,35 @@ pub struct SyncResponse {
     pub updates: Vec<DocUpdate>,
     /// Server time (Unix seconds), so a phone can tell how long it has been away.
     pub server_time: i64,
+    /// Documents that left this phone's scope (a household reassigned, say): the phone drops
+    /// them once nothing of its own in them is unsent.
+    pub drop: Vec<String>,
+    /// The phone was revoked (lost) or its member disabled: erase everything on it.
+    pub wipe: bool,
+    /// After this many seconds without reaching the server the phone locks its data.
+    pub lock_after: i64,
+}
+
+/// A phone's enrolment: the one-time code a secretary or staff member gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub code: String,
+    /// What the phone calls itself, for the device list ("Samsung A03 của Lan").
+    #[serde(default)]
+    pub label: String,
+}
+
+/// What enrolment gives the phone: who it is and the token every sync carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    pub device: String,
+    /// The member (or staff account) the phone acts for: the author of its notes.
+    pub member: String,
+    pub name: String,
+    pub role: String,
+    /// The unit the phone's scope covers.
+    pub scope: String,
+    pub token: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +154,16 @@ pub fn encode_response(response: &SyncResponse) -> Vec<u8> {
 }
 
 pub fn decode_response(frame: &[u8]) -> Result<SyncResponse, DecodeError> {
+    decode(frame)
+}
+
+/// A list of change chunks as one blob (refused edits kept on the server), framed like a
+/// message.
+pub fn encode_changes(changes: &[Vec<u8>]) -> Vec<u8> {
+    encode(&changes)
+}
+
+pub fn decode_changes(frame: &[u8]) -> Result<Vec<Vec<u8>>, DecodeError> {
     decode(frame)
 }
 
@@ -205,13 +246,13 @@ mod tests {
 
     fn request(payload: usize) -> SyncRequest {
         SyncRequest {
-            device: "phone-1".into(),
-            member: "m-1".into(),
+            token: "t".into(),
             cursor: Cursor { epoch: 7, seq: 42 },
             pushes: vec![DocPush {
                 doc: "h:hh-1".into(),
                 changes: vec![vec![b'a'; payload]],
             }],
+            holding: vec!["h:hh-1".into()],
         }
     }
 

@@ -18,7 +18,9 @@ mod memory_server;
 mod tests;
 
 pub use client::{DocSyncStatus, Replica, SyncError, SyncOutcome};
-pub use server::{PushDecision, ResponseBuilder, apply_push, parse_changes};
+pub use server::{
+    PushDecision, ResponseBuilder, apply_push, describe_changes, parse_changes, split_at_time,
+};
 
 use automerge::ChangeHash;
 

@@ -1,5 +1,6 @@
 //! The staff read API at district scale: the whole demo district (Hoàng Su Phì, a year of
-//! data) in SQLite, the real router on a local port, timed HTTP GETs through `reqwest`.
+//! data) in SQLite, the real router on a local port, timed HTTP GETs through `reqwest`, signed
+//! in as a district staff account (each read of a cell's households is audited, as in use).
 //!
 //! The district is seeded once into `target/bench-data/district.db` and reused by later runs;
 //! delete that folder to seed again (about a minute). `HOSYNC_BENCH_DATABASE_URL` names an
@@ -10,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use hosync_core::Day;
+use hosync_core::access::AccessRole;
+use hosync_core::{Day, UnitId};
+use hosync_server::accounts::{self, AccountError, By, Login, NewUser};
 use hosync_server::db::{Db, sqlite_url};
 use hosync_server::demo::{DemoShape, seed};
 use hosync_server::{AppState, run, system_now};
@@ -19,6 +22,46 @@ use tokio::runtime::Runtime;
 
 /// A cell of the demo district (the first village cell of the first commune).
 const CELL: &str = "hsp-x01-c01";
+
+/// The district staff account the bench signs in as, added on first use.
+const LOGIN: &str = "bench-staff";
+const PASSWORD: &str = "bench-staff-password";
+
+/// Adds the bench's account over the whole district unless it is there, then signs in; returns
+/// the `Cookie` header that carries the session.
+async fn sign_in(db: &Db, base: &str) -> String {
+    let account = NewUser {
+        login: Login::parse(LOGIN).expect("a valid login"),
+        name: "Benchmark".into(),
+        password: PASSWORD.into(),
+        role: AccessRole::DistrictStaff,
+        scope: UnitId::parse("hsp").expect("the demo district's id"),
+    };
+    match accounts::add_user(db, By::Cli, &account, system_now()).await {
+        Ok(_) | Err(AccountError::Exists(_)) => {}
+        Err(e) => panic!("adding the bench's staff account: {e}"),
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{base}/session"))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"login":"{LOGIN}","password":"{PASSWORD}"}}"#))
+        .send()
+        .await
+        .expect("the server answers");
+    assert!(
+        response.status().is_success(),
+        "signing in: {}",
+        response.status()
+    );
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .find(|c| c.starts_with("hosync_session="))
+        .expect("a session cookie")
+        .to_owned()
+}
 
 /// Written next to the database once a seed has finished, so that a seed cut short (the seed
 /// commits every few cells) is not mistaken for the whole district.
@@ -93,13 +136,13 @@ fn staff(c: &mut Criterion) {
         .build()
         .expect("a tokio runtime");
     let dir = target_dir().join("bench-data");
-    let (base, shutdown, server) = runtime.block_on(async {
+    let (base, cookie, shutdown, server) = runtime.block_on(async {
         // `cargo xtask bench` hands over the district it has just seeded.
         let db = match std::env::var("HOSYNC_BENCH_DATABASE_URL") {
             Ok(url) => Db::connect(&url).await.expect("open the seeded district"),
             Err(_) => district(&dir).await,
         };
-        let state = AppState::new(db).await.expect("server state");
+        let state = AppState::new(db.clone()).await.expect("server state");
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a local port");
@@ -108,13 +151,21 @@ fn staff(c: &mut Criterion) {
         let server = tokio::spawn(run(listener, state, async {
             let _ = stopped.await;
         }));
-        (format!("http://{addr}/api/v1"), stop, server)
+        let base = format!("http://{addr}/api/v1");
+        let cookie = sign_in(&db, &base).await;
+        (base, cookie, stop, server)
     });
     let client = reqwest::Client::new();
     let get = |url: String| {
         let client = &client;
+        let cookie = &cookie;
         async move {
-            let response = client.get(&url).send().await.expect("the server answers");
+            let response = client
+                .get(&url)
+                .header("cookie", cookie.as_str())
+                .send()
+                .await
+                .expect("the server answers");
             assert!(
                 response.status().is_success(),
                 "GET {url}: {}",

@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use hosync_core::docs::household;
-use hosync_core::{Day, DeviceId, DocId, HouseholdId, MemberId};
+use hosync_core::{Day, DeviceId, DocId, HouseholdId, UnitId};
 
 use crate::demo::{self, DemoShape};
 use crate::phone::Phone;
-use crate::{AppState, Db};
+use crate::{AppState, Db, store};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,6 +36,14 @@ pub enum Command {
     Phone(PhoneArgs),
     /// Play the phones of a seeded district against a running server and measure it.
     Loadgen(LoadgenArgs),
+    /// Issue a one-time enrolment code (and QR code) for a member's phone, or a staff account's.
+    Enrol(EnrolArgs),
+    /// List or revoke enrolled phones.
+    Device(DeviceArgs),
+    /// Staff accounts: add, change a role, disable (an account or a member), list.
+    User(crate::accounts::UserArgs),
+    /// The audit log, newest last: who read or changed what, and when (Vietnam time).
+    Audit(crate::audit::AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +138,34 @@ pub struct LoadgenArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct EnrolArgs {
+    /// The member id (or staff login) whose phone is enrolled.
+    pub holder: String,
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeviceArgs {
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub action: DeviceAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceAction {
+    /// Every enrolled phone, with its holder, last sync and whether it is revoked or locked.
+    List {
+        /// Only phones of holders within this unit.
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Revoke a phone (lost or stolen): its next contact erases its data.
+    Revoke { device: String },
+}
+
+#[derive(Debug, Args)]
 pub struct PhoneArgs {
     /// The server to sync with.
     #[arg(long, env = "HOSYNC_SERVER", default_value = "http://127.0.0.1:8080")]
@@ -137,12 +173,12 @@ pub struct PhoneArgs {
     /// The file holding the phone's data.
     #[arg(long, default_value = "data/phone.bin")]
     pub state: PathBuf,
-    /// The member this phone belongs to (needed the first time).
+    /// The enrolment code from the secretary (needed the first time).
     #[arg(long)]
-    pub member: Option<String>,
-    /// The phone's name (the first time; a name is made up otherwise).
-    #[arg(long)]
-    pub device: Option<String>,
+    pub code: Option<String>,
+    /// What to call this phone in the device list (the first time).
+    #[arg(long, default_value = "hosync phone")]
+    pub label: String,
     #[command(subcommand)]
     pub action: PhoneAction,
 }
@@ -187,11 +223,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     .await?,
                 0,
             )?;
-            if seeded == 0 {
-                let summary = seed_and_report(&db, &args.data.shape()?).await?;
-                print_what_to_try(&args.serve.bind, &summary);
+            let summary = if seeded == 0 {
+                Some(seed_and_report(&db, &args.data.shape()?).await?)
             } else {
                 println!("The demo database already holds a district; serving it as it is.");
+                None
+            };
+            let admin = crate::accounts::add_first_admin(
+                &db,
+                std::env::var("HOSYNC_DEMO_PASSWORD").ok(),
+                crate::system_now(),
+            )
+            .await?;
+            match &summary {
+                Some(summary) => print_what_to_try(&args.serve.bind, summary, admin.as_deref()),
+                None => print_sign_in(&args.serve.bind, admin.as_deref()),
             }
             if args.no_serve {
                 return Ok(());
@@ -212,6 +258,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Phone(args) => phone(args).await,
+        Command::Enrol(args) => enrol(args).await,
+        Command::Device(args) => device(args).await,
+        Command::User(args) => {
+            crate::accounts::cli(
+                args,
+                crate::accounts::password_from_env_or_stdin,
+                &mut std::io::stdout(),
+            )
+            .await
+        }
+        Command::Audit(args) => crate::audit::cli(args, &mut std::io::stdout()).await,
         Command::Loadgen(args) => {
             anyhow::ensure!(args.concurrency >= 1, "--concurrency must be at least 1");
             anyhow::ensure!(args.edits >= 1, "--edits must be at least 1");
@@ -251,14 +308,34 @@ async fn seed_and_report(db: &Db, shape: &DemoShape) -> anyhow::Result<demo::Dem
     Ok(summary)
 }
 
-fn print_what_to_try(bind: &SocketAddr, s: &demo::DemoSummary) {
+/// How to sign in as the demo's administrator; `password` when `hosync demo` has just added
+/// the account.
+fn print_sign_in(bind: &SocketAddr, password: Option<&str>) {
+    let base = format!("http://{bind}");
+    println!();
+    match password {
+        Some(password) => {
+            println!("Staff sign-in at {base}: login admin, password {password}");
+            println!("  With curl (the session cookie is kept in data/cookies.txt):");
+            println!(
+                "    curl -c data/cookies.txt -H 'Content-Type: application/json' -d '{{\"login\":\"admin\",\"password\":\"{password}\"}}' {base}/api/v1/session"
+            );
+        }
+        None => println!(
+            "Staff sign-in at {base} with an existing account (`hosync user list --database-url …`)."
+        ),
+    }
+}
+
+fn print_what_to_try(bind: &SocketAddr, s: &demo::DemoSummary, admin_password: Option<&str>) {
     let base = format!("http://{bind}");
     let (member, name, cell) = &s.sample_member;
-    println!();
-    println!("hosync serves the demo at {base}  (not authenticated yet: a phone names its member)");
+    print_sign_in(bind, admin_password);
+    println!("hosync serves the demo at {base}; after signing in (curl -b data/cookies.txt …):");
     println!("  District staff: {base}/api/v1/summary");
     println!("  A cell's households: {base}/api/v1/cells/{cell}/households");
     println!("  Its members: {base}/api/v1/cells/{cell}/members");
+    println!("  The audit log: {base}/api/v1/audit");
     println!("  Member {name} ({member}), as a phone, in another terminal:");
     println!("    cargo run -p hosync-server --bin hosync -- phone --member {member} sync");
     println!("    cargo run -p hosync-server --bin hosync -- phone show");
@@ -287,23 +364,117 @@ async fn serve(db: Db, bind: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The database a command works on: `--database-url` or DATABASE_URL, else ./data/hosync.db.
+pub fn database_url(url: &Option<String>) -> String {
+    url.clone()
+        .unwrap_or_else(|| crate::db::sqlite_url(&PathBuf::from("data").join("hosync.db")))
+}
+
+async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
+    let db = Db::connect(&database_url(&args.database_url)).await?;
+    let mut tx = db.begin_write().await?;
+    let holder = crate::devices::find_holder(&mut tx, &args.holder)
+        .await?
+        .with_context(|| format!("there is no member or staff account {}", args.holder))?;
+    let ttl = crate::Settings::default().enrolment_ttl;
+    let now = crate::system_now();
+    let code = crate::devices::issue_code(&mut tx, &holder, &crate::audit::Actor::Cli, now, ttl)
+        .await?;
+    tx.commit().await?;
+    let qr = qrcode::QrCode::new(format!("hosync:enrol:{code}").as_bytes())?;
+    println!(
+        "{}",
+        qr.render::<qrcode::render::unicode::Dense1x2>()
+            .quiet_zone(true)
+            .build()
+    );
+    println!(
+        "Enrolment code for {holder}: {code}\nType it (or scan the QR code) on the phone within {} hours; it works once.",
+        ttl / 3600
+    );
+    db.close().await;
+    Ok(())
+}
+
+async fn device(args: DeviceArgs) -> anyhow::Result<()> {
+    let db = Db::connect(&database_url(&args.database_url)).await?;
+    match args.action {
+        DeviceAction::List { unit } => {
+            let mut conn = db.reader.acquire().await?;
+            let path = match unit {
+                Some(unit) => Some(
+                    store::unit_path(&mut conn, &UnitId::parse(&unit)?)
+                        .await?
+                        .with_context(|| format!("there is no unit {unit}"))?,
+                ),
+                None => None,
+            };
+            let settings = crate::Settings::default();
+            let rows = crate::devices::list(
+                &mut conn,
+                path.as_ref(),
+                crate::system_now(),
+                settings.lock_after,
+            )
+            .await?;
+            let when = |t: Option<i64>| t.map_or("never".to_owned(), |t| Day::from_timestamp(t).vi());
+            for d in &rows {
+                let state = if d.revoked_at.is_some() {
+                    format!("revoked {}", when(d.revoked_at))
+                } else if d.locked {
+                    "locked (away too long)".to_owned()
+                } else {
+                    "active".to_owned()
+                };
+                println!(
+                    "{}  {} ({})  {}  «{}»  last sync {}  {}",
+                    d.id,
+                    d.name,
+                    d.holder,
+                    d.unit,
+                    d.label,
+                    when(d.last_sync_at),
+                    state
+                );
+            }
+            println!("{} devices", rows.len());
+        }
+        DeviceAction::Revoke { device } => {
+            let device = DeviceId::parse(&device)?;
+            let mut tx = db.begin_write().await?;
+            let revoked = crate::devices::revoke(
+                &mut tx,
+                &device,
+                &crate::audit::Actor::Cli,
+                crate::system_now(),
+            )
+            .await?;
+            tx.commit().await?;
+            anyhow::ensure!(revoked, "there is no active device {device}");
+            println!("Revoked {device}: its next sync erases the data on it.");
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
 async fn phone(args: PhoneArgs) -> anyhow::Result<()> {
     let mut phone = if args.state.exists() {
         Phone::load_from(&args.server, &args.state)?
     } else {
-        let member = args
-            .member
-            .as_deref()
-            .context("this phone has no data yet: say whose it is with --member")?;
-        let member = MemberId::parse(member)?;
-        let device = match &args.device {
-            Some(d) => DeviceId::parse(d)?,
-            None => DeviceId::parse(&format!("phone-{}", uuid::Uuid::new_v4().simple()))?,
-        };
+        let code = args.code.as_deref().context(
+            "this phone is not enrolled yet: give the enrolment code from the secretary with --code",
+        )?;
         if let Some(dir) = args.state.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        Phone::new(&args.server, device, member)
+        let phone = Phone::enrol(&args.server, code, &args.label).await?;
+        println!(
+            "Enrolled as device {} for {}.",
+            phone.replica().device(),
+            phone.replica().member()
+        );
+        phone
     };
     match args.action {
         PhoneAction::Sync => {
@@ -319,6 +490,12 @@ async fn phone(args: PhoneArgs) -> anyhow::Result<()> {
             );
             for (doc, reason) in &outcome.refused {
                 println!("  refused {doc}: {reason}");
+            }
+            for doc in &outcome.dropped {
+                println!("  {doc} is no longer yours: removed from this phone");
+            }
+            if outcome.wiped {
+                println!("This phone was revoked: its data has been erased.");
             }
         }
         PhoneAction::Show => {

@@ -177,7 +177,7 @@ pub async fn recreate(url: &str) -> anyhow::Result<()> {
 }
 
 /// The file a `sqlite:` URL names, if it names one.
-fn sqlite_path(url: &str) -> Option<String> {
+pub fn sqlite_path(url: &str) -> Option<String> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

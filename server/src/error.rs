@@ -2,7 +2,9 @@
 //! A server fault is logged with its cause; the client is told only that it failed.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::rejection::JsonRejection;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hosync_core::protocol::{DecodeError, ErrorBody};
 
@@ -14,10 +16,19 @@ pub enum ApiError {
     UpdateApp(String),
     #[error("{0}")]
     TooLarge(String),
+    /// Not signed in, or the session ended.
+    #[error("{0}")]
+    Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// The thing to create exists already.
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts; `retry_after` seconds until the next one is heard.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: i64 },
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -25,6 +36,19 @@ pub enum ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         ApiError::Internal(e.into())
+    }
+}
+
+impl From<hosync_core::Denied> for ApiError {
+    fn from(e: hosync_core::Denied) -> Self {
+        ApiError::Forbidden(e.0)
+    }
+}
+
+/// A JSON body that did not parse says why, in the same shape as every other error.
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        ApiError::BadRequest(e.body_text())
     }
 }
 
@@ -44,8 +68,13 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::UpdateApp(_) => (StatusCode::UPGRADE_REQUIRED, "update_app"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+            }
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         let message = match &self {
@@ -55,13 +84,19 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        (
+        let mut response = (
             status,
             Json(ErrorBody {
                 error: code.to_owned(),
                 message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from((*retry_after).max(1)));
+        }
+        response
     }
 }

@@ -2,10 +2,14 @@
 //! or PostgreSQL, and the `hosync` command line. `app` builds the router and `run` serves it, so
 //! tests start the real thing on a random port.
 
+pub mod accounts;
 pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod demo;
+pub mod devices;
+pub mod devices_api;
 pub mod error;
 pub mod loadgen;
 pub mod phone;
@@ -44,6 +48,40 @@ pub struct AppState {
     /// only adds memory (each holds its documents) without adding throughput; the rest wait
     /// their turn holding nothing but their request.
     pub sync_gate: Arc<tokio::sync::Semaphore>,
+    pub settings: Arc<Settings>,
+}
+
+/// What an operator may tune; every duration in seconds.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a staff session lasts after sign-in.
+    pub session_ttl: i64,
+    /// Mark session cookies Secure (the server is behind TLS). Also set per request when a
+    /// proxy says `X-Forwarded-Proto: https`.
+    pub secure_cookies: bool,
+    /// A phone that has not reached the server for this long locks its data until it does.
+    pub lock_after: i64,
+    /// How long an enrolment code works.
+    pub enrolment_ttl: i64,
+    /// Wrong passwords in a row before sign-in for that login is paused.
+    pub sign_in_max_failures: i64,
+    /// How long sign-in stays paused after too many wrong passwords.
+    pub sign_in_lockout: i64,
+}
+
+pub const DAY: i64 = 24 * 60 * 60;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_ttl: 12 * 60 * 60,
+            secure_cookies: false,
+            lock_after: 30 * DAY,
+            enrolment_ttl: 3 * DAY,
+            sign_in_max_failures: 5,
+            sign_in_lockout: 15 * 60,
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -67,6 +105,7 @@ impl AppState {
             actor: ActorId::random(),
             clock: Arc::new(system_now),
             sync_gate: Arc::new(tokio::sync::Semaphore::new(4 * cores)),
+            settings: Arc::new(Settings::default()),
         })
     }
 
@@ -86,10 +125,24 @@ pub fn system_now() -> i64 {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/sync", post(sync_api::sync))
+        .route("/enrol", post(devices_api::enrol))
+        .route("/enrolments", post(devices_api::issue_code))
+        .route("/devices", get(devices_api::list))
+        .route("/devices/{id}/revoke", post(devices_api::revoke))
+        .route("/cells/{cell}/refusals", get(devices_api::refusals))
         .route("/cells/{cell}/households", get(staff_api::cell_households))
         .route("/cells/{cell}/members", get(staff_api::cell_members))
         .route("/households/{id}", get(staff_api::household_detail))
-        .route("/summary", get(staff_api::summary));
+        .route("/summary", get(staff_api::summary))
+        .route(
+            "/session",
+            get(auth::current).post(auth::sign_in).delete(auth::sign_out),
+        )
+        .route("/users", get(accounts::api_list).post(accounts::api_add))
+        .route("/users/{login}/role", post(accounts::api_role))
+        .route("/users/{login}/disable", post(accounts::api_disable))
+        .route("/members/{id}/disable", post(accounts::api_disable_member))
+        .route("/audit", get(audit::api_list));
     Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use hosync_core::docs::household;
-use hosync_core::{Day, DeviceId, DocId, HouseholdId, MemberId, NoteId};
+use hosync_core::{Day, DocId, HouseholdId, MemberId, NoteId};
 use serde::Serialize;
 use sqlx::Row;
 use tokio::sync::Semaphore;
@@ -197,6 +197,37 @@ fn pick_phones(
     picked
 }
 
+/// Enrols a phone for each member straight in the database (codes and their exchange are not
+/// what is measured), returning empty phones that hold their tokens.
+async fn enrol(
+    db: &Db,
+    members: &[MemberId],
+    label: &str,
+) -> anyhow::Result<Vec<hosync_core::sync::Replica>> {
+    let mut tx = db.begin_write().await?;
+    let now = crate::system_now();
+    let mut phones = Vec::with_capacity(members.len());
+    for member in members {
+        let (device, token) = crate::devices::register(
+            &mut tx,
+            &crate::devices::Holder::Member(member.clone()),
+            label,
+            &crate::audit::Actor::Cli,
+            now,
+        )
+        .await?;
+        let mut replica = hosync_core::sync::Replica::new(
+            device,
+            member.clone(),
+            hosync_core::docs::random_actor(),
+        );
+        replica.set_token(&token);
+        phones.push(replica);
+    }
+    tx.commit().await?;
+    Ok(phones)
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -283,13 +314,20 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
     // Each cell's data comes down once, to its secretary's phone (which holds every document of
     // the cell); the cell's other phones start from a copy, as phones set up from a secretary's
     // phone would.
-    let boots: Vec<(String, Phone)> = needed
+    let secretaries: Vec<(String, MemberId)> = needed
         .iter()
-        .filter_map(|cell| {
-            let secretary = cells.get(*cell)?.secretary.clone();
-            let device = DeviceId::parse(&format!("lg-boot-{cell}")).ok()?;
-            Some(((*cell).clone(), Phone::new(&plan.server, device, secretary)))
-        })
+        .filter_map(|cell| Some(((*cell).clone(), cells.get(*cell)?.secretary.clone())))
+        .collect();
+    let boot_phones_enrolled = enrol(
+        &db,
+        &secretaries.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>(),
+        "loadgen bootstrap",
+    )
+    .await?;
+    let boots: Vec<(String, Phone)> = secretaries
+        .into_iter()
+        .zip(boot_phones_enrolled)
+        .map(|((cell, _), replica)| (cell, Phone::with_replica(&plan.server, replica)))
         .collect();
     let started = Instant::now();
     let booted = each_phone(boots, plan.concurrency, |(cell, mut phone)| async move {
@@ -335,11 +373,11 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
             .or_else(|| plan_cell.members.first())
             .map(|(m, _)| m.clone())
             .context("a member")?;
-        let mut phone = Phone::new(
-            &plan.server,
-            DeviceId::parse(&format!("lg-new-{member}"))?,
-            member,
-        );
+        let replica = enrol(&db, std::slice::from_ref(&member), "loadgen new phone")
+            .await?
+            .pop()
+            .context("an enrolled phone")?;
+        let mut phone = Phone::with_replica(&plan.server, replica);
         let t = Instant::now();
         phone
             .sync()
@@ -365,13 +403,23 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
     // phone holds the whole cell, but the server's work is the same and the generator's memory
     // stays small.
     let today = Day::from_timestamp(crate::system_now());
+    let enrolled = enrol(
+        &db,
+        &picked.iter().map(|(_, m, _)| m.clone()).collect::<Vec<_>>(),
+        "loadgen phone",
+    )
+    .await?;
     let mut phones = Vec::with_capacity(picked.len());
-    for (cell, member, households) in &picked {
+    for ((cell, member, households), enrolled) in picked.iter().zip(enrolled) {
         let boot = boot_phones.get(cell).context("cell not bootstrapped")?;
-        let device = DeviceId::parse(&format!("lg-{member}"))?;
-        let mut replica =
-            boot.replica()
-                .clone_as(device, member.clone(), hosync_core::docs::random_actor());
+        let mut replica = boot.replica().clone_as(
+            enrolled.device().clone(),
+            member.clone(),
+            hosync_core::docs::random_actor(),
+        );
+        replica.set_token(enrolled.token());
+        // What the member's own phone holds: the cell, the households assigned to them and
+        // their own reports (the secretary's phone it was copied from holds the whole cell).
         let report = DocId::Report(member.clone(), today.month());
         let keep: BTreeSet<DocId> = households
             .iter()
@@ -379,7 +427,11 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
             .map(DocId::Household)
             .chain([report])
             .collect();
-        replica.retain(|id| keep.contains(id));
+        replica.retain(|id| {
+            keep.contains(id)
+                || matches!(id, DocId::Cell(_))
+                || matches!(id, DocId::Report(owner, _) if owner == member)
+        });
         phones.push((
             Phone::with_replica(&plan.server, replica),
             households.clone(),

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use hosync_core::protocol::{self, ErrorBody};
+use hosync_core::protocol::{self, EnrolRequest, Enrolment, ErrorBody};
 use hosync_core::sync::{Replica, SyncError, SyncOutcome};
 use hosync_core::{DeviceId, MemberId};
 
@@ -32,6 +32,19 @@ pub enum PhoneError {
     Decode(#[from] protocol::DecodeError),
 }
 
+/// An error answer, read from its JSON body when it has one.
+fn server_error(status: u16, bytes: &[u8]) -> PhoneError {
+    let body: ErrorBody = serde_json::from_slice(bytes).unwrap_or_else(|_| ErrorBody {
+        error: "unknown".into(),
+        message: String::from_utf8_lossy(bytes).into_owned(),
+    });
+    PhoneError::Server {
+        status,
+        error: body.error,
+        message: body.message,
+    }
+}
+
 #[derive(Debug)]
 pub struct Phone {
     replica: Replica,
@@ -47,6 +60,38 @@ impl Phone {
             base_url,
             Replica::new(device, member, hosync_core::docs::random_actor()),
         )
+    }
+
+    /// Enrols a new phone with the one-time code a secretary or staff member gave: it gets its
+    /// token and identity from the server, and no data until it syncs.
+    pub async fn enrol(base_url: &str, code: &str, label: &str) -> Result<Self, PhoneError> {
+        let base_url = base_url.trim_end_matches('/');
+        let http = reqwest::Client::new();
+        let response = http
+            .post(format!("{base_url}/api/v1/enrol"))
+            .header("content-type", "application/json")
+            .body(
+                serde_json::to_vec(&EnrolRequest {
+                    code: code.to_owned(),
+                    label: label.to_owned(),
+                })
+                .unwrap_or_default(),
+            )
+            .send()
+            .await?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        if !status.is_success() {
+            return Err(server_error(status.as_u16(), &bytes));
+        }
+        let enrolment: Enrolment =
+            serde_json::from_slice(&bytes).map_err(|e| PhoneError::Server {
+                status: status.as_u16(),
+                error: "bad_answer".into(),
+                message: e.to_string(),
+            })?;
+        let replica = Replica::enrolled(&enrolment, hosync_core::docs::random_actor())?;
+        Ok(Self::with_replica(base_url, replica))
     }
 
     pub fn with_replica(base_url: &str, replica: Replica) -> Self {
@@ -83,6 +128,8 @@ impl Phone {
             total.accepted.extend(outcome.accepted);
             total.refused.extend(outcome.refused);
             total.updated.extend(outcome.updated);
+            total.dropped.extend(outcome.dropped);
+            total.wiped |= outcome.wiped;
             if !outcome.again {
                 break;
             }
@@ -105,15 +152,7 @@ impl Phone {
         let bytes = response.bytes().await?;
         self.stats.bytes_down += bytes.len() as u64;
         if !status.is_success() {
-            let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
-                error: "unknown".into(),
-                message: String::from_utf8_lossy(&bytes).into_owned(),
-            });
-            return Err(PhoneError::Server {
-                status: status.as_u16(),
-                error: body.error,
-                message: body.message,
-            });
+            return Err(server_error(status.as_u16(), &bytes));
         }
         Ok(bytes.to_vec())
     }

@@ -6,7 +6,7 @@ use hosync_core::docs::household::Household;
 use hosync_core::docs::report::MonthlyReport;
 use hosync_core::docs::{cell, household, report};
 use hosync_core::{Doc, DocKind, UnitId, View};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 /// What a document contributes to the projections, read from it once. Reading is CPU work and
 /// writing is database work, so callers can do the first outside a write transaction.
@@ -44,13 +44,19 @@ impl Rows {
         })
     }
 
-    pub async fn write(&self, conn: &mut AnyConnection, unit: &UnitId) -> anyhow::Result<()> {
+    /// Writes the rows; `now` dates what the history tables record.
+    pub async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        unit: &UnitId,
+        now: i64,
+    ) -> anyhow::Result<()> {
         match self {
             Rows::Household {
                 household,
                 conflicts,
             } => project_household(conn, household, *conflicts, unit).await,
-            Rows::Cell(c) => project_cell(conn, c, unit).await,
+            Rows::Cell(c) => project_cell(conn, c, unit, now).await,
             Rows::Report(r) => project_report(conn, r, unit).await,
         }
     }
@@ -121,7 +127,12 @@ async fn project_household(
     Ok(())
 }
 
-async fn project_cell(conn: &mut AnyConnection, c: &Cell, unit: &UnitId) -> anyhow::Result<()> {
+async fn project_cell(
+    conn: &mut AnyConnection,
+    c: &Cell,
+    unit: &UnitId,
+    now: i64,
+) -> anyhow::Result<()> {
     sqlx::query("DELETE FROM roster_view WHERE cell_id = $1")
         .bind(unit.as_str())
         .execute(&mut *conn)
@@ -140,6 +151,36 @@ async fn project_cell(conn: &mut AnyConnection, c: &Cell, unit: &UnitId) -> anyh
         .bind(m.status.detail())
         .execute(&mut *conn)
         .await?;
+    }
+    // Who held each household before: a member's offline edits to a household count as theirs
+    // up to the moment the server learnt it was taken off them.
+    let before: std::collections::HashMap<String, String> =
+        sqlx::query("SELECT household_id, member_id FROM assignment_view WHERE cell_id = $1")
+            .bind(unit.as_str())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    for (household, from) in &before {
+        let to = c
+            .assignments
+            .iter()
+            .find(|a| a.household.as_str() == household)
+            .map_or("", |a| a.member.as_str());
+        if to != from {
+            sqlx::query(
+                "INSERT INTO assignment_history (household_id, cell_id, from_member, to_member, changed_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(household)
+            .bind(unit.as_str())
+            .bind(from)
+            .bind(to)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     sqlx::query("DELETE FROM assignment_view WHERE cell_id = $1")
         .bind(unit.as_str())

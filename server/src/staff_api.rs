@@ -1,13 +1,18 @@
 //! The first staff read API (JSON), answered from projections: a cell's households and members,
-//! and a summary per cell. One household's merged document is read from storage.
+//! and a summary per cell. One household's merged document is read from storage. Every request
+//! needs a signed-in staff member whose scope holds what is asked for, and every read of
+//! household data is written to the audit log.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use hosync_core::access::{StaffAction, UnitPath};
 use hosync_core::docs::household;
 use hosync_core::{DocId, HouseholdId, Month, UnitId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use crate::audit;
+use crate::auth::StaffSession;
 use crate::error::ApiError;
 use crate::{AppState, store};
 
@@ -66,21 +71,49 @@ fn unit_id(raw: &str) -> Result<UnitId, ApiError> {
     UnitId::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
-async fn existing_cell(state: &AppState, raw: &str) -> Result<UnitId, ApiError> {
+/// A cell the session may see the households of.
+async fn visible_cell(
+    state: &AppState,
+    session: &StaffSession,
+    raw: &str,
+) -> Result<UnitId, ApiError> {
     let id = unit_id(raw)?;
     let mut conn = state.db.reader.acquire().await?;
     match store::unit(&mut conn, id.as_str()).await? {
-        Some(unit) if unit.kind.holds_members() => Ok(id),
-        Some(_) => Err(ApiError::BadRequest(format!("unit {id} is not a cell"))),
-        None => Err(ApiError::NotFound(format!("there is no cell {id}"))),
+        Some(unit) if unit.kind.holds_members() => {}
+        Some(_) => return Err(ApiError::BadRequest(format!("unit {id} is not a cell"))),
+        None => return Err(ApiError::NotFound(format!("there is no cell {id}"))),
     }
+    let path = cell_path(&mut conn, &id).await?;
+    session.principal.may(StaffAction::ViewHouseholds, &path)?;
+    Ok(id)
+}
+
+async fn cell_path(conn: &mut sqlx::AnyConnection, cell: &UnitId) -> Result<UnitPath, ApiError> {
+    store::unit_path(conn, cell)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no cell {cell}")))
+}
+
+/// Writes who read household data to the audit log before the data goes out, so that no read
+/// goes unrecorded.
+async fn record_read(
+    state: &AppState,
+    session: &StaffSession,
+    action: &str,
+    target: &str,
+) -> Result<(), ApiError> {
+    let mut conn = state.db.writer.acquire().await?;
+    audit::record(&mut conn, state.now(), &session.actor(), action, target, "").await?;
+    Ok(())
 }
 
 pub async fn cell_households(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(cell): Path<String>,
 ) -> Result<Json<Vec<HouseholdRow>>, ApiError> {
-    let cell = existing_cell(&state, &cell).await?;
+    let cell = visible_cell(&state, &session, &cell).await?;
     let mut conn = state.db.reader.acquire().await?;
     let rows = sqlx::query(
         "SELECT h.household_id, h.head, h.village, h.people, h.livelihood, a.member_id, m.name, h.last_visit, h.open_flags, h.conflicts \
@@ -126,14 +159,17 @@ pub async fn cell_households(
             });
         }
     }
+    drop(conn);
+    record_read(&state, &session, "read_households", cell.as_str()).await?;
     Ok(Json(households))
 }
 
 pub async fn cell_members(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(cell): Path<String>,
 ) -> Result<Json<Vec<MemberRow>>, ApiError> {
-    let cell = existing_cell(&state, &cell).await?;
+    let cell = visible_cell(&state, &session, &cell).await?;
     let mut conn = state.db.reader.acquire().await?;
     let rows = sqlx::query(
         "SELECT m.id, m.name, COALESCE(r.role, m.role), COALESCE(r.status, 'active'), COALESCE(r.status_detail, ''), \
@@ -166,10 +202,14 @@ pub async fn cell_members(
     Ok(Json(members))
 }
 
+/// Each cell within the session's scope.
 pub async fn summary(
     State(state): State<AppState>,
+    session: StaffSession,
     Query(query): Query<MonthQuery>,
 ) -> Result<Json<Vec<CellSummary>>, ApiError> {
+    let scope = &session.principal.scope;
+    session.principal.may(StaffAction::ViewHouseholds, scope)?;
     let month = match query.month {
         Some(m) => Month::parse(&m).map_err(|e| ApiError::BadRequest(e.to_string()))?,
         None => hosync_core::Day::from_timestamp(state.now()).month(),
@@ -182,10 +222,12 @@ pub async fn summary(
          (SELECT COUNT(*) FROM assignment_view a WHERE a.cell_id = u.id), \
          (SELECT COUNT(DISTINCT n.household_id) FROM note_view n WHERE n.cell_id = u.id AND n.deleted = 0 AND n.day >= $1 AND n.day < $2), \
          (SELECT CAST(COALESCE(SUM(h.open_flags), 0) AS BIGINT) FROM household_view h WHERE h.cell_id = u.id) \
-         FROM units u WHERE u.kind IN ('cell', 'grassroots_cell') ORDER BY u.id",
+         FROM units u WHERE u.kind IN ('cell', 'grassroots_cell') \
+         AND SUBSTR(u.path, 1, LENGTH($3)) = $3 ORDER BY u.id",
     )
     .bind(from)
     .bind(to)
+    .bind(scope.as_str())
     .fetch_all(&mut *conn)
     .await?;
     let cells = rows
@@ -247,15 +289,30 @@ pub struct ConflictDetail {
 /// One household as merged on the server, read from its document.
 pub async fn household_detail(
     State(state): State<AppState>,
+    session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<Json<HouseholdDetail>, ApiError> {
     let id = HouseholdId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let doc_id = DocId::Household(id.clone());
     let mut conn = state.db.reader.acquire().await?;
+    let cell: Option<String> = sqlx::query("SELECT cell_id FROM households WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    let Some(cell) = cell else {
+        return Err(ApiError::NotFound(format!("there is no household {id}")));
+    };
+    let cell = UnitId::parse(&cell).map_err(anyhow::Error::from)?;
+    let path = cell_path(&mut conn, &cell).await?;
+    session.principal.may(StaffAction::ViewHouseholds, &path)?;
     let Some(doc) = store::load_doc(&mut conn, &doc_id, &state.actor).await? else {
         return Err(ApiError::NotFound(format!("there is no household {id}")));
     };
+    drop(conn);
     let h = household::read(&doc).map_err(anyhow::Error::from)?;
+    record_read(&state, &session, "read_household", id.as_str()).await?;
     Ok(Json(HouseholdDetail {
         id: h.id.to_string(),
         head: h.head,

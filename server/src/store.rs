@@ -3,6 +3,7 @@
 //! decides what commits together.
 
 use automerge::{ActorId, Change, ChangeHash};
+use hosync_core::access::DocPlace;
 use hosync_core::{Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind, UnitPath};
 use sqlx::{AnyConnection, Row};
 
@@ -444,19 +445,26 @@ pub fn owner_of(id: &DocId) -> &str {
     }
 }
 
-/// Who is reading a unit: a member reads the unit's shared documents and their own reports; a
-/// cell's leaders read every report too.
+/// What a phone may read: every document under a unit, or, for a member, the cell's document,
+/// the households assigned to them and their own reports.
 #[derive(Debug, Clone)]
-pub struct Reader {
-    pub member: MemberId,
-    pub reads_all_reports: bool,
+pub struct ReadScope {
+    pub path: UnitPath,
+    /// Set for a member: only what is theirs.
+    pub member_only: Option<MemberId>,
 }
 
-impl Reader {
-    pub fn may_read(&self, id: &DocId) -> bool {
-        self.reads_all_reports || matches!(owner_of(id), "") || owner_of(id) == self.member.as_str()
+impl ReadScope {
+    fn member(&self) -> &str {
+        self.member_only.as_ref().map_or("", MemberId::as_str)
     }
 }
+
+/// The SQL condition for "document `d` is readable in scope": binds the scope's path as `$1`
+/// and the member (or '') as `$2`.
+const READABLE: &str = "d.unit_id IN (SELECT id FROM units WHERE substr(path, 1, length($1)) = $1) \
+     AND ($2 = '' OR d.kind = 'cell' OR d.owner = $2 OR (d.kind = 'household' AND EXISTS \
+     (SELECT 1 FROM assignment_view a WHERE a.cell_id = d.unit_id AND a.member_id = $2 AND 'h:' || a.household_id = d.doc_id)))";
 
 fn log_row(r: &sqlx::any::AnyRow) -> DbResult<LogRow> {
     Ok(LogRow {
@@ -476,25 +484,23 @@ pub struct UnitChange {
     pub doc_first_seq: i64,
 }
 
-/// The changes of a unit's documents logged after `since`, in log order, that `reader` may
-/// read, each with its document's heads: one query, however many documents changed.
+/// The changes logged after `since` to documents readable in `scope`, in log order, each with
+/// its document's heads: one query, however many documents changed.
 pub async fn changes_since(
     conn: &mut AnyConnection,
-    unit: &UnitId,
+    scope: &ReadScope,
     since: i64,
-    reader: &Reader,
 ) -> DbResult<Vec<UnitChange>> {
-    let rows = sqlx::query(
+    let sql = sqlx::AssertSqlSafe(format!(
         "SELECT c.seq, c.doc_id, c.hash, c.bytes, d.heads, d.first_seq FROM changes c \
-         JOIN documents d ON d.doc_id = c.doc_id WHERE c.unit_id = $1 AND c.seq > $2 \
-         AND (c.owner = '' OR c.owner = $3 OR $4 = 1) ORDER BY c.seq",
-    )
-    .bind(unit.as_str())
-    .bind(since)
-    .bind(reader.member.as_str())
-    .bind(i64::from(reader.reads_all_reports))
-    .fetch_all(conn)
-    .await?;
+         JOIN documents d ON d.doc_id = c.doc_id WHERE c.seq > $3 AND {READABLE} ORDER BY c.seq"
+    ));
+    let rows = sqlx::query(sql)
+        .bind(scope.path.as_str())
+        .bind(scope.member())
+        .bind(since)
+        .fetch_all(conn)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(UnitChange {
@@ -504,6 +510,17 @@ pub async fn changes_since(
             })
         })
         .collect()
+}
+
+/// The ids of every document readable in `scope`.
+pub async fn readable_ids(conn: &mut AnyConnection, scope: &ReadScope) -> DbResult<Vec<String>> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT d.doc_id FROM documents d WHERE {READABLE}"));
+    let rows = sqlx::query(sql)
+        .bind(scope.path.as_str())
+        .bind(scope.member())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| r.try_get(0)).collect()
 }
 
 /// A stored document whole: what a phone that has none of a unit gets.
@@ -516,44 +533,176 @@ pub struct StoredDoc {
     pub tail: Vec<LogRow>,
 }
 
-/// Every document of a unit that `reader` may read, as snapshots and their tails.
-pub async fn unit_documents(
+/// Every document readable in `scope`, as snapshots and their tails.
+pub async fn scope_documents(
     conn: &mut AnyConnection,
-    unit: &UnitId,
-    reader: &Reader,
+    scope: &ReadScope,
 ) -> DbResult<Vec<StoredDoc>> {
-    let rows = sqlx::query(
-        "SELECT doc_id, heads, snapshot, snapshot_seq, last_seq FROM documents WHERE unit_id = $1 \
-         AND (owner = '' OR owner = $2 OR $3 = 1) ORDER BY doc_id",
-    )
-    .bind(unit.as_str())
-    .bind(reader.member.as_str())
-    .bind(i64::from(reader.reads_all_reports))
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut docs = Vec::with_capacity(rows.len());
-    for r in rows {
-        let doc_id: String = r.try_get(0)?;
-        let snapshot_seq: i64 = r.try_get(3)?;
-        let last_seq: i64 = r.try_get(4)?;
-        let tail = if last_seq > snapshot_seq {
-            let rows = sqlx::query("SELECT seq, doc_id, hash, bytes FROM changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq")
-                .bind(&doc_id)
-                .bind(snapshot_seq)
-                .fetch_all(&mut *conn)
-                .await?;
-            rows.iter().map(log_row).collect::<DbResult<Vec<_>>>()?
-        } else {
-            Vec::new()
-        };
-        docs.push(StoredDoc {
-            doc_id,
-            heads: heads_from_bytes(&r.try_get::<Vec<u8>, _>(1)?),
-            snapshot: r.try_get(2)?,
-            tail,
-        });
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT d.doc_id FROM documents d WHERE {READABLE} ORDER BY d.doc_id"
+    ));
+    let ids: Vec<String> = sqlx::query(sql)
+        .bind(scope.path.as_str())
+        .bind(scope.member())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<DbResult<_>>()?;
+    let mut docs = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(doc) = stored_doc(&mut *conn, &id).await? {
+            docs.push(doc);
+        }
     }
     Ok(docs)
+}
+
+/// One stored document whole: its snapshot and the changes logged after it.
+pub async fn stored_doc(conn: &mut AnyConnection, doc_id: &str) -> DbResult<Option<StoredDoc>> {
+    let row = sqlx::query(
+        "SELECT heads, snapshot, snapshot_seq, last_seq FROM documents WHERE doc_id = $1",
+    )
+    .bind(doc_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let snapshot_seq: i64 = r.try_get(2)?;
+    let last_seq: i64 = r.try_get(3)?;
+    let tail = if last_seq > snapshot_seq {
+        let rows = sqlx::query(
+            "SELECT seq, doc_id, hash, bytes FROM changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq",
+        )
+        .bind(doc_id)
+        .bind(snapshot_seq)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(log_row).collect::<DbResult<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(StoredDoc {
+        doc_id: doc_id.to_owned(),
+        heads: heads_from_bytes(&r.try_get::<Vec<u8>, _>(0)?),
+        snapshot: r.try_get(1)?,
+        tail,
+    }))
+}
+
+/// Where a document sits (its cell, and who looks after a household now), with its cell's id;
+/// `None` when the server does not know what it names.
+pub async fn doc_place(
+    conn: &mut AnyConnection,
+    id: &DocId,
+) -> DbResult<Option<(UnitId, DocPlace)>> {
+    let row = match id {
+        DocId::Household(h) => {
+            sqlx::query(
+                "SELECT u.path, a.member_id FROM households h JOIN units u ON u.id = h.cell_id \
+                 LEFT JOIN assignment_view a ON a.household_id = h.id WHERE h.id = $1",
+            )
+            .bind(h.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+        DocId::Report(member, _) => {
+            sqlx::query(
+                "SELECT u.path, NULL FROM members m JOIN units u ON u.id = m.cell_id WHERE m.id = $1",
+            )
+            .bind(member.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+        DocId::Cell(cell) => {
+            sqlx::query(
+                "SELECT path, NULL FROM units WHERE id = $1 AND kind IN ('cell', 'grassroots_cell')",
+            )
+            .bind(cell.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+    };
+    let Some(row) = row else { return Ok(None) };
+    let cell = UnitPath::parse(&row.try_get::<String, _>(0)?)
+        .map_err(|e| sqlx::Error::Decode(e.into()))?;
+    let assignee: Option<String> = row.try_get(1)?;
+    let assignee = assignee
+        .map(|m| MemberId::parse(&m))
+        .transpose()
+        .map_err(|e| sqlx::Error::Decode(e.into()))?;
+    let Some(unit) = cell.unit() else {
+        return Ok(None);
+    };
+    Ok(Some((
+        unit,
+        DocPlace {
+            id: id.clone(),
+            cell,
+            assignee,
+        },
+    )))
+}
+
+/// When a household was last taken off a member (server time), if it ever was.
+pub async fn left_member_at(
+    conn: &mut AnyConnection,
+    household: &HouseholdId,
+    member: &MemberId,
+) -> DbResult<Option<i64>> {
+    sqlx::query(
+        "SELECT MAX(changed_at) FROM assignment_history WHERE household_id = $1 AND from_member = $2",
+    )
+    .bind(household.as_str())
+    .bind(member.as_str())
+    .fetch_one(conn)
+    .await?
+    .try_get(0)
+}
+
+/// An edit the server refused, kept so that the cell's secretary sees it: nothing a member
+/// typed is dropped without a trace.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub doc: DocId,
+    pub unit: UnitId,
+    pub holder: String,
+    pub device: String,
+    pub reason: String,
+    pub summary: String,
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// Stores a refusal, unless the same phone's same refusal is stored already (a phone offers a
+/// refused edit again when the document changes once more).
+pub async fn record_refusal(conn: &mut AnyConnection, refusal: &Refusal, now: i64) -> DbResult<()> {
+    let doc = refusal.doc.to_string();
+    let seen = sqlx::query(
+        "SELECT 1 FROM refusals WHERE doc_id = $1 AND device_id = $2 AND reason = $3 AND summary = $4",
+    )
+    .bind(&doc)
+    .bind(&refusal.device)
+    .bind(&refusal.reason)
+    .bind(&refusal.summary)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if seen.is_some() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO refusals (doc_id, unit_id, member_id, device_id, reason, summary, changes, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&doc)
+    .bind(refusal.unit.as_str())
+    .bind(&refusal.holder)
+    .bind(&refusal.device)
+    .bind(&refusal.reason)
+    .bind(&refusal.summary)
+    .bind(hosync_core::protocol::encode_changes(&refusal.changes))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The last position in the change log.
@@ -562,28 +711,6 @@ pub async fn log_end(conn: &mut AnyConnection) -> DbResult<i64> {
         .fetch_one(conn)
         .await?
         .try_get(0)
-}
-
-/// Notes a device's sync: who it is for, how far it has read.
-pub async fn record_device(
-    conn: &mut AnyConnection,
-    device: &str,
-    member: &MemberId,
-    cursor: i64,
-    now: i64,
-) -> DbResult<()> {
-    sqlx::query(
-        "INSERT INTO devices (id, member_id, cursor_seq, last_sync_at, syncs) VALUES ($1, $2, $3, $4, 1) \
-         ON CONFLICT (id) DO UPDATE SET member_id = excluded.member_id, cursor_seq = excluded.cursor_seq, \
-         last_sync_at = excluded.last_sync_at, syncs = devices.syncs + 1",
-    )
-    .bind(device)
-    .bind(member.as_str())
-    .bind(cursor)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Stores a whole document made on the server (the demo seed), as if a phone had pushed it.
@@ -608,5 +735,5 @@ pub async fn insert_prepared(
     now: i64,
 ) -> anyhow::Result<()> {
     insert_new(&mut *conn, id, unit, write, "server", now).await?;
-    rows.write(conn, unit).await
+    rows.write(conn, unit, now).await
 }

@@ -27,7 +27,7 @@ fn expect_server_error(result: Result<Vec<u8>, PhoneError>, status: u16, code: &
 
 async fn bad_requests_are_refused_and_change_nothing(backend: Backend) {
     let (app, _db) = spawn_app(backend).await;
-    let mut phone = app.phone("phone-a", "m2");
+    let mut phone = app.phone("phone-a", "m2").await;
     phone.sync().await.expect("bootstrap");
     let logged = app.logged_changes().await;
 
@@ -57,14 +57,23 @@ async fn bad_requests_are_refused_and_change_nothing(backend: Backend) {
         .expect("the server answers an oversized body");
     assert_eq!(response.status().as_u16(), 413);
 
-    let mut stranger = app.phone("phone-x", "nobody");
+    // A phone with a token the server never issued.
+    let mut stranger = {
+        let mut replica = hosync_core::sync::Replica::new(
+            hosync_core::DeviceId::parse("phone-x").expect("id"),
+            hosync_core::MemberId::parse("m2").expect("id"),
+            hosync_core::docs::random_actor(),
+        );
+        replica.set_token(&"0".repeat(64));
+        hosync_server::phone::Phone::with_replica(&app.base_url, replica)
+    };
     match stranger.sync().await {
         Err(PhoneError::Server {
-            status: 403,
+            status: 401,
             message,
             ..
-        }) => assert!(message.contains("nobody"), "{message}"),
-        other => panic!("an unknown member is refused: {other:?}"),
+        }) => assert!(message.contains("not enrolled"), "{message}"),
+        other => panic!("a phone that is not enrolled is refused: {other:?}"),
     }
 
     assert_eq!(
@@ -82,7 +91,7 @@ async fn bad_requests_are_refused_and_change_nothing(backend: Backend) {
 
 async fn an_invalid_change_is_refused_for_its_document_only(backend: Backend) {
     let (app, _db) = spawn_app(backend).await;
-    let mut phone = app.phone("phone-a", "m2");
+    let mut phone = app.phone("phone-a", "m2").await;
     phone.sync().await.expect("bootstrap");
     let m2 = MemberId::parse("m2").expect("id");
     // A valid note on h1, and on h2 a change that breaks the rules, written around core's checks
@@ -147,7 +156,7 @@ async fn an_invalid_change_is_refused_for_its_document_only(backend: Backend) {
 
 async fn malformed_changes_inside_a_valid_frame_are_refused(backend: Backend) {
     let (app, _db) = spawn_app(backend).await;
-    let mut phone = app.phone("phone-a", "m2");
+    let mut phone = app.phone("phone-a", "m2").await;
     phone.sync().await.expect("bootstrap");
     let logged = app.logged_changes().await;
     let mut request = phone.replica_mut().start_sync();
@@ -185,7 +194,7 @@ async fn malformed_changes_inside_a_valid_frame_are_refused(backend: Backend) {
         "{reasons:?}"
     );
     assert!(reasons[1].contains("not-a-doc"), "{reasons:?}");
-    assert!(reasons[2].contains("another cell"), "{reasons:?}");
+    assert!(reasons[2].contains("outside the scope"), "{reasons:?}");
     assert!(reasons[3].contains("names nothing"), "{reasons:?}");
     assert_eq!(app.logged_changes().await, logged);
     app.stop().await;

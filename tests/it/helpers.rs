@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use hosync_core::docs::{cell, household, report};
 use hosync_core::{
-    Day, DeviceId, Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind,
+    Day, Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind,
 };
 use hosync_server::phone::Phone;
-use hosync_server::{AppState, Db, store};
+use hosync_server::{AppState, Db, devices, store};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -131,6 +131,10 @@ pub struct TestApp {
     pub base_url: String,
     pub state: AppState,
     pub http: reqwest::Client,
+    /// What the server's clock says, in Unix seconds; store another time to move it.
+    pub clock: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// The session cookie of the fixture's staff account, signed in on first use.
+    staff_cookie: tokio::sync::OnceCell<String>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -142,8 +146,12 @@ impl TestApp {
             .await
             .expect("database connects and migrates");
         let mut state = AppState::new(db).await.expect("state");
-        let now = today().noon_timestamp();
-        state.clock = std::sync::Arc::new(move || now);
+        let clock = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
+            today().noon_timestamp(),
+        ));
+        let server_clock = clock.clone();
+        state.clock =
+            std::sync::Arc::new(move || server_clock.load(std::sync::atomic::Ordering::SeqCst));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -156,6 +164,8 @@ impl TestApp {
             base_url,
             state,
             http: reqwest::Client::new(),
+            clock,
+            staff_cookie: tokio::sync::OnceCell::new(),
             shutdown: Some(tx),
             handle: Some(handle),
         }
@@ -175,18 +185,42 @@ impl TestApp {
         self.state.db.close().await;
     }
 
-    pub fn phone(&self, device: &str, member: &str) -> Phone {
-        Phone::new(
-            &self.base_url,
-            DeviceId::parse(device).expect("device"),
-            MemberId::parse(member).expect("member"),
-        )
+    /// A phone enrolled the way a real one is: a code issued for `holder` (a member id or a
+    /// staff login), exchanged over HTTP for a token.
+    pub async fn phone(&self, label: &str, holder: &str) -> Phone {
+        let code = self.enrolment_code(holder).await;
+        Phone::enrol(&self.base_url, &code, label)
+            .await
+            .expect("enrolment")
     }
 
+    /// A fresh enrolment code for a member or staff account, issued on the server.
+    pub async fn enrolment_code(&self, holder: &str) -> String {
+        let mut tx = self.state.db.begin_write().await.expect("tx");
+        let holder = devices::find_holder(&mut tx, holder)
+            .await
+            .expect("lookup")
+            .unwrap_or_else(|| panic!("no member or account {holder}"));
+        let code = devices::issue_code(
+            &mut tx,
+            &holder,
+            &hosync_server::audit::Actor::Cli,
+            self.state.now(),
+            self.state.settings.enrolment_ttl,
+        )
+        .await
+        .expect("code");
+        tx.commit().await.expect("commit");
+        code
+    }
+
+    /// GETs JSON, signed in as the fixture's district staff account for the API.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base_url))
+        let mut request = self.http.get(format!("{}{path}", self.base_url));
+        if path.starts_with("/api/") {
+            request = request.header("cookie", self.staff_cookie().await);
+        }
+        let response = request
             .send()
             .await
             .expect("GET");
@@ -225,8 +259,9 @@ pub async fn spawn_app(backend: Backend) -> (TestApp, TestDb) {
 type FixtureMember = (&'static str, &'static str, Role, &'static [&'static str]);
 
 /// The organisation of every test: district `d`, commune `d-x1` with cells `d-x1-c1` and
-/// `d-x1-c2`. Cell c1: secretary `m1`, members `m2` (households h1, h2, h3) and `m3` (h4).
-/// Cell c2: member `m9` (household h9).
+/// `d-x1-c2`, commune `d-x2` with cell `d-x2-c1`. Cell c1: secretary `m1`, members `m2`
+/// (households h1, h2, h3) and `m3` (h4). Cell d-x1-c2: secretary `m9` (household h9). Cell
+/// d-x2-c1: secretary `m20` (household h20).
 pub async fn seed_fixture(db: &Db) {
     let actor = hosync_core::docs::actor_from_bytes(b"test-fixture");
     let mut tx = db.begin_write().await.expect("tx");
@@ -253,6 +288,20 @@ pub async fn seed_fixture(db: &Db) {
             "chi bộ thôn",
             "Chi bộ thôn Suối Thầu",
         ),
+        OrgUnit::new(
+            "d-x2",
+            Some("d"),
+            UnitKind::CommuneCommittee,
+            "xã",
+            "Xã Bản Máy",
+        ),
+        OrgUnit::new(
+            "d-x2-c1",
+            Some("d-x2"),
+            UnitKind::Cell,
+            "chi bộ thôn",
+            "Chi bộ thôn Lùng Chín",
+        ),
     ];
     for unit in units {
         store::insert_unit(&mut tx, &unit.expect("unit"))
@@ -261,7 +310,7 @@ pub async fn seed_fixture(db: &Db) {
     }
     let day = Day::parse("2026-11-01").expect("day");
     let now = day.noon_timestamp();
-    let cells: [(&str, &[FixtureMember]); 2] = [
+    let cells: [(&str, &[FixtureMember]); 3] = [
         (
             "d-x1-c1",
             &[
@@ -273,6 +322,10 @@ pub async fn seed_fixture(db: &Db) {
         (
             "d-x1-c2",
             &[("m9", "Nguyễn Văn An", Role::Secretary, &["h9"])],
+        ),
+        (
+            "d-x2-c1",
+            &[("m20", "Sùng Thị Dợ", Role::Secretary, &["h20"])],
         ),
     ];
     for (cell_id, members) in cells {
@@ -335,4 +388,87 @@ pub async fn seed_fixture(db: &Db) {
 
 pub fn household_doc(id: &str) -> DocId {
     DocId::parse(&format!("h:{id}")).expect("doc id")
+}
+
+/// The fixture's district staff account, over the whole district `d`.
+pub const STAFF_LOGIN: &str = "staff";
+pub const STAFF_PASSWORD: &str = "staff-password";
+
+impl TestApp {
+    /// The `Cookie` header of a session of [`STAFF_LOGIN`], added (unless a previous server on
+    /// this database did) and signed in on first use.
+    pub async fn staff_cookie(&self) -> &str {
+        self.staff_cookie
+            .get_or_init(|| async {
+                self.add_staff(
+                    STAFF_LOGIN,
+                    STAFF_PASSWORD,
+                    hosync_core::AccessRole::DistrictStaff,
+                    "d",
+                )
+                .await;
+                let response = self.sign_in(STAFF_LOGIN, STAFF_PASSWORD).await;
+                assert!(
+                    response.status().is_success(),
+                    "staff sign-in: {}",
+                    response.status()
+                );
+                session_cookies(&response).0
+            })
+            .await
+    }
+
+    /// Adds a staff account through the server's account functions, as `hosync user add`
+    /// does; an account already there is left as it is.
+    pub async fn add_staff(
+        &self,
+        login: &str,
+        password: &str,
+        role: hosync_core::AccessRole,
+        scope: &str,
+    ) {
+        use hosync_server::accounts::{self, AccountError, By, Login, NewUser};
+        let account = NewUser {
+            login: Login::parse(login).expect("login"),
+            name: format!("Cán bộ {login}"),
+            password: password.into(),
+            role,
+            scope: UnitId::parse(scope).expect("scope"),
+        };
+        match accounts::add_user(&self.state.db, By::Cli, &account, self.state.now()).await {
+            Ok(_) | Err(AccountError::Exists(_)) => {}
+            Err(e) => panic!("adding staff account {login}: {e}"),
+        }
+    }
+
+    /// `POST /api/v1/session` with a login and password.
+    pub async fn sign_in(&self, login: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/api/v1/session", self.base_url))
+            .header("content-type", "application/json")
+            .body(serde_json::json!({"login": login, "password": password}).to_string())
+            .send()
+            .await
+            .expect("the server answers a sign-in")
+    }
+}
+
+/// From a sign-in's answer: the `Cookie` header to send back (both cookies) and the CSRF token.
+pub fn session_cookies(response: &reqwest::Response) -> (String, String) {
+    let pairs: Vec<&str> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .collect();
+    let csrf = pairs
+        .iter()
+        .find_map(|p| p.strip_prefix("hosync_csrf="))
+        .expect("a CSRF cookie")
+        .to_owned();
+    assert!(
+        pairs.iter().any(|p| p.starts_with("hosync_session=")),
+        "a session cookie in {pairs:?}"
+    );
+    (pairs.join("; "), csrf)
 }

@@ -3,7 +3,9 @@
 
 mod helpers;
 
+mod access;
 mod bad_input;
 mod loadgen;
 mod restart;
+mod staff_auth;
 mod sync;

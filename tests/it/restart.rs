@@ -11,7 +11,7 @@ async fn acknowledged_changes_survive_a_restart(backend: Backend) {
     let app = TestApp::start(&db.url).await;
     seed_fixture(&app.state.db).await;
     let epoch = app.state.epoch;
-    let mut phone = app.phone("phone-a", "m2");
+    let mut phone = app.phone("phone-a", "m2").await;
     phone.sync().await.expect("bootstrap");
     let m2 = MemberId::parse("m2").expect("id");
     let doc = phone
@@ -63,7 +63,7 @@ async fn acknowledged_changes_survive_a_restart(backend: Backend) {
     );
     let _ = before;
 
-    let mut fresh = app.phone("phone-new", "m1");
+    let mut fresh = app.phone("phone-new", "m1").await;
     fresh.sync().await.expect("a new phone bootstraps");
     let doc = fresh.replica().doc(&household_doc("h2")).expect("h2");
     assert_eq!(household::read(doc).expect("valid").notes.len(), 1);

@@ -30,8 +30,8 @@ fn note_text(phone: &Phone, household: &str) -> String {
 async fn two_phones_edit_one_note_offline(backend: Backend) {
     for a_first in [true, false] {
         let (app, _db) = spawn_app(backend).await;
-        let mut a = app.phone("phone-a", "m2");
-        let mut b = app.phone("phone-b", "m1");
+        let mut a = app.phone("phone-a", "m2").await;
+        let mut b = app.phone("phone-b", "m1").await;
         a.sync().await.expect("a bootstraps");
         b.sync().await.expect("b bootstraps");
         let h1 = household_doc("h1");
@@ -102,7 +102,7 @@ test_both_dbs!(two_phones_edit_one_note_offline);
 /// Notes written over several offline days on three households go up in one round trip.
 async fn several_offline_days_sync_in_one_round_trip(backend: Backend) {
     let (app, _db) = spawn_app(backend).await;
-    let mut phone = app.phone("phone-a", "m2");
+    let mut phone = app.phone("phone-a", "m2").await;
     phone.sync().await.expect("bootstrap");
     let start = Day::parse("2026-11-16").expect("day");
     for (i, h) in ["h1", "h2", "h3"].iter().enumerate() {
@@ -171,8 +171,8 @@ test_both_dbs!(several_offline_days_sync_in_one_round_trip);
 /// right, and what was acknowledged is not sent again.
 async fn a_lost_answer_is_retried_safely(backend: Backend) {
     let (app, _db) = spawn_app(backend).await;
-    let mut phone = app.phone("phone-a", "m2");
-    let mut other = app.phone("phone-b", "m3");
+    let mut phone = app.phone("phone-a", "m2").await;
+    let mut other = app.phone("phone-b", "m3").await;
     phone.sync().await.expect("bootstrap");
     other.sync().await.expect("bootstrap");
     let doc = phone
@@ -232,7 +232,8 @@ async fn a_lost_answer_is_retried_safely(backend: Backend) {
         "the cursor is at the end of the log"
     );
     let cursor: i64 = sqlx::Row::try_get(
-        &sqlx::query("SELECT cursor_seq FROM devices WHERE id = 'phone-a'")
+        &sqlx::query("SELECT cursor_seq FROM devices WHERE id = $1")
+            .bind(phone.replica().device().as_str())
             .fetch_one(&app.state.db.reader)
             .await
             .expect("device"),
@@ -265,13 +266,14 @@ async fn a_phone_receives_its_own_cell_only(backend: Backend) {
         ids.sort();
         ids
     };
-    let mut phone = app.phone("phone-a", "m2");
+    let mut phone = app.phone("phone-a", "m2").await;
     phone.sync().await.expect("bootstrap");
     assert_eq!(
         ids(&phone),
-        ["c:d-x1-c1", "h:h1", "h:h2", "h:h3", "h:h4", "r:m2:2026-10"]
+        ["c:d-x1-c1", "h:h1", "h:h2", "h:h3", "r:m2:2026-10"],
+        "a member holds the cell, the households assigned to them and their own reports"
     );
-    let mut secretary = app.phone("phone-s", "m1");
+    let mut secretary = app.phone("phone-s", "m1").await;
     secretary.sync().await.expect("bootstrap");
     assert_eq!(
         ids(&secretary),
@@ -286,7 +288,7 @@ async fn a_phone_receives_its_own_cell_only(backend: Backend) {
             "r:m3:2026-10"
         ]
     );
-    let mut outsider = app.phone("phone-z", "m9");
+    let mut outsider = app.phone("phone-z", "m9").await;
     outsider.sync().await.expect("bootstrap");
     assert_eq!(ids(&outsider), ["c:d-x1-c2", "h:h9", "r:m9:2026-10"]);
 
@@ -331,7 +333,7 @@ async fn a_phone_receives_its_own_cell_only(backend: Backend) {
     .expect("rate");
     let outcome = secretary.sync().await.expect("sync");
     assert_eq!(outcome.accepted, std::slice::from_ref(&m3_report));
-    let mut m3 = app.phone("phone-m3", "m3");
+    let mut m3 = app.phone("phone-m3", "m3").await;
     m3.sync().await.expect("bootstrap");
     let rated = hosync_core::docs::report::read(m3.replica().doc(&m3_report).expect("own report"))
         .expect("valid");

@@ -67,6 +67,24 @@ impl WasmReplica {
         )))
     }
 
+    /// The replica of a phone just enrolled, from the JSON the server's `POST /api/v1/enrol`
+    /// answered (device, member, token…).
+    pub fn enrolled(enrolment: JsValue) -> Result<WasmReplica, JsError> {
+        let enrolment: hosync_core::protocol::Enrolment = serde_wasm_bindgen::from_value(enrolment)
+            .map_err(|e| JsError::new(&format!("not an enrolment answer: {e}")))?;
+        Ok(WasmReplica(Replica::enrolled(
+            &enrolment,
+            hosync_core::docs::random_actor(),
+        )?))
+    }
+
+    /// Whether the phone has been away from the server so long (30 days unless the server
+    /// says otherwise) that its data must stay locked until it syncs. `now` is Unix seconds.
+    #[wasm_bindgen(js_name = isLocked)]
+    pub fn is_locked(&self, now: f64) -> bool {
+        self.0.is_locked(now as i64)
+    }
+
     /// A replica from the bytes `save()` returned.
     pub fn load(bytes: &[u8]) -> Result<WasmReplica, JsError> {
         Ok(WasmReplica(Replica::load(bytes)?))

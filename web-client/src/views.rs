@@ -521,6 +521,10 @@ export interface SyncOutcome {
   updated: string[];
   /** Another round trip is needed now: call `startSync()` again. */
   again: boolean;
+  /** Documents removed from this phone because they left its scope (a household reassigned). */
+  dropped: string[];
+  /** The phone was revoked or its member disabled: it now holds nothing; erase its storage. */
+  wiped: boolean;
 }
 "#;
 
@@ -530,6 +534,8 @@ pub(crate) struct SyncOutcomeView {
     refused: Vec<RefusedView>,
     updated: Vec<String>,
     again: bool,
+    dropped: Vec<String>,
+    wiped: bool,
 }
 
 #[derive(Serialize)]
@@ -551,6 +557,8 @@ impl From<&SyncOutcome> for SyncOutcomeView {
                 })
                 .collect(),
             updated: o.updated.iter().map(ToString::to_string).collect(),
+            dropped: o.dropped.iter().map(ToString::to_string).collect(),
+            wiped: o.wiped,
             again: o.again,
         }
     }

@@ -52,7 +52,15 @@ pub struct SyncOutcome {
     /// Another round trip is needed now (the server asked for a document's whole history, or it
     /// is a different database than last time).
     pub again: bool,
+    /// Documents dropped because they left this phone's scope.
+    pub dropped: Vec<DocId>,
+    /// The server ordered this phone erased (revoked, or its member disabled): it now holds
+    /// nothing, and the app must erase its stored copy too.
+    pub wiped: bool,
 }
+
+/// How long a phone may stay away before it locks, unless the server said otherwise.
+pub const DEFAULT_LOCK_AFTER: i64 = 30 * 24 * 60 * 60;
 
 #[derive(Debug, Clone)]
 struct DocState {
@@ -92,6 +100,10 @@ pub struct Replica {
     device: DeviceId,
     member: MemberId,
     actor: ActorId,
+    /// The device token from enrolment, sent with every sync.
+    token: String,
+    /// Seconds away from the server after which the data locks, as the server last said.
+    lock_after: i64,
     cursor: Cursor,
     /// Server time at the last answer, to tell how long the phone has been away.
     last_contact: Option<Timestamp>,
@@ -106,11 +118,44 @@ impl Replica {
             device,
             member,
             actor,
+            token: String::new(),
+            lock_after: DEFAULT_LOCK_AFTER,
             cursor: Cursor::default(),
             last_contact: None,
             docs: BTreeMap::new(),
             in_flight: BTreeMap::new(),
         }
+    }
+
+    /// A phone just enrolled: who it is and its token, with no data yet.
+    pub fn enrolled(enrolment: &protocol::Enrolment, actor: ActorId) -> Result<Self, SyncError> {
+        let mut replica = Replica::new(
+            DeviceId::parse(&enrolment.device)?,
+            MemberId::parse(&enrolment.member)?,
+            actor,
+        );
+        replica.token = enrolment.token.clone();
+        Ok(replica)
+    }
+
+    pub fn set_token(&mut self, token: &str) {
+        token.clone_into(&mut self.token);
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Whether the phone has been away from the server so long that its data must stay locked
+    /// until it syncs again (so a lost phone that never comes back does not stay open). A phone
+    /// that has never synced holds nothing yet, so it is not locked.
+    pub fn is_locked(&self, now: Timestamp) -> bool {
+        self.last_contact
+            .is_some_and(|contact| now.saturating_sub(contact) > self.lock_after)
+    }
+
+    pub fn lock_after(&self) -> i64 {
+        self.lock_after
     }
 
     pub fn device(&self) -> &DeviceId {
@@ -200,10 +245,10 @@ impl Replica {
             });
         }
         SyncRequest {
-            device: self.device.to_string(),
-            member: self.member.to_string(),
+            token: self.token.clone(),
             cursor: self.cursor,
             pushes,
+            holding: self.docs.keys().map(DocId::to_string).collect(),
         }
     }
 
@@ -211,6 +256,15 @@ impl Replica {
     /// the next sync asks again.
     pub fn finish_sync(&mut self, response: &SyncResponse) -> Result<SyncOutcome, SyncError> {
         let mut outcome = SyncOutcome::default();
+        if response.wipe {
+            self.docs.clear();
+            self.in_flight.clear();
+            self.token.clear();
+            self.cursor = Cursor::default();
+            self.last_contact = None;
+            outcome.wiped = true;
+            return Ok(outcome);
+        }
         let new_database = self.cursor.epoch != 0 && response.cursor.epoch != self.cursor.epoch;
         let mut in_answer = BTreeSet::new();
 
@@ -286,8 +340,26 @@ impl Replica {
             }
             outcome.again |= self.docs.values().any(|s| !s.is_synced());
         }
+        for raw in &response.drop {
+            let id = DocId::parse(raw)?;
+            // Everything of this phone's in it is on the server (accepted, or refused and kept
+            // there for the secretary); anything newer waits for the next sync.
+            let settled = self.docs.get(&id).is_some_and(|state| {
+                state.is_synced()
+                    || state.refused.as_ref().is_some_and(|(_, refused)| {
+                        state.unacked().iter().all(|c| refused.contains(&c.hash()))
+                    })
+            });
+            if settled {
+                self.docs.remove(&id);
+                outcome.dropped.push(id);
+            }
+        }
         self.cursor = response.cursor;
         self.last_contact = Some(response.server_time);
+        if response.lock_after > 0 {
+            self.lock_after = response.lock_after;
+        }
         self.in_flight.clear();
         Ok(outcome)
     }
@@ -306,6 +378,8 @@ impl Replica {
             device,
             member,
             actor,
+            token: String::new(),
+            lock_after: self.lock_after,
             cursor: self.cursor,
             last_contact: self.last_contact,
             docs,
@@ -372,6 +446,8 @@ impl Replica {
             device: self.device.to_string(),
             member: self.member.to_string(),
             actor: self.actor.to_bytes().to_vec(),
+            token: self.token.clone(),
+            lock_after: self.lock_after,
             cursor: self.cursor,
             last_contact: self.last_contact,
             docs: self
@@ -416,6 +492,8 @@ impl Replica {
             device: DeviceId::parse(&saved.device)?,
             member: MemberId::parse(&saved.member)?,
             actor,
+            token: saved.token,
+            lock_after: saved.lock_after,
             cursor: saved.cursor,
             last_contact: saved.last_contact,
             docs,
@@ -436,6 +514,8 @@ struct SavedReplica {
     device: String,
     member: String,
     actor: Vec<u8>,
+    token: String,
+    lock_after: i64,
     cursor: Cursor,
     last_contact: Option<Timestamp>,
     docs: Vec<SavedDoc>,

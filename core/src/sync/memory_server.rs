@@ -106,6 +106,6 @@ impl MemoryServer {
             epoch: self.epoch,
             seq: self.log.len() as u64,
         };
-        Ok(protocol::encode_response(&answer.finish(cursor, 0)))
+        Ok(protocol::encode_response(&answer.finish(cursor, 0, 0)))
     }
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use automerge::{Change, ChangeHash, ReadDoc};
 
 use crate::docs::{Doc, View};
+use crate::Timestamp;
 use crate::ids::DocId;
 use crate::protocol::{Cursor, DocUpdate, PushOutcome, PushResult, SyncResponse};
 
@@ -94,6 +95,69 @@ pub fn apply_push(doc: &mut Doc, changes: &[Change]) -> PushDecision {
     }
 }
 
+/// Splits a push into the changes made up to `cutoff` (by the phone's clock, the only one there
+/// was) and those made after; a change that depends on a later one is later too. When a
+/// household leaves a member, what they wrote while it was theirs is kept and what they wrote
+/// after is refused.
+pub fn split_at_time(changes: Vec<Change>, cutoff: Timestamp) -> (Vec<Change>, Vec<Change>) {
+    let mut late_hashes = HashSet::new();
+    let (mut early, mut late) = (Vec::new(), Vec::new());
+    // Phones send changes dependencies first, so one pass sees every dependency before it.
+    for change in changes {
+        if change.timestamp() > cutoff || change.deps().iter().any(|d| late_hashes.contains(d)) {
+            late_hashes.insert(change.hash());
+            late.push(change);
+        } else {
+            early.push(change);
+        }
+    }
+    (early, late)
+}
+
+/// What refused changes would have done to a document, in words for the secretary who reviews
+/// them: the notes and flags they add or change, or how many changes they are. `kept` are
+/// changes of the same push that were accepted, which the refused ones may build on.
+pub fn describe_changes(doc: &Doc, kept: &[Change], changes: &[Change]) -> String {
+    let mut doc = doc.clone();
+    if doc.automerge_mut().apply_changes(kept.to_vec()).is_err() {
+        return format!("{} changes that do not apply", changes.len());
+    }
+    let doc = &doc;
+    let mut after = doc.clone();
+    if after.automerge_mut().apply_changes(changes.to_vec()).is_err() {
+        return format!("{} changes that do not apply", changes.len());
+    }
+    let (Ok(View::Household(old)), Ok(View::Household(new))) = (doc.view(), after.view()) else {
+        return format!("{} changes to {}", changes.len(), doc.id());
+    };
+    let mut lines = Vec::new();
+    for note in &new.notes {
+        match old.notes.iter().find(|n| n.id == note.id) {
+            Some(was) if was.text == note.text && was.deleted == note.deleted => {}
+            Some(_) if note.deleted => lines.push(format!("deletes the note of {}", note.date.vi())),
+            Some(_) => lines.push(format!("edits the note of {}: «{}»", note.date.vi(), note.text)),
+            None => lines.push(format!(
+                "a note of {} by {}: «{}»",
+                note.date.vi(),
+                note.author,
+                note.text
+            )),
+        }
+    }
+    for flag in &new.flags {
+        match old.flags.iter().find(|f| f.id == flag.id) {
+            Some(was) if was == flag => {}
+            Some(_) => lines.push(format!("flag «{}» set to {}", flag.text, flag.status.label_vi())),
+            None => lines.push(format!("a follow-up flag: «{}»", flag.text)),
+        }
+    }
+    if lines.is_empty() {
+        format!("{} changes to {}", changes.len(), doc.id())
+    } else {
+        lines.join("; ")
+    }
+}
+
 /// Builds the answer to one sync request.
 #[derive(Debug, Default)]
 pub struct ResponseBuilder {
@@ -103,6 +167,7 @@ pub struct ResponseBuilder {
     /// Documents the phone pushed in this request: it holds them, so never needs a snapshot.
     pushed_docs: HashSet<DocId>,
     updates: BTreeMap<DocId, DocUpdate>,
+    drops: Vec<String>,
 }
 
 impl ResponseBuilder {
@@ -163,12 +228,29 @@ impl ResponseBuilder {
         self.pushed_docs.contains(doc)
     }
 
-    pub fn finish(self, cursor: Cursor, server_time: i64) -> SyncResponse {
+    /// Tells the phone to drop a document that left its scope.
+    pub fn drop_doc(&mut self, doc: &DocId) {
+        self.drops.push(doc.to_string());
+    }
+
+    pub fn finish(self, cursor: Cursor, server_time: i64, lock_after: i64) -> SyncResponse {
         SyncResponse {
             cursor,
             results: self.results,
             updates: self.updates.into_values().collect(),
             server_time,
+            drop: self.drops,
+            wipe: false,
+            lock_after,
+        }
+    }
+
+    /// The answer to a phone that must erase itself: nothing else.
+    pub fn wipe(server_time: i64) -> SyncResponse {
+        SyncResponse {
+            server_time,
+            wipe: true,
+            ..SyncResponse::default()
         }
     }
 }

@@ -607,3 +607,98 @@ fn a_lost_answer_is_retried_without_duplicates() {
         "nothing acknowledged is sent again"
     );
 }
+
+#[test]
+fn wipe_erases_the_phone_and_drop_waits_for_unsent_work() {
+    let mut server = MemoryServer::new(1);
+    let member = MemberId::parse("m0").expect("id");
+    let mut phone = Replica::new(
+        DeviceId::parse("a").expect("id"),
+        member.clone(),
+        ActorId::random(),
+    );
+    let hh = doc_id(HOUSEHOLD);
+    let day = Day::parse("2026-11-05").expect("day");
+    household::add_note(phone.open(&hh), &member, day, "Đã thăm", &[], 1).expect("note");
+    sync(&mut server, &mut phone);
+    assert_eq!(phone.start_sync().holding, vec![HOUSEHOLD.to_owned()]);
+
+    // Told to drop a document with an unsent edit, the phone keeps it until the edit is sent.
+    household::add_note(phone.doc_mut(&hh).expect("doc"), &member, day, "Chưa gửi", &[], 2)
+        .expect("note");
+    let told_to_drop = protocol::SyncResponse {
+        cursor: phone.cursor(),
+        drop: vec![HOUSEHOLD.into()],
+        server_time: 10,
+        ..Default::default()
+    };
+    let outcome = phone.finish_sync(&told_to_drop).expect("apply");
+    assert!(outcome.dropped.is_empty(), "{outcome:?}");
+    assert!(phone.doc(&hh).is_some(), "the unsent note is kept");
+    sync(&mut server, &mut phone);
+    let outcome = phone.finish_sync(&told_to_drop).expect("apply");
+    assert_eq!(outcome.dropped, vec![hh.clone()]);
+    assert!(phone.doc(&hh).is_none());
+
+    let wipe = super::ResponseBuilder::wipe(20);
+    phone.set_token("secret");
+    household::add_note(phone.open(&hh), &member, day, "Mất máy", &[], 3).expect("note");
+    let outcome = phone.finish_sync(&wipe).expect("apply");
+    assert!(outcome.wiped);
+    assert_eq!(phone.docs().count(), 0);
+    assert!(phone.token().is_empty());
+}
+
+#[test]
+fn a_phone_away_too_long_is_locked_until_it_syncs() {
+    let mut phone = Replica::new(
+        DeviceId::parse("a").expect("id"),
+        MemberId::parse("m0").expect("id"),
+        ActorId::random(),
+    );
+    assert!(!phone.is_locked(1_000_000_000), "a new phone holds nothing to lock");
+    let day = 24 * 60 * 60;
+    let answer = |at: i64| protocol::SyncResponse {
+        server_time: at,
+        lock_after: 10 * day,
+        ..Default::default()
+    };
+    phone.finish_sync(&answer(0)).expect("apply");
+    assert_eq!(phone.lock_after(), 10 * day);
+    assert!(!phone.is_locked(10 * day));
+    assert!(phone.is_locked(10 * day + 1));
+    let saved = Replica::load(&phone.save()).expect("load");
+    assert!(saved.is_locked(10 * day + 1), "the lock survives a restart");
+    phone.finish_sync(&answer(10 * day + 5)).expect("apply");
+    assert!(!phone.is_locked(10 * day + 6), "syncing unlocks");
+}
+
+#[test]
+fn a_push_splits_at_the_moment_a_household_left_its_member() {
+    let member = MemberId::parse("m0").expect("id");
+    let mut doc = Doc::create(doc_id(HOUSEHOLD), ActorId::random());
+    let base = doc.heads();
+    let day = Day::parse("2026-11-05").expect("day");
+    household::add_note(&mut doc, &member, day, "Trước", &[], 100).expect("note");
+    household::add_note(&mut doc, &member, day, "Sau", &[], 300).expect("note");
+    household::add_note(&mut doc, &member, day, "Sớm hơn nhưng dựa trên sau", &[], 150)
+        .expect("note");
+    let changes = doc.automerge().get_changes(&base);
+    let (early, late) = super::split_at_time(changes, 200);
+    assert_eq!(early.len(), 1);
+    assert_eq!(
+        late.len(),
+        2,
+        "a change made on top of a late one is late too, whatever its clock says"
+    );
+    let mut server_doc = Doc::create(doc_id(HOUSEHOLD), ActorId::random());
+    let summary = super::describe_changes(&server_doc, &early, &late);
+    assert!(summary.contains("Sau"), "{summary}");
+    server_doc
+        .automerge_mut()
+        .apply_changes(early)
+        .expect("apply");
+    let kept = household::read(&server_doc).expect("valid");
+    assert_eq!(kept.notes.len(), 1);
+    assert_eq!(kept.notes[0].text, "Trước");
+}

@@ -1,0 +1,802 @@
+//! Staff accounts: adding one, changing its role or scope, disabling it or a member, and listing
+//! them. The command line on the server may do all of it; through the API a staff member may
+//! act only within their scope and never give or touch a role above their own. Every change is
+//! written to the audit log with who made it.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use hosync_core::access::{AccessRole, Denied, Principal, StaffAction, UnitPath};
+use hosync_core::{MemberId, UnitId};
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{self, Actor};
+use crate::auth::{self, StaffSession};
+use crate::error::ApiError;
+use crate::{AppState, Db, store};
+
+/// Passwords shorter than this are refused.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+const MAX_PASSWORD_CHARS: usize = 256;
+const MAX_LOGIN_CHARS: usize = 64;
+const MAX_NAME_CHARS: usize = 100;
+
+/// A staff login: lower-case letters, digits, `.`, `-` and `_`. Sign-in lower-cases what is
+/// typed, so a login with capitals could never sign in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login(String);
+
+impl Login {
+    pub fn parse(value: &str) -> Result<Login, AccountError> {
+        let allowed = |c: char| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-' || c == '_'
+        };
+        if value.is_empty() || value.chars().count() > MAX_LOGIN_CHARS {
+            return Err(AccountError::Invalid(format!(
+                "a login has 1 to {MAX_LOGIN_CHARS} characters, not {}",
+                value.chars().count()
+            )));
+        }
+        if !value.chars().all(allowed) {
+            return Err(AccountError::Invalid(format!(
+                "login {value:?} may only contain lower-case letters a-z, digits, '.', '-' and '_'"
+            )));
+        }
+        Ok(Login(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who is making a change, which decides what they may change and whom the audit log names.
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    /// The command line on the server: whoever runs it already holds the database.
+    Cli,
+    /// A signed-in staff member, held to their role and scope.
+    Staff(&'a StaffSession),
+}
+
+impl By<'_> {
+    fn actor(&self) -> Actor {
+        match self {
+            By::Cli => Actor::Cli,
+            By::Staff(session) => session.actor(),
+        }
+    }
+
+    fn check(&self, rule: impl FnOnce(&Principal) -> Result<(), Denied>) -> Result<(), Denied> {
+        match self {
+            By::Cli => Ok(()),
+            By::Staff(session) => rule(&session.principal),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Exists(String),
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid(m) => ApiError::BadRequest(m),
+            AccountError::NotFound(m) => ApiError::NotFound(m),
+            AccountError::Exists(m) => ApiError::Conflict(m),
+            AccountError::Denied(d) => ApiError::Forbidden(d.0),
+            AccountError::Db(e) => ApiError::Internal(e.into()),
+            AccountError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// A staff account as stored, without its password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub login: String,
+    pub name: String,
+    pub role: AccessRole,
+    /// The unit whose subtree the account works in.
+    pub scope: UnitId,
+    pub scope_path: UnitPath,
+    pub disabled_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// An account to add.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub login: Login,
+    pub name: String,
+    pub password: String,
+    pub role: AccessRole,
+    pub scope: UnitId,
+}
+
+fn decode<T, E: std::error::Error + Send + Sync + 'static>(r: Result<T, E>) -> sqlx::Result<T> {
+    r.map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// The columns [`user_from`] reads, in its order.
+macro_rules! select_users {
+    ($rest:literal) => {
+        concat!(
+            "SELECT u.login, u.name, u.role, u.scope_id, un.path, u.disabled_at, u.created_at \
+             FROM users u JOIN units un ON un.id = u.scope_id ",
+            $rest
+        )
+    };
+}
+
+fn user_from(row: &sqlx::any::AnyRow) -> sqlx::Result<User> {
+    Ok(User {
+        login: row.try_get(0)?,
+        name: row.try_get(1)?,
+        role: decode(AccessRole::parse(&row.try_get::<String, _>(2)?))?,
+        scope: decode(UnitId::parse(&row.try_get::<String, _>(3)?))?,
+        scope_path: decode(UnitPath::parse(&row.try_get::<String, _>(4)?))?,
+        disabled_at: row.try_get(5)?,
+        created_at: row.try_get(6)?,
+    })
+}
+
+async fn find_user(conn: &mut AnyConnection, login: &str) -> sqlx::Result<Option<User>> {
+    sqlx::query(select_users!("WHERE u.login = $1"))
+        .bind(login)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(user_from)
+        .transpose()
+}
+
+async fn existing_user(conn: &mut AnyConnection, login: &str) -> Result<User, AccountError> {
+    find_user(conn, login)
+        .await?
+        .ok_or_else(|| AccountError::NotFound(format!("there is no account {login:?}")))
+}
+
+async fn scope_path(conn: &mut AnyConnection, unit: &UnitId) -> Result<UnitPath, AccountError> {
+    store::unit_path(conn, unit)
+        .await?
+        .ok_or_else(|| AccountError::NotFound(format!("there is no unit {unit}")))
+}
+
+fn check_name(name: &str) -> Result<String, AccountError> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(AccountError::Invalid(format!(
+            "a name has 1 to {MAX_NAME_CHARS} characters and no control characters"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+fn check_password(password: &str) -> Result<(), AccountError> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(AccountError::Invalid(format!(
+            "a password needs at least {MIN_PASSWORD_CHARS} characters; this one has {chars}"
+        )));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(AccountError::Invalid(format!(
+            "a password has at most {MAX_PASSWORD_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+fn role_over(role: AccessRole, scope: &UnitId) -> String {
+    format!("{} over {scope}", role.code())
+}
+
+/// Adds an account, which may sign in at once.
+pub async fn add_user(db: &Db, by: By<'_>, new: &NewUser, now: i64) -> Result<User, AccountError> {
+    let name = check_name(&new.name)?;
+    check_password(&new.password)?;
+    let mut conn = db.reader.acquire().await?;
+    let path = scope_path(&mut conn, &new.scope).await?;
+    drop(conn);
+    by.check(|p| p.may_grant(new.role, &path))?;
+    let password = new.password.clone();
+    // Hashing takes tens of milliseconds of CPU by design; it is done before the write
+    // transaction so that it holds up no other writer.
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let login = new.login.as_str();
+    let mut tx = db.writer.begin().await?;
+    if find_user(&mut tx, login).await?.is_some() {
+        return Err(AccountError::Exists(format!(
+            "there is already an account {login:?}"
+        )));
+    }
+    sqlx::query(
+        "INSERT INTO users (login, name, password_hash, role, scope_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(login)
+    .bind(name.as_str())
+    .bind(hash)
+    .bind(new.role.code())
+    .bind(new.scope.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &by.actor(),
+        "user_add",
+        login,
+        &format!("{} ({name})", role_over(new.role, &new.scope)),
+    )
+    .await?;
+    let user = existing_user(&mut tx, login).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Changes an account's role, and its scope when one is given. Through the API, the caller must
+/// be allowed both the account as it is and what it becomes.
+pub async fn set_role(
+    db: &Db,
+    by: By<'_>,
+    login: &str,
+    role: AccessRole,
+    scope: Option<&UnitId>,
+    now: i64,
+) -> Result<User, AccountError> {
+    let mut tx = db.writer.begin().await?;
+    let user = existing_user(&mut tx, login).await?;
+    let (scope, path) = match scope {
+        Some(unit) => (unit.clone(), scope_path(&mut tx, unit).await?),
+        None => (user.scope.clone(), user.scope_path.clone()),
+    };
+    by.check(|p| {
+        p.may_grant(user.role, &user.scope_path)?;
+        p.may_grant(role, &path)
+    })?;
+    sqlx::query("UPDATE users SET role = $2, scope_id = $3 WHERE login = $1")
+        .bind(login)
+        .bind(role.code())
+        .bind(scope.as_str())
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &by.actor(),
+        "role",
+        login,
+        &format!(
+            "from {} to {}",
+            role_over(user.role, &user.scope),
+            role_over(role, &scope)
+        ),
+    )
+    .await?;
+    let user = existing_user(&mut tx, login).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Disables an account and ends its sessions. Returns the account and whether it was enabled
+/// until now.
+pub async fn disable_user(
+    db: &Db,
+    by: By<'_>,
+    login: &str,
+    now: i64,
+) -> Result<(User, bool), AccountError> {
+    let mut tx = db.writer.begin().await?;
+    let user = existing_user(&mut tx, login).await?;
+    by.check(|p| p.may_grant(user.role, &user.scope_path))?;
+    if let By::Staff(session) = by
+        && session.login == login
+    {
+        // Otherwise the last manager of a district could lock everyone out from the web.
+        return Err(AccountError::Denied(Denied(
+            "you may not disable your own account; another account manager can".into(),
+        )));
+    }
+    let was_enabled = user.disabled_at.is_none();
+    sqlx::query("UPDATE users SET disabled_at = $2 WHERE login = $1 AND disabled_at IS NULL")
+        .bind(login)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_login = $1")
+        .bind(login)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &by.actor(),
+        "user_disable",
+        login,
+        &role_over(user.role, &user.scope),
+    )
+    .await?;
+    let user = existing_user(&mut tx, login).await?;
+    tx.commit().await?;
+    Ok((user, was_enabled))
+}
+
+/// A member as far as disabling goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberState {
+    pub id: MemberId,
+    pub name: String,
+    pub cell: UnitId,
+    pub disabled_at: Option<i64>,
+}
+
+/// Disables a member: their phones wipe the member's data at their next sync and sync no more.
+/// Returns the member and whether they were enabled until now.
+pub async fn disable_member(
+    db: &Db,
+    by: By<'_>,
+    member: &MemberId,
+    now: i64,
+) -> Result<(MemberState, bool), AccountError> {
+    let mut tx = db.writer.begin().await?;
+    let row = sqlx::query(
+        "SELECT m.name, m.cell_id, u.path, m.disabled_at FROM members m \
+         JOIN units u ON u.id = m.cell_id WHERE m.id = $1",
+    )
+    .bind(member.as_str())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AccountError::NotFound(format!("there is no member {member}")))?;
+    let path = decode(UnitPath::parse(&row.try_get::<String, _>(2)?))?;
+    by.check(|p| p.may(StaffAction::ManageAccounts, &path))?;
+    let disabled_at: Option<i64> = row.try_get(3)?;
+    let cell = decode(UnitId::parse(&row.try_get::<String, _>(1)?))?;
+    sqlx::query("UPDATE members SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL")
+        .bind(member.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &by.actor(),
+        "member_disable",
+        member.as_str(),
+        &format!("cell {cell}"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        MemberState {
+            id: member.clone(),
+            name: row.try_get(0)?,
+            cell,
+            disabled_at: Some(disabled_at.unwrap_or(now)),
+        },
+        disabled_at.is_none(),
+    ))
+}
+
+/// The accounts, by login: all of them from the command line, those within the caller's scope
+/// through the API.
+pub async fn list_users(db: &Db, by: By<'_>) -> Result<Vec<User>, AccountError> {
+    if let By::Staff(session) = by {
+        session
+            .principal
+            .may(StaffAction::ManageAccounts, &session.principal.scope)?;
+    }
+    let mut conn = db.reader.acquire().await?;
+    let users = sqlx::query(select_users!("ORDER BY u.login"))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(user_from)
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    Ok(match by {
+        By::Cli => users,
+        By::Staff(session) => users
+            .into_iter()
+            .filter(|u| session.principal.scope.contains(&u.scope_path))
+            .collect(),
+    })
+}
+
+/// For `hosync demo`: when the database has no account yet, adds `admin` over the root of the
+/// organisation with `password`, or a fresh one. Returns the password when it added the account.
+pub async fn add_first_admin(
+    db: &Db,
+    password: Option<String>,
+    now: i64,
+) -> anyhow::Result<Option<String>> {
+    let mut conn = db.reader.acquire().await?;
+    let users: i64 = sqlx::query("SELECT COUNT(*) FROM users")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    let root: Option<String> =
+        sqlx::query("SELECT id FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+    drop(conn);
+    let Some(root) = root.filter(|_| users == 0) else {
+        return Ok(None);
+    };
+    // 64 random bits in hex: enough for a demo, short enough to type.
+    let password = password.unwrap_or_else(|| crate::secret::new_token()[..16].to_owned());
+    let new = NewUser {
+        login: Login::parse("admin")?,
+        name: "Quản trị hệ thống".into(),
+        password: password.clone(),
+        role: AccessRole::Admin,
+        scope: UnitId::parse(&root)?,
+    };
+    add_user(db, By::Cli, &new, now).await?;
+    Ok(Some(password))
+}
+
+// The API.
+
+/// An account as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub role_label: String,
+    pub scope: String,
+    pub disabled: bool,
+    pub disabled_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        UserView {
+            login: u.login,
+            name: u.name,
+            role: u.role.code().to_owned(),
+            role_label: u.role.label_vi().to_owned(),
+            scope: u.scope.to_string(),
+            disabled: u.disabled_at.is_some(),
+            disabled_at: u.disabled_at,
+            created_at: u.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AddUserBody {
+    pub login: String,
+    pub name: String,
+    pub password: String,
+    pub role: String,
+    pub scope: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RoleBody {
+    pub role: String,
+    /// The new scope; the account keeps its scope when absent.
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberView {
+    pub id: String,
+    pub name: String,
+    pub cell: String,
+    pub disabled: bool,
+    pub disabled_at: Option<i64>,
+}
+
+fn parse_role(raw: &str) -> Result<AccessRole, ApiError> {
+    AccessRole::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+fn parse_unit(raw: &str) -> Result<UnitId, ApiError> {
+    UnitId::parse(raw).map_err(|e| ApiError::BadRequest(format!("scope: {e}")))
+}
+
+/// `GET /api/v1/users`: the accounts within the caller's scope.
+pub async fn api_list(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Json<Vec<UserView>>, ApiError> {
+    let users = list_users(&state.db, By::Staff(&session)).await?;
+    Ok(Json(users.into_iter().map(UserView::from).collect()))
+}
+
+/// `POST /api/v1/users`: adds an account.
+pub async fn api_add(
+    State(state): State<AppState>,
+    session: StaffSession,
+    body: Result<Json<AddUserBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<UserView>), ApiError> {
+    let Json(body) = body?;
+    let new = NewUser {
+        login: Login::parse(&body.login)?,
+        name: body.name,
+        password: body.password,
+        role: parse_role(&body.role)?,
+        scope: parse_unit(&body.scope)?,
+    };
+    let user = add_user(&state.db, By::Staff(&session), &new, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// `POST /api/v1/users/{login}/role`: changes an account's role and scope.
+pub async fn api_role(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(login): Path<String>,
+    body: Result<Json<RoleBody>, JsonRejection>,
+) -> Result<Json<UserView>, ApiError> {
+    let Json(body) = body?;
+    let role = parse_role(&body.role)?;
+    let scope = body.scope.as_deref().map(parse_unit).transpose()?;
+    let user = set_role(
+        &state.db,
+        By::Staff(&session),
+        &login,
+        role,
+        scope.as_ref(),
+        state.now(),
+    )
+    .await?;
+    Ok(Json(user.into()))
+}
+
+/// `POST /api/v1/users/{login}/disable`: disables an account and ends its sessions.
+pub async fn api_disable(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(login): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let (user, _) = disable_user(&state.db, By::Staff(&session), &login, state.now()).await?;
+    Ok(Json(user.into()))
+}
+
+/// `POST /api/v1/members/{id}/disable`: disables a member.
+pub async fn api_disable_member(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<Json<MemberView>, ApiError> {
+    let id = MemberId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let (member, _) = disable_member(&state.db, By::Staff(&session), &id, state.now()).await?;
+    Ok(Json(MemberView {
+        id: member.id.to_string(),
+        name: member.name,
+        cell: member.cell.to_string(),
+        disabled: true,
+        disabled_at: member.disabled_at,
+    }))
+}
+
+// The command line.
+
+/// `hosync user`: staff accounts, from the server's command line.
+#[derive(Debug, clap::Args)]
+pub struct UserArgs {
+    /// sqlite://path?mode=rwc or postgres://user@host/db; data/hosync.db by default.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub action: UserAction,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum UserAction {
+    /// Add a staff account. The password comes from HOSYNC_PASSWORD if set, else from one line
+    /// on standard input; never from an argument, which other users of the machine can see.
+    Add {
+        /// Lower-case letters, digits, '.', '-' and '_'.
+        login: String,
+        /// The person's full name.
+        #[arg(long)]
+        name: String,
+        /// member, cell_secretary, commune_committee, district_staff or admin.
+        #[arg(long)]
+        role: String,
+        /// The unit whose subtree the account works in, such as hsp or hsp-x01.
+        #[arg(long)]
+        scope: String,
+    },
+    /// Change an account's role (and its scope, with --scope).
+    Role {
+        login: String,
+        /// member, cell_secretary, commune_committee, district_staff or admin.
+        role: String,
+        /// The new scope unit; the account keeps its scope when not given.
+        #[arg(long)]
+        scope: Option<String>,
+    },
+    /// Disable an account, ending its sessions; or, when no account has that login, a member,
+    /// whose phones then wipe the member's data at their next sync.
+    Disable {
+        /// A login, or a member id.
+        login_or_member: String,
+    },
+    /// List the accounts.
+    List,
+}
+
+/// The password for `hosync user add`: `HOSYNC_PASSWORD`, or one line read from standard input.
+pub fn password_from_env_or_stdin() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("HOSYNC_PASSWORD") {
+        return Ok(password);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!(
+            "Password for the new account (at least {MIN_PASSWORD_CHARS} characters; it shows as you type): "
+        );
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Runs `hosync user`, writing what it did to `out`; `password` is asked only by `add`.
+pub async fn cli(
+    args: UserArgs,
+    password: impl FnOnce() -> anyhow::Result<String>,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<()> {
+    let db = Db::connect(&crate::cli::database_url(&args.database_url)).await?;
+    let result = run_cli(&db, args.action, password, out).await;
+    db.close().await;
+    result
+}
+
+async fn run_cli(
+    db: &Db,
+    action: UserAction,
+    password: impl FnOnce() -> anyhow::Result<String>,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<()> {
+    let now = crate::system_now();
+    match action {
+        UserAction::Add {
+            login,
+            name,
+            role,
+            scope,
+        } => {
+            let mut new = NewUser {
+                login: Login::parse(&login)?,
+                name,
+                password: String::new(),
+                role: AccessRole::parse(&role)?,
+                scope: UnitId::parse(&scope)?,
+            };
+            new.password = password()?;
+            let user = add_user(db, By::Cli, &new, now).await?;
+            writeln!(
+                out,
+                "Added {} ({}): {} over {}.",
+                user.login,
+                user.name,
+                user.role.label_vi(),
+                user.scope
+            )?;
+        }
+        UserAction::Role { login, role, scope } => {
+            let scope = scope.as_deref().map(UnitId::parse).transpose()?;
+            let user = set_role(
+                db,
+                By::Cli,
+                &login,
+                AccessRole::parse(&role)?,
+                scope.as_ref(),
+                now,
+            )
+            .await?;
+            writeln!(
+                out,
+                "{} is now {} over {}.",
+                user.login,
+                user.role.label_vi(),
+                user.scope
+            )?;
+        }
+        UserAction::Disable { login_or_member } => {
+            let mut conn = db.reader.acquire().await?;
+            let is_user = find_user(&mut conn, &login_or_member).await?.is_some();
+            drop(conn);
+            if is_user {
+                let (user, was_enabled) = disable_user(db, By::Cli, &login_or_member, now).await?;
+                if was_enabled {
+                    writeln!(out, "Disabled account {}; its sessions ended.", user.login)?;
+                } else {
+                    writeln!(out, "Account {} was already disabled.", user.login)?;
+                }
+            } else {
+                let member = MemberId::parse(&login_or_member).map_err(|_| {
+                    anyhow::anyhow!("there is no account or member {login_or_member:?}")
+                })?;
+                match disable_member(db, By::Cli, &member, now).await {
+                    Ok((m, true)) => writeln!(
+                        out,
+                        "Disabled member {} ({}) of {}; their phones wipe the member's data at their next sync.",
+                        m.id, m.name, m.cell
+                    )?,
+                    Ok((m, false)) => writeln!(out, "Member {} was already disabled.", m.id)?,
+                    Err(AccountError::NotFound(_)) => {
+                        anyhow::bail!("there is no account or member {login_or_member:?}")
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        UserAction::List => {
+            let users = list_users(db, By::Cli).await?;
+            if users.is_empty() {
+                writeln!(out, "No accounts yet; add one with `hosync user add`.")?;
+            }
+            for u in users {
+                let disabled = u
+                    .disabled_at
+                    .map(|at| format!("  [disabled {}]", audit::vi_time(at)))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{:<20} {:<18} {:<14} {}{disabled}",
+                    u.login,
+                    u.role.code(),
+                    u.scope,
+                    u.name
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_are_lower_case_slugs() {
+        for ok in ["admin", "nguyen.van-an_2", "a"] {
+            assert!(Login::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Admin", "nguyễn", "a b", "a@b", &"a".repeat(65)] {
+            assert!(Login::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_need_ten_characters() {
+        assert!(check_password("123456789").is_err());
+        assert!(check_password("mật khẩu dài").is_ok());
+    }
+}

@@ -1,0 +1,446 @@
+//! Staff sign-in on the web. A password is checked with argon2id; a session lives in an
+//! HttpOnly cookie whose token the database keeps only as a hash; every request that changes
+//! something must also carry the session's CSRF token in a header, which a page on another site
+//! cannot read; and sign-in for a login pauses after too many wrong passwords in a row.
+
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use hosync_core::access::{AccessRole, Principal, UnitPath};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::audit::{self, Actor};
+use crate::error::ApiError;
+use crate::{AppState, secret};
+
+/// The cookie holding the session token; HttpOnly, so scripts on the page never see it.
+pub const SESSION_COOKIE: &str = "hosync_session";
+/// The cookie holding the CSRF token, readable by the page's script so it can echo it.
+pub const CSRF_COOKIE: &str = "hosync_csrf";
+/// The header every request other than GET and HEAD must carry, equal to the CSRF token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Passwords longer than this are refused unhashed: nobody types one, and hashing megabytes
+/// on request would be a cheap way to load the server.
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Hashes a password for `users.password_hash`: argon2id with the crate's default cost, as a
+/// PHC string that carries its own salt and parameters.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt: [u8; 16] = rand::random();
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches a stored hash; a stored value that is not a hash matches nothing.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
+}
+
+/// A hash of nobody's password, checked when the login is unknown so that refusing an unknown
+/// login takes as long as refusing a wrong password, and timing does not tell which logins
+/// exist.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&secret::new_token()).unwrap_or_default())
+}
+
+/// Compares two secrets in time that depends only on their lengths, so a guess cannot be
+/// refined byte by byte from how long the refusal took.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && std::hint::black_box(a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y))) == 0
+}
+
+/// A signed-in staff member, from the session cookie. Extracting it refuses with 401 a request
+/// without a live session (none, expired, or a disabled account), and with 403 a request that
+/// changes something without the session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct StaffSession {
+    pub login: String,
+    pub name: String,
+    /// The account's role over its scope, which every staff request is checked against.
+    pub principal: Principal,
+    /// The token the page must send back in `X-CSRF-Token`.
+    pub csrf: String,
+    /// The hash of the session token, to end this session at sign-out.
+    token_hash: Vec<u8>,
+}
+
+impl StaffSession {
+    /// Who this session acts as in the audit log.
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.login.clone())
+    }
+}
+
+impl FromRequestParts<AppState> for StaffSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token = jar
+            .get(SESSION_COOKIE)
+            .map(|c| c.value().to_owned())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::Unauthorized("not signed in: sign in first".into()))?;
+        let token_hash = secret::hash(&token);
+        let mut conn = state.db.reader.acquire().await?;
+        let row = sqlx::query(
+            "SELECT s.csrf_token, s.expires_at, u.login, u.name, u.role, u.disabled_at, un.path \
+             FROM sessions s JOIN users u ON u.login = s.user_login JOIN units un ON un.id = u.scope_id \
+             WHERE s.token_hash = $1",
+        )
+        .bind(token_hash.clone())
+        .fetch_optional(&mut *conn)
+        .await?;
+        drop(conn);
+        let Some(row) = row else {
+            return Err(ApiError::Unauthorized(
+                "this session has ended (signed out, or the account was disabled): sign in again"
+                    .into(),
+            ));
+        };
+        let expires_at: i64 = row.try_get(1)?;
+        if expires_at <= state.now() {
+            return Err(ApiError::Unauthorized(
+                "this session has expired: sign in again".into(),
+            ));
+        }
+        let disabled_at: Option<i64> = row.try_get(5)?;
+        if disabled_at.is_some() {
+            return Err(ApiError::Unauthorized("this account is disabled".into()));
+        }
+        let csrf: String = row.try_get(0)?;
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .map(|v| v.as_bytes())
+                .unwrap_or_default();
+            if !same_secret(sent, csrf.as_bytes()) {
+                return Err(ApiError::Forbidden(format!(
+                    "missing or wrong CSRF token: send the {CSRF_COOKIE} cookie's value in the X-CSRF-Token header"
+                )));
+            }
+        }
+        Ok(StaffSession {
+            login: row.try_get(2)?,
+            name: row.try_get(3)?,
+            principal: principal(&row.try_get::<String, _>(4)?, &row.try_get::<String, _>(6)?)?,
+            csrf,
+            token_hash,
+        })
+    }
+}
+
+/// A staff account's principal from its stored role and scope path.
+fn principal(role: &str, path: &str) -> Result<Principal, ApiError> {
+    let role = AccessRole::parse(role).map_err(anyhow::Error::from)?;
+    let scope = UnitPath::parse(path).map_err(anyhow::Error::from)?;
+    Ok(Principal {
+        role,
+        scope,
+        member: None,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignIn {
+    pub login: String,
+    pub password: String,
+}
+
+/// Who is signed in, and the CSRF token to send with changes.
+#[derive(Debug, Serialize)]
+pub struct SessionInfo {
+    pub login: String,
+    pub name: String,
+    /// The role's code, such as `district_staff`.
+    pub role: String,
+    /// The role as the page shows it, in Vietnamese.
+    pub role_label: String,
+    /// The unit the account's scope covers.
+    pub scope: String,
+    pub csrf: String,
+}
+
+impl SessionInfo {
+    fn of(login: String, name: String, principal: &Principal, csrf: String) -> SessionInfo {
+        SessionInfo {
+            login,
+            name,
+            role: principal.role.code().to_owned(),
+            role_label: principal.role.label_vi().to_owned(),
+            scope: principal
+                .scope
+                .unit()
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
+            csrf,
+        }
+    }
+}
+
+const WRONG: &str = "wrong login or password";
+
+/// `POST /api/v1/session`: signs in with a login and password and sets the session cookies.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    body: Result<Json<SignIn>, JsonRejection>,
+) -> Result<(CookieJar, Json<SessionInfo>), ApiError> {
+    let Json(form) = body?;
+    // Throttling is keyed by the login as typed, known or not, so probing for logins is paused
+    // exactly like guessing a password.
+    let key = form.login.trim().to_lowercase();
+    if key.is_empty() || form.password.is_empty() {
+        return Err(ApiError::BadRequest(
+            "enter both a login and a password".into(),
+        ));
+    }
+    let now = state.now();
+    let mut conn = state.db.reader.acquire().await?;
+    let paused: Option<i64> = sqlx::query(
+        "SELECT locked_until FROM sign_in_failures WHERE login = $1 AND locked_until > $2",
+    )
+    .bind(key.as_str())
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?;
+    if let Some(until) = paused {
+        return Err(paused_error(until, now));
+    }
+    let user = sqlx::query(
+        "SELECT u.login, u.name, u.password_hash, u.role, u.disabled_at, un.path \
+         FROM users u JOIN units un ON un.id = u.scope_id WHERE u.login = $1",
+    )
+    .bind(key.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    drop(conn);
+
+    let stored = match &user {
+        Some(row) => row.try_get::<String, _>(2)?,
+        None => dummy_hash().to_owned(),
+    };
+    let password = form.password;
+    // argon2 takes tens of milliseconds of CPU by design; off the async workers it stalls no
+    // other request.
+    let matches = tokio::task::spawn_blocking(move || {
+        password.len() <= MAX_PASSWORD_BYTES && verify_password(&password, &stored)
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    let Some(user) = user.filter(|_| matches) else {
+        return Err(match record_failure(&state, &key, now).await? {
+            Some(until) => ApiError::Unauthorized(format!(
+                "{WRONG}; after {} wrong passwords in a row sign-in for {key} is paused until {}",
+                state.settings.sign_in_max_failures,
+                audit::vi_time(until)
+            )),
+            None => ApiError::Unauthorized(format!("{WRONG}; check both and try again")),
+        });
+    };
+    if user.try_get::<Option<i64>, _>(4)?.is_some() {
+        return Err(ApiError::Forbidden("this account is disabled".into()));
+    }
+    let login: String = user.try_get(0)?;
+    let name: String = user.try_get(1)?;
+    let principal = principal(
+        &user.try_get::<String, _>(3)?,
+        &user.try_get::<String, _>(5)?,
+    )?;
+
+    let token = secret::new_token();
+    let csrf = secret::new_token();
+    let ttl = state.settings.session_ttl;
+    let mut tx = state.db.writer.begin().await?;
+    sqlx::query("DELETE FROM sign_in_failures WHERE login = $1")
+        .bind(key.as_str())
+        .execute(&mut *tx)
+        .await?;
+    // Sessions are few and short-lived; sweeping the expired ones here keeps the table small
+    // without a background task.
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_login, csrf_token, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(secret::hash(&token))
+    .bind(login.as_str())
+    .bind(csrf.as_str())
+    .bind(now)
+    .bind(now + ttl)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &Actor::User(login.clone()),
+        "sign_in",
+        &login,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+
+    let secure = state.settings.secure_cookies || forwarded_https(&headers);
+    let jar = jar
+        .add(cookie(SESSION_COOKIE, token, true, secure, ttl))
+        .add(cookie(CSRF_COOKIE, csrf.clone(), false, secure, ttl));
+    Ok((jar, Json(SessionInfo::of(login, name, &principal, csrf))))
+}
+
+/// `GET /api/v1/session`: who is signed in.
+pub async fn current(session: StaffSession) -> Json<SessionInfo> {
+    Json(SessionInfo::of(
+        session.login,
+        session.name,
+        &session.principal,
+        session.csrf,
+    ))
+}
+
+/// `DELETE /api/v1/session`: signs out, ending the session on the server and clearing the
+/// cookies.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    session: StaffSession,
+) -> Result<CookieJar, ApiError> {
+    let now = state.now();
+    let mut tx = state.db.writer.begin().await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(session.token_hash.clone())
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &session.actor(),
+        "sign_out",
+        &session.login,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(jar
+        .remove(Cookie::build(SESSION_COOKIE).path("/"))
+        .remove(Cookie::build(CSRF_COOKIE).path("/")))
+}
+
+fn cookie(
+    name: &'static str,
+    value: String,
+    http_only: bool,
+    secure: bool,
+    max_age: i64,
+) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .http_only(http_only)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .secure(secure)
+        .max_age(time::Duration::seconds(max_age))
+        .build()
+}
+
+/// Whether a proxy in front says the browser came over HTTPS.
+fn forwarded_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+}
+
+fn paused_error(until: i64, now: i64) -> ApiError {
+    let wait = until - now;
+    ApiError::TooManyRequests {
+        message: format!(
+            "too many wrong passwords for this login: sign-in is paused until {} (in {} min); try again then",
+            audit::vi_time(until),
+            (wait + 59) / 60
+        ),
+        retry_after: wait,
+    }
+}
+
+/// Counts a wrong password for `key`; returns until when sign-in is now paused, if this
+/// failure reached the limit. Pausing restarts the count, so after the pause there are as many
+/// tries again.
+async fn record_failure(state: &AppState, key: &str, now: i64) -> Result<Option<i64>, ApiError> {
+    let settings = &state.settings;
+    let mut tx = state.db.writer.begin().await?;
+    // Failures older than one pause are forgotten, so typos spread over weeks never add up.
+    let failures: i64 = sqlx::query(
+        "INSERT INTO sign_in_failures (login, failures, last_failure_at, locked_until) VALUES ($1, 1, $2, 0) \
+         ON CONFLICT (login) DO UPDATE SET \
+         failures = CASE WHEN sign_in_failures.last_failure_at <= $3 THEN 1 ELSE sign_in_failures.failures + 1 END, \
+         last_failure_at = $2 \
+         RETURNING failures",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(now - settings.sign_in_lockout)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let paused = if failures >= settings.sign_in_max_failures {
+        let until = now + settings.sign_in_lockout;
+        sqlx::query("UPDATE sign_in_failures SET failures = 0, locked_until = $2 WHERE login = $1")
+            .bind(key)
+            .bind(until)
+            .execute(&mut *tx)
+            .await?;
+        Some(until)
+    } else {
+        None
+    };
+    tx.commit().await?;
+    Ok(paused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse battery").expect("hash");
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse batterY", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"ab"));
+        assert!(!same_secret(b"", b"a"));
+    }
+}

@@ -1,0 +1,225 @@
+//! Phones over HTTP: a phone exchanges its enrolment code for a token; staff issue codes (with a
+//! QR code to scan), list and revoke devices, and see the edits refused at sync.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use hosync_core::access::StaffAction;
+use hosync_core::protocol::{EnrolRequest, Enrolment};
+use hosync_core::{DeviceId, UnitId};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::audit::Actor;
+use crate::auth::StaffSession;
+use crate::devices::{self, EnrolError, Holder};
+use crate::error::ApiError;
+use crate::{AppState, store};
+
+/// `POST /api/v1/enrol`: a phone's code for its token. No session: the code is the credential.
+pub async fn enrol(
+    State(state): State<AppState>,
+    Json(request): Json<EnrolRequest>,
+) -> Result<Json<Enrolment>, ApiError> {
+    let now = state.now();
+    let mut tx = state.db.begin_write().await?;
+    let enrolment = match devices::redeem(&mut tx, &request.code, request.label.trim(), now).await
+    {
+        Ok(enrolment) => enrolment,
+        Err(EnrolError::Db(e)) => return Err(e.into()),
+        Err(refused) => return Err(ApiError::Forbidden(refused.to_string())),
+    };
+    tx.commit().await?;
+    Ok(Json(enrolment))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeRequest {
+    /// A member id, or a staff login.
+    pub holder: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IssuedCode {
+    pub code: String,
+    pub holder: String,
+    pub expires_at: i64,
+    /// The code as a QR code, an SVG image to show on screen or print.
+    pub qr_svg: String,
+}
+
+/// The holder named in a request and the path of their scope, or why not.
+async fn holder_and_path(
+    state: &AppState,
+    name: &str,
+) -> Result<(Holder, hosync_core::UnitPath), ApiError> {
+    let mut conn = state.db.reader.acquire().await?;
+    let holder = devices::find_holder(&mut conn, name)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no member or staff account {name}")))?;
+    let info = devices::holder_info(&mut conn, &holder)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no {holder}")))?;
+    Ok((holder, info.principal.scope))
+}
+
+/// `POST /api/v1/enrolments`: a one-time code for a member's (or staff account's) phone.
+pub async fn issue_code(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Json(request): Json<CodeRequest>,
+) -> Result<Json<IssuedCode>, ApiError> {
+    let (holder, path) = holder_and_path(&state, request.holder.trim()).await?;
+    session
+        .principal
+        .may(StaffAction::Enrol, &path)
+        .map_err(|d| ApiError::Forbidden(d.0))?;
+    let now = state.now();
+    let mut tx = state.db.begin_write().await?;
+    let code = devices::issue_code(
+        &mut tx,
+        &holder,
+        &Actor::User(session.login.clone()),
+        now,
+        state.settings.enrolment_ttl,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(IssuedCode {
+        qr_svg: qr_svg(&code)?,
+        code,
+        holder: holder.to_string(),
+        expires_at: now + state.settings.enrolment_ttl,
+    }))
+}
+
+/// A code as a QR image the phone's camera reads.
+pub fn qr_svg(code: &str) -> Result<String, ApiError> {
+    let qr = qrcode::QrCode::new(format!("hosync:enrol:{code}").as_bytes())
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("QR code: {e}")))?;
+    Ok(qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnitQuery {
+    pub unit: Option<String>,
+}
+
+/// `GET /api/v1/devices?unit=`: the devices within the caller's scope (or a unit of it).
+pub async fn list(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Query(query): Query<UnitQuery>,
+) -> Result<Json<Vec<devices::DeviceRow>>, ApiError> {
+    let mut conn = state.db.reader.acquire().await?;
+    let path = match query.unit {
+        Some(unit) => {
+            let unit = UnitId::parse(&unit).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            store::unit_path(&mut conn, &unit)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("there is no unit {unit}")))?
+        }
+        None => session.principal.scope.clone(),
+    };
+    session
+        .principal
+        .may(StaffAction::ManageDevices, &path)
+        .map_err(|d| ApiError::Forbidden(d.0))?;
+    let rows = devices::list(
+        &mut conn,
+        Some(&path),
+        state.now(),
+        state.settings.lock_after,
+    )
+    .await?;
+    Ok(Json(rows))
+}
+
+/// `POST /api/v1/devices/{id}/revoke`: a lost phone; its next contact erases it.
+pub async fn revoke(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let device = DeviceId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let mut tx = state.db.begin_write().await?;
+    let path = devices::device_path(&mut tx, &device)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no device {device}")))?;
+    session
+        .principal
+        .may(StaffAction::ManageDevices, &path)
+        .map_err(|d| ApiError::Forbidden(d.0))?;
+    let revoked = devices::revoke(
+        &mut tx,
+        &device,
+        &Actor::User(session.login.clone()),
+        state.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(serde_json::json!({ "device": device.to_string(), "revoked": revoked })))
+}
+
+#[derive(Debug, Serialize)]
+pub struct RefusalRow {
+    pub id: i64,
+    pub doc: String,
+    pub holder: String,
+    pub device: String,
+    pub reason: String,
+    /// What the refused edit would have done, in words.
+    pub summary: String,
+    pub received_at: i64,
+}
+
+/// `GET /api/v1/cells/{cell}/refusals`: edits the server refused from this cell's phones, so
+/// that the secretary sees what a member wrote after losing the right to, and can act on it.
+pub async fn refusals(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(cell): Path<String>,
+) -> Result<Json<Vec<RefusalRow>>, ApiError> {
+    let cell = UnitId::parse(&cell).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let mut conn = state.db.reader.acquire().await?;
+    let path = store::unit_path(&mut conn, &cell)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no cell {cell}")))?;
+    session
+        .principal
+        .may(StaffAction::ViewHouseholds, &path)
+        .map_err(|d| ApiError::Forbidden(d.0))?;
+    let rows = sqlx::query(
+        "SELECT id, doc_id, member_id, device_id, reason, summary, received_at FROM refusals \
+         WHERE unit_id = $1 ORDER BY id",
+    )
+    .bind(cell.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let refusals = rows
+        .iter()
+        .map(|r| {
+            Ok(RefusalRow {
+                id: r.try_get(0)?,
+                doc: r.try_get(1)?,
+                holder: r.try_get(2)?,
+                device: r.try_get(3)?,
+                reason: r.try_get(4)?,
+                summary: r.try_get(5)?,
+                received_at: r.try_get(6)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    crate::audit::record(
+        &mut conn,
+        state.now(),
+        &Actor::User(session.login.clone()),
+        "read_refusals",
+        cell.as_str(),
+        "",
+    )
+    .await?;
+    Ok(Json(refusals))
+}

@@ -1,0 +1,656 @@
+//! Identity and access end to end: the access matrix (every role × place × document kind ×
+//! read/write, and the staff API), enrolment codes, revocation and wipe, secrets kept only as
+//! hashes, and a household reassigned while its member was offline.
+
+use std::collections::BTreeSet;
+
+use hosync_core::docs::{cell, household, report};
+use hosync_core::{DocId, MemberId, MemberStatus, Rating};
+use hosync_server::phone::{Phone, PhoneError};
+use hosync_core::access::AccessRole;
+use hosync_server::accounts::{self, By, Login, NewUser};
+use hosync_server::{devices, store};
+
+use crate::helpers::{Backend, TestApp, TestDb, spawn_app, today};
+use crate::test_both_dbs;
+
+/// The roles of the matrix and who plays each: a member id (a member's phone) or a staff login.
+const ROLES: [(&str, &str); 5] = [
+    ("member", "m2"),
+    ("cell_secretary", "m1"),
+    ("commune_committee", "xa1"),
+    ("district_staff", "huyen"),
+    ("admin", "quantri"),
+];
+
+/// The places, seen from the fixture's cell d-x1-c1 (where m2 and m1 are, inside commune
+/// d-x1): each with the household, cell document and report tried there.
+const PLACES: [(&str, &str, &str, &str); 3] = [
+    ("own cell", "h:h1", "c:d-x1-c1", "r:m2:2026-10"),
+    ("sibling cell", "h:h9", "c:d-x1-c2", "r:m9:2026-10"),
+    ("other commune", "h:h20", "c:d-x2-c1", "r:m20:2026-10"),
+];
+
+/// The expected answers, one row per role and one column per place (own cell, sibling cell,
+/// other commune, whole district). Each column gives household, cell document, report and the
+/// staff API, each as read then write: `R`/`W` allowed, `-` refused. "Whole district" means:
+/// reads every such document of the district / every write there succeeds; for the staff API
+/// the district summary lists every cell / may create an account scoped to the district.
+const MATRIX: [(&str, [&str; 4]); 5] = [
+    //                    own cell       sibling cell   other commune  whole district
+    ("member", ["RW R- R- --", "-- -- -- --", "-- -- -- --", "-- -- -- --"]),
+    ("cell_secretary", ["RW RW RW RW", "-- -- -- --", "-- -- -- --", "-- -- -- --"]),
+    ("commune_committee", ["R- R- RW R-", "R- R- RW R-", "-- -- -- --", "-- -- -- --"]),
+    ("district_staff", ["R- R- R- RW", "R- R- R- RW", "R- R- R- RW", "R- R- R- RW"]),
+    ("admin", ["R- R- R- RW", "R- R- R- RW", "R- R- R- RW", "R- R- R- RW"]),
+];
+
+const KINDS: [&str; 4] = ["household", "cell document", "report", "staff API"];
+
+/// Staff accounts of the matrix, made through the same code as `hosync user add`.
+async fn add_staff(app: &TestApp) {
+    for (login, role, scope) in [
+        ("xa1", "commune_committee", "d-x1"),
+        ("huyen", "district_staff", "d"),
+        ("quantri", "admin", "d"),
+        ("dvm2", "member", "d-x1-c1"),
+        ("bt1", "cell_secretary", "d-x1-c1"),
+    ] {
+        add_user(app, login, role, scope).await;
+    }
+}
+
+/// The web account that plays a role on the staff API.
+fn web_login(role: &str) -> &'static str {
+    match role {
+        "member" => "dvm2",
+        "cell_secretary" => "bt1",
+        "commune_committee" => "xa1",
+        "district_staff" => "huyen",
+        _ => "quantri",
+    }
+}
+
+fn ids(phone: &Phone) -> BTreeSet<String> {
+    phone
+        .replica()
+        .docs()
+        .map(|d| d.id().to_string())
+        .collect()
+}
+
+/// Makes the role's natural edit to a document on the phone (fetching the server's copy first
+/// if the phone does not hold it, as a forged push would) and syncs: whether it was accepted.
+async fn try_write(app: &TestApp, phone: &mut Phone, doc_id: &str) -> bool {
+    let id = DocId::parse(doc_id).expect("id");
+    if phone.replica().doc(&id).is_none() {
+        let mut conn = app.state.db.reader.acquire().await.expect("conn");
+        let mut server_copy = store::load_doc(&mut conn, &id, &hosync_core::docs::random_actor())
+            .await
+            .expect("load")
+            .expect("the document exists");
+        phone
+            .replica_mut()
+            .open(&id)
+            .merge(&mut server_copy)
+            .expect("merge");
+    }
+    let author = phone.replica().member().clone();
+    let now = today().noon_timestamp();
+    let marker = format!("ghi bởi {author} vào {doc_id}");
+    let doc = phone.replica_mut().doc_mut(&id).expect("held");
+    match &id {
+        DocId::Household(_) => {
+            household::add_note(doc, &author, today(), &marker, &[], now).expect("note");
+        }
+        DocId::Cell(_) => {
+            let member = cell::read(doc).expect("cell").members[0].id.clone();
+            let status = MemberStatus::parse("working_away", &marker).expect("status");
+            cell::set_member_status(doc, &member, &status, now).expect("status");
+        }
+        DocId::Report(..) => {
+            report::rate(doc, Rating::Excellent, &marker, &author, today(), now).expect("rate");
+        }
+    }
+    let outcome = phone.sync().await.expect("sync");
+    let accepted = outcome.accepted.contains(&id);
+    let refused = outcome.refused.iter().any(|(d, _)| *d == id);
+    assert!(accepted != refused, "{doc_id}: {outcome:?}");
+    // A refused write left nothing on the server.
+    let mut conn = app.state.db.reader.acquire().await.expect("conn");
+    let stored = store::load_doc(&mut conn, &id, &hosync_core::docs::random_actor())
+        .await
+        .expect("load")
+        .expect("exists");
+    let on_server = format!("{:?}", stored.view().expect("valid"));
+    assert_eq!(
+        on_server.contains(&marker),
+        accepted,
+        "{doc_id}: the server holds the write exactly when it was accepted"
+    );
+    accepted
+}
+
+/// Every document of the district's fixture, by kind.
+async fn all_docs(app: &TestApp) -> BTreeSet<String> {
+    let rows = sqlx::query("SELECT doc_id FROM documents")
+        .fetch_all(&app.state.db.reader)
+        .await
+        .expect("docs");
+    rows.iter()
+        .map(|r| sqlx::Row::try_get::<String, _>(r, 0).expect("id"))
+        .collect()
+}
+
+fn kind_prefix(kind: usize) -> &'static str {
+    ["h:", "c:", "r:"][kind]
+}
+
+/// The staff API read of a place: a cell's households (or, for the whole district, whether the
+/// summary lists every cell).
+async fn api_read(app: &TestApp, login: &str, place: usize) -> bool {
+    let client = signed_in(app, login).await;
+    if place == 3 {
+        let Ok(summary) = client.get_json("/api/v1/summary?month=2026-11").await else {
+            return false;
+        };
+        let cells: BTreeSet<String> = summary
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|c| c["cell"].as_str().expect("cell").to_owned())
+            .collect();
+        return cells == BTreeSet::from(["d-x1-c1".into(), "d-x1-c2".into(), "d-x2-c1".into()]);
+    }
+    let cell = &PLACES[place].2[2..];
+    let households = client
+        .get_json(&format!("/api/v1/cells/{cell}/households"))
+        .await;
+    let detail = client
+        .get_json(&format!("/api/v1/households/{}", &PLACES[place].1[2..]))
+        .await;
+    assert_eq!(
+        households.is_ok(),
+        detail.is_ok(),
+        "{login}: a cell's list and its household agree"
+    );
+    households.is_ok()
+}
+
+/// The staff API write of a place: an enrolment code for a member there (or, for the whole
+/// district, a staff account scoped to it).
+async fn api_write(app: &TestApp, login: &str, place: usize) -> bool {
+    let client = signed_in(app, login).await;
+    let body = if place == 3 {
+        let new_login = format!("moi-{login}");
+        return client
+            .post_json(
+                "/api/v1/users",
+                &serde_json::json!({
+                    "login": new_login, "name": "Cán bộ mới", "password": "mat-khau-du-dai-1",
+                    "role": "commune_committee", "scope": "d"
+                }),
+            )
+            .await
+            .is_ok();
+    } else {
+        let member = ["m3", "m9", "m20"][place];
+        serde_json::json!({ "holder": member })
+    };
+    client.post_json("/api/v1/enrolments", &body).await.is_ok()
+}
+
+/// The access matrix: every role, at every place, reads and writes every kind of document and
+/// the staff API; each answer is compared with the table, and no phone holds anything the table
+/// does not allow.
+async fn access_matrix(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    add_staff(&app).await;
+    let everything = all_docs(&app).await;
+    for (role, row) in MATRIX {
+        let holder = ROLES
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, h)| *h)
+            .expect("role");
+        let mut phone = app.phone(&format!("matrix {role}"), holder).await;
+        phone.sync().await.expect("first sync");
+        let held = ids(&phone);
+        let mut allowed_to_hold = BTreeSet::new();
+        for (place, expected) in row.iter().enumerate() {
+            let cells: Vec<&str> = expected.split(' ').collect();
+            for (kind, pair) in cells.iter().enumerate() {
+                let (read, write) = (pair.starts_with('R'), pair.ends_with('W'));
+                let what = format!("{role} at {}: {}", place_name(place), KINDS[kind]);
+                if kind == 3 {
+                    let login = web_login(role);
+                    assert_eq!(api_read(&app, login, place).await, read, "{what}: read");
+                    assert_eq!(api_write(&app, login, place).await, write, "{what}: write");
+                    continue;
+                }
+                if place == 3 {
+                    let of_kind: BTreeSet<&String> = everything
+                        .iter()
+                        .filter(|d| d.starts_with(kind_prefix(kind)))
+                        .collect();
+                    let holds_all = of_kind.iter().all(|d| held.contains(*d));
+                    assert_eq!(holds_all, read, "{what}: read");
+                    continue;
+                }
+                let doc = [PLACES[place].1, PLACES[place].2, PLACES[place].3][kind];
+                assert_eq!(held.contains(doc), read, "{what}: read {doc}");
+                if read {
+                    allowed_to_hold.insert(doc.to_owned());
+                }
+            }
+        }
+        // Nothing beyond what the table allows: every document held lies in an allowed place.
+        for doc in &held {
+            let place = place_of(doc);
+            let kind = ["h:", "c:", "r:"]
+                .iter()
+                .position(|p| doc.starts_with(p))
+                .expect("kind");
+            let pair = row[place].split(' ').nth(kind).expect("pair");
+            assert!(
+                pair.starts_with('R'),
+                "{role} holds {doc}, which the table does not allow"
+            );
+            if role == "member" {
+                assert!(
+                    allowed_to_hold.contains(doc) || ["h:h2", "h:h3"].contains(&doc.as_str()),
+                    "member m2 holds {doc}, which is neither assigned to them nor their own"
+                );
+            }
+        }
+        // Writes, with a fresh phone so refusals do not pile up on one.
+        let mut writer = app.phone(&format!("matrix {role} writes"), holder).await;
+        writer.sync().await.expect("first sync");
+        let mut wrote_everywhere = [true; 3];
+        for (place, expected) in row.iter().take(3).enumerate() {
+            for (kind, pair) in expected.split(' ').take(3).enumerate() {
+                let doc = [PLACES[place].1, PLACES[place].2, PLACES[place].3][kind];
+                let accepted = try_write(&app, &mut writer, doc).await;
+                assert_eq!(
+                    accepted,
+                    pair.ends_with('W'),
+                    "{role} at {}: write {doc}",
+                    place_name(place)
+                );
+                wrote_everywhere[kind] &= accepted;
+            }
+        }
+        for (kind, pair) in row[3].split(' ').take(3).enumerate() {
+            assert_eq!(
+                wrote_everywhere[kind],
+                pair.ends_with('W'),
+                "{role} in the whole district: write {}",
+                KINDS[kind]
+            );
+        }
+    }
+    app.stop().await;
+}
+test_both_dbs!(access_matrix);
+
+fn place_name(place: usize) -> &'static str {
+    ["own cell", "sibling cell", "other commune", "whole district"][place]
+}
+
+/// Which place of the matrix a fixture document lies in (seen from cell d-x1-c1).
+fn place_of(doc: &str) -> usize {
+    if doc.contains("d-x2") || doc.contains("h20") || doc.contains("m20") {
+        2
+    } else if doc.contains("d-x1-c2") || doc.ends_with("h9") || doc.contains(":m9:") {
+        1
+    } else {
+        0
+    }
+}
+
+/// A code works once and not after it expires; a revoked phone is told to wipe itself, and what
+/// it pushed is kept for the secretary, not merged.
+async fn enrolment_and_revocation(backend: Backend) {
+    let (app, db) = spawn_app(backend).await;
+    add_user(&app, "bt1", "cell_secretary", "d-x1-c1").await;
+    let code = app.enrolment_code("m2").await;
+    let mut phone = Phone::enrol(&app.base_url, &code, "Điện thoại của Pủa")
+        .await
+        .expect("enrols");
+    match Phone::enrol(&app.base_url, &code, "again").await {
+        Err(PhoneError::Server {
+            status: 403,
+            message,
+            ..
+        }) => assert!(message.contains("already used"), "{message}"),
+        other => panic!("a code used twice is refused: {other:?}"),
+    }
+    let expired = {
+        let mut tx = app.state.db.begin_write().await.expect("tx");
+        let holder = devices::Holder::Member(MemberId::parse("m3").expect("id"));
+        let code = devices::issue_code(
+            &mut tx,
+            &holder,
+            &hosync_server::audit::Actor::Cli,
+            app.state.now() - 73 * 3600,
+            app.state.settings.enrolment_ttl,
+        )
+        .await
+        .expect("code");
+        tx.commit().await.expect("commit");
+        code
+    };
+    match Phone::enrol(&app.base_url, &expired, "late").await {
+        Err(PhoneError::Server {
+            status: 403,
+            message,
+            ..
+        }) => assert!(message.contains("expired"), "{message}"),
+        other => panic!("a code past 72 hours is refused: {other:?}"),
+    }
+    match Phone::enrol(&app.base_url, "AAAAA-BBBBB", "guess").await {
+        Err(PhoneError::Server { status: 403, .. }) => {}
+        other => panic!("an unknown code is refused: {other:?}"),
+    }
+
+    let first = phone.sync().await.expect("sync");
+    assert!(!first.wiped);
+    assert!(phone.replica().doc(&DocId::parse("h:h1").expect("id")).is_some());
+    let token = phone.replica().token().to_owned();
+    // Neither the token nor the code is kept in clear.
+    assert_not_stored(&app, &db, &[&token, &code]).await;
+
+    // The phone is lost with an edit on it; the secretary revokes it.
+    let h1 = DocId::parse("h:h1").expect("id");
+    let doc = phone.replica_mut().doc_mut(&h1).expect("held");
+    household::add_note(
+        doc,
+        &MemberId::parse("m2").expect("id"),
+        today(),
+        "Ghi chép trên máy bị mất",
+        &[],
+        today().noon_timestamp(),
+    )
+    .expect("note");
+    let mut tx = app.state.db.begin_write().await.expect("tx");
+    assert!(
+        devices::revoke(
+            &mut tx,
+            phone.replica().device(),
+            &hosync_server::audit::Actor::Cli,
+            app.state.now()
+        )
+        .await
+        .expect("revoke")
+    );
+    tx.commit().await.expect("commit");
+    let outcome = phone.sync().await.expect("the revoked phone is answered");
+    assert!(outcome.wiped, "{outcome:?}");
+    assert_eq!(phone.replica().docs().count(), 0, "the phone holds nothing");
+    assert!(phone.replica().token().is_empty(), "nor its token");
+    let mut conn = app.state.db.reader.acquire().await.expect("conn");
+    let stored = store::load_doc(&mut conn, &h1, &hosync_core::docs::random_actor())
+        .await
+        .expect("load")
+        .expect("h1");
+    let merged = household::read(&stored).expect("valid");
+    assert!(
+        !merged.notes.iter().any(|n| n.text.contains("máy bị mất")),
+        "a revoked phone's edit is not merged"
+    );
+    drop(conn);
+    let refusals = signed_in(&app, "bt1")
+        .await
+        .get_json("/api/v1/cells/d-x1-c1/refusals")
+        .await
+        .expect("refusals");
+    assert!(
+        refusals.to_string().contains("revoked"),
+        "the revoked phone's push is kept for review: {refusals}"
+    );
+
+    // Disabling a member wipes every phone of theirs at its next contact.
+    let mut m3 = app.phone("Điện thoại của Mây", "m3").await;
+    m3.sync().await.expect("sync");
+    assert!(m3.replica().docs().count() > 0);
+    sqlx::query("UPDATE members SET disabled_at = $1 WHERE id = 'm3'")
+        .bind(app.state.now())
+        .execute(&app.state.db.writer)
+        .await
+        .expect("disable");
+    assert!(m3.sync().await.expect("answered").wiped);
+    assert_eq!(m3.replica().docs().count(), 0);
+    app.stop().await;
+}
+test_both_dbs!(enrolment_and_revocation);
+
+/// The secretary gives household h1 from m2 to m3 while m2's phone is offline with two notes on
+/// it: one written before the move, kept; one after, refused and shown to the secretary, never
+/// silently lost. m2's phone drops h1; m3's phone receives it whole.
+async fn reassignment_while_offline(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    add_user(&app, "bt1", "cell_secretary", "d-x1-c1").await;
+    let h1 = DocId::parse("h:h1").expect("id");
+    let m2 = MemberId::parse("m2").expect("id");
+    let m3_id = MemberId::parse("m3").expect("id");
+    let mut pua = app.phone("Pủa", "m2").await;
+    let mut may = app.phone("Mây", "m3").await;
+    let mut secretary = app.phone("Bình", "m1").await;
+    for phone in [&mut pua, &mut may, &mut secretary] {
+        phone.sync().await.expect("sync");
+    }
+    assert!(may.replica().doc(&h1).is_none(), "h1 is not m3's yet");
+
+    // The server learns of the move at noon (the test clock).
+    let moved_at = today().noon_timestamp();
+    let before = moved_at - 3600;
+    let after = moved_at + 3600;
+    let doc = pua.replica_mut().doc_mut(&h1).expect("held");
+    household::add_note(doc, &m2, today(), "Thăm trước khi bàn giao", &[], before).expect("note");
+
+    let cell_id = DocId::parse("c:d-x1-c1").expect("id");
+    let cell_doc = secretary.replica_mut().doc_mut(&cell_id).expect("cell");
+    cell::assign(
+        cell_doc,
+        &hosync_core::HouseholdId::parse("h1").expect("id"),
+        Some(&m3_id),
+        today(),
+        &MemberId::parse("m1").expect("id"),
+        moved_at,
+    )
+    .expect("assign");
+    let outcome = secretary.sync().await.expect("sync");
+    assert!(outcome.accepted.contains(&cell_id), "{outcome:?}");
+
+    let doc = pua.replica_mut().doc_mut(&h1).expect("still held offline");
+    household::add_note(doc, &m2, today(), "Ghi sau khi đã bàn giao", &[], after).expect("note");
+    let outcome = pua.sync().await.expect("sync");
+    let (_, reason) = outcome
+        .refused
+        .iter()
+        .find(|(d, _)| *d == h1)
+        .unwrap_or_else(|| panic!("the late note is refused: {outcome:?}"));
+    assert!(
+        reason.contains("not assigned") && reason.contains("kept"),
+        "{reason}"
+    );
+    assert!(outcome.dropped.contains(&h1), "{outcome:?}");
+    assert!(pua.replica().doc(&h1).is_none(), "m2's phone no longer holds h1");
+
+    let mut conn = app.state.db.reader.acquire().await.expect("conn");
+    let stored = store::load_doc(&mut conn, &h1, &hosync_core::docs::random_actor())
+        .await
+        .expect("load")
+        .expect("h1");
+    drop(conn);
+    let texts: Vec<String> = household::read(&stored)
+        .expect("valid")
+        .notes
+        .into_iter()
+        .map(|n| n.text)
+        .collect();
+    assert!(
+        texts.iter().any(|t| t == "Thăm trước khi bàn giao"),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t == "Ghi sau khi đã bàn giao"),
+        "{texts:?}"
+    );
+
+    // The secretary sees the refused note, with its text.
+    let refusals = signed_in(&app, "bt1")
+        .await
+        .get_json("/api/v1/cells/d-x1-c1/refusals")
+        .await
+        .expect("refusals");
+    let listed = refusals.to_string();
+    assert!(
+        listed.contains("Ghi sau khi đã bàn giao") && listed.contains("h:h1"),
+        "{listed}"
+    );
+
+    // m3's phone receives h1 whole, with the note written before the move.
+    may.sync().await.expect("sync");
+    let received = household::read(may.replica().doc(&h1).expect("h1 arrives")).expect("valid");
+    assert!(
+        received
+            .notes
+            .iter()
+            .any(|n| n.text == "Thăm trước khi bàn giao")
+    );
+    app.stop().await;
+}
+test_both_dbs!(reassignment_while_offline);
+
+const PASSWORD: &str = "mat-khau-thu-nghiem";
+
+async fn add_user(app: &TestApp, login: &str, role: &str, scope: &str) {
+    let new = NewUser {
+        login: Login::parse(login).expect("login"),
+        name: format!("Cán bộ {login}"),
+        password: PASSWORD.into(),
+        role: AccessRole::parse(role).expect("role"),
+        scope: hosync_core::UnitId::parse(scope).expect("unit"),
+    };
+    accounts::add_user(&app.state.db, By::Cli, &new, app.state.now())
+        .await
+        .expect("account added");
+}
+
+/// A browser signed in as a staff account: its cookies and CSRF token, sent by hand.
+struct Web {
+    http: reqwest::Client,
+    base: String,
+    cookies: String,
+    csrf: String,
+}
+
+/// Signs in over HTTP as `login` (made by [`add_user`]).
+async fn signed_in(app: &TestApp, login: &str) -> Web {
+    let http = reqwest::Client::new();
+    let response = http
+        .post(format!("{}/api/v1/session", app.base_url))
+        .header("content-type", "application/json")
+        .body(serde_json::json!({ "login": login, "password": PASSWORD }).to_string())
+        .send()
+        .await
+        .expect("sign in");
+    assert!(response.status().is_success(), "{login} signs in");
+    let cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let body: serde_json::Value =
+        serde_json::from_slice(&response.bytes().await.expect("body")).expect("json");
+    Web {
+        http,
+        base: app.base_url.clone(),
+        cookies,
+        csrf: body["csrf"].as_str().expect("csrf").to_owned(),
+    }
+}
+
+impl Web {
+    async fn answer(response: reqwest::Response) -> Result<serde_json::Value, u16> {
+        let status = response.status();
+        let body = response.bytes().await.map_err(|_| 0_u16)?;
+        if status.is_success() {
+            Ok(serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
+        } else {
+            Err(status.as_u16())
+        }
+    }
+
+    async fn get_json(&self, path: &str) -> Result<serde_json::Value, u16> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookies)
+            .send()
+            .await
+            .expect("GET");
+        Self::answer(response).await
+    }
+
+    async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, u16> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookies)
+            .header("x-csrf-token", &self.csrf)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("POST");
+        Self::answer(response).await
+    }
+}
+
+/// Asserts that none of `secrets` appears in clear in the database: the SQLite file (and its
+/// write-ahead log) byte for byte, or every row of PostgreSQL's tables as text.
+async fn assert_not_stored(app: &TestApp, db: &TestDb, secrets: &[&str]) {
+    let haystack: Vec<u8> = match hosync_server::db::sqlite_path(&db.url) {
+        Some(path) => {
+            let path = std::path::PathBuf::from(path);
+            sqlx::query("PRAGMA wal_checkpoint(FULL)")
+                .execute(&app.state.db.writer)
+                .await
+                .expect("checkpoint");
+            let mut bytes = std::fs::read(&path).expect("database file");
+            if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
+                bytes.extend(wal);
+            }
+            bytes
+        }
+        None => {
+            let mut text = String::new();
+            for table in ["devices", "enrolment_codes", "sessions", "users", "audit_log"] {
+                let sql = format!("SELECT COALESCE(string_agg(t::text, '|'), '') FROM {table} t");
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&app.state.db.reader)
+                    .await
+                    .expect("dump");
+                text.push_str(&sqlx::Row::try_get::<String, _>(&row, 0).expect("text"));
+            }
+            text.into_bytes()
+        }
+    };
+    assert!(haystack.len() > 100, "the database was read");
+    for secret in secrets {
+        assert!(
+            !haystack
+                .windows(secret.len())
+                .any(|w| w == secret.as_bytes()),
+            "a secret is stored in clear"
+        );
+    }
+}

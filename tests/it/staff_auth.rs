@@ -1,0 +1,858 @@
+//! Staff sign-in, sessions, CSRF, sign-in throttling, accounts within scope and rank, the
+//! `hosync user` and `hosync audit` commands, and the audit of household reads.
+
+use hosync_core::AccessRole;
+use hosync_server::accounts::{self, By, UserAction, UserArgs};
+use hosync_server::audit::{self, AuditArgs, AuditFilter};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, STAFF_LOGIN, STAFF_PASSWORD, TestApp, session_cookies, spawn_app};
+use crate::test_both_dbs;
+
+/// A signed-in browser: the cookies it sends back and the CSRF token its page read.
+#[derive(Debug, Clone)]
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+async fn signed_in(app: &TestApp, login: &str, password: &str) -> Browser {
+    let response = app.sign_in(login, password).await;
+    assert_eq!(response.status().as_u16(), 200, "{login} signs in");
+    let (cookie, csrf) = session_cookies(&response);
+    Browser { cookie, csrf }
+}
+
+/// Sends a request as `browser` (with its CSRF token when `csrf` is true); returns the status
+/// and the JSON body.
+async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    browser: Option<&Browser>,
+    csrf: bool,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = app
+        .http
+        .request(method, format!("{}/api/v1{path}", app.base_url));
+    if let Some(b) = browser {
+        request = request.header("cookie", b.cookie.as_str());
+        if csrf {
+            request = request.header("x-csrf-token", b.csrf.as_str());
+        }
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn get(app: &TestApp, path: &str, browser: &Browser) -> (u16, Value) {
+    call(app, Method::GET, path, Some(browser), false, None).await
+}
+
+async fn post(app: &TestApp, path: &str, browser: &Browser, body: Value) -> (u16, Value) {
+    call(app, Method::POST, path, Some(browser), true, Some(body)).await
+}
+
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect()
+}
+
+async fn audit_entries(app: &TestApp, action: &str) -> Vec<audit::AuditEntry> {
+    let filter =
+        AuditFilter::parse(None, Some(action), None, None, None, None).expect("a valid filter");
+    let mut conn = app.state.db.reader.acquire().await.expect("conn");
+    audit::list(&mut conn, &filter).await.expect("audit")
+}
+
+/// Sign-in answers who is signed in, and its cookies are out of reach of scripts (the session)
+/// and of other sites (both).
+async fn sign_in_sets_safe_cookies(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    app.add_staff("lan", "mật khẩu của Lan", AccessRole::DistrictStaff, "d")
+        .await;
+    // The login is matched whatever its case and spaces as typed.
+    let response = app.sign_in(" Lan ", "mật khẩu của Lan").await;
+    assert_eq!(response.status().as_u16(), 200);
+    let cookies = set_cookies(&response);
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("hosync_session="))
+        .expect("a session cookie");
+    let csrf = cookies
+        .iter()
+        .find(|c| c.starts_with("hosync_csrf="))
+        .expect("a CSRF cookie");
+    for cookie in [session, csrf] {
+        assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+        assert!(cookie.contains("Path=/"), "{cookie}");
+        assert!(cookie.contains("Max-Age=43200"), "{cookie}");
+        // Plain HTTP, no proxy saying otherwise.
+        assert!(!cookie.contains("Secure"), "{cookie}");
+    }
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(!csrf.contains("HttpOnly"), "the page reads it: {csrf}");
+    let (cookie, csrf_token) = session_cookies(&response);
+    let body: Value = serde_json::from_slice(&response.bytes().await.expect("body")).expect("json");
+    assert_eq!(body["login"], "lan");
+    assert_eq!(body["role"], "district_staff");
+    assert_eq!(body["scope"], "d");
+    assert_eq!(body["csrf"], csrf_token.as_str());
+
+    let browser = Browser {
+        cookie,
+        csrf: csrf_token,
+    };
+    let (status, me) = get(&app, "/session", &browser).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["name"], "Cán bộ lan");
+    let (status, body) = call(&app, Method::GET, "/session", None, false, None).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], "unauthorized");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("sign in")),
+        "{body}"
+    );
+    let (status, _) = call(&app, Method::GET, "/summary", None, false, None).await;
+    assert_eq!(status, 401, "the staff API needs a session");
+
+    // Behind a TLS proxy the cookies are Secure.
+    let behind_tls = app
+        .http
+        .post(format!("{}/api/v1/session", app.base_url))
+        .header("content-type", "application/json")
+        .header("x-forwarded-proto", "https")
+        .body(json!({"login": "lan", "password": "mật khẩu của Lan"}).to_string())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(behind_tls.status().as_u16(), 200);
+    for cookie in set_cookies(&behind_tls) {
+        assert!(cookie.contains("; Secure"), "{cookie}");
+    }
+}
+test_both_dbs!(sign_in_sets_safe_cookies);
+
+/// A wrong password and an unknown login get the same answer; after the limit of failures in a
+/// row, even the right password is paused until the lockout has passed.
+async fn wrong_passwords_pause_sign_in(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    app.add_staff("lan", "mật khẩu của Lan", AccessRole::DistrictStaff, "d")
+        .await;
+    let settings = app.state.settings.clone();
+
+    let wrong = app.sign_in("lan", "not her password").await;
+    assert_eq!(wrong.status().as_u16(), 401);
+    let wrong: Value = serde_json::from_slice(&wrong.bytes().await.expect("body")).expect("json");
+    let unknown = app.sign_in("nobody", "not her password").await;
+    assert_eq!(unknown.status().as_u16(), 401);
+    let unknown: Value =
+        serde_json::from_slice(&unknown.bytes().await.expect("body")).expect("json");
+    assert_eq!(wrong, unknown, "an unknown login is told nothing more");
+    assert!(
+        wrong["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("wrong login or password")),
+        "{wrong}"
+    );
+
+    // A success resets the count.
+    signed_in(&app, "lan", "mật khẩu của Lan").await;
+    for _ in 0..settings.sign_in_max_failures {
+        let response = app.sign_in("LAN", "guess").await;
+        assert_eq!(response.status().as_u16(), 401);
+    }
+    let paused = app.sign_in("lan", "mật khẩu của Lan").await;
+    assert_eq!(
+        paused.status().as_u16(),
+        429,
+        "paused even with the right password"
+    );
+    let retry_after: i64 = paused
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert_eq!(retry_after, settings.sign_in_lockout);
+    let body: Value = serde_json::from_slice(&paused.bytes().await.expect("body")).expect("json");
+    assert_eq!(body["error"], "too_many_requests");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("try again")),
+        "{body}"
+    );
+    // Other logins are not paused.
+    app.add_staff("minh", "mật khẩu của Minh", AccessRole::DistrictStaff, "d")
+        .await;
+    signed_in(&app, "minh", "mật khẩu của Minh").await;
+
+    let start = app.clock.load(std::sync::atomic::Ordering::SeqCst);
+    app.clock.store(
+        start + settings.sign_in_lockout - 1,
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    assert_eq!(
+        app.sign_in("lan", "mật khẩu của Lan")
+            .await
+            .status()
+            .as_u16(),
+        429
+    );
+    app.clock.store(
+        start + settings.sign_in_lockout,
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    signed_in(&app, "lan", "mật khẩu của Lan").await;
+
+    // Logins nobody has are paused alike, so probing for them is no faster.
+    for _ in 0..settings.sign_in_max_failures {
+        app.sign_in("ghost", "guess").await;
+    }
+    assert_eq!(app.sign_in("ghost", "guess").await.status().as_u16(), 429);
+}
+test_both_dbs!(wrong_passwords_pause_sign_in);
+
+/// A request that changes something needs the session's CSRF token in a header.
+async fn changes_need_the_csrf_token(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    app.add_staff("lan", "mật khẩu của Lan", AccessRole::DistrictStaff, "d")
+        .await;
+    let lan = signed_in(&app, "lan", "mật khẩu của Lan").await;
+    let new_user = json!({
+        "login": "hoa", "name": "Vàng Thị Hoa", "password": "mật khẩu của Hoa",
+        "role": "commune_committee", "scope": "d-x1",
+    });
+    let (status, body) = call(
+        &app,
+        Method::POST,
+        "/users",
+        Some(&lan),
+        false,
+        Some(new_user.clone()),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("missing or wrong CSRF token")),
+        "{body}"
+    );
+    let forged = Browser {
+        csrf: "0".repeat(64),
+        ..lan.clone()
+    };
+    let (status, _) = post(&app, "/users", &forged, new_user.clone()).await;
+    assert_eq!(status, 403);
+    let (status, _) = call(&app, Method::DELETE, "/session", Some(&lan), false, None).await;
+    assert_eq!(status, 403, "signing out needs the token too");
+
+    let (status, body) = post(&app, "/users", &lan, new_user).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["login"], "hoa");
+    signed_in(&app, "hoa", "mật khẩu của Hoa").await;
+}
+test_both_dbs!(changes_need_the_csrf_token);
+
+/// Signing out ends the session on the server and clears the cookies.
+async fn sign_out_ends_the_session(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    app.add_staff("lan", "mật khẩu của Lan", AccessRole::DistrictStaff, "d")
+        .await;
+    let lan = signed_in(&app, "lan", "mật khẩu của Lan").await;
+    let other = signed_in(&app, "lan", "mật khẩu của Lan").await;
+    let response = app
+        .http
+        .delete(format!("{}/api/v1/session", app.base_url))
+        .header("cookie", lan.cookie.as_str())
+        .header("x-csrf-token", lan.csrf.as_str())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status().as_u16(), 200);
+    let cleared = set_cookies(&response);
+    for name in ["hosync_session=", "hosync_csrf="] {
+        assert!(
+            cleared
+                .iter()
+                .any(|c| c.starts_with(name) && c.contains("Max-Age=0")),
+            "{name} cleared: {cleared:?}"
+        );
+    }
+    assert_eq!(get(&app, "/session", &lan).await.0, 401);
+    assert_eq!(get(&app, "/summary", &lan).await.0, 401);
+    assert_eq!(
+        get(&app, "/session", &other).await.0,
+        200,
+        "only that session"
+    );
+}
+test_both_dbs!(sign_out_ends_the_session);
+
+/// A session is refused from its expiry on.
+async fn expired_sessions_are_refused(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    app.add_staff("lan", "mật khẩu của Lan", AccessRole::DistrictStaff, "d")
+        .await;
+    let lan = signed_in(&app, "lan", "mật khẩu của Lan").await;
+    let start = app.clock.load(std::sync::atomic::Ordering::SeqCst);
+    let ttl = app.state.settings.session_ttl;
+    app.clock
+        .store(start + ttl - 1, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(get(&app, "/summary", &lan).await.0, 200);
+    app.clock
+        .store(start + ttl, std::sync::atomic::Ordering::SeqCst);
+    let (status, body) = get(&app, "/summary", &lan).await;
+    assert_eq!(status, 401);
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("expired")),
+        "{body}"
+    );
+}
+test_both_dbs!(expired_sessions_are_refused);
+
+/// A disabled account cannot sign in, and its sessions stop working.
+async fn disabled_accounts_are_refused(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    for login in ["lan", "minh"] {
+        app.add_staff(login, "mật khẩu dài", AccessRole::DistrictStaff, "d")
+            .await;
+    }
+    let lan = signed_in(&app, "lan", "mật khẩu dài").await;
+    let minh = signed_in(&app, "minh", "mật khẩu dài").await;
+    accounts::disable_user(&app.state.db, By::Cli, "lan", app.state.now())
+        .await
+        .expect("disable");
+    assert_eq!(get(&app, "/summary", &lan).await.0, 401);
+    let refused = app.sign_in("lan", "mật khẩu dài").await;
+    assert_eq!(refused.status().as_u16(), 403);
+    let body: Value = serde_json::from_slice(&refused.bytes().await.expect("body")).expect("json");
+    assert_eq!(body["message"], "this account is disabled");
+    // A wrong password for a disabled account is just a wrong password.
+    assert_eq!(
+        app.sign_in("lan", "wrong guess").await.status().as_u16(),
+        401
+    );
+
+    // A session that outlived its account's disabling (written around the account functions,
+    // which end the sessions) is refused all the same.
+    sqlx::query("UPDATE users SET disabled_at = 1 WHERE login = 'minh'")
+        .execute(&app.state.db.writer)
+        .await
+        .expect("disable by hand");
+    let (status, body) = get(&app, "/session", &minh).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["message"], "this account is disabled");
+}
+test_both_dbs!(disabled_accounts_are_refused);
+
+/// Neither a password nor a session token is in the database in clear: the database holds a
+/// password's argon2id hash and a token's SHA-256.
+async fn secrets_are_not_stored_in_clear(backend: Backend) {
+    let (app, db) = spawn_app(backend).await;
+    let password = "mật-khẩu-rất-bí-mật-42";
+    app.add_staff("lan", password, AccessRole::DistrictStaff, "d")
+        .await;
+    // A wrong password is not kept either.
+    app.sign_in("lan", "một-mật-khẩu-sai-17").await;
+    let response = app.sign_in("lan", password).await;
+    let token = set_cookies(&response)
+        .iter()
+        .find_map(|c| {
+            c.split(';')
+                .next()?
+                .strip_prefix("hosync_session=")
+                .map(str::to_owned)
+        })
+        .expect("a session token");
+    assert_eq!(token.len(), 64);
+    let browser = Browser {
+        cookie: format!("hosync_session={token}"),
+        csrf: String::new(),
+    };
+    assert_eq!(get(&app, "/session", &browser).await.0, 200);
+
+    let secrets = [password, "một-mật-khẩu-sai-17", token.as_str()];
+    match backend {
+        Backend::Sqlite => {
+            let path = db
+                .url
+                .strip_prefix("sqlite://")
+                .and_then(|p| p.split('?').next())
+                .expect("a file URL")
+                .to_owned();
+            let mut bytes = std::fs::read(&path).expect("the database file");
+            if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+                bytes.extend(wal);
+            }
+            assert!(bytes.len() > 10_000, "read the database");
+            for secret in secrets {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{secret:?} is in the SQLite files in clear"
+                );
+            }
+            let hash = hosync_server::secret::hash(&token);
+            assert!(
+                bytes.windows(hash.len()).any(|w| w == hash.as_slice()),
+                "the search finds what is there: the token's hash"
+            );
+        }
+        Backend::Postgres => {
+            let mut dump = String::new();
+            for table in ["users", "sessions", "sign_in_failures", "audit_log"] {
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "SELECT COALESCE(string_agg(t::text, ''), '') FROM {table} t"
+                ));
+                let text: String = sqlx::query_scalar(sql)
+                    .fetch_one(&app.state.db.reader)
+                    .await
+                    .expect("dump");
+                dump.push_str(&text);
+            }
+            assert!(dump.contains("$argon2id$"), "{dump}");
+            for secret in secrets {
+                assert!(
+                    !dump.contains(secret),
+                    "{secret:?} is in PostgreSQL in clear"
+                );
+            }
+        }
+    }
+}
+test_both_dbs!(secrets_are_not_stored_in_clear);
+
+/// Through the API, accounts are managed only within the caller's scope and never above the
+/// caller's role; each change is audited with who made it.
+async fn accounts_stay_within_scope_and_rank(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    app.add_staff("x1", "mật khẩu xã 1", AccessRole::DistrictStaff, "d-x1")
+        .await;
+    app.add_staff("boss", "mật khẩu quản trị", AccessRole::Admin, "d")
+        .await;
+    app.add_staff(
+        "bi",
+        "mật khẩu bí thư",
+        AccessRole::CellSecretary,
+        "d-x1-c1",
+    )
+    .await;
+    // The fixture's district-wide account.
+    app.staff_cookie().await;
+    let x1 = signed_in(&app, "x1", "mật khẩu xã 1").await;
+    let user = |login: &str, role: &str, scope: &str| json!({"login": login, "name": "Người mới", "password": "mật khẩu mới!", "role": role, "scope": scope});
+
+    let (status, body) = post(&app, "/users", &x1, user("a", "commune_committee", "d-x2")).await;
+    assert_eq!(status, 403, "another commune: {body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("outside the scope")),
+        "{body}"
+    );
+    let (status, body) = post(&app, "/users", &x1, user("a", "admin", "d-x1")).await;
+    assert_eq!(status, 403, "above their role: {body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("above their own")),
+        "{body}"
+    );
+    let (status, body) = post(&app, "/users", &x1, user("A b", "member", "d-x1")).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = post(&app, "/users", &x1, user("short", "member", "d-x1")).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = post(&app, "/users", &x1, user("short", "member", "d-x1")).await;
+    assert_eq!(status, 409, "the login is taken");
+    let (status, body) = post(
+        &app,
+        "/users",
+        &x1,
+        json!({"login": "pw", "name": "N", "password": "ngắn", "role": "member", "scope": "d-x1"}),
+    )
+    .await;
+    assert_eq!(status, 400, "a short password: {body}");
+    let (status, _) = post(&app, "/users", &x1, user("a", "member", "nowhere")).await;
+    assert_eq!(status, 404, "no such unit");
+
+    // Role changes: both the account as it is and as it becomes must be within reach.
+    let role = |role: &str, scope: &str| json!({"role": role, "scope": scope});
+    let (status, _) = post(&app, "/users/staff/role", &x1, role("member", "d-x1")).await;
+    assert_eq!(status, 403, "an account over the whole district");
+    let (status, _) = post(&app, "/users/short/role", &x1, role("member", "d-x2")).await;
+    assert_eq!(status, 403, "moved out of scope");
+    let (status, _) = post(&app, "/users/short/role", &x1, role("admin", "d-x1")).await;
+    assert_eq!(status, 403, "raised above the caller");
+    let (status, body) = post(
+        &app,
+        "/users/short/role",
+        &x1,
+        role("cell_secretary", "d-x1-c1"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["role"], "cell_secretary");
+    assert_eq!(body["scope"], "d-x1-c1");
+
+    // Disabling.
+    let (status, _) = post(&app, "/users/boss/disable", &x1, json!({})).await;
+    assert_eq!(status, 403, "an admin over the district");
+    let (status, body) = post(&app, "/users/x1/disable", &x1, json!({})).await;
+    assert_eq!(status, 403, "not oneself: {body}");
+    let (status, body) = post(&app, "/users/short/disable", &x1, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["disabled"], true);
+    assert_eq!(
+        app.sign_in("short", "mật khẩu mới!")
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    let (status, _) = post(&app, "/members/m20/disable", &x1, json!({})).await;
+    assert_eq!(status, 403, "a member of another commune");
+    let (status, body) = post(&app, "/members/m9/disable", &x1, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let disabled: Option<i64> =
+        sqlx::query_scalar("SELECT disabled_at FROM members WHERE id = 'm9'")
+            .fetch_one(&app.state.db.reader)
+            .await
+            .expect("member");
+    assert_eq!(disabled, Some(app.state.now()));
+
+    // Listing shows only accounts within the caller's scope.
+    let (status, users) = get(&app, "/users", &x1).await;
+    assert_eq!(status, 200);
+    let logins: Vec<&str> = users
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|u| u["login"].as_str())
+        .collect();
+    assert_eq!(logins, ["bi", "short", "x1"]);
+
+    // A cell secretary manages no accounts; an admin may make another admin.
+    let bi = signed_in(&app, "bi", "mật khẩu bí thư").await;
+    assert_eq!(get(&app, "/users", &bi).await.0, 403);
+    let (status, _) = post(&app, "/users", &bi, user("b", "member", "d-x1-c1")).await;
+    assert_eq!(status, 403);
+    let boss = signed_in(&app, "boss", "mật khẩu quản trị").await;
+    let (status, _) = post(&app, "/users", &boss, user("boss2", "admin", "d")).await;
+    assert_eq!(status, 201);
+
+    let actions: Vec<(String, String, String)> = {
+        let filter = AuditFilter::parse(Some("x1"), None, None, None, None, None).expect("filter");
+        let mut conn = app.state.db.reader.acquire().await.expect("conn");
+        audit::list(&mut conn, &filter)
+            .await
+            .expect("audit")
+            .into_iter()
+            .filter(|e| e.action != "sign_in")
+            .map(|e| (e.action, e.target, e.detail))
+            .collect()
+    };
+    assert_eq!(
+        actions,
+        [
+            (
+                "user_add".into(),
+                "short".into(),
+                "member over d-x1 (Người mới)".into()
+            ),
+            (
+                "role".into(),
+                "short".into(),
+                "from member over d-x1 to cell_secretary over d-x1-c1".into()
+            ),
+            (
+                "user_disable".into(),
+                "short".into(),
+                "cell_secretary over d-x1-c1".into()
+            ),
+            ("member_disable".into(), "m9".into(), "cell d-x1-c2".into()),
+        ]
+    );
+}
+test_both_dbs!(accounts_stay_within_scope_and_rank);
+
+/// The staff API shows a staff member only what lies in their scope, and every read of
+/// household data leaves an entry naming who read what.
+async fn household_reads_are_scoped_and_audited(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    app.get_json("/api/v1/cells/d-x1-c1/households").await;
+    app.get_json("/api/v1/households/h1").await;
+    app.get_json("/api/v1/cells/d-x1-c1/members").await;
+    let reads: Vec<(String, String)> = [
+        audit_entries(&app, "read_households").await,
+        audit_entries(&app, "read_household").await,
+    ]
+    .concat()
+    .into_iter()
+    .map(|e| (e.actor, e.target))
+    .collect();
+    assert_eq!(
+        reads,
+        [
+            ("user:staff".to_owned(), "d-x1-c1".to_owned()),
+            ("user:staff".to_owned(), "h1".to_owned())
+        ]
+    );
+
+    app.add_staff("x2", "mật khẩu xã 2", AccessRole::CommuneCommittee, "d-x2")
+        .await;
+    let x2 = signed_in(&app, "x2", "mật khẩu xã 2").await;
+    let (status, summary) = get(&app, "/summary", &x2).await;
+    assert_eq!(status, 200);
+    let cells: Vec<&str> = summary
+        .as_array()
+        .expect("cells")
+        .iter()
+        .filter_map(|c| c["cell"].as_str())
+        .collect();
+    assert_eq!(cells, ["d-x2-c1"], "only cells in scope");
+    let everything = app.get_json("/api/v1/summary").await;
+    assert_eq!(everything.as_array().map(Vec::len), Some(3));
+    for path in [
+        "/cells/d-x1-c1/households",
+        "/cells/d-x1-c1/members",
+        "/households/h1",
+    ] {
+        let (status, body) = get(&app, path, &x2).await;
+        assert_eq!(status, 403, "{path}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("outside the scope")),
+            "{body}"
+        );
+    }
+    assert_eq!(get(&app, "/households/h20", &x2).await.0, 200);
+    assert_eq!(get(&app, "/households/nope", &x2).await.0, 404);
+
+    // A member's account sees no staff views.
+    app.add_staff("m", "mật khẩu đảng viên", AccessRole::Member, "d-x1-c1")
+        .await;
+    let m = signed_in(&app, "m", "mật khẩu đảng viên").await;
+    assert_eq!(get(&app, "/cells/d-x1-c1/households", &m).await.0, 403);
+    assert_eq!(get(&app, "/summary", &m).await.0, 403);
+
+    // The audit log through the API: district staff read it, a commune does not.
+    let (status, _) = get(&app, "/audit", &x2).await;
+    assert_eq!(status, 403);
+    let staff = signed_in(&app, STAFF_LOGIN, STAFF_PASSWORD).await;
+    let (status, entries) = get(
+        &app,
+        "/audit?action=read_household&since=2026-11-20&until=2026-11-20",
+        &staff,
+    )
+    .await;
+    assert_eq!(status, 200, "{entries}");
+    let entries = entries.as_array().expect("entries").clone();
+    assert_eq!(entries.len(), 2, "h1, then h20: {entries:?}");
+    assert_eq!(entries[0]["actor"], "user:staff");
+    assert_eq!(entries[0]["target"], "h1");
+    assert_eq!(entries[0]["time"], "20/11/2026 12:00");
+    assert_eq!(entries[1]["actor"], "user:x2");
+    assert_eq!(entries[1]["target"], "h20");
+    let (_, none) = get(
+        &app,
+        "/audit?action=read_household&until=2026-11-19",
+        &staff,
+    )
+    .await;
+    assert_eq!(none, json!([]));
+    let (status, _) = get(&app, "/audit?since=20/11/2026", &staff).await;
+    assert_eq!(status, 400);
+}
+test_both_dbs!(household_reads_are_scoped_and_audited);
+
+/// `hosync user …` and `hosync audit` on the server's database.
+async fn user_and_audit_commands(backend: Backend) {
+    let (app, db) = spawn_app(backend).await;
+    // The fixture's staff account, added (by the command line's functions) before the rest.
+    app.staff_cookie().await;
+    let url = Some(db.url.clone());
+    let run = |action: UserAction, password: &'static str| {
+        let url = url.clone();
+        async move {
+            let mut out = Vec::new();
+            let args = UserArgs {
+                database_url: url,
+                action,
+            };
+            let result = accounts::cli(args, || Ok(password.to_owned()), &mut out).await;
+            (result, String::from_utf8(out).expect("text"))
+        }
+    };
+    let (result, out) = run(
+        UserAction::Add {
+            login: "hoa".into(),
+            name: "Vàng Thị Hoa".into(),
+            role: "commune_committee".into(),
+            scope: "d-x1".into(),
+        },
+        "mật khẩu của Hoa",
+    )
+    .await;
+    result.expect("user add");
+    assert!(out.contains("Added hoa (Vàng Thị Hoa)"), "{out}");
+    let hoa = signed_in(&app, "hoa", "mật khẩu của Hoa").await;
+    assert_eq!(
+        get(&app, "/session", &hoa).await.1["role"],
+        "commune_committee"
+    );
+
+    let (result, _) = run(
+        UserAction::Add {
+            login: "short".into(),
+            name: "N".into(),
+            role: "member".into(),
+            scope: "d-x1".into(),
+        },
+        "ngắn",
+    )
+    .await;
+    let refusal = result.expect_err("a short password is refused").to_string();
+    assert!(refusal.contains("at least 10 characters"), "{refusal}");
+    let (result, _) = run(
+        UserAction::Add {
+            login: "x".into(),
+            name: "N".into(),
+            role: "chief".into(),
+            scope: "d-x1".into(),
+        },
+        "mật khẩu đủ dài",
+    )
+    .await;
+    assert!(result.is_err(), "an unknown role is refused");
+
+    let (result, out) = run(
+        UserAction::Role {
+            login: "hoa".into(),
+            role: "cell_secretary".into(),
+            scope: Some("d-x1-c1".into()),
+        },
+        "",
+    )
+    .await;
+    result.expect("user role");
+    assert!(
+        out.contains("hoa is now Bí thư chi bộ over d-x1-c1"),
+        "{out}"
+    );
+
+    let (result, out) = run(
+        UserAction::Disable {
+            login_or_member: "m3".into(),
+        },
+        "",
+    )
+    .await;
+    result.expect("disable a member");
+    assert!(out.contains("Disabled member m3 (Triệu Thị Mây)"), "{out}");
+    let (result, out) = run(
+        UserAction::Disable {
+            login_or_member: "hoa".into(),
+        },
+        "",
+    )
+    .await;
+    result.expect("disable an account");
+    assert!(out.contains("Disabled account hoa"), "{out}");
+    assert_eq!(get(&app, "/session", &hoa).await.0, 401);
+    let (result, _) = run(
+        UserAction::Disable {
+            login_or_member: "nobody".into(),
+        },
+        "",
+    )
+    .await;
+    assert!(result.is_err());
+
+    app.get_json("/api/v1/households/h2").await;
+    let (result, out) = run(UserAction::List, "").await;
+    result.expect("user list");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("hoa ") && lines[0].contains("cell_secretary"),
+        "{out}"
+    );
+    assert!(lines[0].contains("[disabled"), "{out}");
+    assert!(
+        lines[1].starts_with("staff ") && lines[1].contains("district_staff"),
+        "{out}"
+    );
+
+    let audit = |actor: Option<&str>, action: Option<&str>, target: Option<&str>| {
+        let url = url.clone();
+        let (actor, action, target) = (
+            actor.map(str::to_owned),
+            action.map(str::to_owned),
+            target.map(str::to_owned),
+        );
+        async move {
+            let mut out = Vec::new();
+            let args = AuditArgs {
+                database_url: url,
+                actor,
+                action,
+                target_contains: target,
+                since: None,
+                until: None,
+                limit: 100,
+            };
+            audit::cli(args, &mut out).await.expect("hosync audit");
+            String::from_utf8(out).expect("text")
+        }
+    };
+    let out = audit(Some("cli"), None, None).await;
+    let actions: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(3))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "user_add",
+            "user_add",
+            "role",
+            "member_disable",
+            "user_disable"
+        ],
+        "{out}"
+    );
+    let out = audit(Some("staff"), Some("read_household"), Some("H2")).await;
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("20/11/2026 12:00  user:staff")
+            && out.contains("read_household")
+            && out.contains("h2"),
+        "{out}"
+    );
+    let out = audit(None, Some("no_such_action"), None).await;
+    assert_eq!(out.trim(), "No audit entries match.");
+}
+test_both_dbs!(user_and_audit_commands);
