@@ -606,7 +606,7 @@ pub async fn api_disable_member(
 #[derive(Debug, clap::Args)]
 pub struct UserArgs {
     /// sqlite://path?mode=rwc or postgres://user@host/db; data/hosync.db by default.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     #[command(subcommand)]
     pub action: UserAction,

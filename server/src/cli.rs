@@ -54,6 +54,15 @@ pub struct ServeArgs {
     /// sqlite://path?mode=rwc or postgres://user@host/db; a SQLite file under ./data by default.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Days a phone may go without reaching the server before it locks its data.
+    #[arg(long, env = "HOSYNC_LOCK_AFTER_DAYS", default_value_t = 30)]
+    pub lock_after_days: i64,
+    /// Mark staff session cookies Secure (serve behind TLS).
+    #[arg(long, env = "HOSYNC_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Hours a staff session lasts after sign-in.
+    #[arg(long, env = "HOSYNC_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: i64,
 }
 
 #[derive(Debug, Args)]
@@ -213,7 +222,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let db = Db::connect(&args.database_url("hosync.db")).await?;
-            serve(db, args.bind).await
+            serve(db, &args).await
         }
         Command::Demo(args) => {
             let db = Db::connect(&args.serve.database_url("demo.db")).await?;
@@ -242,7 +251,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if args.no_serve {
                 return Ok(());
             }
-            serve(db, args.serve.bind).await
+            serve(db, &args.serve).await
         }
         Command::Seed(args) => {
             let url = args
@@ -349,8 +358,17 @@ fn print_what_to_try(bind: &SocketAddr, s: &demo::DemoSummary, admin_password: O
     );
 }
 
-async fn serve(db: Db, bind: SocketAddr) -> anyhow::Result<()> {
-    let state = AppState::new(db.clone()).await?;
+async fn serve(db: Db, args: &ServeArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.lock_after_days >= 1, "--lock-after-days must be at least 1");
+    anyhow::ensure!(args.session_hours >= 1, "--session-hours must be at least 1");
+    let bind = args.bind;
+    let mut state = AppState::new(db.clone()).await?;
+    state.settings = std::sync::Arc::new(crate::Settings {
+        lock_after: args.lock_after_days * crate::DAY,
+        secure_cookies: args.secure_cookies,
+        session_ttl: args.session_hours * 60 * 60,
+        ..crate::Settings::default()
+    });
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("listening on {bind}"))?;

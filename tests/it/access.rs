@@ -356,6 +356,21 @@ async fn enrolment_and_revocation(backend: Backend) {
     let first = phone.sync().await.expect("sync");
     assert!(!first.wiped);
     assert!(phone.replica().doc(&DocId::parse("h:h1").expect("id")).is_some());
+    // The server tells the phone when to lock: 30 days away by default.
+    let now = app.state.now();
+    assert_eq!(phone.replica().lock_after(), 30 * hosync_server::DAY);
+    assert!(!phone.replica().is_locked(now + 29 * hosync_server::DAY));
+    assert!(phone.replica().is_locked(now + 31 * hosync_server::DAY));
+    let mut conn = app.state.db.reader.acquire().await.expect("conn");
+    let listed = devices::list(&mut conn, None, now + 31 * hosync_server::DAY, 30 * hosync_server::DAY)
+        .await
+        .expect("list");
+    let this = listed
+        .iter()
+        .find(|d| d.id == phone.replica().device().as_str())
+        .expect("the device is listed");
+    assert!(this.locked && this.label == "Điện thoại của Pủa" && this.holder == "m2");
+    drop(conn);
     let token = phone.replica().token().to_owned();
     // Neither the token nor the code is kept in clear.
     assert_not_stored(&app, &db, &[&token, &code]).await;
@@ -654,3 +669,64 @@ async fn assert_not_stored(app: &TestApp, db: &TestDb, secrets: &[&str]) {
         );
     }
 }
+
+/// `hosync enrol`, `hosync device list` and `hosync device revoke` on a real database file (or
+/// PostgreSQL database), as an operator runs them.
+async fn the_command_line_enrols_and_revokes(backend: Backend) {
+    use clap::Parser;
+    let (app, db) = spawn_app(backend).await;
+    let run = |args: Vec<String>| async move {
+        hosync_server::cli::run(hosync_server::cli::Cli::parse_from(args)).await
+    };
+    let codes = || async {
+        sqlx::Row::try_get::<i64, _>(
+            &sqlx::query("SELECT COUNT(*) FROM enrolment_codes WHERE member_id = 'm3' AND used_at IS NULL")
+                .fetch_one(&app.state.db.reader)
+                .await
+                .expect("count"),
+            0,
+        )
+        .expect("count")
+    };
+    let before = codes().await;
+    let args = |rest: &[&str]| {
+        let mut all = vec!["hosync".to_owned()];
+        all.extend(rest.iter().map(|s| (*s).to_owned()));
+        all
+    };
+    run(args(&["enrol", "m3", "--database-url", &db.url]))
+        .await
+        .expect("hosync enrol");
+    assert_eq!(codes().await, before + 1, "a code was issued");
+    run(args(&["enrol", "nobody", "--database-url", &db.url]))
+        .await
+        .expect_err("no such member");
+
+    let phone = app.phone("Mây", "m3").await;
+    let device = phone.replica().device().to_string();
+    run(args(&["device", "--database-url", &db.url, "list", "--unit", "d-x1"]))
+        .await
+        .expect("hosync device list");
+    run(args(&["device", "--database-url", &db.url, "revoke", &device]))
+        .await
+        .expect("hosync device revoke");
+    run(args(&["device", "--database-url", &db.url, "revoke", &device]))
+        .await
+        .expect_err("revoking twice says there is no active device");
+    let mut phone = phone;
+    assert!(phone.sync().await.expect("answered").wiped);
+    let audit = sqlx::query("SELECT action FROM audit_log WHERE actor = 'cli' ORDER BY seq")
+        .fetch_all(&app.state.db.reader)
+        .await
+        .expect("audit");
+    let actions: Vec<String> = audit
+        .iter()
+        .map(|r| sqlx::Row::try_get(r, 0).expect("action"))
+        .collect();
+    assert!(
+        actions.contains(&"enrol_code".to_owned()) && actions.contains(&"revoke".to_owned()),
+        "{actions:?}"
+    );
+    app.stop().await;
+}
+test_both_dbs!(the_command_line_enrols_and_revokes);
