@@ -191,7 +191,11 @@ fn cell_of_40() -> Cell {
         answer.heads(doc.id(), &doc.heads());
         seq += doc.automerge().get_changes(&[]).len() as u64;
     }
-    let bootstrap = answer.finish(Cursor { epoch: 7, seq }, now(day(12, 28)));
+    let bootstrap = answer.finish(
+        Cursor { epoch: 7, seq },
+        now(day(12, 28)),
+        30 * 24 * 60 * 60,
+    );
     let mut phone = Replica::new(
         DeviceId::parse("dev-secretary-1").expect("device id"),
         member("hsp-x01-c01-m01"),
@@ -235,7 +239,11 @@ fn forty_updates(cell: &Cell) -> SyncResponse {
         }
         answer.heads(server.id(), &on_phone.heads());
     }
-    answer.finish(Cursor { epoch: 7, seq }, now(day(12, 28)))
+    answer.finish(
+        Cursor { epoch: 7, seq },
+        now(day(12, 28)),
+        30 * 24 * 60 * 60,
+    )
 }
 
 /// The secretary's phone with 3 of its 40 households edited offline since the last

@@ -209,9 +209,9 @@ impl Principal {
                 refuse("may not change the cell's roster or assignments; the secretary does")
             }
             (AccessRole::CommuneCommittee, DocId::Report(..)) => Ok(()),
-            (AccessRole::CommuneCommittee, _) => {
-                refuse("reads the commune and rates reports; it does not change households or cells")
-            }
+            (AccessRole::CommuneCommittee, _) => refuse(
+                "reads the commune and rates reports; it does not change households or cells",
+            ),
             (AccessRole::DistrictStaff | AccessRole::Admin, _) => {
                 refuse("reads; changes to documents come from the cells")
             }
@@ -228,11 +228,11 @@ impl Principal {
             (AccessRole::Member, Parts::Household(a), Parts::Household(b)) if a != b => refuse(
                 "may write notes and flags; the household's details are changed by the secretary",
             ),
-            (AccessRole::Member, Parts::Report { rating: a, .. }, Parts::Report { rating: b, .. })
-                if a != b =>
-            {
-                refuse("may not rate a monthly report; the cell rates it")
-            }
+            (
+                AccessRole::Member,
+                Parts::Report { rating: a, .. },
+                Parts::Report { rating: b, .. },
+            ) if a != b => refuse("may not rate a monthly report; the cell rates it"),
             (
                 AccessRole::CommuneCommittee,
                 Parts::Report { member: a, .. },
@@ -264,7 +264,11 @@ impl Principal {
         if allowed {
             Ok(())
         } else {
-            Err(Denied(format!("{} may not {}", self.who(), action.describe())))
+            Err(Denied(format!(
+                "{} may not {}",
+                self.who(),
+                action.describe()
+            )))
         }
     }
 
@@ -399,7 +403,11 @@ mod tests {
             scope: path("/d/"),
             member: None,
         };
-        assert!(staff.may_grant(AccessRole::CommuneCommittee, &path("/d/x1/")).is_ok());
+        assert!(
+            staff
+                .may_grant(AccessRole::CommuneCommittee, &path("/d/x1/"))
+                .is_ok()
+        );
         assert!(staff.may_grant(AccessRole::Admin, &path("/d/")).is_err());
         assert!(staff.may_grant(AccessRole::Member, &path("/e/")).is_err());
     }

@@ -771,7 +771,7 @@ async fn run_cli(
                     "{:<20} {:<18} {:<14} {}{disabled}",
                     u.login,
                     u.role.code(),
-                    u.scope,
+                    u.scope.as_str(),
                     u.name
                 )?;
             }
@@ -792,6 +792,66 @@ mod tests {
         for bad in ["", "Admin", "nguyễn", "a b", "a@b", &"a".repeat(65)] {
             assert!(Login::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_command_line_takes_no_password_argument() {
+        use clap::Parser;
+        let parse = |args: &[&str]| crate::cli::Cli::try_parse_from(args);
+        let cli = parse(&[
+            "hosync",
+            "user",
+            "add",
+            "lan",
+            "--name",
+            "Lan",
+            "--role",
+            "admin",
+            "--scope",
+            "d",
+            "--database-url",
+            "sqlite://x.db",
+        ])
+        .expect("user add parses");
+        assert!(matches!(
+            cli.command,
+            crate::cli::Command::User(UserArgs {
+                database_url: Some(_),
+                action: UserAction::Add { .. },
+            })
+        ));
+        assert!(
+            parse(&[
+                "hosync",
+                "user",
+                "add",
+                "lan",
+                "--name",
+                "Lan",
+                "--role",
+                "admin",
+                "--scope",
+                "d",
+                "--password",
+                "secret-secret",
+            ])
+            .is_err()
+        );
+        let cli = parse(&[
+            "hosync",
+            "audit",
+            "--actor",
+            "lan",
+            "--since",
+            "2026-11-01",
+            "--limit",
+            "5",
+        ])
+        .expect("audit parses");
+        assert!(matches!(
+            cli.command,
+            crate::cli::Command::Audit(crate::audit::AuditArgs { limit: 5, .. })
+        ));
     }
 
     #[test]

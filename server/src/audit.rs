@@ -337,3 +337,36 @@ pub async fn api_list(
             .collect(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_read_as_typed() {
+        assert_eq!(vi_time(0), "01/01/1970 07:00");
+        let f = AuditFilter::parse(Some("lan"), None, Some(" "), Some("2026-11-01"), None, None)
+            .expect("filter");
+        assert_eq!(f.actor.as_deref(), Some("user:lan"));
+        assert_eq!(f.target_contains, None);
+        assert_eq!(f.limit, DEFAULT_LIMIT);
+        assert_eq!(
+            vi_time(day_start(f.since.expect("since"))),
+            "01/11/2026 00:00"
+        );
+        let cli = AuditFilter::parse(Some("cli"), None, None, None, None, None).expect("filter");
+        assert_eq!(cli.actor.as_deref(), Some("cli"));
+        assert!(
+            AuditFilter::parse(
+                None,
+                None,
+                None,
+                Some("2026-11-02"),
+                Some("2026-11-01"),
+                None
+            )
+            .is_err()
+        );
+        assert!(AuditFilter::parse(None, None, None, None, None, Some(0)).is_err());
+    }
+}

@@ -54,7 +54,7 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 
 /// A hash of nobody's password, checked when the login is unknown so that refusing an unknown
 /// login takes as long as refusing a wrong password, and timing does not tell which logins
-/// exist.
+/// exist. Made on first use, once per process.
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| hash_password(&secret::new_token()).unwrap_or_default())
@@ -238,15 +238,16 @@ pub async fn sign_in(
     .await?;
     drop(conn);
 
-    let stored = match &user {
-        Some(row) => row.try_get::<String, _>(2)?,
-        None => dummy_hash().to_owned(),
-    };
+    let stored: Option<String> = user.as_ref().map(|row| row.try_get(2)).transpose()?;
     let password = form.password;
     // argon2 takes tens of milliseconds of CPU by design; off the async workers it stalls no
     // other request.
     let matches = tokio::task::spawn_blocking(move || {
-        password.len() <= MAX_PASSWORD_BYTES && verify_password(&password, &stored)
+        let stored = match &stored {
+            Some(hash) => hash.as_str(),
+            None => dummy_hash(),
+        };
+        password.len() <= MAX_PASSWORD_BYTES && verify_password(&password, stored)
     })
     .await
     .map_err(anyhow::Error::from)?;

@@ -359,8 +359,14 @@ fn print_what_to_try(bind: &SocketAddr, s: &demo::DemoSummary, admin_password: O
 }
 
 async fn serve(db: Db, args: &ServeArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.lock_after_days >= 1, "--lock-after-days must be at least 1");
-    anyhow::ensure!(args.session_hours >= 1, "--session-hours must be at least 1");
+    anyhow::ensure!(
+        args.lock_after_days >= 1,
+        "--lock-after-days must be at least 1"
+    );
+    anyhow::ensure!(
+        args.session_hours >= 1,
+        "--session-hours must be at least 1"
+    );
     let bind = args.bind;
     let mut state = AppState::new(db.clone()).await?;
     state.settings = std::sync::Arc::new(crate::Settings {
@@ -396,8 +402,8 @@ async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
         .with_context(|| format!("there is no member or staff account {}", args.holder))?;
     let ttl = crate::Settings::default().enrolment_ttl;
     let now = crate::system_now();
-    let code = crate::devices::issue_code(&mut tx, &holder, &crate::audit::Actor::Cli, now, ttl)
-        .await?;
+    let code =
+        crate::devices::issue_code(&mut tx, &holder, &crate::audit::Actor::Cli, now, ttl).await?;
     tx.commit().await?;
     let qr = qrcode::QrCode::new(format!("hosync:enrol:{code}").as_bytes())?;
     println!(
@@ -435,7 +441,8 @@ async fn device(args: DeviceArgs) -> anyhow::Result<()> {
                 settings.lock_after,
             )
             .await?;
-            let when = |t: Option<i64>| t.map_or("never".to_owned(), |t| Day::from_timestamp(t).vi());
+            let when =
+                |t: Option<i64>| t.map_or("never".to_owned(), |t| Day::from_timestamp(t).vi());
             for d in &rows {
                 let state = if d.revoked_at.is_some() {
                     format!("revoked {}", when(d.revoked_at))

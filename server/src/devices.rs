@@ -49,7 +49,10 @@ fn decode<T, E: std::error::Error + Send + Sync + 'static>(r: Result<T, E>) -> D
 }
 
 /// Looks up a holder: their role, scope and name. `None` when there is no such member or account.
-pub async fn holder_info(conn: &mut AnyConnection, holder: &Holder) -> DbResult<Option<HolderInfo>> {
+pub async fn holder_info(
+    conn: &mut AnyConnection,
+    holder: &Holder,
+) -> DbResult<Option<HolderInfo>> {
     let row = match holder {
         Holder::Member(m) => {
             sqlx::query(
@@ -114,7 +117,15 @@ pub async fn issue_code(
     .bind(now + ttl)
     .execute(&mut *conn)
     .await?;
-    audit::record(conn, now, by, "enrol_code", &holder.to_string(), "one-time code issued").await?;
+    audit::record(
+        conn,
+        now,
+        by,
+        "enrol_code",
+        &holder.to_string(),
+        "one-time code issued",
+    )
+    .await?;
     Ok(code)
 }
 
@@ -206,7 +217,10 @@ pub async fn register(
     now: i64,
 ) -> DbResult<(DeviceId, String)> {
     let token = secret::new_token();
-    let device = decode(DeviceId::parse(&format!("dev-{}", &secret::new_token()[..16])))?;
+    let device = decode(DeviceId::parse(&format!(
+        "dev-{}",
+        &secret::new_token()[..16]
+    )))?;
     let (member, user) = split(holder);
     sqlx::query(
         "INSERT INTO devices (id, token_hash, member_id, user_login, label, enrolled_at, enrolled_by) \
@@ -221,8 +235,15 @@ pub async fn register(
     .bind(by.to_string())
     .execute(&mut *conn)
     .await?;
-    audit::record(conn, now, by, "enrol", &holder.to_string(), &format!("device {device} «{label}»"))
-        .await?;
+    audit::record(
+        conn,
+        now,
+        by,
+        "enrol",
+        &holder.to_string(),
+        &format!("device {device} «{label}»"),
+    )
+    .await?;
     Ok((device, token))
 }
 
@@ -340,7 +361,10 @@ pub async fn list(
 }
 
 /// The path of the unit a device's holder belongs to, to check who may revoke it.
-pub async fn device_path(conn: &mut AnyConnection, device: &DeviceId) -> DbResult<Option<UnitPath>> {
+pub async fn device_path(
+    conn: &mut AnyConnection,
+    device: &DeviceId,
+) -> DbResult<Option<UnitPath>> {
     let row = sqlx::query(
         "SELECT u.path FROM devices d LEFT JOIN members m ON m.id = d.member_id \
          LEFT JOIN users s ON s.login = d.user_login JOIN units u ON u.id = COALESCE(m.cell_id, s.scope_id) \

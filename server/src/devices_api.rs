@@ -22,8 +22,7 @@ pub async fn enrol(
 ) -> Result<Json<Enrolment>, ApiError> {
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    let enrolment = match devices::redeem(&mut tx, &request.code, request.label.trim(), now).await
-    {
+    let enrolment = match devices::redeem(&mut tx, &request.code, request.label.trim(), now).await {
         Ok(enrolment) => enrolment,
         Err(EnrolError::Db(e)) => return Err(e.into()),
         Err(refused) => return Err(ApiError::Forbidden(refused.to_string())),
@@ -160,7 +159,9 @@ pub async fn revoke(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(serde_json::json!({ "device": device.to_string(), "revoked": revoked })))
+    Ok(Json(
+        serde_json::json!({ "device": device.to_string(), "revoked": revoked }),
+    ))
 }
 
 #[derive(Debug, Serialize)]

@@ -136,7 +136,9 @@ pub fn app(state: AppState) -> Router {
         .route("/summary", get(staff_api::summary))
         .route(
             "/session",
-            get(auth::current).post(auth::sign_in).delete(auth::sign_out),
+            get(auth::current)
+                .post(auth::sign_in)
+                .delete(auth::sign_out),
         )
         .route("/users", get(accounts::api_list).post(accounts::api_add))
         .route("/users/{login}/role", post(accounts::api_role))

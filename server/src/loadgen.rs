@@ -320,7 +320,10 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
         .collect();
     let boot_phones_enrolled = enrol(
         &db,
-        &secretaries.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>(),
+        &secretaries
+            .iter()
+            .map(|(_, m)| m.clone())
+            .collect::<Vec<_>>(),
         "loadgen bootstrap",
     )
     .await?;

@@ -605,22 +605,18 @@ pub async fn doc_place(
             .fetch_optional(&mut *conn)
             .await?
         }
-        DocId::Report(member, _) => {
-            sqlx::query(
-                "SELECT u.path, NULL FROM members m JOIN units u ON u.id = m.cell_id WHERE m.id = $1",
-            )
-            .bind(member.as_str())
-            .fetch_optional(&mut *conn)
-            .await?
-        }
-        DocId::Cell(cell) => {
-            sqlx::query(
-                "SELECT path, NULL FROM units WHERE id = $1 AND kind IN ('cell', 'grassroots_cell')",
-            )
-            .bind(cell.as_str())
-            .fetch_optional(&mut *conn)
-            .await?
-        }
+        DocId::Report(member, _) => sqlx::query(
+            "SELECT u.path, NULL FROM members m JOIN units u ON u.id = m.cell_id WHERE m.id = $1",
+        )
+        .bind(member.as_str())
+        .fetch_optional(&mut *conn)
+        .await?,
+        DocId::Cell(cell) => sqlx::query(
+            "SELECT path, NULL FROM units WHERE id = $1 AND kind IN ('cell', 'grassroots_cell')",
+        )
+        .bind(cell.as_str())
+        .fetch_optional(&mut *conn)
+        .await?,
     };
     let Some(row) = row else { return Ok(None) };
     let cell = UnitPath::parse(&row.try_get::<String, _>(0)?)

@@ -11,8 +11,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use hosync_core::protocol::{self, Cursor, PushOutcome, SyncRequest};
 use hosync_core::access::{AccessRole, Guarded, Principal};
+use hosync_core::protocol::{self, Cursor, PushOutcome, SyncRequest};
 use hosync_core::sync::{
     PushDecision, ResponseBuilder, apply_push, describe_changes, parse_changes, split_at_time,
 };
@@ -151,7 +151,12 @@ async fn handle(
                     None => denied.to_string(),
                 };
                 if early.is_empty() {
-                    answer.result(&id, PushOutcome::Rejected { reason: reason.clone() });
+                    answer.result(
+                        &id,
+                        PushOutcome::Rejected {
+                            reason: reason.clone(),
+                        },
+                    );
                     refusals.push(refuse(reason, &[], &late));
                     continue;
                 }
@@ -159,7 +164,14 @@ async fn handle(
                 (early, late)
             }
         };
-        match decide(&state.actor, id.clone(), stored.clone(), base.as_ref(), &changes, principal) {
+        match decide(
+            &state.actor,
+            id.clone(),
+            stored.clone(),
+            base.as_ref(),
+            &changes,
+            principal,
+        ) {
             Decided::Store(write, rows) => {
                 prepared.push(Prepared {
                     id,
@@ -175,14 +187,24 @@ async fn handle(
                 answer.heads(&id, &heads);
                 match late {
                     Some(late) => {
-                        answer.result(&id, PushOutcome::Rejected { reason: late.reason.clone() });
+                        answer.result(
+                            &id,
+                            PushOutcome::Rejected {
+                                reason: late.reason.clone(),
+                            },
+                        );
                         refusals.push(late);
                     }
                     None => answer.result(&id, PushOutcome::Accepted),
                 }
             }
             Decided::Refused(reason) => {
-                answer.result(&id, PushOutcome::Rejected { reason: reason.clone() });
+                answer.result(
+                    &id,
+                    PushOutcome::Rejected {
+                        reason: reason.clone(),
+                    },
+                );
                 refusals.push(refuse(reason, &[], &changes));
             }
             Decided::NeedHistory => answer.result(&id, PushOutcome::NeedHistory),
@@ -198,7 +220,14 @@ async fn handle(
             // Another push to this document committed since it was read: decide again on the
             // current state, under the writer this time. Rare, so simplicity wins.
             let stored = store::load_doc(&mut tx, &p.id, &state.actor).await?;
-            match decide(&state.actor, p.id.clone(), stored, current.as_ref(), &p.changes, principal) {
+            match decide(
+                &state.actor,
+                p.id.clone(),
+                stored,
+                current.as_ref(),
+                &p.changes,
+                principal,
+            ) {
                 Decided::Store(write, rows) => {
                     p.write = write;
                     p.rows = rows;

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeSet;
 
+use hosync_core::access::AccessRole;
 use hosync_core::docs::{cell, household, report};
 use hosync_core::{DocId, MemberId, MemberStatus, Rating};
-use hosync_server::phone::{Phone, PhoneError};
-use hosync_core::access::AccessRole;
 use hosync_server::accounts::{self, By, Login, NewUser};
+use hosync_server::phone::{Phone, PhoneError};
 use hosync_server::{devices, store};
 
 use crate::helpers::{Backend, TestApp, TestDb, spawn_app, today};
@@ -38,11 +38,26 @@ const PLACES: [(&str, &str, &str, &str); 3] = [
 /// the district summary lists every cell / may create an account scoped to the district.
 const MATRIX: [(&str, [&str; 4]); 5] = [
     //                    own cell       sibling cell   other commune  whole district
-    ("member", ["RW R- R- --", "-- -- -- --", "-- -- -- --", "-- -- -- --"]),
-    ("cell_secretary", ["RW RW RW RW", "-- -- -- --", "-- -- -- --", "-- -- -- --"]),
-    ("commune_committee", ["R- R- RW R-", "R- R- RW R-", "-- -- -- --", "-- -- -- --"]),
-    ("district_staff", ["R- R- R- RW", "R- R- R- RW", "R- R- R- RW", "R- R- R- RW"]),
-    ("admin", ["R- R- R- RW", "R- R- R- RW", "R- R- R- RW", "R- R- R- RW"]),
+    (
+        "member",
+        ["RW R- R- --", "-- -- -- --", "-- -- -- --", "-- -- -- --"],
+    ),
+    (
+        "cell_secretary",
+        ["RW RW RW RW", "-- -- -- --", "-- -- -- --", "-- -- -- --"],
+    ),
+    (
+        "commune_committee",
+        ["R- R- RW R-", "R- R- RW R-", "-- -- -- --", "-- -- -- --"],
+    ),
+    (
+        "district_staff",
+        ["R- R- R- RW", "R- R- R- RW", "R- R- R- RW", "R- R- R- RW"],
+    ),
+    (
+        "admin",
+        ["R- R- R- RW", "R- R- R- RW", "R- R- R- RW", "R- R- R- RW"],
+    ),
 ];
 
 const KINDS: [&str; 4] = ["household", "cell document", "report", "staff API"];
@@ -72,11 +87,7 @@ fn web_login(role: &str) -> &'static str {
 }
 
 fn ids(phone: &Phone) -> BTreeSet<String> {
-    phone
-        .replica()
-        .docs()
-        .map(|d| d.id().to_string())
-        .collect()
+    phone.replica().docs().map(|d| d.id().to_string()).collect()
 }
 
 /// Makes the role's natural edit to a document on the phone (fetching the server's copy first
@@ -294,7 +305,12 @@ async fn access_matrix(backend: Backend) {
 test_both_dbs!(access_matrix);
 
 fn place_name(place: usize) -> &'static str {
-    ["own cell", "sibling cell", "other commune", "whole district"][place]
+    [
+        "own cell",
+        "sibling cell",
+        "other commune",
+        "whole district",
+    ][place]
 }
 
 /// Which place of the matrix a fixture document lies in (seen from cell d-x1-c1).
@@ -355,16 +371,26 @@ async fn enrolment_and_revocation(backend: Backend) {
 
     let first = phone.sync().await.expect("sync");
     assert!(!first.wiped);
-    assert!(phone.replica().doc(&DocId::parse("h:h1").expect("id")).is_some());
+    assert!(
+        phone
+            .replica()
+            .doc(&DocId::parse("h:h1").expect("id"))
+            .is_some()
+    );
     // The server tells the phone when to lock: 30 days away by default.
     let now = app.state.now();
     assert_eq!(phone.replica().lock_after(), 30 * hosync_server::DAY);
     assert!(!phone.replica().is_locked(now + 29 * hosync_server::DAY));
     assert!(phone.replica().is_locked(now + 31 * hosync_server::DAY));
     let mut conn = app.state.db.reader.acquire().await.expect("conn");
-    let listed = devices::list(&mut conn, None, now + 31 * hosync_server::DAY, 30 * hosync_server::DAY)
-        .await
-        .expect("list");
+    let listed = devices::list(
+        &mut conn,
+        None,
+        now + 31 * hosync_server::DAY,
+        30 * hosync_server::DAY,
+    )
+    .await
+    .expect("list");
     let this = listed
         .iter()
         .find(|d| d.id == phone.replica().device().as_str())
@@ -490,7 +516,10 @@ async fn reassignment_while_offline(backend: Backend) {
         "{reason}"
     );
     assert!(outcome.dropped.contains(&h1), "{outcome:?}");
-    assert!(pua.replica().doc(&h1).is_none(), "m2's phone no longer holds h1");
+    assert!(
+        pua.replica().doc(&h1).is_none(),
+        "m2's phone no longer holds h1"
+    );
 
     let mut conn = app.state.db.reader.acquire().await.expect("conn");
     let stored = store::load_doc(&mut conn, &h1, &hosync_core::docs::random_actor())
@@ -648,7 +677,13 @@ async fn assert_not_stored(app: &TestApp, db: &TestDb, secrets: &[&str]) {
         }
         None => {
             let mut text = String::new();
-            for table in ["devices", "enrolment_codes", "sessions", "users", "audit_log"] {
+            for table in [
+                "devices",
+                "enrolment_codes",
+                "sessions",
+                "users",
+                "audit_log",
+            ] {
                 let sql = format!("SELECT COALESCE(string_agg(t::text, '|'), '') FROM {table} t");
                 let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .fetch_one(&app.state.db.reader)
@@ -680,10 +715,12 @@ async fn the_command_line_enrols_and_revokes(backend: Backend) {
     };
     let codes = || async {
         sqlx::Row::try_get::<i64, _>(
-            &sqlx::query("SELECT COUNT(*) FROM enrolment_codes WHERE member_id = 'm3' AND used_at IS NULL")
-                .fetch_one(&app.state.db.reader)
-                .await
-                .expect("count"),
+            &sqlx::query(
+                "SELECT COUNT(*) FROM enrolment_codes WHERE member_id = 'm3' AND used_at IS NULL",
+            )
+            .fetch_one(&app.state.db.reader)
+            .await
+            .expect("count"),
             0,
         )
         .expect("count")
@@ -704,15 +741,34 @@ async fn the_command_line_enrols_and_revokes(backend: Backend) {
 
     let phone = app.phone("Mây", "m3").await;
     let device = phone.replica().device().to_string();
-    run(args(&["device", "--database-url", &db.url, "list", "--unit", "d-x1"]))
-        .await
-        .expect("hosync device list");
-    run(args(&["device", "--database-url", &db.url, "revoke", &device]))
-        .await
-        .expect("hosync device revoke");
-    run(args(&["device", "--database-url", &db.url, "revoke", &device]))
-        .await
-        .expect_err("revoking twice says there is no active device");
+    run(args(&[
+        "device",
+        "--database-url",
+        &db.url,
+        "list",
+        "--unit",
+        "d-x1",
+    ]))
+    .await
+    .expect("hosync device list");
+    run(args(&[
+        "device",
+        "--database-url",
+        &db.url,
+        "revoke",
+        &device,
+    ]))
+    .await
+    .expect("hosync device revoke");
+    run(args(&[
+        "device",
+        "--database-url",
+        &db.url,
+        "revoke",
+        &device,
+    ]))
+    .await
+    .expect_err("revoking twice says there is no active device");
     let mut phone = phone;
     assert!(phone.sync().await.expect("answered").wiped);
     let audit = sqlx::query("SELECT action FROM audit_log WHERE actor = 'cli' ORDER BY seq")

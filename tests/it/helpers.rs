@@ -4,9 +4,7 @@
 use std::path::PathBuf;
 
 use hosync_core::docs::{cell, household, report};
-use hosync_core::{
-    Day, Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind,
-};
+use hosync_core::{Day, Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind};
 use hosync_server::phone::Phone;
 use hosync_server::{AppState, Db, devices, store};
 use tokio::sync::oneshot;
@@ -146,9 +144,8 @@ impl TestApp {
             .await
             .expect("database connects and migrates");
         let mut state = AppState::new(db).await.expect("state");
-        let clock = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
-            today().noon_timestamp(),
-        ));
+        let clock =
+            std::sync::Arc::new(std::sync::atomic::AtomicI64::new(today().noon_timestamp()));
         let server_clock = clock.clone();
         state.clock =
             std::sync::Arc::new(move || server_clock.load(std::sync::atomic::Ordering::SeqCst));
@@ -220,10 +217,7 @@ impl TestApp {
         if path.starts_with("/api/") {
             request = request.header("cookie", self.staff_cookie().await);
         }
-        let response = request
-            .send()
-            .await
-            .expect("GET");
+        let response = request.send().await.expect("GET");
         assert!(
             response.status().is_success(),
             "GET {path}: {}",

@@ -172,7 +172,8 @@ test_both_dbs!(several_offline_days_sync_in_one_round_trip);
 async fn a_lost_answer_is_retried_safely(backend: Backend) {
     let (app, _db) = spawn_app(backend).await;
     let mut phone = app.phone("phone-a", "m2").await;
-    let mut other = app.phone("phone-b", "m3").await;
+    // The secretary's phone: it holds every household of the cell.
+    let mut other = app.phone("phone-b", "m1").await;
     phone.sync().await.expect("bootstrap");
     other.sync().await.expect("bootstrap");
     let doc = phone
@@ -249,7 +250,7 @@ async fn a_lost_answer_is_retried_safely(backend: Backend) {
         "nothing acknowledged is sent again"
     );
 
-    // The other phone in the cell receives the note exactly once.
+    // The secretary's phone receives the note exactly once.
     other.sync().await.expect("other syncs");
     let doc = other.replica().doc(&household_doc("h1")).expect("h1");
     assert_eq!(household::read(doc).expect("valid").notes.len(), 1);

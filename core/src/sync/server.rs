@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use automerge::{Change, ChangeHash, ReadDoc};
 
-use crate::docs::{Doc, View};
 use crate::Timestamp;
+use crate::docs::{Doc, View};
 use crate::ids::DocId;
 use crate::protocol::{Cursor, DocUpdate, PushOutcome, PushResult, SyncResponse};
 
@@ -124,7 +124,11 @@ pub fn describe_changes(doc: &Doc, kept: &[Change], changes: &[Change]) -> Strin
     }
     let doc = &doc;
     let mut after = doc.clone();
-    if after.automerge_mut().apply_changes(changes.to_vec()).is_err() {
+    if after
+        .automerge_mut()
+        .apply_changes(changes.to_vec())
+        .is_err()
+    {
         return format!("{} changes that do not apply", changes.len());
     }
     let (Ok(View::Household(old)), Ok(View::Household(new))) = (doc.view(), after.view()) else {
@@ -134,8 +138,14 @@ pub fn describe_changes(doc: &Doc, kept: &[Change], changes: &[Change]) -> Strin
     for note in &new.notes {
         match old.notes.iter().find(|n| n.id == note.id) {
             Some(was) if was.text == note.text && was.deleted == note.deleted => {}
-            Some(_) if note.deleted => lines.push(format!("deletes the note of {}", note.date.vi())),
-            Some(_) => lines.push(format!("edits the note of {}: «{}»", note.date.vi(), note.text)),
+            Some(_) if note.deleted => {
+                lines.push(format!("deletes the note of {}", note.date.vi()))
+            }
+            Some(_) => lines.push(format!(
+                "edits the note of {}: «{}»",
+                note.date.vi(),
+                note.text
+            )),
             None => lines.push(format!(
                 "a note of {} by {}: «{}»",
                 note.date.vi(),
@@ -147,7 +157,11 @@ pub fn describe_changes(doc: &Doc, kept: &[Change], changes: &[Change]) -> Strin
     for flag in &new.flags {
         match old.flags.iter().find(|f| f.id == flag.id) {
             Some(was) if was == flag => {}
-            Some(_) => lines.push(format!("flag «{}» set to {}", flag.text, flag.status.label_vi())),
+            Some(_) => lines.push(format!(
+                "flag «{}» set to {}",
+                flag.text,
+                flag.status.label_vi()
+            )),
             None => lines.push(format!("a follow-up flag: «{}»", flag.text)),
         }
     }

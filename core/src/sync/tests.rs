@@ -624,8 +624,15 @@ fn wipe_erases_the_phone_and_drop_waits_for_unsent_work() {
     assert_eq!(phone.start_sync().holding, vec![HOUSEHOLD.to_owned()]);
 
     // Told to drop a document with an unsent edit, the phone keeps it until the edit is sent.
-    household::add_note(phone.doc_mut(&hh).expect("doc"), &member, day, "Chưa gửi", &[], 2)
-        .expect("note");
+    household::add_note(
+        phone.doc_mut(&hh).expect("doc"),
+        &member,
+        day,
+        "Chưa gửi",
+        &[],
+        2,
+    )
+    .expect("note");
     let told_to_drop = protocol::SyncResponse {
         cursor: phone.cursor(),
         drop: vec![HOUSEHOLD.into()],
@@ -656,7 +663,10 @@ fn a_phone_away_too_long_is_locked_until_it_syncs() {
         MemberId::parse("m0").expect("id"),
         ActorId::random(),
     );
-    assert!(!phone.is_locked(1_000_000_000), "a new phone holds nothing to lock");
+    assert!(
+        !phone.is_locked(1_000_000_000),
+        "a new phone holds nothing to lock"
+    );
     let day = 24 * 60 * 60;
     let answer = |at: i64| protocol::SyncResponse {
         server_time: at,
@@ -681,8 +691,15 @@ fn a_push_splits_at_the_moment_a_household_left_its_member() {
     let day = Day::parse("2026-11-05").expect("day");
     household::add_note(&mut doc, &member, day, "Trước", &[], 100).expect("note");
     household::add_note(&mut doc, &member, day, "Sau", &[], 300).expect("note");
-    household::add_note(&mut doc, &member, day, "Sớm hơn nhưng dựa trên sau", &[], 150)
-        .expect("note");
+    household::add_note(
+        &mut doc,
+        &member,
+        day,
+        "Sớm hơn nhưng dựa trên sau",
+        &[],
+        150,
+    )
+    .expect("note");
     let changes = doc.automerge().get_changes(&base);
     let (early, late) = super::split_at_time(changes, 200);
     assert_eq!(early.len(), 1);
