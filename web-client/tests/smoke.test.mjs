@@ -213,8 +213,12 @@ test("finishSync takes a refusal and the document says why", () => {
     refused: [{ doc: HOUSEHOLD, reason }],
     updated: [],
     again: false,
+    dropped: [],
+    wiped: false,
   });
   assert.deepEqual(an.status(HOUSEHOLD), { refused: reason });
+  assert.equal(an.isLocked(1_795_377_600 + 29 * 24 * 3600), false);
+  assert.equal(an.isLocked(1_795_377_600 + 31 * 24 * 3600), true, "locked after 30 days away");
   assert.equal(an.lastContact, 1_795_377_600);
   assert.deepEqual(an.unsynced(), [HOUSEHOLD], "refused changes stay on the phone");
   assert.throws(() => an.finishSync(new TextEncoder().encode("GET / HTTP/1.1")), /HSYN/);
@@ -268,7 +272,7 @@ test("coded values come with core's Vietnamese labels and match the TypeScript t
     { code: "completed", label: "Hoàn thành nhiệm vụ" },
     { code: "not_completed", label: "Không hoàn thành nhiệm vụ" },
   ]);
-  assert.equal(Replica.protocolVersion, 1);
+  assert.equal(Replica.protocolVersion, 2);
   const dts = fs.readFileSync(path.join(pkg, "hosync_web.d.ts"), "utf8");
   const union = (name) => {
     const m = dts.match(new RegExp(`export type ${name} = ([^;]+);`));
@@ -310,5 +314,8 @@ function refusal(doc, reason, serverTime) {
   string(reason);
   varint(0); // no updates
   varint(BigInt(serverTime) * 2n); // server_time, zigzag
+  varint(0); // nothing to drop
+  bytes.push(0); // no wipe
+  varint(30 * 24 * 3600 * 2); // lock_after, zigzag
   return new Uint8Array(bytes);
 }
