@@ -17,6 +17,7 @@ use sqlx::{AnyConnection, Row};
 use crate::audit::{self, Actor};
 use crate::auth::{self, StaffSession};
 use crate::error::ApiError;
+use crate::store::decode;
 use crate::{AppState, Db, store};
 
 /// Passwords shorter than this are refused.
@@ -129,10 +130,6 @@ pub struct NewUser {
     pub password: String,
     pub role: AccessRole,
     pub scope: UnitId,
-}
-
-fn decode<T, E: std::error::Error + Send + Sync + 'static>(r: Result<T, E>) -> sqlx::Result<T> {
-    r.map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 /// The columns [`user_from`] reads, in its order.

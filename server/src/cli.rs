@@ -254,10 +254,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(db, &args.serve).await
         }
         Command::Seed(args) => {
-            let url = args
-                .database_url
-                .clone()
-                .unwrap_or_else(|| crate::db::sqlite_url(&PathBuf::from("data").join("hosync.db")));
+            let url = database_url(&args.database_url);
             if args.fresh {
                 crate::db::recreate(&url).await?;
             }
@@ -405,7 +402,7 @@ async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
     let code =
         crate::devices::issue_code(&mut tx, &holder, &crate::audit::Actor::Cli, now, ttl).await?;
     tx.commit().await?;
-    let qr = qrcode::QrCode::new(format!("hosync:enrol:{code}").as_bytes())?;
+    let qr = crate::devices::enrolment_qr(&code)?;
     println!(
         "{}",
         qr.render::<qrcode::render::unicode::Dense1x2>()

@@ -8,7 +8,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, Actor};
 use crate::secret;
-use crate::store::{self, DbResult};
+use crate::store::{self, DbResult, decode};
 
 /// Whom a phone is enrolled for: a member of a cell, or a staff account (which syncs its scope).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,10 +42,6 @@ fn author_of(holder: &Holder) -> String {
         Holder::Member(m) => m.to_string(),
         Holder::User(login) => format!("staff-{}", login.replace('.', "-")),
     }
-}
-
-fn decode<T, E: std::error::Error + Send + Sync + 'static>(r: Result<T, E>) -> DbResult<T> {
-    r.map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 /// Looks up a holder: their role, scope and name. `None` when there is no such member or account.
@@ -134,6 +130,11 @@ fn split(holder: &Holder) -> (Option<String>, Option<String>) {
         Holder::Member(m) => (Some(m.to_string()), None),
         Holder::User(login) => (None, Some(login.clone())),
     }
+}
+
+/// A code as the QR code a phone's camera reads.
+pub fn enrolment_qr(code: &str) -> Result<qrcode::QrCode, qrcode::types::QrError> {
+    qrcode::QrCode::new(format!("hosync:enrol:{code}").as_bytes())
 }
 
 /// Why a code did not enrol a phone, in words for the person holding it.

@@ -93,7 +93,7 @@ pub async fn issue_code(
 
 /// A code as a QR image the phone's camera reads.
 pub fn qr_svg(code: &str) -> Result<String, ApiError> {
-    let qr = qrcode::QrCode::new(format!("hosync:enrol:{code}").as_bytes())
+    let qr = devices::enrolment_qr(code)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("QR code: {e}")))?;
     Ok(qr
         .render::<qrcode::render::svg::Color<'_>>()

@@ -13,6 +13,11 @@ const SNAPSHOT_EVERY: i64 = 32;
 
 pub type DbResult<T> = Result<T, sqlx::Error>;
 
+/// A stored value that does not parse, as sqlx's decoding error.
+pub fn decode<T, E: std::error::Error + Send + Sync + 'static>(r: Result<T, E>) -> DbResult<T> {
+    r.map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
 /// A stored document's bookkeeping, without its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocRow {
@@ -162,29 +167,6 @@ pub async fn member_cell(
     let role =
         Role::parse(&row.try_get::<String, _>(1)?).map_err(|e| sqlx::Error::Decode(e.into()))?;
     Ok(Some((cell, role)))
-}
-
-/// The organisation unit a document belongs to, which decides who may see it; `None` when the
-/// server does not know what it names (a household no secretary registered, say).
-pub async fn placement(conn: &mut AnyConnection, id: &DocId) -> DbResult<Option<UnitId>> {
-    match id {
-        DocId::Household(h) => {
-            let row = sqlx::query("SELECT cell_id FROM households WHERE id = $1")
-                .bind(h.as_str())
-                .fetch_optional(conn)
-                .await?;
-            row.map(|r| r.try_get::<String, _>(0))
-                .transpose()?
-                .map(|c| UnitId::parse(&c))
-                .transpose()
-                .map_err(|e| sqlx::Error::Decode(e.into()))
-        }
-        DocId::Report(member, _) => Ok(member_cell(conn, member).await?.map(|(cell, _)| cell)),
-        DocId::Cell(cell) => Ok(unit(conn, cell.as_str())
-            .await?
-            .filter(|u| u.kind.holds_members())
-            .map(|u| u.id)),
-    }
 }
 
 pub async fn doc_row(conn: &mut AnyConnection, id: &DocId) -> DbResult<Option<DocRow>> {

@@ -120,12 +120,12 @@ async fn handle(
         let (stored, base) = store::load_doc_with_row(&mut conn, &id, &state.actor)
             .await?
             .unzip();
-        let refuse = |reason: String, kept: &[Change], changes: &[Change]| store::Refusal {
+        let refuse = |reason: String, summary: String, changes: &[Change]| store::Refusal {
             doc: id.clone(),
             unit: unit.clone(),
             holder: holder.clone(),
             device: auth.device.to_string(),
-            summary: describe(stored.as_ref(), &id, &state.actor, kept, changes),
+            summary,
             changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
             reason,
         };
@@ -157,17 +157,21 @@ async fn handle(
                             reason: reason.clone(),
                         },
                     );
-                    refusals.push(refuse(reason, &[], &late));
+                    let summary = describe(stored.as_ref(), &id, &state.actor, &[], &late);
+                    refusals.push(refuse(reason, summary, &late));
                     continue;
                 }
-                let late = (!late.is_empty()).then(|| refuse(reason, &early, &late));
+                let late = (!late.is_empty()).then(|| {
+                    let summary = describe(stored.as_ref(), &id, &state.actor, &early, &late);
+                    refuse(reason, summary, &late)
+                });
                 (early, late)
             }
         };
         match decide(
             &state.actor,
             id.clone(),
-            stored.clone(),
+            stored,
             base.as_ref(),
             &changes,
             principal,
@@ -185,18 +189,7 @@ async fn handle(
             }
             Decided::Unchanged(heads) => {
                 answer.heads(&id, &heads);
-                match late {
-                    Some(late) => {
-                        answer.result(
-                            &id,
-                            PushOutcome::Rejected {
-                                reason: late.reason.clone(),
-                            },
-                        );
-                        refusals.push(late);
-                    }
-                    None => answer.result(&id, PushOutcome::Accepted),
-                }
+                finish_push(&mut answer, &id, late, &mut refusals);
             }
             Decided::Refused(reason) => {
                 answer.result(
@@ -205,7 +198,11 @@ async fn handle(
                         reason: reason.clone(),
                     },
                 );
-                refusals.push(refuse(reason, &[], &changes));
+                // The document was consumed by the attempt; refusals are rare, so reading it
+                // again here costs less than keeping a copy of every pushed document.
+                let stored = store::load_doc(&mut conn, &id, &state.actor).await?;
+                let summary = describe(stored.as_ref(), &id, &state.actor, &[], &changes);
+                refusals.push(refuse(reason, summary, &changes));
             }
             Decided::NeedHistory => answer.result(&id, PushOutcome::NeedHistory),
         }
@@ -277,8 +274,21 @@ async fn handle(
             .then(|| principal.member.clone())
             .flatten(),
     };
-    collect_updates(&mut tx, &scope, since, &request.holding, &mut answer).await?;
-    drop_what_left(&mut tx, principal, &request.holding, &mut answer).await?;
+    // What the phone may hold now, read once: it tells what the phone lacks and what it must drop.
+    let readable: BTreeSet<String> = store::readable_ids(&mut tx, &scope)
+        .await?
+        .into_iter()
+        .collect();
+    collect_updates(
+        &mut tx,
+        &scope,
+        since,
+        &request.holding,
+        &readable,
+        &mut answer,
+    )
+    .await?;
+    drop_what_left(&mut tx, principal, &request.holding, &readable, &mut answer).await?;
     let end = store::log_end(&mut tx).await?;
     devices::record_sync(&mut tx, &auth.device, end, now).await?;
     tx.commit().await?;
@@ -373,9 +383,11 @@ async fn drop_what_left(
     conn: &mut AnyConnection,
     principal: &Principal,
     holding: &[String],
+    readable: &BTreeSet<String>,
     answer: &mut ResponseBuilder,
 ) -> Result<(), ApiError> {
-    for raw in holding {
+    // Only what the scope's query did not return needs a closer look: usually nothing.
+    for raw in holding.iter().filter(|raw| !readable.contains(*raw)) {
         let Ok(id) = DocId::parse(raw) else { continue };
         // The phone's own reports are always its own; skip the lookup.
         if matches!(&id, DocId::Report(m, _) if principal.member.as_ref() == Some(m)) {
@@ -441,6 +453,7 @@ async fn collect_updates(
     scope: &store::ReadScope,
     since: i64,
     holding: &[String],
+    readable: &BTreeSet<String>,
     answer: &mut ResponseBuilder,
 ) -> Result<(), ApiError> {
     if since == 0 {
@@ -449,16 +462,17 @@ async fn collect_updates(
         }
         return Ok(());
     }
-    // Only a member's scope changes with assignments; checking a whole district's documents
-    // against what the phone holds would cost every sync more than it saves.
+    // Only a member's scope changes with assignments; a larger scope gets a document new to it
+    // through the change log.
     let mut missing = BTreeSet::new();
     if scope.member_only.is_some() {
         let held: BTreeSet<&str> = holding.iter().map(String::as_str).collect();
-        for id in store::readable_ids(&mut *conn, scope).await? {
-            if !held.contains(id.as_str()) {
-                missing.insert(id);
-            }
-        }
+        missing.extend(
+            readable
+                .iter()
+                .filter(|id| !held.contains(id.as_str()))
+                .cloned(),
+        );
     }
     let rows = store::changes_since(&mut *conn, scope, since).await?;
     let mut seen = BTreeSet::new();

@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use hosync_core::access::AccessRole;
 use hosync_core::docs::{cell, household, report};
 use hosync_core::{DocId, MemberId, MemberStatus, Rating};
-use hosync_server::accounts::{self, By, Login, NewUser};
 use hosync_server::phone::{Phone, PhoneError};
 use hosync_server::{devices, store};
 
-use crate::helpers::{Backend, TestApp, TestDb, spawn_app, today};
+use crate::helpers::{
+    Backend, TestApp, TestDb, get, post, signed_in, spawn_app, stored_bytes, today,
+};
 use crate::test_both_dbs;
 
 /// The roles of the matrix and who plays each: a member id (a member's phone) or a staff login.
@@ -71,7 +72,13 @@ async fn add_staff(app: &TestApp) {
         ("dvm2", "member", "d-x1-c1"),
         ("bt1", "cell_secretary", "d-x1-c1"),
     ] {
-        add_user(app, login, role, scope).await;
+        app.add_staff(
+            login,
+            PASSWORD,
+            AccessRole::parse(role).expect("role"),
+            scope,
+        )
+        .await;
     }
 }
 
@@ -157,15 +164,22 @@ fn kind_prefix(kind: usize) -> &'static str {
     ["h:", "c:", "r:"][kind]
 }
 
+/// Whether a staff API call succeeded.
+fn succeeded((status, _): &(u16, serde_json::Value)) -> bool {
+    (200..300).contains(status)
+}
+
 /// The staff API read of a place: a cell's households (or, for the whole district, whether the
 /// summary lists every cell).
 async fn api_read(app: &TestApp, login: &str, place: usize) -> bool {
-    let client = signed_in(app, login).await;
+    let browser = signed_in(app, login, PASSWORD).await;
     if place == 3 {
-        let Ok(summary) = client.get_json("/api/v1/summary?month=2026-11").await else {
+        let answer = get(app, "/summary?month=2026-11", &browser).await;
+        if !succeeded(&answer) {
             return false;
-        };
-        let cells: BTreeSet<String> = summary
+        }
+        let cells: BTreeSet<String> = answer
+            .1
             .as_array()
             .expect("list")
             .iter()
@@ -174,41 +188,43 @@ async fn api_read(app: &TestApp, login: &str, place: usize) -> bool {
         return cells == BTreeSet::from(["d-x1-c1".into(), "d-x1-c2".into(), "d-x2-c1".into()]);
     }
     let cell = &PLACES[place].2[2..];
-    let households = client
-        .get_json(&format!("/api/v1/cells/{cell}/households"))
-        .await;
-    let detail = client
-        .get_json(&format!("/api/v1/households/{}", &PLACES[place].1[2..]))
-        .await;
+    let households = get(app, &format!("/cells/{cell}/households"), &browser).await;
+    let detail = get(
+        app,
+        &format!("/households/{}", &PLACES[place].1[2..]),
+        &browser,
+    )
+    .await;
     assert_eq!(
-        households.is_ok(),
-        detail.is_ok(),
+        succeeded(&households),
+        succeeded(&detail),
         "{login}: a cell's list and its household agree"
     );
-    households.is_ok()
+    succeeded(&households)
 }
 
 /// The staff API write of a place: an enrolment code for a member there (or, for the whole
 /// district, a staff account scoped to it).
 async fn api_write(app: &TestApp, login: &str, place: usize) -> bool {
-    let client = signed_in(app, login).await;
-    let body = if place == 3 {
+    let browser = signed_in(app, login, PASSWORD).await;
+    let answer = if place == 3 {
         let new_login = format!("moi-{login}");
-        return client
-            .post_json(
-                "/api/v1/users",
-                &serde_json::json!({
-                    "login": new_login, "name": "Cán bộ mới", "password": "mat-khau-du-dai-1",
-                    "role": "commune_committee", "scope": "d"
-                }),
-            )
-            .await
-            .is_ok();
+        let account = serde_json::json!({
+            "login": new_login, "name": "Cán bộ mới", "password": "mat-khau-du-dai-1",
+            "role": "commune_committee", "scope": "d"
+        });
+        post(app, "/users", &browser, account).await
     } else {
         let member = ["m3", "m9", "m20"][place];
-        serde_json::json!({ "holder": member })
+        post(
+            app,
+            "/enrolments",
+            &browser,
+            serde_json::json!({ "holder": member }),
+        )
+        .await
     };
-    client.post_json("/api/v1/enrolments", &body).await.is_ok()
+    succeeded(&answer)
 }
 
 /// The access matrix: every role, at every place, reads and writes every kind of document and
@@ -328,7 +344,8 @@ fn place_of(doc: &str) -> usize {
 /// it pushed is kept for the secretary, not merged.
 async fn enrolment_and_revocation(backend: Backend) {
     let (app, db) = spawn_app(backend).await;
-    add_user(&app, "bt1", "cell_secretary", "d-x1-c1").await;
+    app.add_staff("bt1", PASSWORD, AccessRole::CellSecretary, "d-x1-c1")
+        .await;
     let code = app.enrolment_code("m2").await;
     let mut phone = Phone::enrol(&app.base_url, &code, "Điện thoại của Pủa")
         .await
@@ -440,11 +457,9 @@ async fn enrolment_and_revocation(backend: Backend) {
         "a revoked phone's edit is not merged"
     );
     drop(conn);
-    let refusals = signed_in(&app, "bt1")
-        .await
-        .get_json("/api/v1/cells/d-x1-c1/refusals")
-        .await
-        .expect("refusals");
+    let browser = signed_in(&app, "bt1", PASSWORD).await;
+    let (status, refusals) = get(&app, "/cells/d-x1-c1/refusals", &browser).await;
+    assert_eq!(status, 200, "the secretary lists refusals");
     assert!(
         refusals.to_string().contains("revoked"),
         "the revoked phone's push is kept for review: {refusals}"
@@ -470,7 +485,8 @@ test_both_dbs!(enrolment_and_revocation);
 /// silently lost. m2's phone drops h1; m3's phone receives it whole.
 async fn reassignment_while_offline(backend: Backend) {
     let (app, _db) = spawn_app(backend).await;
-    add_user(&app, "bt1", "cell_secretary", "d-x1-c1").await;
+    app.add_staff("bt1", PASSWORD, AccessRole::CellSecretary, "d-x1-c1")
+        .await;
     let h1 = DocId::parse("h:h1").expect("id");
     let m2 = MemberId::parse("m2").expect("id");
     let m3_id = MemberId::parse("m3").expect("id");
@@ -543,11 +559,9 @@ async fn reassignment_while_offline(backend: Backend) {
     );
 
     // The secretary sees the refused note, with its text.
-    let refusals = signed_in(&app, "bt1")
-        .await
-        .get_json("/api/v1/cells/d-x1-c1/refusals")
-        .await
-        .expect("refusals");
+    let browser = signed_in(&app, "bt1", PASSWORD).await;
+    let (status, refusals) = get(&app, "/cells/d-x1-c1/refusals", &browser).await;
+    assert_eq!(status, 200, "the secretary lists refusals");
     let listed = refusals.to_string();
     assert!(
         listed.contains("Ghi sau khi đã bàn giao") && listed.contains("h:h1"),
@@ -569,137 +583,24 @@ test_both_dbs!(reassignment_while_offline);
 
 const PASSWORD: &str = "mat-khau-thu-nghiem";
 
-async fn add_user(app: &TestApp, login: &str, role: &str, scope: &str) {
-    let new = NewUser {
-        login: Login::parse(login).expect("login"),
-        name: format!("Cán bộ {login}"),
-        password: PASSWORD.into(),
-        role: AccessRole::parse(role).expect("role"),
-        scope: hosync_core::UnitId::parse(scope).expect("unit"),
-    };
-    accounts::add_user(&app.state.db, By::Cli, &new, app.state.now())
-        .await
-        .expect("account added");
-}
-
-/// A browser signed in as a staff account: its cookies and CSRF token, sent by hand.
-struct Web {
-    http: reqwest::Client,
-    base: String,
-    cookies: String,
-    csrf: String,
-}
-
-/// Signs in over HTTP as `login` (made by [`add_user`]).
-async fn signed_in(app: &TestApp, login: &str) -> Web {
-    let http = reqwest::Client::new();
-    let response = http
-        .post(format!("{}/api/v1/session", app.base_url))
-        .header("content-type", "application/json")
-        .body(serde_json::json!({ "login": login, "password": PASSWORD }).to_string())
-        .send()
-        .await
-        .expect("sign in");
-    assert!(response.status().is_success(), "{login} signs in");
-    let cookies = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let body: serde_json::Value =
-        serde_json::from_slice(&response.bytes().await.expect("body")).expect("json");
-    Web {
-        http,
-        base: app.base_url.clone(),
-        cookies,
-        csrf: body["csrf"].as_str().expect("csrf").to_owned(),
-    }
-}
-
-impl Web {
-    async fn answer(response: reqwest::Response) -> Result<serde_json::Value, u16> {
-        let status = response.status();
-        let body = response.bytes().await.map_err(|_| 0_u16)?;
-        if status.is_success() {
-            Ok(serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
-        } else {
-            Err(status.as_u16())
-        }
-    }
-
-    async fn get_json(&self, path: &str) -> Result<serde_json::Value, u16> {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", &self.cookies)
-            .send()
-            .await
-            .expect("GET");
-        Self::answer(response).await
-    }
-
-    async fn post_json(
-        &self,
-        path: &str,
-        body: &serde_json::Value,
-    ) -> Result<serde_json::Value, u16> {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &self.cookies)
-            .header("x-csrf-token", &self.csrf)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("POST");
-        Self::answer(response).await
-    }
-}
-
-/// Asserts that none of `secrets` appears in clear in the database: the SQLite file (and its
-/// write-ahead log) byte for byte, or every row of PostgreSQL's tables as text.
+/// Asserts that none of `secrets` appears in clear in the database.
 async fn assert_not_stored(app: &TestApp, db: &TestDb, secrets: &[&str]) {
-    let haystack: Vec<u8> = match hosync_server::db::sqlite_path(&db.url) {
-        Some(path) => {
-            let path = std::path::PathBuf::from(path);
-            sqlx::query("PRAGMA wal_checkpoint(FULL)")
-                .execute(&app.state.db.writer)
-                .await
-                .expect("checkpoint");
-            let mut bytes = std::fs::read(&path).expect("database file");
-            if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
-                bytes.extend(wal);
-            }
-            bytes
-        }
-        None => {
-            let mut text = String::new();
-            for table in [
-                "devices",
-                "enrolment_codes",
-                "sessions",
-                "users",
-                "audit_log",
-            ] {
-                let sql = format!("SELECT COALESCE(string_agg(t::text, '|'), '') FROM {table} t");
-                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .fetch_one(&app.state.db.reader)
-                    .await
-                    .expect("dump");
-                text.push_str(&sqlx::Row::try_get::<String, _>(&row, 0).expect("text"));
-            }
-            text.into_bytes()
-        }
-    };
-    assert!(haystack.len() > 100, "the database was read");
+    let stored = stored_bytes(
+        app,
+        db,
+        &[
+            "devices",
+            "enrolment_codes",
+            "sessions",
+            "users",
+            "audit_log",
+        ],
+    )
+    .await;
+    assert!(stored.len() > 100, "the database was read");
     for secret in secrets {
         assert!(
-            !haystack
-                .windows(secret.len())
-                .any(|w| w == secret.as_bytes()),
+            !stored.windows(secret.len()).any(|w| w == secret.as_bytes()),
             "a secret is stored in clear"
         );
     }

@@ -466,3 +466,103 @@ pub fn session_cookies(response: &reqwest::Response) -> (String, String) {
     );
     (pairs.join("; "), csrf)
 }
+
+/// A signed-in browser: the cookies it sends back and the CSRF token its page read.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub async fn signed_in(app: &TestApp, login: &str, password: &str) -> Browser {
+    let response = app.sign_in(login, password).await;
+    assert_eq!(response.status().as_u16(), 200, "{login} signs in");
+    let (cookie, csrf) = session_cookies(&response);
+    Browser { cookie, csrf }
+}
+
+/// Sends a request as `browser` (with its CSRF token when `csrf` is true); returns the status
+/// and the JSON body.
+pub async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    browser: Option<&Browser>,
+    csrf: bool,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = app
+        .http
+        .request(method, format!("{}/api/v1{path}", app.base_url));
+    if let Some(b) = browser {
+        request = request.header("cookie", b.cookie.as_str());
+        if csrf {
+            request = request.header("x-csrf-token", b.csrf.as_str());
+        }
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+pub async fn get(app: &TestApp, path: &str, browser: &Browser) -> (u16, serde_json::Value) {
+    call(app, reqwest::Method::GET, path, Some(browser), false, None).await
+}
+
+pub async fn post(
+    app: &TestApp,
+    path: &str,
+    browser: &Browser,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    call(
+        app,
+        reqwest::Method::POST,
+        path,
+        Some(browser),
+        true,
+        Some(body),
+    )
+    .await
+}
+
+/// Every byte the database keeps, to search for secrets: the SQLite file and its write-ahead
+/// log, or, on PostgreSQL, `tables` dumped as text.
+pub async fn stored_bytes(app: &TestApp, db: &TestDb, tables: &[&str]) -> Vec<u8> {
+    match hosync_server::db::sqlite_path(&db.url) {
+        Some(path) => {
+            sqlx::query("PRAGMA wal_checkpoint(FULL)")
+                .execute(&app.state.db.writer)
+                .await
+                .expect("checkpoint");
+            let mut bytes = std::fs::read(&path).expect("the database file");
+            if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+                bytes.extend(wal);
+            }
+            bytes
+        }
+        None => {
+            let mut dump = String::new();
+            for table in tables {
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "SELECT COALESCE(string_agg(t::text, '|'), '') FROM {table} t"
+                ));
+                let text: String = sqlx::query_scalar(sql)
+                    .fetch_one(&app.state.db.reader)
+                    .await
+                    .expect("dump");
+                dump.push_str(&text);
+            }
+            dump.into_bytes()
+        }
+    }
+}
