@@ -12,84 +12,77 @@ pub struct DateError {
     expected: &'static str,
 }
 
-const ISO_DAY: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]");
-const VI_DAY: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[day]/[month]/[year]");
+/// The proleptic Gregorian years a day may fall in (the `time` crate's range, which this module
+/// used to be built on).
+const MIN_YEAR: i32 = -9999;
+const MAX_YEAR: i32 = 9999;
+/// -9999-01-01 and 9999-12-31, as days since 1970-01-01.
+const MIN_DAYS: i32 = days_from_civil(MIN_YEAR, 1, 1);
+const MAX_DAYS: i32 = days_from_civil(MAX_YEAR, 12, 31);
 
-/// A calendar day, such as the day of a visit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Day(time::Date);
+/// A calendar day, such as the day of a visit. Counted in days since 1970-01-01, by hand rather
+/// than with the `time` crate, whose parser and formatter were a sizeable part of the browser
+/// module for the two fixed patterns used here.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(i32);
 
 impl Day {
-    /// Parses `yyyy-mm-dd`, the form documents and the API store.
+    /// Parses `yyyy-mm-dd`, the form documents and the API store. As before, the year may carry a
+    /// `+` or `-` sign and every field has exactly its number of digits.
     pub fn parse(value: &str) -> Result<Self, DateError> {
-        time::Date::parse(value, ISO_DAY)
-            .map(Day)
-            .map_err(|_| DateError {
-                value: value.to_owned(),
-                what: "day",
-                expected: "yyyy-mm-dd",
-            })
+        parse_iso(value.as_bytes()).ok_or_else(|| DateError {
+            value: value.to_owned(),
+            what: "day",
+            expected: "yyyy-mm-dd",
+        })
     }
 
     /// The day a Unix timestamp falls on, in Vietnam (UTC+7).
     pub fn from_timestamp(ts: crate::Timestamp) -> Self {
         let local = ts.saturating_add(7 * 3600);
-        let days = local.div_euclid(86_400);
-        let epoch = time::Date::from_calendar_date(1970, time::Month::January, 1)
-            .unwrap_or(time::Date::MIN);
-        let date = epoch
-            .checked_add(time::Duration::days(days))
-            .unwrap_or(if days < 0 {
-                time::Date::MIN
-            } else {
-                time::Date::MAX
-            });
-        Day(date)
+        let days = local
+            .div_euclid(86_400)
+            .clamp(i64::from(MIN_DAYS), i64::from(MAX_DAYS));
+        // Clamped to the calendar, so it fits.
+        Day(days as i32)
     }
 
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Result<Self, DateError> {
-        let err = || DateError {
+        ymd(year, month, day).ok_or_else(|| DateError {
             value: format!("{year:04}-{month:02}-{day:02}"),
             what: "day",
             expected: "a real calendar day",
-        };
-        let month = time::Month::try_from(month).map_err(|_| err())?;
-        time::Date::from_calendar_date(year, month, day)
-            .map(Day)
-            .map_err(|_| err())
+        })
     }
 
     /// Noon of this day in Vietnam, as a Unix timestamp.
     pub fn noon_timestamp(&self) -> crate::Timestamp {
-        let epoch = time::Date::from_calendar_date(1970, time::Month::January, 1)
-            .unwrap_or(time::Date::MIN);
-        (self.0 - epoch).whole_days() * 86_400 + 5 * 3600
+        i64::from(self.0) * 86_400 + 5 * 3600
     }
 
     pub fn iso(&self) -> String {
-        self.0.format(ISO_DAY).unwrap_or_default()
+        let (year, month, day) = civil_from_days(self.0);
+        format!("{}-{month:02}-{day:02}", Year(year))
     }
 
     /// dd/mm/yyyy, as Vietnamese forms write a date.
     pub fn vi(&self) -> String {
-        self.0.format(VI_DAY).unwrap_or_default()
+        let (year, month, day) = civil_from_days(self.0);
+        format!("{day:02}/{month:02}/{}", Year(year))
     }
 
     pub fn month(&self) -> Month {
-        Month {
-            year: self.0.year(),
-            month: self.0.month() as u8,
-        }
+        let (year, month, _) = civil_from_days(self.0);
+        Month { year, month }
     }
 
-    /// The day `days` later (or earlier, when negative).
+    /// The day `days` later (or earlier, when negative); this day when that leaves the calendar.
     pub fn add_days(&self, days: i64) -> Self {
-        Day(self
-            .0
-            .checked_add(time::Duration::days(days))
-            .unwrap_or(self.0))
+        i64::from(self.0)
+            .checked_add(days)
+            .filter(|d| (i64::from(MIN_DAYS)..=i64::from(MAX_DAYS)).contains(d))
+            .and_then(|d| i32::try_from(d).ok())
+            .map_or(*self, Day)
     }
 }
 
@@ -97,6 +90,98 @@ impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.iso())
     }
+}
+
+/// `Day(2026-11-03)`, as the derived form over `time::Date` printed it.
+impl fmt::Debug for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Day").field(&format_args!("{self}")).finish()
+    }
+}
+
+/// A year in four digits, with a minus sign before the year 0.
+struct Year(i32);
+
+impl fmt::Display for Year {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        write!(f, "{sign}{:04}", self.0.unsigned_abs())
+    }
+}
+
+/// `[+-]yyyy-mm-dd` and nothing more.
+fn parse_iso(value: &[u8]) -> Option<Day> {
+    let (negative, rest) = match value {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, value),
+    };
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = rest else {
+        return None;
+    };
+    let year = i32::try_from(digits(&[*y0, *y1, *y2, *y3])?).ok()?;
+    let month = u8::try_from(digits(&[*m0, *m1])?).ok()?;
+    let day = u8::try_from(digits(&[*d0, *d1])?).ok()?;
+    ymd(if negative { -year } else { year }, month, day)
+}
+
+/// The value of a run of ASCII digits.
+fn digits(bytes: &[u8]) -> Option<u32> {
+    bytes.iter().try_fold(0_u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+fn ymd(year: i32, month: u8, day: u8) -> Option<Day> {
+    let valid = (MIN_YEAR..=MAX_YEAR).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=days_in_month(year, month)).contains(&day);
+    valid.then(|| Day(days_from_civil(year, month, day)))
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+// Howard Hinnant's `days_from_civil` and `civil_from_days`
+// (https://howardhinnant.github.io/date_algorithms.html): the proleptic Gregorian calendar
+// counted in 400-year eras of 146,097 days, with years starting in March so that the leap day
+// comes last.
+
+/// Days since 1970-01-01 of a valid date.
+const fn days_from_civil(year: i32, month: u8, day: u8) -> i32 {
+    let month = month as i32;
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day as i32 - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// (year, month, day) of a count of days since 1970-01-01.
+fn civil_from_days(days: i32) -> (i32, u8, u8) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    // Both are small and positive by construction: 1..=31 and 1..=12.
+    let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u8;
+    let month = (if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    }) as u8;
+    let year = year_of_era + era * 400 + i32::from(month <= 2);
+    (year, month, day)
 }
 
 /// A calendar month, the period of a monthly report.
@@ -146,7 +231,7 @@ impl Month {
     }
 
     pub fn first_day(&self) -> Day {
-        Day::from_ymd(self.year, self.month, 1).unwrap_or(Day(time::Date::MIN))
+        Day::from_ymd(self.year, self.month, 1).unwrap_or(Day(MIN_DAYS))
     }
 
     pub fn previous(&self) -> Month {
@@ -203,6 +288,49 @@ mod tests {
         assert_eq!(Day::from_timestamp(1_795_377_600).iso(), "2026-11-23");
         let day = Day::parse("2026-11-23").expect("day");
         assert_eq!(Day::from_timestamp(day.noon_timestamp()), day);
+    }
+
+    #[test]
+    fn days_count_the_proleptic_gregorian_calendar() {
+        for (iso, days) in [
+            ("1970-01-01", 0),
+            ("1969-12-31", -1),
+            ("2000-02-29", 11_016),
+            ("2026-11-23", 20_780),
+            ("0000-03-01", -719_468),
+            ("-0001-12-31", -719_529),
+            ("-9999-01-01", MIN_DAYS),
+            ("9999-12-31", MAX_DAYS),
+        ] {
+            let day = Day::parse(iso).expect(iso);
+            assert_eq!((day.0, day.iso()), (days, iso.to_owned()));
+            assert_eq!(Day::from_timestamp(day.noon_timestamp()), day);
+        }
+        assert_eq!(MAX_DAYS, 2_932_896);
+        assert_eq!(Day::parse("+2026-11-03"), Day::from_ymd(2026, 11, 3));
+        assert_eq!(format!("{:?}", Day(0)), "Day(1970-01-01)");
+        for bad in [
+            "1900-02-29",
+            "2026-04-31",
+            "2026-00-10",
+            "2026-11-00",
+            "2026-11-3",
+            "2026-11-03 ",
+        ] {
+            assert!(Day::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Day::parse("2000-02-29").is_ok());
+    }
+
+    #[test]
+    fn days_stay_in_the_calendar() {
+        assert_eq!(Day::from_timestamp(i64::MIN).0, MIN_DAYS);
+        assert_eq!(Day::from_timestamp(i64::MAX).0, MAX_DAYS);
+        let last = Day(MAX_DAYS);
+        assert_eq!(last.add_days(1), last);
+        assert_eq!(last.add_days(-1).iso(), "9999-12-30");
+        assert_eq!(Day(0).add_days(59).iso(), "1970-03-01");
+        assert_eq!(Day(0).add_days(i64::MIN), Day(0));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! 1 = DEFLATE), then the body. A server that meets a version it does not speak answers
 //! "update the app" before it reads the body, so an old phone never half-applies a newer format.
 
+use std::io::Read;
+
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks.
@@ -182,13 +184,13 @@ pub(crate) fn encode<T: Serialize>(message: &T) -> Vec<u8> {
     let mut frame = Vec::with_capacity(HEADER_LEN + body.len());
     frame.extend_from_slice(MAGIC);
     frame.push(PROTOCOL_VERSION);
-    if body.len() > COMPRESS_ABOVE {
-        let compressed = miniz_oxide::deflate::compress_to_vec(&body, 6);
-        if compressed.len() < body.len() {
-            frame.push(DEFLATE);
-            frame.extend_from_slice(&compressed);
-            return frame;
-        }
+    if body.len() > COMPRESS_ABOVE
+        && let Some(compressed) = deflate(&body)
+        && compressed.len() < body.len()
+    {
+        frame.push(DEFLATE);
+        frame.extend_from_slice(&compressed);
+        return frame;
     }
     frame.push(PLAIN);
     frame.extend_from_slice(&body);
@@ -214,17 +216,7 @@ pub(crate) fn decode<T: for<'de> Deserialize<'de>>(frame: &[u8]) -> Result<T, De
     let body = match frame[5] {
         PLAIN => body,
         DEFLATE => {
-            inflated = miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_BODY_BYTES)
-                .map_err(|e| {
-                    if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput {
-                        DecodeError::TooLarge {
-                            size: MAX_BODY_BYTES + 1,
-                            limit: MAX_BODY_BYTES,
-                        }
-                    } else {
-                        DecodeError::Corrupt(format!("DEFLATE: {:?}", e.status))
-                    }
-                })?;
+            inflated = inflate(body)?;
             &inflated
         }
         other => return Err(DecodeError::UnknownEncoding(other)),
@@ -238,6 +230,34 @@ pub(crate) fn decode<T: for<'de> Deserialize<'de>>(frame: &[u8]) -> Result<T, De
         )));
     }
     Ok(message)
+}
+
+/// Raw DEFLATE (no zlib or gzip header), as frames have always carried. flate2 with the zlib-rs
+/// backend rather than a compressor of our own, because Automerge already links that one and a
+/// second would ship twice to the browser.
+fn deflate(body: &[u8]) -> Option<Vec<u8>> {
+    let mut compressed = Vec::new();
+    // Reading a slice cannot fail; if the encoder ever did, the caller sends the body plain.
+    flate2::bufread::DeflateEncoder::new(body, flate2::Compression::new(6))
+        .read_to_end(&mut compressed)
+        .ok()?;
+    Some(compressed)
+}
+
+fn inflate(body: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    let mut inflated = Vec::new();
+    // One byte past the limit tells a body at the limit from a bomb, without inflating the bomb.
+    flate2::bufread::DeflateDecoder::new(body)
+        .take(MAX_BODY_BYTES as u64 + 1)
+        .read_to_end(&mut inflated)
+        .map_err(|e| DecodeError::Corrupt(format!("DEFLATE: {e}")))?;
+    if inflated.len() > MAX_BODY_BYTES {
+        return Err(DecodeError::TooLarge {
+            size: MAX_BODY_BYTES + 1,
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    Ok(inflated)
 }
 
 #[cfg(test)]
@@ -298,11 +318,32 @@ mod tests {
     }
 
     #[test]
+    fn frames_from_earlier_builds_still_decode() {
+        // `request(300)` exactly as builds compressing with miniz_oxide (level 6) sent it, so
+        // phones that have not updated keep syncing with a server that inflates with zlib-rs.
+        const MINIZ_BODY: [u8; 40] = [
+            237, 208, 49, 13, 0, 48, 8, 4, 192, 124, 135, 214, 75, 19, 6, 86, 220, 176, 189, 0,
+            100, 33, 146, 137, 29, 1, 156, 132, 67, 188, 143, 75, 35, 69, 145, 199, 215, 88, 183,
+            21,
+        ];
+        let mut frame = MAGIC.to_vec();
+        frame.extend([PROTOCOL_VERSION, DEFLATE]);
+        frame.extend(MINIZ_BODY);
+        assert_eq!(decode_request(&frame), Ok(request(300)));
+        // A stream cut short is refused, not read as the part that arrived.
+        frame.pop();
+        assert!(matches!(
+            decode_request(&frame),
+            Err(DecodeError::Corrupt(_))
+        ));
+    }
+
+    #[test]
     fn a_deflate_bomb_is_refused() {
         let body = vec![0_u8; MAX_BODY_BYTES + 10];
         let mut frame = MAGIC.to_vec();
         frame.extend([PROTOCOL_VERSION, DEFLATE]);
-        frame.extend(miniz_oxide::deflate::compress_to_vec(&body, 6));
+        frame.extend(deflate(&body).expect("zeros compress"));
         assert!(frame.len() < MAX_FRAME_BYTES);
         assert!(matches!(
             decode_request(&frame),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use hosync_core::docs::household;
-use hosync_core::{Day, DeviceId, DocId, HouseholdId, UnitId};
+use hosync_core::{Day, DeviceId, DocId, HouseholdId, MemberId, UnitId};
 
 use crate::demo::{self, DemoShape};
 use crate::phone::Phone;
@@ -63,6 +63,9 @@ pub struct ServeArgs {
     /// Hours a staff session lasts after sign-in.
     #[arg(long, env = "HOSYNC_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
+    /// The built field app to serve at `/` (`cargo xtask app` writes it).
+    #[arg(long, env = "HOSYNC_APP_DIR", default_value = crate::web_app::DEFAULT_DIR)]
+    pub app_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -245,7 +248,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             match &summary {
-                Some(summary) => print_what_to_try(&args.serve.bind, summary, admin.as_deref()),
+                Some(summary) => {
+                    let codes = demo_codes(&db, summary).await?;
+                    print_what_to_try(&args.serve.bind, summary, &codes, admin.as_deref())
+                }
                 None => print_sign_in(&args.serve.bind, admin.as_deref()),
             }
             if args.no_serve {
@@ -321,38 +327,68 @@ fn print_sign_in(bind: &SocketAddr, password: Option<&str>) {
     println!();
     match password {
         Some(password) => {
-            println!("Staff sign-in at {base}: login admin, password {password}");
+            println!("Staff sign-in at {base}/staff: login admin, password {password}");
             println!("  With curl (the session cookie is kept in data/cookies.txt):");
             println!(
                 "    curl -c data/cookies.txt -H 'Content-Type: application/json' -d '{{\"login\":\"admin\",\"password\":\"{password}\"}}' {base}/api/v1/session"
             );
         }
         None => println!(
-            "Staff sign-in at {base} with an existing account (`hosync user list --database-url …`)."
+            "Staff sign-in at {base}/staff with an existing account (`hosync user list --database-url …`)."
         ),
     }
 }
 
-fn print_what_to_try(bind: &SocketAddr, s: &demo::DemoSummary, admin_password: Option<&str>) {
+/// Enrolment codes for the sample member's phone and their secretary's, so the app can be
+/// tried at once: (member's, secretary's, phone CLI's).
+async fn demo_codes(db: &Db, s: &demo::DemoSummary) -> anyhow::Result<[String; 3]> {
+    use crate::devices::{Holder, issue_code};
+    let member = MemberId::parse(&s.sample_member.0)?;
+    let secretary = MemberId::parse(&s.sample_secretary.0)?;
+    let ttl = crate::Settings::default().enrolment_ttl;
+    let now = crate::system_now();
+    let by = crate::audit::Actor::Cli;
+    let mut tx = db.begin_write().await?;
+    let codes = [
+        issue_code(&mut tx, &Holder::Member(member.clone()), &by, now, ttl).await?,
+        issue_code(&mut tx, &Holder::Member(secretary), &by, now, ttl).await?,
+        issue_code(&mut tx, &Holder::Member(member), &by, now, ttl).await?,
+    ];
+    tx.commit().await?;
+    Ok(codes)
+}
+
+fn print_what_to_try(
+    bind: &SocketAddr,
+    s: &demo::DemoSummary,
+    [member_code, secretary_code, cli_code]: &[String; 3],
+    admin_password: Option<&str>,
+) {
     let base = format!("http://{bind}");
     let (member, name, cell) = &s.sample_member;
+    let (secretary, secretary_name) = &s.sample_secretary;
+    println!();
+    println!(
+        "The field app: open {base}/ in Chrome (a phone, or a window 360 px wide) and enrol with"
+    );
+    println!("  {member_code}  member {name} ({member}), cell {cell}");
+    println!("  {secretary_code}  their secretary {secretary_name} ({secretary})");
+    println!("  Each code works once within 72 hours; `hosync enrol MEMBER` issues more.");
     print_sign_in(bind, admin_password);
     println!("hosync serves the demo at {base}; after signing in (curl -b data/cookies.txt …):");
     println!("  District staff: {base}/api/v1/summary");
     println!("  A cell's households: {base}/api/v1/cells/{cell}/households");
     println!("  Its members: {base}/api/v1/cells/{cell}/members");
     println!("  The audit log: {base}/api/v1/audit");
-    println!("  Member {name} ({member}), as a phone, in another terminal:");
-    println!("    cargo run -p hosync-server --bin hosync -- phone --member {member} sync");
+    println!(
+        "  Member {name} as a simulated phone (the same core as the app), in another terminal:"
+    );
+    println!("    cargo run -p hosync-server --bin hosync -- phone --code {cli_code} sync");
     println!("    cargo run -p hosync-server --bin hosync -- phone show");
     println!(
         "    cargo run -p hosync-server --bin hosync -- phone note <household> \"Gia đình khỏe, đã thăm.\""
     );
     println!("    cargo run -p hosync-server --bin hosync -- phone sync");
-    println!(
-        "  Secretary of that cell: {} ({})",
-        s.sample_secretary.1, s.sample_secretary.0
-    );
 }
 
 async fn serve(db: Db, args: &ServeArgs) -> anyhow::Result<()> {
@@ -370,6 +406,7 @@ async fn serve(db: Db, args: &ServeArgs) -> anyhow::Result<()> {
         lock_after: args.lock_after_days * crate::DAY,
         secure_cookies: args.secure_cookies,
         session_ttl: args.session_hours * 60 * 60,
+        app_dir: Some(args.app_dir.clone()),
         ..crate::Settings::default()
     });
     let listener = tokio::net::TcpListener::bind(bind)

@@ -18,6 +18,7 @@ pub mod secret;
 pub mod staff_api;
 pub mod store;
 pub mod sync_api;
+pub mod web_app;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -67,6 +68,8 @@ pub struct Settings {
     pub sign_in_max_failures: i64,
     /// How long sign-in stays paused after too many wrong passwords.
     pub sign_in_lockout: i64,
+    /// The built field app served at `/`; without it `/` says how to build it.
+    pub app_dir: Option<std::path::PathBuf>,
 }
 
 pub const DAY: i64 = 24 * 60 * 60;
@@ -80,6 +83,7 @@ impl Default for Settings {
             enrolment_ttl: 3 * DAY,
             sign_in_max_failures: 5,
             sign_in_lockout: 15 * 60,
+            app_dir: None,
         }
     }
 }
@@ -145,10 +149,12 @@ pub fn app(state: AppState) -> Router {
         .route("/users/{login}/disable", post(accounts::api_disable))
         .route("/members/{id}/disable", post(accounts::api_disable_member))
         .route("/audit", get(audit::api_list));
+    let app = web_app::routes(state.settings.app_dir.as_deref());
     Router::new()
-        .route("/", get(index))
+        .route("/staff", get(staff_page))
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
+        .merge(app)
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
         .with_state(state)
 }
@@ -158,8 +164,8 @@ async fn healthz(State(state): State<AppState>) -> Result<&'static str, error::A
     Ok("ok")
 }
 
-async fn index() -> Html<&'static str> {
-    Html(include_str!("index.html"))
+async fn staff_page() -> Html<&'static str> {
+    Html(include_str!("staff.html"))
 }
 
 /// Serves until `shutdown` resolves, then lets requests in flight finish.

@@ -140,10 +140,15 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the server on `url`'s database, which may already hold data.
     pub async fn start(url: &str) -> TestApp {
+        TestApp::start_with(url, hosync_server::Settings::default()).await
+    }
+
+    pub async fn start_with(url: &str, settings: hosync_server::Settings) -> TestApp {
         let db = Db::connect(url)
             .await
             .expect("database connects and migrates");
         let mut state = AppState::new(db).await.expect("state");
+        state.settings = std::sync::Arc::new(settings);
         let clock =
             std::sync::Arc::new(std::sync::atomic::AtomicI64::new(today().noon_timestamp()));
         let server_clock = clock.clone();

@@ -9,3 +9,4 @@ mod loadgen;
 mod restart;
 mod staff_auth;
 mod sync;
+mod web_app;

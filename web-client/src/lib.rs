@@ -13,17 +13,19 @@ mod interop;
 mod views;
 
 use hosync_core::docs::{Doc, cell, household, report};
+use hosync_core::ids::DocKind;
 use hosync_core::protocol::{self, PROTOCOL_VERSION};
 use hosync_core::sync::Replica;
 use hosync_core::{
-    Day, DeviceId, DocId, FlagId, FlagStatus, HouseholdId, MemberId, MemberStatus, NoteId, Rating,
-    Role,
+    Day, DeviceId, DocId, FlagId, FlagStatus, HouseholdId, MemberId, MemberStatus, Month, NoteId,
+    Rating, Role,
 };
 use wasm_bindgen::prelude::*;
 
 use crate::interop::{now, to_js};
 use crate::views::{
-    CellView, CodeLabel, ConflictView, HouseholdView, ReportView, StatusView, SyncOutcomeView,
+    CellView, CodeLabel, ConflictView, DocConflictsView, HouseholdSummary, HouseholdView,
+    ReportView, StatusView, SyncOutcomeView,
 };
 
 /// Everything this phone holds: its documents, what the server has acknowledged of each, and
@@ -165,6 +167,38 @@ impl WasmReplica {
     }
 
     // Households.
+
+    /// Every household on this phone, for the list screen: who holds it (from the cell's
+    /// assignments, when the cell is on the phone), whether it was visited in `month`
+    /// (yyyy-mm), and where its changes stand. Sorted by the head's given name.
+    #[wasm_bindgen(js_name = householdList, unchecked_return_type = "HouseholdSummary[]")]
+    pub fn household_list(&self, month: &str) -> Result<JsValue, JsError> {
+        let month = Month::parse(month)?;
+        let cell = self
+            .0
+            .docs()
+            .find(|d| d.kind() == DocKind::Cell)
+            .map(cell::read)
+            .transpose()?;
+        let mut list = Vec::new();
+        for doc in self.0.docs().filter(|d| d.kind() == DocKind::Household) {
+            let household = household::read(doc)?;
+            let assignee = cell
+                .as_ref()
+                .and_then(|c| c.assignee(&household.id))
+                .cloned();
+            let status = self.0.status(doc.id()).map(StatusView::from);
+            list.push(HouseholdSummary::new(
+                doc.id(),
+                &household,
+                month,
+                assignee,
+                status,
+            ));
+        }
+        list.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        to_js(&list)
+    }
 
     /// The household, read and checked.
     #[wasm_bindgen(unchecked_return_type = "Household")]
@@ -488,6 +522,23 @@ impl WasmReplica {
     ) -> Result<JsValue, JsError> {
         let conflicts = self.doc(doc_id)?.conflicts();
         to_js(&conflicts.iter().map(ConflictView::from).collect::<Vec<_>>())
+    }
+
+    /// Every document on this phone with a conflict, with its fields in conflict: the
+    /// secretary's list of what to settle.
+    #[wasm_bindgen(js_name = conflictList, unchecked_return_type = "DocConflicts[]")]
+    pub fn conflict_list(&self) -> Result<JsValue, JsError> {
+        let held: Vec<_> = self
+            .0
+            .docs()
+            .map(|d| (d.id(), d.conflicts()))
+            .filter(|(_, conflicts)| !conflicts.is_empty())
+            .collect();
+        let list: Vec<_> = held
+            .iter()
+            .map(|(id, conflicts)| DocConflictsView::new(id, conflicts))
+            .collect();
+        to_js(&list)
     }
 
     /// Settles a conflict with one of its values (as `conflicts` gave it); the others stay in

@@ -9,7 +9,7 @@ use hosync_core::docs::cell::{Assignment, AssignmentEvent, Cell, RosterEntry};
 use hosync_core::docs::household::{FollowUpFlag, Household, VisitNote};
 use hosync_core::docs::report::MonthlyReport;
 use hosync_core::sync::{DocSyncStatus, SyncOutcome};
-use hosync_core::{Conflict, ConflictValue, Day, FlagStatus, Rating, Role};
+use hosync_core::{Conflict, ConflictValue, Day, DocId, FlagStatus, MemberId, Month, Rating, Role};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -187,6 +187,74 @@ impl<'a> From<&'a Household> for HouseholdView<'a> {
             last_visit_vi: last_visit.as_ref().map(Day::vi),
             open_flags: h.open_flags(),
         }
+    }
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const HOUSEHOLD_SUMMARY_TS: &str = r#"
+/** A household as the list shows it. */
+export interface HouseholdSummary {
+  /** The document id, `h:<household>`. */
+  docId: string;
+  id: string;
+  head: string;
+  village: string;
+  people: number;
+  /** The member it is assigned to, when the cell's document is on the phone. */
+  assignee: string | null;
+  /** A note not deleted dated in the month asked for. */
+  visited: boolean;
+  lastVisit: string | null;
+  lastVisitVi: string | null;
+  openFlags: number;
+  status: DocStatus;
+}
+"#;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HouseholdSummary {
+    doc_id: String,
+    id: String,
+    head: String,
+    village: String,
+    people: u32,
+    assignee: Option<String>,
+    visited: bool,
+    last_visit: Option<String>,
+    last_visit_vi: Option<String>,
+    open_flags: usize,
+    status: Option<StatusView>,
+}
+
+impl HouseholdSummary {
+    pub(crate) fn new(
+        doc: &DocId,
+        h: &Household,
+        month: Month,
+        assignee: Option<MemberId>,
+        status: Option<StatusView>,
+    ) -> Self {
+        let last_visit = h.last_visit();
+        HouseholdSummary {
+            doc_id: doc.to_string(),
+            id: h.id.to_string(),
+            head: h.head.clone(),
+            village: h.village.clone(),
+            people: h.people,
+            assignee: assignee.map(|m| m.to_string()),
+            visited: h.visited_in(month),
+            last_visit: last_visit.as_ref().map(Day::iso),
+            last_visit_vi: last_visit.as_ref().map(Day::vi),
+            open_flags: h.open_flags(),
+            status,
+        }
+    }
+
+    /// Vietnamese names sort by the given name, the last word: "Nguyễn Văn An" under A.
+    pub(crate) fn sort_key(&self) -> (&str, &str) {
+        let given = self.head.rsplit(' ').next().unwrap_or(&self.head);
+        (given, &self.head)
     }
 }
 
@@ -478,6 +546,31 @@ export interface Conflict {
   values: ConflictValue[];
 }
 "#;
+
+#[wasm_bindgen(typescript_custom_section)]
+const DOC_CONFLICTS_TS: &str = r#"
+/** A document with fields in conflict. */
+export interface DocConflicts {
+  docId: string;
+  conflicts: Conflict[];
+}
+"#;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DocConflictsView<'a> {
+    doc_id: String,
+    conflicts: Vec<ConflictView<'a>>,
+}
+
+impl<'a> DocConflictsView<'a> {
+    pub(crate) fn new(doc: &DocId, conflicts: &'a [Conflict]) -> Self {
+        DocConflictsView {
+            doc_id: doc.to_string(),
+            conflicts: conflicts.iter().map(ConflictView::from).collect(),
+        }
+    }
+}
 
 #[derive(Serialize)]
 pub(crate) struct ConflictView<'a> {

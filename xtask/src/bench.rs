@@ -8,9 +8,8 @@
 use std::{
     fmt::Write as _,
     fs,
-    io::Write as _,
     net::TcpListener,
-    path::{Path, PathBuf},
+    path::Path,
     process::{Child, Command},
     thread,
     time::{Duration, Instant},
@@ -19,7 +18,7 @@ use std::{
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::{cargo, postgres, root, run, shown_path, target_dir, wasm};
+use crate::{app, cargo, postgres, root, run, shown_path, target_dir, wasm};
 
 /// What one load run printed as JSON, and what seeding it took.
 struct LoadRun {
@@ -44,6 +43,7 @@ pub fn run_all() -> Result<()> {
         "hosync",
     ]))?;
     wasm::build()?;
+    app::build()?;
     let hosync = target_dir().join("release").join("hosync");
 
     let sqlite = |name: &str| format!("sqlite://{}?mode=rwc", out.join(name).display());
@@ -240,32 +240,6 @@ fn kib(bytes: f64) -> String {
 
 fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "**not met**" }
-}
-
-/// The files a browser downloads, raw, gzip and brotli.
-fn sizes() -> Result<Vec<(String, usize, usize, usize)>> {
-    let pkg = target_dir().join("web").join("pkg");
-    let mut rows = Vec::new();
-    let mut entries: Vec<PathBuf> = fs::read_dir(&pkg)
-        .with_context(|| format!("reading {}", shown_path(&pkg)))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "wasm" || e == "js"))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let bytes = fs::read(&path)?;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&bytes)?;
-        let gzip = gz.finish()?.len();
-        let mut brotli = Vec::new();
-        brotli::BrotliCompress(
-            &mut bytes.as_slice(),
-            &mut brotli,
-            &brotli::enc::BrotliEncoderParams::default(),
-        )?;
-        rows.push((shown_path(&path), bytes.len(), gzip, brotli.len()));
-    }
-    Ok(rows)
 }
 
 fn write_report(runs: &[LoadRun], took: Duration) -> Result<String> {
@@ -488,15 +462,17 @@ fn write_report(runs: &[LoadRun], took: Duration) -> Result<String> {
     writeln!(md, "| file | raw | gzip | brotli |")?;
     writeln!(md, "| --- | --- | --- | --- |")?;
     let mut total = (0, 0, 0);
-    for (file, raw, gzip, brotli) in sizes()? {
+    let sizes = app::sizes()?;
+    for f in &sizes {
         writeln!(
             md,
-            "| {file} | {} | {} | {} |",
-            kib(raw as f64),
-            kib(gzip as f64),
-            kib(brotli as f64)
+            "| {} | {} | {} | {} |",
+            f.file,
+            kib(f.raw as f64),
+            kib(f.gzip as f64),
+            kib(f.brotli as f64)
         )?;
-        total = (total.0 + raw, total.1 + gzip, total.2 + brotli);
+        total = (total.0 + f.raw, total.1 + f.gzip, total.2 + f.brotli);
     }
     let at_2g = total.2 as f64 * 8.0 / 40_000.0;
     writeln!(
@@ -511,9 +487,20 @@ fn write_report(runs: &[LoadRun], took: Duration) -> Result<String> {
         "At 2G (40 kbit/s) the brotli total takes {at_2g:.0} s to load the first time; the bar for the app shell and the WASM core is under 30 s: {}.\n",
         verdict(at_2g < 30.0)
     )?;
+    let (js_css, wasm) = app::totals(&sizes);
     writeln!(
         md,
-        "Command: `cargo xtask wasm`, then the sizes above are computed by `cargo xtask bench`."
+        "Budgets (gzip): the app's JavaScript and CSS {} against under {}: {}; the wasm {} against under {}: {}.\n",
+        app::kb(js_css),
+        app::kb(app::JS_CSS_BUDGET),
+        verdict(js_css < app::JS_CSS_BUDGET),
+        app::kb(wasm),
+        app::kb(app::WASM_BUDGET),
+        verdict(wasm < app::WASM_BUDGET)
+    )?;
+    writeln!(
+        md,
+        "Command: `cargo xtask app` builds `target/web/app`; the sizes above are computed by `cargo xtask bench`."
     )?;
     // What changed the figures over time is written by hand beside this file.
     let history = root().join("xtask").join("bench-history.md");

@@ -8,7 +8,7 @@ use std::{
 
 use anyhow::{Context, Result};
 
-use crate::{cargo, on_path, output, postgres, run, wasm};
+use crate::{app, cargo, on_path, output, postgres, run, wasm};
 
 /// What one step leaves for the steps after it.
 #[derive(Debug, Default)]
@@ -28,8 +28,10 @@ const STEPS: &[(&str, Step)] = &[
     ("clippy wasm32", clippy_wasm),
     ("wasm", build_wasm),
     ("wasm in node", wasm_smoke),
+    ("app", build_app),
     ("postgres", start_postgres),
     ("test", test),
+    ("browser", browser),
 ];
 
 pub fn run_all() -> Result<()> {
@@ -112,7 +114,7 @@ fn build_wasm(_: &mut Ci) -> Result<()> {
 
 /// The built module, loaded by Node through its generated bindings: what the browser will call.
 fn wasm_smoke(_: &mut Ci) -> Result<()> {
-    ensure_node()?;
+    app::ensure_node()?;
     run(Command::new("node")
         .current_dir(crate::root())
         .args(["--test", "web-client/tests/"])
@@ -122,19 +124,14 @@ fn wasm_smoke(_: &mut Ci) -> Result<()> {
         ))
 }
 
-/// Node.js runs the wasm tests; Debian's package is enough.
-fn ensure_node() -> Result<()> {
-    if on_path("node") {
-        return Ok(());
-    }
-    anyhow::ensure!(
-        on_path("apt-get"),
-        "Node.js is needed for the wasm tests: install it (https://nodejs.org or your package manager) and run again"
-    );
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "nodejs"])
-        .env("DEBIAN_FRONTEND", "noninteractive"))
+/// The field app built (type-checked, bundled) and held to its size budget.
+fn build_app(_: &mut Ci) -> Result<()> {
+    app::build()?;
+    app::check_budgets()
+}
+
+fn browser(_: &mut Ci) -> Result<()> {
+    app::browser_tests()
 }
 
 fn start_postgres(ci: &mut Ci) -> Result<()> {

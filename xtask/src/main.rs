@@ -1,6 +1,7 @@
 //! Build automation for hosync, run as `cargo xtask <command>` (the alias is in
 //! `.cargo/config.toml`). `cargo xtask ci` passing locally means CI is green.
 
+mod app;
 mod bench;
 mod ci;
 mod postgres;
@@ -29,6 +30,10 @@ enum Task {
     Ci,
     /// Build the WASM module and its JavaScript bindings into target/web/pkg.
     Wasm,
+    /// Build the WASM and the field app (npm packages, Vite) into target/web/app.
+    App,
+    /// Build the app and run its browser tests in headless Chromium.
+    AppTest,
     /// Measure everything on the demo district (SQLite and PostgreSQL) and write BENCHMARKS.md.
     Bench,
     /// Build the WASM, then run the server's demo (seeded database, http://127.0.0.1:8080).
@@ -47,9 +52,21 @@ fn main() -> Result<()> {
             wasm::ensure_target()?;
             wasm::build()
         }
+        Task::App => {
+            wasm::ensure_target()?;
+            wasm::build()?;
+            app::build()
+        }
+        Task::AppTest => {
+            wasm::ensure_target()?;
+            wasm::build()?;
+            app::build()?;
+            app::browser_tests()
+        }
         Task::Demo { args } => {
             wasm::ensure_target()?;
             wasm::build()?;
+            app::build()?;
             run(cargo()
                 .args(["run", "--release", "-p", "hosync-server", "--bin", "hosync"])
                 .args(["--", "demo"])

@@ -16,7 +16,7 @@ use autosurgeon::{Hydrate, Text};
 use super::{
     Doc, DocError, ValidationError, check_short, check_text, child, put_text, update_text,
 };
-use crate::date::Day;
+use crate::date::{Day, Month};
 use crate::domain::FlagStatus;
 use crate::ids::{DocKind, FlagId, HouseholdId, MemberId, NoteId};
 use crate::{DocId, Timestamp};
@@ -60,6 +60,14 @@ impl Household {
             .filter(|n| !n.deleted)
             .map(|n| n.date)
             .max()
+    }
+
+    /// Visited in `month`: a note not deleted dated in it. This is what "visited this month"
+    /// means on the phone and in the staff views alike.
+    pub fn visited_in(&self, month: Month) -> bool {
+        self.notes
+            .iter()
+            .any(|n| !n.deleted && n.date.month() == month)
     }
 
     pub fn open_flags(&self) -> usize {

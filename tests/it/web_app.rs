@@ -1,0 +1,132 @@
+//! The field app at `/`: served from its build folder with the caching an installed PWA needs
+//! (hashed assets kept, the page and service worker revalidated), compressed, and beside the
+//! API and the staff page; without a build, `/` says how to make one.
+
+use std::path::PathBuf;
+
+use hosync_server::Settings;
+use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
+
+use crate::helpers::{Backend, TestApp, TestDb};
+
+/// A stand-in for `target/web/app`: a page, a hashed script and a service worker.
+fn built_app() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hosync-app-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(dir.join("assets")).expect("app dir");
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>hosync field app</title>",
+    )
+    .expect("index");
+    let script = "console.log('hosync field app');\n".repeat(200);
+    std::fs::write(dir.join("assets").join("index-abc123.js"), script).expect("script");
+    std::fs::write(
+        dir.join("sw.js"),
+        "self.addEventListener('fetch', () => {});",
+    )
+    .expect("sw");
+    dir
+}
+
+async fn start(app_dir: PathBuf) -> (TestApp, TestDb) {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let settings = Settings {
+        app_dir: Some(app_dir),
+        ..Settings::default()
+    };
+    (TestApp::start_with(&db.url, settings).await, db)
+}
+
+fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_built_app_is_served_at_the_root() {
+    let dir = built_app();
+    let (app, _db) = start(dir.clone()).await;
+    let get = |path: &str| app.http.get(format!("{}{path}", app.base_url));
+
+    let page = get("/").send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    assert_eq!(
+        header(&page, CACHE_CONTROL),
+        "no-cache",
+        "the page is revalidated"
+    );
+    assert!(
+        page.text()
+            .await
+            .expect("text")
+            .contains("hosync field app")
+    );
+
+    let worker = get("/sw.js").send().await.expect("worker");
+    assert_eq!(worker.status(), 200);
+    assert_eq!(
+        header(&worker, CACHE_CONTROL),
+        "no-cache",
+        "a new service worker is found on the next load"
+    );
+
+    let script = get("/assets/index-abc123.js")
+        .header(ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .expect("script");
+    assert_eq!(script.status(), 200);
+    assert_eq!(
+        header(&script, CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(header(&script, CONTENT_TYPE).contains("javascript"));
+    assert_eq!(header(&script, CONTENT_ENCODING), "br", "compressed for 2G");
+
+    assert_eq!(
+        get("/assets/missing.js")
+            .send()
+            .await
+            .expect("missing")
+            .status(),
+        404
+    );
+    let staff = get("/staff").send().await.expect("staff");
+    assert!(
+        staff
+            .text()
+            .await
+            .expect("text")
+            .contains("Đăng nhập cán bộ"),
+        "the staff sign-in page is beside the app"
+    );
+    assert_eq!(app.get_json("/healthz").await, serde_json::Value::Null);
+    app.stop().await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn without_a_build_the_root_says_how_to_make_one() {
+    let (app, _db) = start(std::env::temp_dir().join("hosync-no-such-app")).await;
+    let page = app
+        .http
+        .get(format!("{}/", app.base_url))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 404);
+    assert!(page.text().await.expect("text").contains("cargo xtask app"));
+    let sync = app
+        .http
+        .post(format!("{}/api/v1/sync", app.base_url))
+        .body(vec![0u8; 3])
+        .send()
+        .await
+        .expect("sync");
+    assert_eq!(sync.status(), 400, "the API works without the app");
+    app.stop().await;
+}

@@ -1,0 +1,270 @@
+// The phone: the replica in memory, its copy in IndexedDB, and sync with the server.
+// Every edit goes through `edit`, which stores the replica before it resolves, so the app
+// only says "saved" once a killed tab or a restart cannot lose the edit.
+
+import init, { Replica, type SyncOutcome } from 'hosync-web';
+import wasmUrl from 'hosync-web/wasm?url';
+import * as store from './store';
+import type { Identity, Saved } from './store';
+
+export type { Identity };
+
+/** What the server said when a request failed. */
+export class ServerError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function failure(res: Response): Promise<ServerError> {
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const body = await res.json();
+    if (typeof body?.message === 'string') message = body.message;
+  } catch {
+    // Not JSON (a proxy's page): the status says enough.
+  }
+  return new ServerError(res.status, message);
+}
+
+let ready: Promise<unknown> | undefined;
+/** Loads the wasm core once. */
+export function loadCore(): Promise<unknown> {
+  ready ??= init({ module_or_path: wasmUrl });
+  return ready;
+}
+
+export type Listener = () => void;
+
+export class Phone {
+  private pending: Map<string, Set<string>>;
+  private writing: Promise<void> = Promise.resolve();
+  private listeners = new Set<Listener>();
+  /** Bumped on every change, so views know to read again. */
+  version = 0;
+  syncing = false;
+  lastSync: number | null;
+  lastError: string | null = null;
+  /** Set once the server answered "wipe" and the storage was erased. */
+  wiped = false;
+
+  private constructor(
+    readonly replica: Replica,
+    readonly identity: Identity,
+    saved: Saved | null,
+  ) {
+    this.pending = new Map(
+      Object.entries(saved?.pending ?? {}).map(([doc, items]) => [doc, new Set(items)]),
+    );
+    this.lastSync = saved?.lastSync ?? null;
+  }
+
+  /** The phone as stored, or null when it has not enrolled. */
+  static async open(): Promise<Phone | null> {
+    await loadCore();
+    const saved = await store.load();
+    if (!saved) return null;
+    return new Phone(Replica.load(saved.replica), saved.identity, saved);
+  }
+
+  /** Exchanges a one-time code for this phone's token, and stores the new, empty phone. */
+  static async enrol(code: string, label: string): Promise<Phone> {
+    await loadCore();
+    const res = await fetch('/api/v1/enrol', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code, label }),
+    });
+    if (!res.ok) throw await failure(res);
+    const enrolment = await res.json();
+    const replica = Replica.enrolled(enrolment);
+    const { device, member, name, role, scope } = enrolment;
+    const phone = new Phone(replica, { device, member, name, role, scope }, null);
+    await phone.persist();
+    // Ask the browser not to evict this origin's storage when space runs low.
+    await navigator.storage?.persist?.().catch(() => false);
+    return phone;
+  }
+
+  get isSecretary(): boolean {
+    return this.identity.role === 'cell_secretary';
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.version++;
+    for (const listener of this.listeners) listener();
+  }
+
+  /**
+   * Runs an edit on the replica, notes which items it touched (`note:<id>`, `report`…, or a
+   * function of what the edit returned, such as a new note's id), and resolves once it is on
+   * disk. Returns what the edit returned.
+   */
+  async edit<T>(
+    doc: string,
+    items: string[] | ((result: T) => string[]),
+    change: (replica: Replica) => T,
+  ): Promise<T> {
+    const result = change(this.replica);
+    const set = this.pending.get(doc) ?? new Set();
+    for (const item of typeof items === 'function' ? items(result) : items) set.add(item);
+    this.pending.set(doc, set);
+    this.changed();
+    await this.persist();
+    return result;
+  }
+
+  /** Whether an item (or, with no item, the document) has changes the server lacks. */
+  onPhone(doc: string, item?: string): boolean {
+    if (!this.replica.documentIds().includes(doc)) return false;
+    const status = this.replica.status(doc);
+    if (status === 'on_server') return false;
+    if (item === undefined) return true;
+    const set = this.pending.get(doc);
+    return !!set && (set.has(item) || set.has('*'));
+  }
+
+  refusal(doc: string): string | null {
+    if (!this.replica.documentIds().includes(doc)) return null;
+    const status = this.replica.status(doc);
+    return typeof status === 'object' ? status.refused : null;
+  }
+
+  /** Writes the whole phone to IndexedDB, after any write already under way. */
+  persist(): Promise<void> {
+    const next = this.writing.then(() =>
+      store.save({
+        replica: this.replica.save(),
+        identity: this.identity,
+        pending: Object.fromEntries([...this.pending].map(([doc, s]) => [doc, [...s]])),
+        lastSync: this.lastSync,
+      }),
+    );
+    // A failed write must not stop later ones; the caller of this one still sees it fail.
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  isLocked(): boolean {
+    return this.replica.isLocked(Date.now() / 1000);
+  }
+
+  /**
+   * One sync: round trips until the server has everything and has sent everything. Edits
+   * made while a request is out are kept for the next one; the core tracks what was sent.
+   */
+  async sync(): Promise<void> {
+    if (this.syncing || this.wiped) return;
+    this.syncing = true;
+    this.changed();
+    try {
+      for (let round = 0; round < 10; round++) {
+        const res = await fetch('/api/v1/sync', {
+          method: 'POST',
+          headers: { 'content-type': 'application/vnd.hosync.sync' },
+          body: this.replica.startSync() as Uint8Array<ArrayBuffer>,
+        });
+        if (!res.ok) throw await failure(res);
+        const outcome: SyncOutcome = this.replica.finishSync(new Uint8Array(await res.arrayBuffer()));
+        if (outcome.wiped) {
+          await this.wipe();
+          return;
+        }
+        for (const doc of [...this.pending.keys()]) {
+          if (!this.replica.documentIds().includes(doc) || this.replica.status(doc) === 'on_server') {
+            this.pending.delete(doc);
+          }
+        }
+        this.lastSync = Date.now();
+        await this.persist();
+        this.changed();
+        if (!outcome.again) break;
+      }
+      this.lastError = null;
+    } catch (e) {
+      this.lastError = e instanceof Error ? e.message : String(e);
+      throw e;
+    } finally {
+      this.syncing = false;
+      this.changed();
+    }
+  }
+
+  private async wipe(): Promise<void> {
+    this.wiped = true;
+    this.pending.clear();
+    await this.writing;
+    await store.erase();
+    this.changed();
+  }
+
+  /** The changes the server lacks, as one file, or null when there are none. */
+  exportBundle(): Uint8Array | null {
+    if (this.replica.unsynced().length === 0) return null;
+    return this.replica.exportBundle();
+  }
+
+  /** Takes in another phone's bundle; its documents go to the server with the next sync. */
+  async importBundle(bytes: Uint8Array): Promise<string[]> {
+    const touched = this.replica.importBundle(bytes);
+    for (const doc of touched) {
+      const set = this.pending.get(doc) ?? new Set();
+      set.add('*');
+      this.pending.set(doc, set);
+    }
+    this.changed();
+    await this.persist();
+    return touched;
+  }
+}
+
+/**
+ * Syncs on start, when the browser comes online or the app comes back to the front, a few
+ * seconds after an edit, and every minute while online; after a failure it waits twice as
+ * long each time, up to a quarter of an hour.
+ */
+export class SyncLoop {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private failures = 0;
+  static readonly EVERY_MS = 60_000;
+  static readonly AFTER_EDIT_MS = 3_000;
+  static readonly MAX_BACKOFF_MS = 15 * 60_000;
+
+  constructor(private phone: Phone) {
+    addEventListener('online', () => this.soon(0));
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.soon(0);
+    });
+    this.soon(0);
+  }
+
+  /** Schedules a sync after `ms`, unless one is due sooner. */
+  soon(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.run(), ms);
+  }
+
+  async run(): Promise<void> {
+    clearTimeout(this.timer);
+    if (!navigator.onLine) {
+      // The `online` event starts the next one.
+      return;
+    }
+    try {
+      await this.phone.sync();
+      this.failures = 0;
+      if (!this.phone.wiped) this.soon(SyncLoop.EVERY_MS);
+    } catch {
+      this.failures++;
+      this.soon(Math.min(SyncLoop.MAX_BACKOFF_MS, 5_000 * 2 ** (this.failures - 1)));
+    }
+  }
+}

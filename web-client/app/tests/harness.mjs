@@ -1,0 +1,109 @@
+// The real parts for the browser tests: a seeded SQLite demo district served by the `hosync`
+// binary on a free port, the `hosync` command line for codes and revocations, and Debian's
+// Chromium driven by playwright-core.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const required = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests with \`cargo xtask ci\` or \`cargo xtask app-test\``);
+  return value;
+};
+
+export const BIN = required('HOSYNC_BIN');
+export const APP_DIR = required('HOSYNC_APP_DIR');
+export const SHOTS = required('HOSYNC_SCREENSHOTS');
+const CHROMIUM = process.env.HOSYNC_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Without these flags Debian's Chromium refuses connections inside containers. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export class Server {
+  /** Seeds a small demo district into a fresh SQLite file and serves it with the built app. */
+  static async start() {
+    const dir = mkdtempSync(join(tmpdir(), 'hosync-browser-'));
+    const url = `sqlite://${join(dir, 'demo.db')}?mode=rwc`;
+    const seeded = execFileSync(BIN, ['demo', '--no-serve', '--scale', '0.01', '--database-url', url], {
+      encoding: 'utf8',
+      env: { ...process.env, HOSYNC_DEMO_PASSWORD: 'browser-tests' },
+    });
+    const member = /member .+ \((\S+)\), cell (\S+)/.exec(seeded);
+    const secretary = /their secretary .+ \((\S+)\)/.exec(seeded);
+    if (!member || !secretary) throw new Error(`unexpected demo output:\n${seeded}`);
+    const child = spawn(BIN, ['serve', '--bind', '127.0.0.1:0', '--database-url', url, '--app-dir', APP_DIR], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    });
+    const base = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        const found = /Listening on (http:\/\/\S+)/.exec(out);
+        if (found) resolve(found[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`hosync serve exited with ${code}:\n${out}`)));
+    });
+    return new Server(dir, url, base, child, { member: member[1], cell: member[2], secretary: secretary[1] });
+  }
+
+  constructor(dir, url, base, child, ids) {
+    Object.assign(this, { dir, url, base, child, ids });
+  }
+
+  /** A one-time enrolment code for a member, from `hosync enrol`. */
+  code(holder) {
+    const out = execFileSync(BIN, ['enrol', holder, '--database-url', this.url], { encoding: 'utf8' });
+    const found = /Enrolment code for .*: (\S+)/.exec(out);
+    if (!found) throw new Error(`no code in:\n${out}`);
+    return found[1];
+  }
+
+  revoke(device) {
+    return execFileSync(BIN, ['device', '--database-url', this.url, 'revoke', device], { encoding: 'utf8' });
+  }
+
+  async stop() {
+    this.child.kill('SIGTERM');
+    await new Promise((resolve) => this.child.once('exit', resolve));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function launch() {
+  mkdirSync(SHOTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** A phone: its own browser profile (storage, service worker) at 360×640. */
+export async function phone(browser, server) {
+  const context = await browser.newContext({
+    baseURL: server.base,
+    viewport: { width: 360, height: 640 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'vi-VN',
+    timezoneId: 'Asia/Ho_Chi_Minh',
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  return { context, page };
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}

@@ -1,0 +1,241 @@
+//! The field app: npm packages, the Vite build into `target/web/app`, its size budgets, and the
+//! browser tests in Debian's Chromium. Each step installs what it lacks (Node.js, the npm
+//! packages, Chromium) so a fresh machine needs only rustup and cargo.
+
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context, Result, ensure};
+
+use crate::{cargo, on_path, output, root, run, shown_path, target_dir};
+
+/// Budgets for what a phone downloads the first time, gzip bytes.
+pub const JS_CSS_BUDGET: usize = 60_000;
+pub const WASM_BUDGET: usize = 450_000;
+
+/// Vite 8 needs this Node.js or newer.
+const NODE_MIN: (u32, u32) = (20, 19);
+
+fn app_dir() -> PathBuf {
+    root().join("web-client").join("app")
+}
+
+/// Where the built app goes, and where `hosync serve` looks for it by default.
+pub fn out_dir() -> PathBuf {
+    target_dir().join("web").join("app")
+}
+
+/// Node.js and npm, from Debian's packages when missing; a version too old for Vite is an
+/// error that says so rather than a build failing halfway.
+pub fn ensure_node() -> Result<()> {
+    if !on_path("node") || !on_path("npm") {
+        ensure!(
+            on_path("apt-get"),
+            "Node.js {}.{} or newer and npm are needed: install them (https://nodejs.org) and run again",
+            NODE_MIN.0,
+            NODE_MIN.1
+        );
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "nodejs", "npm"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    let version = output(Command::new("node").arg("--version"))?;
+    let mut parts = version.trim().trim_start_matches('v').split('.');
+    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    ensure!(
+        (major, minor) >= NODE_MIN,
+        "Node.js {} is too old for the app's build (Vite needs {}.{} or newer): install a newer one from https://nodejs.org",
+        version.trim(),
+        NODE_MIN.0,
+        NODE_MIN.1
+    );
+    Ok(())
+}
+
+/// `npm ci` when the packages are missing or older than the lock file.
+pub fn ensure_packages() -> Result<()> {
+    ensure_node()?;
+    let dir = app_dir();
+    let installed = dir.join("node_modules").join(".package-lock.json");
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    let fresh = match (
+        modified(&installed),
+        modified(&dir.join("package-lock.json")),
+    ) {
+        (Some(installed), Some(lock)) => installed >= lock,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    run(npm(&dir).args(["ci", "--no-audit", "--no-fund"]))
+}
+
+fn npm(dir: &Path) -> Command {
+    let mut cmd = Command::new("npm");
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Type-checks and builds the app with the wasm package that `wasm::build` wrote.
+pub fn build() -> Result<()> {
+    ensure_packages()?;
+    run(npm(&app_dir())
+        .args(["run", "build"])
+        .env("HOSYNC_WASM_PKG", target_dir().join("web").join("pkg"))
+        .env("HOSYNC_APP_OUT", out_dir()))?;
+    let sizes = sizes()?;
+    let (js_css, wasm) = totals(&sizes);
+    println!(
+        "app JavaScript and CSS: {} gzip (budget {}); wasm: {} gzip (budget {})",
+        kb(js_css),
+        kb(JS_CSS_BUDGET),
+        kb(wasm),
+        kb(WASM_BUDGET)
+    );
+    Ok(())
+}
+
+/// One file the browser downloads: its path in the app, raw, gzip and brotli bytes.
+pub struct FileSize {
+    pub file: String,
+    pub raw: usize,
+    pub gzip: usize,
+    pub brotli: usize,
+}
+
+/// Every file of the built app, sorted by name.
+pub fn sizes() -> Result<Vec<FileSize>> {
+    let out = out_dir();
+    let mut files = Vec::new();
+    collect(&out, &mut files)?;
+    files.sort();
+    let mut rows = Vec::new();
+    for path in files {
+        let bytes = fs::read(&path).with_context(|| format!("reading {}", shown_path(&path)))?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&bytes)?;
+        let gzip = gz.finish()?.len();
+        let mut brotli = Vec::new();
+        brotli::BrotliCompress(
+            &mut bytes.as_slice(),
+            &mut brotli,
+            &brotli::enc::BrotliEncoderParams::default(),
+        )?;
+        let file = path
+            .strip_prefix(&out)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        rows.push(FileSize {
+            file,
+            raw: bytes.len(),
+            gzip,
+            brotli: brotli.len(),
+        });
+    }
+    ensure!(
+        !rows.is_empty(),
+        "{} is empty: build the app first (`cargo xtask app`)",
+        shown_path(&out)
+    );
+    Ok(rows)
+}
+
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", shown_path(dir)))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Gzip bytes of the app's JavaScript and CSS (the page's and the service worker's), and of
+/// the wasm.
+pub fn totals(sizes: &[FileSize]) -> (usize, usize) {
+    let sum = |ext: &[&str]| {
+        sizes
+            .iter()
+            .filter(|s| ext.iter().any(|e| s.file.ends_with(e)))
+            .map(|s| s.gzip)
+            .sum::<usize>()
+    };
+    (sum(&[".js", ".css"]), sum(&[".wasm"]))
+}
+
+/// Fails when the JavaScript and CSS outgrow their budget.
+pub fn check_budgets() -> Result<()> {
+    let (js_css, wasm) = totals(&sizes()?);
+    ensure!(
+        js_css < JS_CSS_BUDGET,
+        "the app's JavaScript and CSS are {} gzip, over the {} budget",
+        kb(js_css),
+        kb(JS_CSS_BUDGET)
+    );
+    if wasm >= WASM_BUDGET {
+        println!(
+            "note: the wasm is {} gzip, over its {} budget (reported in BENCHMARKS.md)",
+            kb(wasm),
+            kb(WASM_BUDGET)
+        );
+    }
+    Ok(())
+}
+
+pub fn kb(bytes: usize) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}
+
+/// The Chromium the browser tests drive: `HOSYNC_CHROMIUM`, else Debian's package, installed
+/// when missing.
+fn ensure_chromium() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("HOSYNC_CHROMIUM") {
+        return Ok(PathBuf::from(path));
+    }
+    let debian = PathBuf::from("/usr/bin/chromium");
+    if debian.is_file() {
+        return Ok(debian);
+    }
+    let root_user = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
+    ensure!(
+        root_user && on_path("apt-get"),
+        "the browser tests need Chromium: install Debian's `chromium` package (or set HOSYNC_CHROMIUM to a Chromium binary) and run again"
+    );
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "chromium"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    ensure!(
+        debian.is_file(),
+        "apt-get installed chromium but {} is missing",
+        debian.display()
+    );
+    Ok(debian)
+}
+
+/// The browser tests: the built app served by the `hosync` binary, in headless Chromium.
+pub fn browser_tests() -> Result<()> {
+    let chromium = ensure_chromium()?;
+    ensure_packages()?;
+    run(cargo().args(["build", "-p", "hosync-server", "--bin", "hosync"]))?;
+    let screenshots = target_dir().join("screenshots").join("app");
+    run(Command::new("node")
+        .current_dir(app_dir())
+        .args(["--test", "--test-concurrency=1", "tests/"])
+        .env("HOSYNC_BIN", target_dir().join("debug").join("hosync"))
+        .env("HOSYNC_APP_DIR", out_dir())
+        .env("HOSYNC_SCREENSHOTS", &screenshots)
+        .env("HOSYNC_CHROMIUM", chromium))?;
+    println!("screenshots: {}", shown_path(&screenshots));
+    Ok(())
+}
