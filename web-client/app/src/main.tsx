@@ -5,7 +5,9 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { registerSW } from 'virtual:pwa-register';
-import { Enrol, Main, Centered } from './app';
+import { Main } from './app';
+import { Enrol } from './screens/enrol';
+import { Centered } from './ui';
 import { Phone, SyncLoop, loadCore } from './phone';
 import { t } from './i18n';
 import './style.css';

@@ -2,7 +2,7 @@
 // Every edit goes through `edit`, which stores the replica before it resolves, so the app
 // only says "saved" once a killed tab or a restart cannot lose the edit.
 
-import init, { Replica, type SyncOutcome } from 'hosync-web';
+import init, { Replica, type HouseholdSummary, type SyncOutcome } from 'hosync-web';
 import wasmUrl from 'hosync-web/wasm?url';
 import * as store from './store';
 import type { Identity, Saved } from './store';
@@ -45,6 +45,9 @@ export class Phone {
   private listeners = new Set<Listener>();
   /** Bumped on every change, so views know to read again. */
   version = 0;
+  /** Bumped when the documents change (not the sync status), for reads worth keeping. */
+  private dataVersion = 0;
+  private listCache: { dataVersion: number; month: string; list: HouseholdSummary[] } | null = null;
   syncing = false;
   lastSync: number | null;
   lastError: string | null = null;
@@ -98,7 +101,8 @@ export class Phone {
     return () => this.listeners.delete(listener);
   }
 
-  private changed(): void {
+  private changed(data = false): void {
+    if (data) this.dataVersion++;
     this.version++;
     for (const listener of this.listeners) listener();
   }
@@ -117,7 +121,7 @@ export class Phone {
     const set = this.pending.get(doc) ?? new Set();
     for (const item of typeof items === 'function' ? items(result) : items) set.add(item);
     this.pending.set(doc, set);
-    this.changed();
+    this.changed(true);
     await this.persist();
     return result;
   }
@@ -130,6 +134,19 @@ export class Phone {
     if (item === undefined) return true;
     const set = this.pending.get(doc);
     return !!set && (set.has(item) || set.has('*'));
+  }
+
+  /**
+   * The households on the phone (see `Replica.householdList`), read once per change of the
+   * documents: every household is read in full, which a list of forty redrawn on each status
+   * change would pay for on a slow phone.
+   */
+  householdList(month: string): HouseholdSummary[] {
+    const cached = this.listCache;
+    if (cached && cached.dataVersion === this.dataVersion && cached.month === month) return cached.list;
+    const list = this.replica.householdList(month);
+    this.listCache = { dataVersion: this.dataVersion, month, list };
+    return list;
   }
 
   refusal(doc: string): string | null {
@@ -185,7 +202,7 @@ export class Phone {
         }
         this.lastSync = Date.now();
         await this.persist();
-        this.changed();
+        this.changed(true);
         if (!outcome.again) break;
       }
       this.lastError = null;
@@ -203,7 +220,7 @@ export class Phone {
     this.pending.clear();
     await this.writing;
     await store.erase();
-    this.changed();
+    this.changed(true);
   }
 
   /** The changes the server lacks, as one file, or null when there are none. */
@@ -220,7 +237,7 @@ export class Phone {
       set.add('*');
       this.pending.set(doc, set);
     }
-    this.changed();
+    this.changed(true);
     await this.persist();
     return touched;
   }

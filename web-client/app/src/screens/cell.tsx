@@ -1,0 +1,193 @@
+// The secretary's cell: members, assignments, the month's reports to rate, conflicts to settle.
+
+import { useState } from 'preact/hooks';
+import { ratings, type Cell, type RatingCode } from 'hosync-web';
+import { SyncLoop, type Phone } from '../phone';
+import { t, codeLabel } from '../i18n';
+import { todayIso, thisMonth, monthVi } from '../dates';
+import { ErrorLine, RatingPicker, SavedLine, StatusBadge, docName, readCell, reportDoc, useAction } from '../ui';
+
+export function CellScreen({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
+  const cell = readCell(phone);
+  const month = thisMonth();
+  if (!cell) return <p>{t('noHouseholds')}</p>;
+  const cellDoc = `c:${cell.id}`;
+  const households = phone.householdList(month);
+  return (
+    <section>
+      <h1>{t('tabCell')}</h1>
+      <h2>{t('members')}</h2>
+      <ul class="roster">
+        {cell.members.map((m) => (
+          <li data-member={m.id}>
+            <strong>{m.name}</strong> · {m.roleLabel}
+            {m.status !== 'active' && ` · ${m.statusLabel}`}
+            <span class="muted"> · {cell.assignments.filter((a) => a.member === m.id).length} hộ</span>
+          </li>
+        ))}
+      </ul>
+      <h2>{t('assign')}</h2>
+      <ul class="assignments">
+        {households.map((h) => (
+          <li data-household={h.id}>
+            <AssignRow phone={phone} cellDoc={cellDoc} cell={cell} household={h.id} head={h.head} assignee={h.assignee} loop={loop} />
+          </li>
+        ))}
+      </ul>
+      <h2>
+        {t('reports')} {monthVi(month)}
+      </h2>
+      <ul class="reports">
+        {cell.members.map((m) => (
+          <li data-member={m.id}>
+            <RateRow phone={phone} doc={reportDoc(m.id, month)} name={m.name} loop={loop} />
+          </li>
+        ))}
+      </ul>
+      <h2>{t('conflicts')}</h2>
+      <Conflicts phone={phone} cell={cell} loop={loop} />
+    </section>
+  );
+}
+
+function AssignRow(props: { phone: Phone; cellDoc: string; cell: Cell; household: string; head: string; assignee: string | null; loop: SyncLoop }) {
+  const { phone, cellDoc, cell, household, head, assignee, loop } = props;
+  const [busy, error, run] = useAction();
+  return (
+    <>
+      <label>
+        {head}
+        <select
+          name="assignee"
+          disabled={busy}
+          value={assignee ?? ''}
+          onChange={(e) => {
+            const member = e.currentTarget.value || null;
+            void run(async () => {
+              await phone.edit(cellDoc, [`assign:${household}`], (r) =>
+                r.assign(cellDoc, household, member, todayIso(), phone.identity.member),
+              );
+              loop.soon(SyncLoop.AFTER_EDIT_MS);
+            });
+          }}
+        >
+          <option value="">{t('unassigned')}</option>
+          {cell.members.map((m) => (
+            <option value={m.id}>{m.name}</option>
+          ))}
+        </select>
+      </label>
+      <StatusBadge phone={phone} doc={cellDoc} item={`assign:${household}`} />
+      <ErrorLine error={error} />
+    </>
+  );
+}
+
+function RateRow({ phone, doc, name, loop }: { phone: Phone; doc: string; name: string; loop: SyncLoop }) {
+  const report = phone.replica.documentIds().includes(doc) ? phone.replica.report(doc) : null;
+  const [rating, setRating] = useState<RatingCode | null>(report?.cellRating ?? null);
+  const [comment, setComment] = useState(report?.cellComment ?? '');
+  const [saved, setSaved] = useState(false);
+  const [busy, error, run] = useAction();
+  if (!report) {
+    return (
+      <p>
+        <strong>{name}</strong> · <span class="muted">{t('noReport')}</span>
+      </p>
+    );
+  }
+  return (
+    <form
+      class="rate-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setSaved(false);
+        const ok = await run(async () => {
+          if (!rating) throw new Error(t('required'));
+          await phone.edit(doc, ['rating'], (r) => r.rateReport(doc, rating, comment, phone.identity.member, todayIso()));
+        });
+        if (ok) {
+          setSaved(true);
+          loop.soon(SyncLoop.AFTER_EDIT_MS);
+        }
+      }}
+    >
+      <p>
+        <strong>{name}</strong> · {report.submittedOnVi ? `${t('submittedOn')} ${report.submittedOnVi}` : t('draft')}
+      </p>
+      <p class="muted">
+        {t('selfRating')}: {report.selfRating ? codeLabel(report.selfRating, report.selfRatingLabel ?? '') : '—'}
+      </p>
+      {report.tasks && <p class="text">{report.tasks}</p>}
+      <RatingPicker name={`cellRating-${doc}`} value={rating} onChange={setRating} />
+      <label>
+        {t('cellComment')}
+        <textarea name="comment" rows={2} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
+      </label>
+      <button disabled={busy}>{busy ? t('saving') : t('rate')}</button>
+      <StatusBadge phone={phone} doc={doc} item="rating" />
+      <SavedLine saved={saved} />
+      <ErrorLine error={error} />
+    </form>
+  );
+}
+
+/** What a conflicting field is, in words. */
+function fieldName(path: string[]): string {
+  const last = path[path.length - 1];
+  const names: Record<string, string> = {
+    self_rating: t('selfRating'),
+    cell_rating: t('cellRating'),
+    head: 'Chủ hộ',
+    village: 'Thôn, bản',
+    people: t('people'),
+    livelihood: 'Sinh kế',
+  };
+  return names[last] ?? path.join(' › ');
+}
+
+function Conflicts({ phone, cell, loop }: { phone: Phone; cell: Cell; loop: SyncLoop }) {
+  const list = phone.replica.conflictList();
+  const [busy, error, run] = useAction();
+  if (list.length === 0) return <p>{t('noConflicts')}</p>;
+  const label = (path: string[], value: string) => {
+    const rated = path[path.length - 1]?.endsWith('rating');
+    const known = rated ? ratings().find((r) => r.code === value) : undefined;
+    return known ? codeLabel(known.code, known.label) : value;
+  };
+  return (
+    <ul class="conflicts">
+      {list.flatMap((d) =>
+        d.conflicts.map((c) => (
+          <li data-doc={d.docId} data-field={c.path.join('.')}>
+            <p>
+              <strong>{docName(phone, cell, d.docId)}</strong> · {fieldName(c.path)}
+            </p>
+            {c.values.map((v) => (
+              <div class="choice">
+                <span class="value">{label(c.path, v.value)}</span>
+                <span class="muted">
+                  {' '}
+                  ({t('phone')} {v.actor.slice(0, 6)})
+                </span>
+                <button
+                  class="secondary"
+                  disabled={busy}
+                  onClick={() =>
+                    run(async () => {
+                      await phone.edit(d.docId, ['settle'], (r) => r.settle(d.docId, c.path, v.value));
+                      loop.soon(SyncLoop.AFTER_EDIT_MS);
+                    })
+                  }
+                >
+                  {t('choose')}
+                </button>
+              </div>
+            ))}
+          </li>
+        )),
+      )}
+      <ErrorLine error={error} />
+    </ul>
+  );
+}

@@ -1,0 +1,257 @@
+// My households (or the cell's, for a secretary) and one household: its notes, newest first,
+// with who wrote each, and its follow-up flags.
+
+import { useState } from 'preact/hooks';
+import type { Household } from 'hosync-web';
+import { SyncLoop, type Phone } from '../phone';
+import { t, codeLabel } from '../i18n';
+import { todayIso, thisMonth, monthVi } from '../dates';
+import { ErrorLine, SavedLine, StatusBadge, nameOf, readCell, useAction } from '../ui';
+
+export function Households({ phone }: { phone: Phone }) {
+  const month = thisMonth();
+  const cell = readCell(phone);
+  const all = phone.householdList(month);
+  const mine = phone.isSecretary ? all : all.filter((h) => h.assignee === null || h.assignee === phone.identity.member);
+  return (
+    <section>
+      <h1>{phone.isSecretary ? t('cellHouseholds') : t('myHouseholds')}</h1>
+      <p class="muted">
+        {t('month')} {monthVi(month)}: {mine.filter((h) => h.visited).length}/{mine.length} {t('visited').toLowerCase()}
+      </p>
+      {mine.length === 0 && <p>{t('noHouseholds')}</p>}
+      <ul class="cards">
+        {mine.map((h) => (
+          <li>
+            <a href={`#/h/${encodeURIComponent(h.docId)}`} class="card" data-household={h.id}>
+              <strong>{h.head}</strong>
+              <span class="muted">
+                {h.village} · {h.people} {t('people')}
+              </span>
+              <span class={h.visited ? 'badge visited' : 'badge not-visited'}>{h.visited ? t('visited') : t('notVisited')}</span>
+              {h.openFlags > 0 && (
+                <span class="badge flag">
+                  {h.openFlags} {t('openFlags')}
+                </span>
+              )}
+              {phone.isSecretary && (
+                <span class="muted">
+                  {t('assignedTo')}: {nameOf(cell, h.assignee)}
+                </span>
+              )}
+              <StatusBadge phone={phone} doc={h.docId} />
+            </a>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function HouseholdScreen({ phone, doc, loop }: { phone: Phone; doc: string; loop: SyncLoop }) {
+  if (!phone.replica.documentIds().includes(doc)) {
+    return (
+      <section>
+        <a href="#/">{t('back')}</a>
+        <p>{t('noHouseholds')}</p>
+      </section>
+    );
+  }
+  const household: Household = phone.replica.household(doc);
+  const cell = readCell(phone);
+  const notes = [...household.notes].reverse();
+  const flags = [...household.flags].reverse();
+  return (
+    <section>
+      <a href="#/">{t('back')}</a>
+      <h1>{household.head}</h1>
+      <p class="muted">
+        {household.village} · {household.people} {t('people')} · {household.livelihood}
+        <br />
+        {t('lastVisit')}: {household.lastVisitVi ?? t('never')}
+      </p>
+      <NoteForm phone={phone} doc={doc} loop={loop} />
+      <h2>{t('notes')}</h2>
+      {notes.length === 0 && <p>{t('noNotes')}</p>}
+      <ul class="notes">
+        {notes.map((note) => (
+          <li key={note.id} class={note.deleted ? 'note deleted' : 'note'} data-note={note.id}>
+            <NoteItem phone={phone} doc={doc} note={note} author={nameOf(cell, note.author)} loop={loop} />
+          </li>
+        ))}
+      </ul>
+      <h2>{t('flags')}</h2>
+      <FlagForm phone={phone} doc={doc} loop={loop} />
+      {flags.length === 0 && <p>{t('noFlags')}</p>}
+      <ul class="flags">
+        {flags.map((flag) => (
+          <li key={flag.id} class={`flag ${flag.status}`} data-flag={flag.id}>
+            <p class="text">{flag.text}</p>
+            <p class="muted">
+              {codeLabel(flag.status, flag.statusLabel)} · {t('raisedOn')} {flag.raisedOnVi} · {nameOf(cell, flag.raisedBy)}
+            </p>
+            <StatusBadge phone={phone} doc={doc} item={`flag:${flag.id}`} />
+            <div class="actions">
+              {flag.status !== 'escalated' && flag.status !== 'resolved' && (
+                <FlagAction phone={phone} doc={doc} flag={flag.id} to="escalated" label={t('escalate')} loop={loop} />
+              )}
+              {flag.status !== 'resolved' ? (
+                <FlagAction phone={phone} doc={doc} flag={flag.id} to="resolved" label={t('resolve')} loop={loop} />
+              ) : (
+                <FlagAction phone={phone} doc={doc} flag={flag.id} to="open" label={t('reopen')} loop={loop} />
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function FlagAction(props: { phone: Phone; doc: string; flag: string; to: 'open' | 'escalated' | 'resolved'; label: string; loop: SyncLoop }) {
+  const { phone, doc, flag, to, label, loop } = props;
+  const [busy, error, run] = useAction();
+  return (
+    <>
+      <button
+        class="secondary"
+        disabled={busy}
+        onClick={() =>
+          run(async () => {
+            await phone.edit(doc, [`flag:${flag}`], (r) => r.setFlagStatus(doc, flag, to, phone.identity.member, todayIso()));
+            loop.soon(SyncLoop.AFTER_EDIT_MS);
+          })
+        }
+      >
+        {label}
+      </button>
+      <ErrorLine error={error} />
+    </>
+  );
+}
+
+function NoteForm({ phone, doc, loop }: { phone: Phone; doc: string; loop: SyncLoop }) {
+  const [date, setDate] = useState(todayIso());
+  const [text, setText] = useState('');
+  const [saved, setSaved] = useState(false);
+  const [busy, error, run] = useAction();
+  return (
+    <form
+      class="note-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setSaved(false);
+        const ok = await run(async () => {
+          if (!text.trim()) throw new Error(t('required'));
+          await phone.edit(
+            doc,
+            (id) => [`note:${id}`],
+            (r) => r.addNote(doc, phone.identity.member, date, text.trim(), []),
+          );
+        });
+        if (ok) {
+          setText('');
+          setSaved(true);
+          loop.soon(SyncLoop.AFTER_EDIT_MS);
+        }
+      }}
+    >
+      <h2>{t('newNote')}</h2>
+      <label>
+        {t('visitDate')}
+        <input type="date" name="date" value={date} max={todayIso()} onInput={(e) => setDate(e.currentTarget.value)} />
+      </label>
+      <label>
+        {t('noteText')}
+        <textarea name="note" rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+      </label>
+      <button disabled={busy}>{busy ? t('saving') : t('save')}</button>
+      <SavedLine saved={saved} />
+      <ErrorLine error={error} />
+    </form>
+  );
+}
+
+function NoteItem(props: { phone: Phone; doc: string; note: Household['notes'][number]; author: string; loop: SyncLoop }) {
+  const { phone, doc, note, author, loop } = props;
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState(note.text);
+  const [busy, error, run] = useAction();
+  if (editing) {
+    return (
+      <form
+        class="note-edit"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const ok = await run(() => phone.edit(doc, [`note:${note.id}`], (r) => r.editNote(doc, note.id, text)));
+          if (ok) {
+            setEditing(false);
+            loop.soon(SyncLoop.AFTER_EDIT_MS);
+          }
+        }}
+      >
+        <textarea name="note" rows={4} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        <button disabled={busy}>{busy ? t('saving') : t('save')}</button>
+        <button type="button" class="secondary" onClick={() => setEditing(false)}>
+          {t('cancel')}
+        </button>
+        <ErrorLine error={error} />
+      </form>
+    );
+  }
+  return (
+    <>
+      <p class="muted">
+        {note.dateVi} · {t('by')}: {author}
+        {note.deleted && ` · ${t('deleted')}`}
+      </p>
+      <p class="text">{note.text}</p>
+      <StatusBadge phone={phone} doc={doc} item={`note:${note.id}`} />
+      <button
+        class="link"
+        onClick={() => {
+          setText(note.text);
+          setEditing(true);
+        }}
+      >
+        {t('edit')}
+      </button>
+    </>
+  );
+}
+
+function FlagForm({ phone, doc, loop }: { phone: Phone; doc: string; loop: SyncLoop }) {
+  const [text, setText] = useState('');
+  const [saved, setSaved] = useState(false);
+  const [busy, error, run] = useAction();
+  return (
+    <form
+      class="flag-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setSaved(false);
+        const ok = await run(async () => {
+          if (!text.trim()) throw new Error(t('required'));
+          await phone.edit(
+            doc,
+            (id) => [`flag:${id}`],
+            (r) => r.raiseFlag(doc, null, phone.identity.member, todayIso(), text.trim()),
+          );
+        });
+        if (ok) {
+          setText('');
+          setSaved(true);
+          loop.soon(SyncLoop.AFTER_EDIT_MS);
+        }
+      }}
+    >
+      <label>
+        {t('flagText')}
+        <textarea name="flag" rows={2} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+      </label>
+      <button disabled={busy}>{busy ? t('saving') : t('raiseFlag')}</button>
+      <SavedLine saved={saved} />
+      <ErrorLine error={error} />
+    </form>
+  );
+}

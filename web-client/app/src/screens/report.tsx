@@ -1,0 +1,92 @@
+// The member's monthly report: what was done, the household work, the self-rating; saved as a
+// draft or handed in; the cell's rating once it comes.
+
+import { useState } from 'preact/hooks';
+import type { MonthlyReport, ReportDraft } from 'hosync-web';
+import { SyncLoop, type Phone } from '../phone';
+import { t, codeLabel } from '../i18n';
+import { todayIso, thisMonth, monthVi } from '../dates';
+import { ErrorLine, RatingPicker, SavedLine, StatusBadge, reportDoc, useAction } from '../ui';
+
+export function ReportScreen({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
+  const month = thisMonth();
+  const doc = reportDoc(phone.identity.member, month);
+  const held = phone.replica.documentIds().includes(doc);
+  const report: MonthlyReport | null = held ? phone.replica.report(doc) : null;
+  // Only what the member changed here is written: a field left alone shows the stored value,
+  // which a sync may update meanwhile, and saving must not put the old value back.
+  const [draft, setDraft] = useState<ReportDraft>({});
+  const tasks = draft.tasks ?? report?.tasks ?? '';
+  const content = draft.householdContent ?? report?.householdContent ?? '';
+  const rating = draft.selfRating ?? report?.selfRating ?? null;
+  const [saved, setSaved] = useState(false);
+  const [busy, error, run] = useAction();
+  const conflicts = held ? phone.replica.conflicts(doc) : [];
+  const save = (submit: boolean) =>
+    run(async () => {
+      setSaved(false);
+      await phone.edit(doc, ['report'], (r) => {
+        r.openDocument(doc);
+        r.writeReport(doc, draft);
+        if (submit) r.submitReport(doc, todayIso());
+      });
+      setDraft({});
+      setSaved(true);
+      loop.soon(SyncLoop.AFTER_EDIT_MS);
+    });
+  return (
+    <section>
+      <h1>
+        {t('reportTitle')} {monthVi(month)}
+      </h1>
+      {held && <StatusBadge phone={phone} doc={doc} item="report" />}
+      <p class="muted">{report?.submittedOnVi ? `${t('submittedOn')} ${report.submittedOnVi}` : t('draft')}</p>
+      <form
+        class="report-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save(false);
+        }}
+      >
+        <label>
+          {t('tasks')}
+          <textarea name="tasks" rows={4} value={tasks} onInput={(e) => setDraft({ ...draft, tasks: e.currentTarget.value })} />
+        </label>
+        <label>
+          {t('householdContent')}
+          <textarea
+            name="householdContent"
+            rows={4}
+            value={content}
+            onInput={(e) => setDraft({ ...draft, householdContent: e.currentTarget.value })}
+          />
+        </label>
+        <p class="label">{t('selfRating')}</p>
+        <RatingPicker name="selfRating" value={rating} onChange={(r) => setDraft({ ...draft, selfRating: r })} />
+        {conflicts.length > 0 && <p class="notice">{t('conflicts')}</p>}
+        <div class="actions">
+          <button disabled={busy}>{busy ? t('saving') : t('save')}</button>
+          <button type="button" class="secondary" disabled={busy} onClick={() => void save(true)}>
+            {t('submit')}
+          </button>
+        </div>
+        <SavedLine saved={saved} />
+        <ErrorLine error={error} />
+      </form>
+      <h2>{t('cellRating')}</h2>
+      {report?.cellRating ? (
+        <p>
+          <strong>{codeLabel(report.cellRating, report.cellRatingLabel ?? '')}</strong>
+          {report.cellComment && (
+            <>
+              <br />
+              {t('cellComment')}: {report.cellComment}
+            </>
+          )}
+        </p>
+      ) : (
+        <p class="muted">{t('notRatedYet')}</p>
+      )}
+    </section>
+  );
+}
