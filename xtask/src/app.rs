@@ -223,6 +223,24 @@ fn ensure_chromium() -> Result<PathBuf> {
     Ok(debian)
 }
 
+/// The phone benchmark (`web-client/app/bench/open.mjs`) against the given `hosync` binary:
+/// its one line of JSON.
+pub fn phone_bench(hosync: &Path) -> Result<serde_json::Value> {
+    let chromium = ensure_chromium()?;
+    ensure_packages()?;
+    println!("$ node bench/open.mjs");
+    let out = output(
+        Command::new("node")
+            .current_dir(app_dir())
+            .arg("bench/open.mjs")
+            .env("HOSYNC_BIN", hosync)
+            .env("HOSYNC_APP_DIR", out_dir())
+            .env("HOSYNC_CHROMIUM", chromium),
+    )?;
+    let line = out.lines().last().unwrap_or_default();
+    serde_json::from_str(line).with_context(|| format!("the phone benchmark printed {out:?}"))
+}
+
 /// The browser tests: the built app served by the `hosync` binary, in headless Chromium.
 pub fn browser_tests() -> Result<()> {
     let chromium = ensure_chromium()?;

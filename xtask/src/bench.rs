@@ -81,7 +81,9 @@ pub fn run_all() -> Result<()> {
         .args(["bench", "-p", "hosync-server", "--bench", "staff"])
         .env("HOSYNC_BENCH_DATABASE_URL", sqlite("district.db")))?;
 
-    let report = write_report(&runs, started.elapsed())?;
+    let phone = app::phone_bench(&hosync)?;
+
+    let report = write_report(&runs, &phone, started.elapsed())?;
     let path = root().join("BENCHMARKS.md");
     fs::write(&path, report).with_context(|| format!("writing {}", shown_path(&path)))?;
     println!(
@@ -242,7 +244,7 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "**not met**" }
 }
 
-fn write_report(runs: &[LoadRun], took: Duration) -> Result<String> {
+fn write_report(runs: &[LoadRun], phone: &Value, took: Duration) -> Result<String> {
     let mut md = String::new();
     let cores = thread::available_parallelism().map_or(0, usize::from);
     writeln!(md, "# Benchmarks\n")?;
@@ -456,6 +458,39 @@ fn write_report(runs: &[LoadRun], took: Duration) -> Result<String> {
     writeln!(
         md,
         "\nCommands: `cargo bench -p hosync-server --bench staff`, `cargo bench -p hosync-core --bench core`.\n"
+    )?;
+
+    writeln!(md, "## The phone: opening the app offline\n")?;
+    let open_ms = num(phone, "open_ms_median");
+    writeln!(
+        md,
+        "A commune committee's phone (the most a phone holds: commune {}, {} households with their cells and monthly reports, {} in IndexedDB) reopened offline in Chromium with the CPU throttled {}×, five times; from navigation to the households list on screen.\n",
+        phone["commune"].as_str().unwrap_or("?"),
+        num(phone, "households"),
+        kib(num(phone, "stored_bytes")),
+        num(phone, "throttle")
+    )?;
+    writeln!(md, "| what | measured | bar | |")?;
+    writeln!(md, "| --- | --- | --- | --- |")?;
+    writeln!(
+        md,
+        "| stored data read into the core (median) | {:.0} ms | | |",
+        num(phone, "loaded_ms_median")
+    )?;
+    writeln!(
+        md,
+        "| households list on screen (median; slowest {:.0} ms) | {open_ms:.0} ms | usable within 1 s with 100 households | {} |",
+        num(phone, "open_ms_max"),
+        verdict(open_ms < 1000.0)
+    )?;
+    writeln!(
+        md,
+        "| enrolment and first sync, unthrottled | {:.0} ms | | |\n",
+        num(phone, "first_sync_ms")
+    )?;
+    writeln!(
+        md,
+        "Command: `node web-client/app/bench/open.mjs` (run by `cargo xtask bench`).\n"
     )?;
 
     writeln!(md, "## What the browser downloads\n")?;

@@ -82,6 +82,7 @@ function Root({ initial }: { initial: Phone | null }) {
 async function start(): Promise<void> {
   await loadCore();
   const phone = await Phone.open();
+  performance.mark('hosync:loaded');
   render(<Root initial={phone} />, root);
 }
 

@@ -48,6 +48,7 @@ export class Phone {
   /** Bumped when the documents change (not the sync status), for reads worth keeping. */
   private dataVersion = 0;
   private listCache: { dataVersion: number; month: string; list: HouseholdSummary[] } | null = null;
+  private idsCache: { dataVersion: number; ids: Set<string>; cell: string | null } | null = null;
   syncing = false;
   lastSync: number | null;
   lastError: string | null = null;
@@ -96,6 +97,11 @@ export class Phone {
     return this.identity.role === 'cell_secretary';
   }
 
+  /** A member's own phone, as opposed to a secretary's or a committee's. */
+  get isMember(): boolean {
+    return this.identity.role === 'member';
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -128,12 +134,34 @@ export class Phone {
 
   /** Whether an item (or, with no item, the document) has changes the server lacks. */
   onPhone(doc: string, item?: string): boolean {
-    if (!this.replica.documentIds().includes(doc)) return false;
+    if (!this.holds(doc)) return false;
     const status = this.replica.status(doc);
     if (status === 'on_server') return false;
     if (item === undefined) return true;
     const set = this.pending.get(doc);
     return !!set && (set.has(item) || set.has('*'));
+  }
+
+  private ids(): { ids: Set<string>; cell: string | null } {
+    if (this.idsCache?.dataVersion !== this.dataVersion) {
+      const list = this.replica.documentIds();
+      this.idsCache = {
+        dataVersion: this.dataVersion,
+        ids: new Set(list),
+        cell: list.find((d) => d.startsWith('c:')) ?? null,
+      };
+    }
+    return this.idsCache;
+  }
+
+  /** Whether a document is on this phone; asked once per card, so read once per change. */
+  holds(doc: string): boolean {
+    return this.ids().ids.has(doc);
+  }
+
+  /** The id of the cell's document on this phone, if one is. */
+  cellDoc(): string | null {
+    return this.ids().cell;
   }
 
   /**
@@ -150,7 +178,7 @@ export class Phone {
   }
 
   refusal(doc: string): string | null {
-    if (!this.replica.documentIds().includes(doc)) return null;
+    if (!this.holds(doc)) return null;
     const status = this.replica.status(doc);
     return typeof status === 'object' ? status.refused : null;
   }
@@ -191,12 +219,14 @@ export class Phone {
         });
         if (!res.ok) throw await failure(res);
         const outcome: SyncOutcome = this.replica.finishSync(new Uint8Array(await res.arrayBuffer()));
+        // The documents changed (some may be gone): cached reads start again.
+        this.dataVersion++;
         if (outcome.wiped) {
           await this.wipe();
           return;
         }
         for (const doc of [...this.pending.keys()]) {
-          if (!this.replica.documentIds().includes(doc) || this.replica.status(doc) === 'on_server') {
+          if (!this.holds(doc) || this.replica.status(doc) === 'on_server') {
             this.pending.delete(doc);
           }
         }

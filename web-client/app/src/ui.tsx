@@ -52,7 +52,7 @@ export function StatusBadge({ phone, doc, item }: { phone: Phone; doc: string; i
 
 /** The cell's document on this phone, read, or null before the first sync. */
 export function readCell(phone: Phone): Cell | null {
-  const id = phone.replica.documentIds().find((d) => d.startsWith('c:'));
+  const id = phone.cellDoc();
   return id ? phone.replica.cell(id) : null;
 }
 
@@ -135,7 +135,7 @@ export function RatingPicker(props: { name: string; value: RatingCode | null; on
 }
 
 export function docName(phone: Phone, cell: Cell | null, doc: string): string {
-  if (doc.startsWith('h:') && phone.replica.documentIds().includes(doc)) return phone.replica.household(doc).head;
+  if (doc.startsWith('h:') && phone.holds(doc)) return phone.replica.household(doc).head;
   const report = /^r:([^:]+):(\d{4}-\d{2})$/.exec(doc);
   if (report) return `${t('reportTitle')} ${monthVi(report[2])} · ${nameOf(cell, report[1])}`;
   if (doc.startsWith('c:')) return t('tabCell');

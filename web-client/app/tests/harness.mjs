@@ -16,7 +16,7 @@ const required = (name) => {
 
 export const BIN = required('HOSYNC_BIN');
 export const APP_DIR = required('HOSYNC_APP_DIR');
-export const SHOTS = required('HOSYNC_SCREENSHOTS');
+export const SHOTS = process.env.HOSYNC_SCREENSHOTS ?? '';
 const CHROMIUM = process.env.HOSYNC_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Without these flags Debian's Chromium refuses connections inside containers. */
@@ -32,11 +32,11 @@ const CHROMIUM_ARGS = [
 ];
 
 export class Server {
-  /** Seeds a small demo district into a fresh SQLite file and serves it with the built app. */
-  static async start() {
+  /** Seeds a demo district (small by default) into a fresh SQLite file and serves it with the built app. */
+  static async start({ scale = 0.01 } = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'hosync-browser-'));
     const url = `sqlite://${join(dir, 'demo.db')}?mode=rwc`;
-    const seeded = execFileSync(BIN, ['demo', '--no-serve', '--scale', '0.01', '--database-url', url], {
+    const seeded = execFileSync(BIN, ['demo', '--no-serve', '--scale', String(scale), '--database-url', url], {
       encoding: 'utf8',
       env: { ...process.env, HOSYNC_DEMO_PASSWORD: 'browser-tests' },
     });
@@ -71,6 +71,14 @@ export class Server {
     return found[1];
   }
 
+  /** A staff account with a role over a unit, which can enrol a phone of its own. */
+  addUser(login, role, scope) {
+    execFileSync(BIN, ['user', '--database-url', this.url, 'add', login, '--name', login, '--role', role, '--scope', scope], {
+      encoding: 'utf8',
+      env: { ...process.env, HOSYNC_PASSWORD: `${login}-password` },
+    });
+  }
+
   revoke(device) {
     return execFileSync(BIN, ['device', '--database-url', this.url, 'revoke', device], { encoding: 'utf8' });
   }
@@ -83,7 +91,7 @@ export class Server {
 }
 
 export async function launch() {
-  mkdirSync(SHOTS, { recursive: true });
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 

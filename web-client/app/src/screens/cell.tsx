@@ -84,7 +84,7 @@ function AssignRow(props: { phone: Phone; cellDoc: string; cell: Cell; household
 }
 
 function RateRow({ phone, doc, name, loop }: { phone: Phone; doc: string; name: string; loop: SyncLoop }) {
-  const report = phone.replica.documentIds().includes(doc) ? phone.replica.report(doc) : null;
+  const report = phone.holds(doc) ? phone.replica.report(doc) : null;
   const [rating, setRating] = useState<RatingCode | null>(report?.cellRating ?? null);
   const [comment, setComment] = useState(report?.cellComment ?? '');
   const [saved, setSaved] = useState(false);

@@ -11,7 +11,7 @@ import { ErrorLine, RatingPicker, SavedLine, StatusBadge, reportDoc, useAction }
 export function ReportScreen({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
   const month = thisMonth();
   const doc = reportDoc(phone.identity.member, month);
-  const held = phone.replica.documentIds().includes(doc);
+  const held = phone.holds(doc);
   const report: MonthlyReport | null = held ? phone.replica.report(doc) : null;
   // Only what the member changed here is written: a field left alone shows the stored value,
   // which a sync may update meanwhile, and saving must not put the old value back.

@@ -1,0 +1,70 @@
+// How fast the app opens on a slow phone: a commune committee's phone holding about a hundred
+// households (the design's bar: usable offline within 1 s on a 4×-throttled CPU). Seeds a demo
+// district, enrols the phone, syncs it once, then reopens the app offline with Chromium's CPU
+// throttled and times from navigation to the households list on screen. Prints one JSON line.
+//
+// Run by `cargo xtask bench`; by hand: HOSYNC_BIN=… HOSYNC_APP_DIR=… node bench/open.mjs
+
+import { Server, launch, phone } from '../tests/harness.mjs';
+
+const SCALE = Number(process.env.HOSYNC_BENCH_SCALE ?? '0.17');
+const COMMUNE = process.env.HOSYNC_BENCH_COMMUNE ?? 'hsp-x01';
+const THROTTLE = 4;
+const RUNS = 5;
+
+const server = await Server.start({ scale: SCALE });
+const browser = await launch();
+try {
+  server.addUser('bench-commune', 'commune_committee', COMMUNE);
+  const { page, context } = await phone(browser, server);
+  await page.goto('/');
+  await page.getByLabel('Mã kích hoạt').fill(server.code('bench-commune'));
+  const started = Date.now();
+  await page.getByRole('button', { name: 'Kích hoạt' }).click();
+  await page.waitForFunction(
+    () => {
+      const status = document.querySelector('[data-testid=sync-status]');
+      return status && Number(status.dataset.lastSync) > 0 && status.classList.contains('synced');
+    },
+    null,
+    { timeout: 120_000 },
+  );
+  await page.locator('a.card').first().waitFor();
+  const firstSyncMs = Date.now() - started;
+  await page.evaluate(async () => Boolean((await navigator.serviceWorker.ready).active));
+  const households = await page.locator('a.card').count();
+  const stored = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+
+  await context.setOffline(true);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
+  const opens = [];
+  for (let i = 0; i < RUNS; i++) {
+    await page.reload();
+    await page.locator('a.card').first().waitFor({ timeout: 60_000 });
+    opens.push(
+      await page.evaluate(() => {
+        const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
+        return { loaded: at('hosync:loaded'), shown: at('hosync:households') };
+      }),
+    );
+  }
+  opens.sort((a, b) => a.shown - b.shown);
+  const median = opens[Math.floor(RUNS / 2)];
+  console.log(
+    JSON.stringify({
+      households,
+      scale: SCALE,
+      commune: COMMUNE,
+      throttle: THROTTLE,
+      first_sync_ms: firstSyncMs,
+      stored_bytes: stored,
+      loaded_ms_median: Math.round(median.loaded),
+      open_ms_median: Math.round(median.shown),
+      open_ms_max: Math.round(opens[RUNS - 1].shown),
+    }),
+  );
+} finally {
+  await browser.close();
+  await server.stop();
+}
