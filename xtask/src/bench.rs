@@ -461,36 +461,41 @@ fn write_report(runs: &[LoadRun], phone: &Value, took: Duration) -> Result<Strin
     )?;
 
     writeln!(md, "## The phone: opening the app offline\n")?;
-    let open_ms = num(phone, "open_ms_median");
     writeln!(
         md,
-        "A commune committee's phone (the most a phone holds: commune {}, {} households with their cells and monthly reports, {} in IndexedDB) reopened offline in Chromium with the CPU throttled {}×, five times; from navigation to the households list on screen.\n",
-        phone["commune"].as_str().unwrap_or("?"),
-        num(phone, "households"),
-        kib(num(phone, "stored_bytes")),
-        num(phone, "throttle")
-    )?;
-    writeln!(md, "| what | measured | bar | |")?;
-    writeln!(md, "| --- | --- | --- | --- |")?;
-    writeln!(
-        md,
-        "| stored data read into the core (median) | {:.0} ms | | |",
-        num(phone, "loaded_ms_median")
+        "Each phone enrolled and synced once, then the app reopened offline in Chromium with the CPU throttled {}× ({} times; median, slowest in brackets): from navigation to the stored data read into the core, and to the households list on screen. A cell's documents include a year of its members' monthly reports; a commune committee's phone holds the whole commune's.\n",
+        num(phone, "throttle"),
+        num(phone, "runs")
     )?;
     writeln!(
         md,
-        "| households list on screen (median; slowest {:.0} ms) | {open_ms:.0} ms | usable within 1 s with 100 households | {} |",
-        num(phone, "open_ms_max"),
-        verdict(open_ms < 1000.0)
+        "| phone | households | stored | data read | list on screen | bar: usable within 1 s with 100 households |"
     )?;
+    writeln!(md, "| --- | --- | --- | --- | --- | --- |")?;
+    for p in phone["phones"].as_array().into_iter().flatten() {
+        let households = num(p, "households");
+        let open_ms = num(p, "open_ms_median");
+        // The bar speaks of 100 households: a phone holding fewer that is slower misses it,
+        // one holding more that is faster meets it; otherwise it does not say.
+        let bar = if households <= 100.0 && open_ms >= 1000.0 {
+            verdict(false)
+        } else if households >= 100.0 && open_ms < 1000.0 {
+            verdict(true)
+        } else {
+            "not comparable"
+        };
+        writeln!(
+            md,
+            "| {} | {households:.0} | {} | {:.0} ms | {open_ms:.0} ms ({:.0} ms) | {bar} |",
+            p["phone"].as_str().unwrap_or("?"),
+            kib(num(p, "stored_bytes")),
+            num(p, "loaded_ms_median"),
+            num(p, "open_ms_max"),
+        )?;
+    }
     writeln!(
         md,
-        "| enrolment and first sync, unthrottled | {:.0} ms | | |\n",
-        num(phone, "first_sync_ms")
-    )?;
-    writeln!(
-        md,
-        "Command: `node web-client/app/bench/open.mjs` (run by `cargo xtask bench`).\n"
+        "\nCommand: `node web-client/app/bench/open.mjs` (run by `cargo xtask bench`).\n"
     )?;
 
     writeln!(md, "## What the browser downloads\n")?;
