@@ -173,7 +173,7 @@ pub fn totals(sizes: &[FileSize]) -> (usize, usize) {
     (sum(&[".js", ".css"]), sum(&[".wasm"]))
 }
 
-/// Fails when the JavaScript and CSS outgrow their budget.
+/// Fails when the app's JavaScript and CSS or the wasm outgrow their budgets.
 pub fn check_budgets() -> Result<()> {
     let (js_css, wasm) = totals(&sizes()?);
     ensure!(
@@ -182,13 +182,13 @@ pub fn check_budgets() -> Result<()> {
         kb(js_css),
         kb(JS_CSS_BUDGET)
     );
-    if wasm >= WASM_BUDGET {
-        println!(
-            "note: the wasm is {} gzip, over its {} budget (reported in BENCHMARKS.md)",
-            kb(wasm),
-            kb(WASM_BUDGET)
-        );
-    }
+    ensure!(
+        wasm < WASM_BUDGET,
+        "the wasm is {} gzip, over the {} budget (built with stable rather than {}?)",
+        kb(wasm),
+        kb(WASM_BUDGET),
+        crate::wasm::NIGHTLY
+    );
     Ok(())
 }
 
