@@ -58,7 +58,9 @@ pub fn ensure_node() -> Result<()> {
     Ok(())
 }
 
-/// `npm ci` when the packages are missing or older than the lock file.
+/// Installs the packages the lock file names when they are missing or older than it. `npm
+/// install --no-save` rather than `npm ci`: npm leaves the platform packages of rollup's optional
+/// dependencies out of the lock it writes (npm/cli#4828), which `npm ci` then rejects.
 pub fn ensure_packages() -> Result<()> {
     ensure_node()?;
     let dir = app_dir();
@@ -74,7 +76,7 @@ pub fn ensure_packages() -> Result<()> {
     if fresh {
         return Ok(());
     }
-    run(npm(&dir).args(["ci", "--no-audit", "--no-fund"]))
+    run(npm(&dir).args(["install", "--no-save", "--no-audit", "--no-fund"]))
 }
 
 fn npm(dir: &Path) -> Command {
