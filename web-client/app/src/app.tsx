@@ -90,9 +90,9 @@ export function Main({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
       </nav>
       <main class="screen">
         {route.page === 'households' && <Households phone={phone} />}
-        {route.page === 'household' && <HouseholdScreen phone={phone} doc={route.doc} loop={loop} />}
-        {route.page === 'report' && <ReportScreen phone={phone} loop={loop} />}
-        {route.page === 'cell' && phone.isSecretary && <CellScreen phone={phone} loop={loop} />}
+        {route.page === 'household' && <HouseholdScreen phone={phone} doc={route.doc} />}
+        {route.page === 'report' && <ReportScreen phone={phone} />}
+        {route.page === 'cell' && phone.isSecretary && <CellScreen phone={phone} />}
         {route.page === 'sync' && <SyncScreen phone={phone} loop={loop} />}
       </main>
     </div>

@@ -43,6 +43,7 @@ export class Phone {
   private pending: Map<string, Set<string>>;
   private writing: Promise<void> = Promise.resolve();
   private listeners = new Set<Listener>();
+  private editListeners = new Set<Listener>();
   /** Bumped on every change, so views know to read again. */
   version = 0;
   /** Bumped when the documents change (not the sync status), for reads worth keeping. */
@@ -102,6 +103,12 @@ export class Phone {
     return this.identity.role === 'member';
   }
 
+  /** Called after each edit or bundle is stored: the sync loop sends it soon after. */
+  onEdit(listener: Listener): () => void {
+    this.editListeners.add(listener);
+    return () => this.editListeners.delete(listener);
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -129,6 +136,7 @@ export class Phone {
     this.pending.set(doc, set);
     this.changed(true);
     await this.persist();
+    for (const listener of this.editListeners) listener();
     return result;
   }
 
@@ -269,13 +277,14 @@ export class Phone {
     }
     this.changed(true);
     await this.persist();
+    for (const listener of this.editListeners) listener();
     return touched;
   }
 }
 
 /**
  * Syncs on start, when the browser comes online or the app comes back to the front, a few
- * seconds after an edit, and every minute while online; after a failure it waits twice as
+ * seconds after an edit is stored, and every minute while online; after a failure it waits twice as
  * long each time, up to a quarter of an hour.
  */
 export class SyncLoop {
@@ -286,6 +295,7 @@ export class SyncLoop {
   static readonly MAX_BACKOFF_MS = 15 * 60_000;
 
   constructor(private phone: Phone) {
+    phone.onEdit(() => this.soon(SyncLoop.AFTER_EDIT_MS));
     addEventListener('online', () => this.soon(0));
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') this.soon(0);

@@ -2,12 +2,12 @@
 
 import { useState } from 'preact/hooks';
 import { ratings, type Cell, type RatingCode } from 'hosync-web';
-import { SyncLoop, type Phone } from '../phone';
+import type { Phone } from '../phone';
 import { t, codeLabel } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
 import { ErrorLine, RatingPicker, SavedLine, StatusBadge, docName, readCell, reportDoc, useAction } from '../ui';
 
-export function CellScreen({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
+export function CellScreen({ phone }: { phone: Phone }) {
   const cell = readCell(phone);
   const month = thisMonth();
   if (!cell) return <p>{t('noHouseholds')}</p>;
@@ -30,7 +30,7 @@ export function CellScreen({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
       <ul class="assignments">
         {households.map((h) => (
           <li data-household={h.id}>
-            <AssignRow phone={phone} cellDoc={cellDoc} cell={cell} household={h.id} head={h.head} assignee={h.assignee} loop={loop} />
+            <AssignRow phone={phone} cellDoc={cellDoc} cell={cell} household={h.id} head={h.head} assignee={h.assignee} />
           </li>
         ))}
       </ul>
@@ -40,18 +40,18 @@ export function CellScreen({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
       <ul class="reports">
         {cell.members.map((m) => (
           <li data-member={m.id}>
-            <RateRow phone={phone} doc={reportDoc(m.id, month)} name={m.name} loop={loop} />
+            <RateRow phone={phone} doc={reportDoc(m.id, month)} name={m.name} />
           </li>
         ))}
       </ul>
       <h2>{t('conflicts')}</h2>
-      <Conflicts phone={phone} cell={cell} loop={loop} />
+      <Conflicts phone={phone} cell={cell} />
     </section>
   );
 }
 
-function AssignRow(props: { phone: Phone; cellDoc: string; cell: Cell; household: string; head: string; assignee: string | null; loop: SyncLoop }) {
-  const { phone, cellDoc, cell, household, head, assignee, loop } = props;
+function AssignRow(props: { phone: Phone; cellDoc: string; cell: Cell; household: string; head: string; assignee: string | null }) {
+  const { phone, cellDoc, cell, household, head, assignee } = props;
   const [busy, error, run] = useAction();
   return (
     <>
@@ -67,7 +67,6 @@ function AssignRow(props: { phone: Phone; cellDoc: string; cell: Cell; household
               await phone.edit(cellDoc, [`assign:${household}`], (r) =>
                 r.assign(cellDoc, household, member, todayIso(), phone.identity.member),
               );
-              loop.soon(SyncLoop.AFTER_EDIT_MS);
             });
           }}
         >
@@ -83,7 +82,7 @@ function AssignRow(props: { phone: Phone; cellDoc: string; cell: Cell; household
   );
 }
 
-function RateRow({ phone, doc, name, loop }: { phone: Phone; doc: string; name: string; loop: SyncLoop }) {
+function RateRow({ phone, doc, name }: { phone: Phone; doc: string; name: string }) {
   const report = phone.holds(doc) ? phone.replica.report(doc) : null;
   const [rating, setRating] = useState<RatingCode | null>(report?.cellRating ?? null);
   const [comment, setComment] = useState(report?.cellComment ?? '');
@@ -108,7 +107,6 @@ function RateRow({ phone, doc, name, loop }: { phone: Phone; doc: string; name: 
         });
         if (ok) {
           setSaved(true);
-          loop.soon(SyncLoop.AFTER_EDIT_MS);
         }
       }}
     >
@@ -146,7 +144,7 @@ function fieldName(path: string[]): string {
   return names[last] ?? path.join(' › ');
 }
 
-function Conflicts({ phone, cell, loop }: { phone: Phone; cell: Cell; loop: SyncLoop }) {
+function Conflicts({ phone, cell }: { phone: Phone; cell: Cell }) {
   const list = phone.replica.conflictList();
   const [busy, error, run] = useAction();
   if (list.length === 0) return <p>{t('noConflicts')}</p>;
@@ -176,7 +174,6 @@ function Conflicts({ phone, cell, loop }: { phone: Phone; cell: Cell; loop: Sync
                   onClick={() =>
                     run(async () => {
                       await phone.edit(d.docId, ['settle'], (r) => r.settle(d.docId, c.path, v.value));
-                      loop.soon(SyncLoop.AFTER_EDIT_MS);
                     })
                   }
                 >

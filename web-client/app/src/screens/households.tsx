@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import type { Household } from 'hosync-web';
-import { SyncLoop, type Phone } from '../phone';
+import type { Phone } from '../phone';
 import { t, codeLabel } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
 import { ErrorLine, SavedLine, StatusBadge, nameOf, readCell, useAction } from '../ui';
@@ -51,7 +51,7 @@ export function Households({ phone }: { phone: Phone }) {
   );
 }
 
-export function HouseholdScreen({ phone, doc, loop }: { phone: Phone; doc: string; loop: SyncLoop }) {
+export function HouseholdScreen({ phone, doc }: { phone: Phone; doc: string }) {
   if (!phone.holds(doc)) {
     return (
       <section>
@@ -73,18 +73,18 @@ export function HouseholdScreen({ phone, doc, loop }: { phone: Phone; doc: strin
         <br />
         {t('lastVisit')}: {household.lastVisitVi ?? t('never')}
       </p>
-      <NoteForm phone={phone} doc={doc} loop={loop} />
+      <NoteForm phone={phone} doc={doc} />
       <h2>{t('notes')}</h2>
       {notes.length === 0 && <p>{t('noNotes')}</p>}
       <ul class="notes">
         {notes.map((note) => (
           <li key={note.id} class={note.deleted ? 'note deleted' : 'note'} data-note={note.id}>
-            <NoteItem phone={phone} doc={doc} note={note} author={nameOf(cell, note.author)} loop={loop} />
+            <NoteItem phone={phone} doc={doc} note={note} author={nameOf(cell, note.author)} />
           </li>
         ))}
       </ul>
       <h2>{t('flags')}</h2>
-      <FlagForm phone={phone} doc={doc} loop={loop} />
+      <FlagForm phone={phone} doc={doc} />
       {flags.length === 0 && <p>{t('noFlags')}</p>}
       <ul class="flags">
         {flags.map((flag) => (
@@ -96,12 +96,12 @@ export function HouseholdScreen({ phone, doc, loop }: { phone: Phone; doc: strin
             <StatusBadge phone={phone} doc={doc} item={`flag:${flag.id}`} />
             <div class="actions">
               {flag.status !== 'escalated' && flag.status !== 'resolved' && (
-                <FlagAction phone={phone} doc={doc} flag={flag.id} to="escalated" label={t('escalate')} loop={loop} />
+                <FlagAction phone={phone} doc={doc} flag={flag.id} to="escalated" label={t('escalate')} />
               )}
               {flag.status !== 'resolved' ? (
-                <FlagAction phone={phone} doc={doc} flag={flag.id} to="resolved" label={t('resolve')} loop={loop} />
+                <FlagAction phone={phone} doc={doc} flag={flag.id} to="resolved" label={t('resolve')} />
               ) : (
-                <FlagAction phone={phone} doc={doc} flag={flag.id} to="open" label={t('reopen')} loop={loop} />
+                <FlagAction phone={phone} doc={doc} flag={flag.id} to="open" label={t('reopen')} />
               )}
             </div>
           </li>
@@ -111,8 +111,8 @@ export function HouseholdScreen({ phone, doc, loop }: { phone: Phone; doc: strin
   );
 }
 
-function FlagAction(props: { phone: Phone; doc: string; flag: string; to: 'open' | 'escalated' | 'resolved'; label: string; loop: SyncLoop }) {
-  const { phone, doc, flag, to, label, loop } = props;
+function FlagAction(props: { phone: Phone; doc: string; flag: string; to: 'open' | 'escalated' | 'resolved'; label: string }) {
+  const { phone, doc, flag, to, label } = props;
   const [busy, error, run] = useAction();
   return (
     <>
@@ -122,7 +122,6 @@ function FlagAction(props: { phone: Phone; doc: string; flag: string; to: 'open'
         onClick={() =>
           run(async () => {
             await phone.edit(doc, [`flag:${flag}`], (r) => r.setFlagStatus(doc, flag, to, phone.identity.member, todayIso()));
-            loop.soon(SyncLoop.AFTER_EDIT_MS);
           })
         }
       >
@@ -133,7 +132,7 @@ function FlagAction(props: { phone: Phone; doc: string; flag: string; to: 'open'
   );
 }
 
-function NoteForm({ phone, doc, loop }: { phone: Phone; doc: string; loop: SyncLoop }) {
+function NoteForm({ phone, doc }: { phone: Phone; doc: string }) {
   const [date, setDate] = useState(todayIso());
   const [text, setText] = useState('');
   const [saved, setSaved] = useState(false);
@@ -155,7 +154,6 @@ function NoteForm({ phone, doc, loop }: { phone: Phone; doc: string; loop: SyncL
         if (ok) {
           setText('');
           setSaved(true);
-          loop.soon(SyncLoop.AFTER_EDIT_MS);
         }
       }}
     >
@@ -175,8 +173,8 @@ function NoteForm({ phone, doc, loop }: { phone: Phone; doc: string; loop: SyncL
   );
 }
 
-function NoteItem(props: { phone: Phone; doc: string; note: Household['notes'][number]; author: string; loop: SyncLoop }) {
-  const { phone, doc, note, author, loop } = props;
+function NoteItem(props: { phone: Phone; doc: string; note: Household['notes'][number]; author: string }) {
+  const { phone, doc, note, author } = props;
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(note.text);
   const [busy, error, run] = useAction();
@@ -189,7 +187,6 @@ function NoteItem(props: { phone: Phone; doc: string; note: Household['notes'][n
           const ok = await run(() => phone.edit(doc, [`note:${note.id}`], (r) => r.editNote(doc, note.id, text)));
           if (ok) {
             setEditing(false);
-            loop.soon(SyncLoop.AFTER_EDIT_MS);
           }
         }}
       >
@@ -223,7 +220,7 @@ function NoteItem(props: { phone: Phone; doc: string; note: Household['notes'][n
   );
 }
 
-function FlagForm({ phone, doc, loop }: { phone: Phone; doc: string; loop: SyncLoop }) {
+function FlagForm({ phone, doc }: { phone: Phone; doc: string }) {
   const [text, setText] = useState('');
   const [saved, setSaved] = useState(false);
   const [busy, error, run] = useAction();
@@ -244,7 +241,6 @@ function FlagForm({ phone, doc, loop }: { phone: Phone; doc: string; loop: SyncL
         if (ok) {
           setText('');
           setSaved(true);
-          loop.soon(SyncLoop.AFTER_EDIT_MS);
         }
       }}
     >

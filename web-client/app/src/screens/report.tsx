@@ -3,12 +3,12 @@
 
 import { useState } from 'preact/hooks';
 import type { MonthlyReport, ReportDraft } from 'hosync-web';
-import { SyncLoop, type Phone } from '../phone';
+import type { Phone } from '../phone';
 import { t, codeLabel } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
 import { ErrorLine, RatingPicker, SavedLine, StatusBadge, reportDoc, useAction } from '../ui';
 
-export function ReportScreen({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
+export function ReportScreen({ phone }: { phone: Phone }) {
   const month = thisMonth();
   const doc = reportDoc(phone.identity.member, month);
   const held = phone.holds(doc);
@@ -32,7 +32,6 @@ export function ReportScreen({ phone, loop }: { phone: Phone; loop: SyncLoop }) 
       });
       setDraft({});
       setSaved(true);
-      loop.soon(SyncLoop.AFTER_EDIT_MS);
     });
   return (
     <section>

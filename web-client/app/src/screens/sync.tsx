@@ -20,7 +20,6 @@ export function SyncScreen({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
   const received = async (bytes: Uint8Array) => {
     const touched = await phone.importBundle(bytes);
     setNote(`${t('imported')} ${touched.map((d) => docName(phone, cell, d)).join(', ')}`);
-    loop.soon(SyncLoop.AFTER_EDIT_MS);
   };
   useEffect(() => {
     if (!qr || qr.length < 2) return;
