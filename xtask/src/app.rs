@@ -4,7 +4,6 @@
 
 use std::{
     fs,
-    io::Write,
     path::{Path, PathBuf},
     process::Command,
 };
@@ -34,15 +33,12 @@ pub fn out_dir() -> PathBuf {
 pub fn ensure_node() -> Result<()> {
     if !on_path("node") || !on_path("npm") {
         ensure!(
-            on_path("apt-get"),
+            crate::can_apt_install(),
             "Node.js {}.{} or newer and npm are needed: install them (https://nodejs.org) and run again",
             NODE_MIN.0,
             NODE_MIN.1
         );
-        run(Command::new("apt-get").arg("update"))?;
-        run(Command::new("apt-get")
-            .args(["install", "-y", "nodejs", "npm"])
-            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        crate::apt_install(&["nodejs", "npm"])?;
     }
     let version = output(Command::new("node").arg("--version"))?;
     let mut parts = version.trim().trim_start_matches('v').split('.');
@@ -121,9 +117,7 @@ pub fn sizes() -> Result<Vec<FileSize>> {
     let mut rows = Vec::new();
     for path in files {
         let bytes = fs::read(&path).with_context(|| format!("reading {}", shown_path(&path)))?;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&bytes)?;
-        let gzip = gz.finish()?.len();
+        let gzip = crate::wasm::gzip_len(&bytes)?;
         let mut brotli = Vec::new();
         brotli::BrotliCompress(
             &mut bytes.as_slice(),
@@ -208,15 +202,11 @@ fn ensure_chromium() -> Result<PathBuf> {
     if debian.is_file() {
         return Ok(debian);
     }
-    let root_user = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
     ensure!(
-        root_user && on_path("apt-get"),
+        crate::can_apt_install(),
         "the browser tests need Chromium: install Debian's `chromium` package (or set HOSYNC_CHROMIUM to a Chromium binary) and run again"
     );
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "chromium"])
-        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    crate::apt_install(&["chromium"])?;
     ensure!(
         debian.is_file(),
         "apt-get installed chromium but {} is missing",

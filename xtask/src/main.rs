@@ -124,6 +124,21 @@ fn output(cmd: &mut Command) -> Result<String> {
     String::from_utf8(out.stdout).with_context(|| format!("`{shown}` printed something not UTF-8"))
 }
 
+/// Whether Debian packages can be installed here: running as root with apt-get.
+fn can_apt_install() -> bool {
+    on_path("apt-get") && output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0")
+}
+
+/// Installs Debian packages, non-interactively.
+fn apt_install(packages: &[&str]) -> Result<()> {
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .arg("install")
+        .arg("-y")
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
 /// Whether `program` is an executable file somewhere on `PATH`.
 fn on_path(program: &str) -> bool {
     env::var_os("PATH")

@@ -12,7 +12,7 @@ use std::{
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::{on_path, output, run};
+use crate::run;
 
 /// The variable the integration tests read; they create a fresh database on it per test.
 pub const URL_VAR: &str = "HOSYNC_TEST_POSTGRES_URL";
@@ -139,22 +139,17 @@ fn installed_versions() -> Vec<String> {
 }
 
 fn can_install() -> bool {
-    let root = output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
-    if !root {
-        println!("PostgreSQL is not installed, and installing it needs root");
-    } else if !on_path("apt-get") {
-        println!("PostgreSQL is not installed, and there is no apt-get to install it with");
+    let can = crate::can_apt_install();
+    if !can {
+        println!("PostgreSQL is not installed, and installing it needs root and apt-get");
     }
-    root && on_path("apt-get")
+    can
 }
 
 /// Installs Debian's PostgreSQL, which creates a `main` cluster, and lets loopback connections in
 /// without a password so that the default URL works as it does on a developer's machine.
 fn install() -> Result<()> {
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "postgresql"])
-        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    crate::apt_install(&["postgresql"])?;
     let versions = installed_versions();
     ensure!(
         !versions.is_empty(),

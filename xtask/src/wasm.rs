@@ -124,7 +124,7 @@ pub fn build() -> Result<()> {
 
 /// The size of `bytes` gzipped at the default level, which is what a server compressing on the
 /// fly sends.
-fn gzip_len(bytes: &[u8]) -> Result<usize> {
+pub fn gzip_len(bytes: &[u8]) -> Result<usize> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(bytes).context("gzip failed")?;
     Ok(encoder.finish().context("gzip failed")?.len())

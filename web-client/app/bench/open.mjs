@@ -6,7 +6,7 @@
 //
 // Run by `cargo xtask bench`; by hand: HOSYNC_BIN=… HOSYNC_APP_DIR=… node bench/open.mjs
 
-import { Server, launch, phone } from '../tests/harness.mjs';
+import { Server, launch, phone, enrol } from '../tests/harness.mjs';
 
 const SCALE = Number(process.env.HOSYNC_BENCH_SCALE ?? '0.05');
 const COMMUNE = process.env.HOSYNC_BENCH_COMMUNE ?? 'hsp-x01';
@@ -15,21 +15,10 @@ const RUNS = 5;
 
 async function measure(browser, server, holder, label) {
   const { page, context } = await phone(browser, server);
-  await page.goto('/');
-  await page.getByLabel('Mã kích hoạt').fill(server.code(holder));
   const started = Date.now();
-  await page.getByRole('button', { name: 'Kích hoạt' }).click();
-  await page.waitForFunction(
-    () => {
-      const status = document.querySelector('[data-testid=sync-status]');
-      return status && Number(status.dataset.lastSync) > 0 && status.classList.contains('synced');
-    },
-    null,
-    { timeout: 120_000 },
-  );
+  await enrol({ page }, server.code(holder));
   await page.locator('a.card').first().waitFor();
   const firstSyncMs = Date.now() - started;
-  await page.evaluate(async () => Boolean((await navigator.serviceWorker.ready).active));
   const households = await page.locator('a.card').count();
   const stored = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
 

@@ -67,7 +67,7 @@ function SyncStatus({ phone }: { phone: Phone }) {
 export function Main({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
   usePhone(phone);
   const route = useRoute();
-  if (phone.isLocked()) return <Locked phone={phone} loop={loop} />;
+  if (phone.isLocked()) return <Locked loop={loop} />;
   const tabs: [string, string][] = [
     ['#/', t('tabHouseholds')],
     ['#/report', t('tabReport')],
@@ -99,13 +99,13 @@ export function Main({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
   );
 }
 
-function Locked({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
+function Locked({ loop }: { loop: SyncLoop }) {
   const [busy, error, run] = useAction();
   return (
     <main class="screen locked">
       <h1>{t('locked')}</h1>
       <p>{t('lockedHelp')}</p>
-      <button disabled={busy} onClick={() => run(() => loop.run().then(() => phone.lastError && Promise.reject(new Error(phone.lastError))))}>
+      <button disabled={busy} onClick={() => run(() => loop.now())}>
         {busy ? t('syncing') : t('syncNow')}
       </button>
       <ErrorLine error={error} />

@@ -309,6 +309,12 @@ export class SyncLoop {
     this.timer = setTimeout(() => void this.run(), ms);
   }
 
+  /** Syncs now, for a person's "sync now": as `run`, but its failure is theirs to see. */
+  async now(): Promise<void> {
+    await this.run();
+    if (this.phone.lastError) throw new Error(this.phone.lastError);
+  }
+
   async run(): Promise<void> {
     clearTimeout(this.timer);
     if (!navigator.onLine) {

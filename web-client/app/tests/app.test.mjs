@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Server, launch, phone, shot, SHOTS } from './harness.mjs';
+import { Server, launch, phone, shot, SHOTS, enrol, syncedAfter } from './harness.mjs';
 
 let server;
 let browser;
@@ -36,18 +36,6 @@ async function lastSync(page) {
   return Number(await status(page).getAttribute('data-last-sync'));
 }
 
-/** Waits for a sync that finished after `since` and left nothing pending. */
-async function syncedAfter(page, since) {
-  await page.waitForFunction(
-    (since) => {
-      const el = document.querySelector('[data-testid=sync-status]');
-      return el && Number(el.dataset.lastSync) > since && el.classList.contains('synced');
-    },
-    since,
-    { timeout: 30_000 },
-  );
-}
-
 async function syncNow(page) {
   const since = await lastSync(page);
   await tab(page, 'Đồng bộ');
@@ -57,16 +45,6 @@ async function syncNow(page) {
 
 async function tab(page, name) {
   await page.locator('nav').getByRole('link', { name, exact: true }).click();
-}
-
-async function enrol({ page }, code) {
-  await page.goto('/');
-  await page.getByLabel('Mã kích hoạt').fill(code);
-  await page.getByRole('button', { name: 'Kích hoạt' }).click();
-  await page.locator('header .who').waitFor();
-  await syncedAfter(page, 0);
-  // The service worker holds the app shell and the wasm once it is active.
-  await page.evaluate(async () => Boolean((await navigator.serviceWorker.ready).active));
 }
 
 async function openHousehold(page, id) {

@@ -115,3 +115,26 @@ export async function phone(browser, server) {
 export async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
+
+/** Waits for a sync that finished after `since` (ms, from `data-last-sync`) and left nothing pending. */
+export async function syncedAfter(page, since) {
+  await page.waitForFunction(
+    (since) => {
+      const el = document.querySelector('[data-testid=sync-status]');
+      return el && Number(el.dataset.lastSync) > since && el.classList.contains('synced');
+    },
+    since,
+    { timeout: 120_000 },
+  );
+}
+
+/** Enrols a phone with a code and waits for its first sync and its service worker. */
+export async function enrol({ page }, code) {
+  await page.goto('/');
+  await page.getByLabel('Mã kích hoạt').fill(code);
+  await page.getByRole('button', { name: 'Kích hoạt' }).click();
+  await page.locator('header .who').waitFor();
+  await syncedAfter(page, 0);
+  // The service worker holds the app shell and the wasm once it is active.
+  await page.evaluate(async () => Boolean((await navigator.serviceWorker.ready).active));
+}

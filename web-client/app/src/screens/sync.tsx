@@ -1,7 +1,7 @@
 // Sync: what waits for the server, sync now, and bundles for another phone (a file or QR codes).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ServerError, SyncLoop, type Phone } from '../phone';
+import type { Phone, SyncLoop } from '../phone';
 import { t } from '../i18n';
 import { todayIso, momentVi } from '../dates';
 import { bundleParts, qrSvg, PartCollector, qrDetector } from '../qr';
@@ -35,7 +35,7 @@ export function SyncScreen({ phone, loop }: { phone: Phone; loop: SyncLoop }) {
       </p>
       <button
         disabled={busy || phone.syncing || !online}
-        onClick={() => run(() => loop.run().then(() => phone.lastError && Promise.reject(new ServerError(0, phone.lastError))))}
+        onClick={() => run(() => loop.now())}
       >
         {phone.syncing ? t('syncing') : t('syncNow')}
       </button>
