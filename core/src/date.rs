@@ -55,6 +55,12 @@ impl Day {
         })
     }
 
+    /// The time of day a Unix timestamp shows in Vietnam, "14:05".
+    pub fn clock_vi(ts: crate::Timestamp) -> String {
+        let seconds = ts.saturating_add(7 * 3600).rem_euclid(86_400);
+        format!("{:02}:{:02}", seconds / 3600, seconds % 3600 / 60)
+    }
+
     /// Noon of this day in Vietnam, as a Unix timestamp.
     pub fn noon_timestamp(&self) -> crate::Timestamp {
         i64::from(self.0) * 86_400 + 5 * 3600
@@ -63,6 +69,11 @@ impl Day {
     pub fn iso(&self) -> String {
         let (year, month, day) = civil_from_days(self.0);
         format!("{}-{month:02}-{day:02}", Year(year))
+    }
+
+    /// Year, month (1–12) and day of the month.
+    pub fn ymd(&self) -> (i32, u8, u8) {
+        civil_from_days(self.0)
     }
 
     /// dd/mm/yyyy, as Vietnamese forms write a date.
@@ -74,6 +85,11 @@ impl Day {
     pub fn month(&self) -> Month {
         let (year, month, _) = civil_from_days(self.0);
         Month { year, month }
+    }
+
+    /// Days from this day to `later` (negative when `later` is earlier).
+    pub fn days_until(&self, later: Day) -> i64 {
+        i64::from(later.0) - i64::from(self.0)
     }
 
     /// The day `days` later (or earlier, when negative); this day when that leaves the calendar.
@@ -230,6 +246,11 @@ impl Month {
         format!("tháng {}/{}", self.month, self.year)
     }
 
+    /// The last day of the month.
+    pub fn last_day(&self) -> Day {
+        self.next().first_day().add_days(-1)
+    }
+
     pub fn first_day(&self) -> Day {
         Day::from_ymd(self.year, self.month, 1).unwrap_or(Day(MIN_DAYS))
     }
@@ -288,6 +309,8 @@ mod tests {
         assert_eq!(Day::from_timestamp(1_795_377_600).iso(), "2026-11-23");
         let day = Day::parse("2026-11-23").expect("day");
         assert_eq!(Day::from_timestamp(day.noon_timestamp()), day);
+        assert_eq!(Day::clock_vi(day.noon_timestamp()), "12:00");
+        assert_eq!(Day::clock_vi(1_795_377_600 + 3 * 60), "03:03");
     }
 
     #[test]

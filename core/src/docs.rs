@@ -7,6 +7,7 @@
 //! - deleting a note sets a mark, so an offline edit to a deleted note is never lost.
 
 pub mod cell;
+pub mod history;
 pub mod household;
 pub mod report;
 

@@ -115,6 +115,9 @@ impl Db {
             .run(&db.writer)
             .await
             .context("applying database migrations")?;
+        crate::projection::bring_up_to_date(&db)
+            .await
+            .context("bringing the projections up to date")?;
         Ok(db)
     }
 

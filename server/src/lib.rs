@@ -11,11 +11,13 @@ pub mod demo;
 pub mod devices;
 pub mod devices_api;
 pub mod error;
+pub mod export;
 pub mod loadgen;
 pub mod phone;
 pub mod projection;
 pub mod secret;
 pub mod staff_api;
+pub mod staff_views;
 pub mod store;
 pub mod sync_api;
 pub mod web_app;
@@ -26,7 +28,7 @@ use std::sync::Arc;
 use automerge::ActorId;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::response::Html;
+use axum::response::Redirect;
 use axum::routing::{get, post};
 use hosync_core::protocol::MAX_FRAME_BYTES;
 use tokio::net::TcpListener;
@@ -138,6 +140,9 @@ pub fn app(state: AppState) -> Router {
         .route("/cells/{cell}/members", get(staff_api::cell_members))
         .route("/households/{id}", get(staff_api::household_detail))
         .route("/summary", get(staff_api::summary))
+        .route("/overview", get(staff_views::overview))
+        .route("/tables/{table}", get(staff_views::table))
+        .route("/search", get(staff_views::search))
         .route(
             "/session",
             get(auth::current)
@@ -164,8 +169,9 @@ async fn healthz(State(state): State<AppState>) -> Result<&'static str, error::A
     Ok("ok")
 }
 
-async fn staff_page() -> Html<&'static str> {
-    Html(include_str!("staff.html"))
+/// The staff dashboard lives in the built app under `/staff/`.
+async fn staff_page() -> Redirect {
+    Redirect::permanent("/staff/")
 }
 
 /// Serves until `shutdown` resolves, then lets requests in flight finish.

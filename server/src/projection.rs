@@ -8,6 +8,9 @@ use hosync_core::docs::{cell, household, report};
 use hosync_core::{Doc, DocKind, UnitId, View};
 use sqlx::{AnyConnection, Row};
 
+use crate::db::Db;
+use crate::store;
+
 /// What a document contributes to the projections, read from it once. Reading is CPU work and
 /// writing is database work, so callers can do the first outside a write transaction.
 #[derive(Debug)]
@@ -87,6 +90,7 @@ async fn project_household(
     .bind(conflicts)
     .execute(&mut *conn)
     .await?;
+    project_visits_and_flags(conn, h, unit).await?;
     sqlx::query("DELETE FROM note_view WHERE household_id = $1")
         .bind(h.id.as_str())
         .execute(&mut *conn)
@@ -123,6 +127,53 @@ async fn project_household(
                 .bind(note.created_at);
         }
         query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The months the household was visited in and its flags, for the staff overview.
+async fn project_visits_and_flags(
+    conn: &mut AnyConnection,
+    h: &Household,
+    unit: &UnitId,
+) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM visit_view WHERE household_id = $1")
+        .bind(h.id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    let months: std::collections::BTreeSet<String> = h
+        .notes
+        .iter()
+        .filter(|n| !n.deleted)
+        .map(|n| n.date.month().iso())
+        .collect();
+    for month in months {
+        sqlx::query("INSERT INTO visit_view (household_id, month, cell_id) VALUES ($1, $2, $3)")
+            .bind(h.id.as_str())
+            .bind(month)
+            .bind(unit.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("DELETE FROM flag_view WHERE household_id = $1")
+        .bind(h.id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    for f in &h.flags {
+        sqlx::query(
+            "INSERT INTO flag_view (household_id, flag_id, cell_id, raised_by, raised_on, body, status, status_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(h.id.as_str())
+        .bind(f.id.as_str())
+        .bind(unit.as_str())
+        .bind(f.raised_by.as_str())
+        .bind(f.raised_on.iso())
+        .bind(f.text.as_str())
+        .bind(f.status.code())
+        .bind(f.status_on.iso())
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -219,6 +270,71 @@ async fn project_report(
     .bind(code(r.cell_rating))
     .bind(r.submitted_on.map(|d| d.iso()).unwrap_or_default())
     .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The projections' version, kept in `meta`. A version that adds what a kind of document
+/// projects to names that kind here, and documents of it stored before are projected again
+/// when the server starts.
+const VERSIONS: &[(i64, DocKind)] = &[(2, DocKind::Household)];
+
+/// Projects again the documents whose projections an upgrade extended, once; a new database
+/// is marked current at once.
+pub async fn bring_up_to_date(db: &Db) -> anyhow::Result<()> {
+    let latest = VERSIONS.iter().map(|(v, _)| *v).max().unwrap_or(1);
+    let mut conn = db.writer.acquire().await?;
+    let current: i64 = sqlx::query("SELECT value FROM meta WHERE key = 'projections'")
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    if current >= latest {
+        return Ok(());
+    }
+    let kinds: Vec<&str> = VERSIONS
+        .iter()
+        .filter(|(v, _)| *v > current)
+        .map(|(_, kind)| kind.as_str())
+        .collect();
+    let mut ids = Vec::new();
+    for kind in &kinds {
+        let rows =
+            sqlx::query("SELECT doc_id, unit_id FROM documents WHERE kind = $1 ORDER BY doc_id")
+                .bind(*kind)
+                .fetch_all(&mut *conn)
+                .await?;
+        for r in rows {
+            ids.push((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?));
+        }
+    }
+    drop(conn);
+    if !ids.is_empty() {
+        tracing::info!(
+            "projecting {} stored documents ({}) into the staff views' new tables",
+            ids.len(),
+            kinds.join(", ")
+        );
+    }
+    let actor = hosync_core::docs::random_actor();
+    for chunk in ids.chunks(200) {
+        let mut tx = db.begin_write().await?;
+        for (doc_id, unit) in chunk {
+            let id = hosync_core::DocId::parse(doc_id)?;
+            let unit = UnitId::parse(unit)?;
+            if let Some(doc) = store::load_doc(&mut tx, &id, &actor).await? {
+                Rows::read(&doc)?.write(&mut tx, &unit, 0).await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ('projections', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(latest.to_string())
+    .execute(&db.writer)
     .await?;
     Ok(())
 }

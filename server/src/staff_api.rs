@@ -5,15 +5,19 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use std::collections::HashMap;
+
 use hosync_core::access::{StaffAction, UnitPath};
-use hosync_core::docs::household;
-use hosync_core::{DocId, HouseholdId, Month, UnitId};
+use hosync_core::docs::{history, household};
+use hosync_core::{Day, DocId, HouseholdId, Month, UnitId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::audit;
 use crate::auth::StaffSession;
 use crate::error::ApiError;
+use crate::export::{Cell, Column, Table, TableRow};
+use crate::staff_views::{self, Place, UnitRef};
 use crate::{AppState, store};
 
 #[derive(Debug, Serialize)]
@@ -254,9 +258,15 @@ pub struct HouseholdDetail {
     pub people: u32,
     pub livelihood: String,
     pub tags: Vec<String>,
+    pub cell: UnitRef,
+    pub breadcrumb: Vec<UnitRef>,
+    pub assigned_member: Option<String>,
+    pub assigned_name: Option<String>,
     pub notes: Vec<NoteDetail>,
     pub flags: Vec<FlagDetail>,
     pub conflicts: Vec<ConflictDetail>,
+    /// Every change that did something, oldest first.
+    pub history: Vec<HistoryRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -264,6 +274,7 @@ pub struct NoteDetail {
     pub id: String,
     pub date: String,
     pub author: String,
+    pub author_name: String,
     pub text: String,
     pub topics: Vec<String>,
     pub deleted: bool,
@@ -274,6 +285,7 @@ pub struct FlagDetail {
     pub id: String,
     pub note: Option<String>,
     pub raised_by: String,
+    pub raised_by_name: String,
     pub raised_on: String,
     pub text: String,
     pub status: String,
@@ -286,13 +298,82 @@ pub struct ConflictDetail {
     pub values: Vec<String>,
 }
 
-/// One household as merged on the server, read from its document.
-pub async fn household_detail(
-    State(state): State<AppState>,
-    session: StaffSession,
-    Path(id): Path<String>,
-) -> Result<Json<HouseholdDetail>, ApiError> {
-    let id = HouseholdId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+#[derive(Debug, Serialize)]
+pub struct HistoryRow {
+    /// When the phone's clock said the change was made (Unix seconds).
+    pub at: i64,
+    /// `at` as a day (yyyy-mm-dd) and a time ("14:05") in Vietnam.
+    pub date: String,
+    pub time: String,
+    /// The member the document names as doing it, else whoever owns the device that sent it.
+    pub who: String,
+    /// The owner of the device that brought the change to the server; empty when the server
+    /// made it (the demo seed, an import).
+    pub device_owner: String,
+    /// When the server received it (Unix seconds), if it came through a sync.
+    pub received_at: Option<i64>,
+    pub what: String,
+}
+
+/// One household as merged, with names and its history, after checking the session may see it.
+struct LoadedHousehold {
+    household: household::Household,
+    doc: hosync_core::Doc,
+    place: Place,
+    names: HashMap<String, String>,
+    /// By change hash (hex): the device owner's name and when the change arrived.
+    arrivals: HashMap<String, (String, i64)>,
+    assigned: Option<(String, String)>,
+}
+
+impl LoadedHousehold {
+    fn name(&self, member: &str) -> String {
+        self.names
+            .get(member)
+            .cloned()
+            .unwrap_or_else(|| member.to_owned())
+    }
+
+    fn history(&self) -> Result<Vec<HistoryRow>, ApiError> {
+        let entries = history::household_history(&self.doc).map_err(anyhow::Error::from)?;
+        Ok(entries
+            .into_iter()
+            .map(|entry| {
+                let (device_owner, received_at) = match self.arrivals.get(&entry.change) {
+                    Some((owner, at)) => (owner.clone(), Some(*at)),
+                    None => (String::new(), None),
+                };
+                let named = entry.events.iter().find_map(|e| e.member());
+                let who = match (named, device_owner.as_str()) {
+                    (Some(member), _) => self.name(member.as_str()),
+                    (None, "") => "Máy chủ".to_owned(),
+                    (None, owner) => owner.to_owned(),
+                };
+                HistoryRow {
+                    at: entry.at,
+                    date: Day::from_timestamp(entry.at).iso(),
+                    time: Day::clock_vi(entry.at),
+                    who,
+                    device_owner,
+                    received_at,
+                    what: entry
+                        .events
+                        .iter()
+                        .map(history::HistoryEvent::describe_vi)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                }
+            })
+            .collect())
+    }
+}
+
+async fn load_household(
+    state: &AppState,
+    session: &StaffSession,
+    raw: &str,
+) -> Result<LoadedHousehold, ApiError> {
+    let id = HouseholdId::parse(raw.trim()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let doc_id = DocId::Household(id.clone());
     let mut conn = state.db.reader.acquire().await?;
     let cell: Option<String> = sqlx::query("SELECT cell_id FROM households WHERE id = $1")
@@ -304,15 +385,128 @@ pub async fn household_detail(
     let Some(cell) = cell else {
         return Err(ApiError::NotFound(format!("there is no household {id}")));
     };
-    let cell = UnitId::parse(&cell).map_err(anyhow::Error::from)?;
-    let path = cell_path(&mut conn, &cell).await?;
-    session.principal.may(StaffAction::ViewHouseholds, &path)?;
+    let place = staff_views::place(&mut conn, session, Some(&cell)).await?;
     let Some(doc) = store::load_doc(&mut conn, &doc_id, &state.actor).await? else {
         return Err(ApiError::NotFound(format!("there is no household {id}")));
     };
-    drop(conn);
-    let h = household::read(&doc).map_err(anyhow::Error::from)?;
-    record_read(&state, &session, "read_household", id.as_str()).await?;
+    let household = household::read(&doc).map_err(anyhow::Error::from)?;
+    let mut names = HashMap::new();
+    for r in sqlx::query("SELECT id, name FROM members WHERE cell_id = $1")
+        .bind(&cell)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        names.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    // Members of other cells named in the household (it was reassigned, or a secretary helped).
+    let named = household.notes.iter().map(|n| &n.author).chain(
+        household
+            .flags
+            .iter()
+            .flat_map(|f| [&f.raised_by, &f.status_by]),
+    );
+    for member in named {
+        if !names.contains_key(member.as_str())
+            && let Some(r) = sqlx::query("SELECT name FROM members WHERE id = $1")
+                .bind(member.as_str())
+                .fetch_optional(&mut *conn)
+                .await?
+        {
+            names.insert(member.to_string(), r.try_get(0)?);
+        }
+    }
+    let mut arrivals = HashMap::new();
+    for r in sqlx::query(
+        "SELECT c.hash, COALESCE(m.name, u.name, ''), c.received_at FROM changes c \
+         LEFT JOIN devices d ON d.id = c.device_id LEFT JOIN members m ON m.id = d.member_id \
+         LEFT JOIN users u ON u.login = d.user_login WHERE c.doc_id = $1",
+    )
+    .bind(doc_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let hash: Vec<u8> = r.try_get(0)?;
+        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        arrivals.insert(hex, (r.try_get(1)?, r.try_get(2)?));
+    }
+    let assigned = sqlx::query(
+        "SELECT a.member_id, COALESCE(m.name, a.member_id) FROM assignment_view a \
+         LEFT JOIN members m ON m.id = a.member_id WHERE a.household_id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+    .transpose()?;
+    Ok(LoadedHousehold {
+        household,
+        doc,
+        place,
+        names,
+        arrivals,
+        assigned,
+    })
+}
+
+/// One household as merged on the server, read from its document, with its history.
+pub async fn household_detail(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<Json<HouseholdDetail>, ApiError> {
+    let loaded = load_household(&state, &session, &id).await?;
+    let history = loaded.history()?;
+    let breadcrumb = {
+        let mut conn = state.db.reader.acquire().await?;
+        staff_views::breadcrumb(&mut conn, &session, &loaded.place).await?
+    };
+    record_read(
+        &state,
+        &session,
+        "read_household",
+        loaded.household.id.as_str(),
+    )
+    .await?;
+    let conflicts = loaded
+        .doc
+        .conflicts()
+        .into_iter()
+        .map(|c| ConflictDetail {
+            path: c.path,
+            values: c.values.into_iter().map(|v| v.value).collect(),
+        })
+        .collect();
+    let notes = loaded
+        .household
+        .notes
+        .iter()
+        .map(|n| NoteDetail {
+            id: n.id.to_string(),
+            date: n.date.iso(),
+            author: n.author.to_string(),
+            author_name: loaded.name(n.author.as_str()),
+            text: n.text.clone(),
+            topics: n.topics.clone(),
+            deleted: n.deleted,
+        })
+        .collect();
+    let flags = loaded
+        .household
+        .flags
+        .iter()
+        .map(|f| FlagDetail {
+            id: f.id.to_string(),
+            note: f.note.as_ref().map(|n| n.to_string()),
+            raised_by: f.raised_by.to_string(),
+            raised_by_name: loaded.name(f.raised_by.as_str()),
+            raised_on: f.raised_on.iso(),
+            text: f.text.clone(),
+            status: f.status.code().to_owned(),
+            status_label: f.status.label_vi().to_owned(),
+        })
+        .collect();
+    let (assigned_member, assigned_name) = loaded.assigned.clone().unzip();
+    let h = loaded.household;
     Ok(Json(HouseholdDetail {
         id: h.id.to_string(),
         head: h.head,
@@ -320,38 +514,47 @@ pub async fn household_detail(
         people: h.people,
         livelihood: h.livelihood,
         tags: h.tags,
-        notes: h
-            .notes
-            .into_iter()
-            .map(|n| NoteDetail {
-                id: n.id.to_string(),
-                date: n.date.iso(),
-                author: n.author.to_string(),
-                text: n.text,
-                topics: n.topics,
-                deleted: n.deleted,
-            })
-            .collect(),
-        flags: h
-            .flags
-            .into_iter()
-            .map(|f| FlagDetail {
-                id: f.id.to_string(),
-                note: f.note.map(|n| n.to_string()),
-                raised_by: f.raised_by.to_string(),
-                raised_on: f.raised_on.iso(),
-                text: f.text,
-                status: f.status.code().to_owned(),
-                status_label: f.status.label_vi().to_owned(),
-            })
-            .collect(),
-        conflicts: doc
-            .conflicts()
-            .into_iter()
-            .map(|c| ConflictDetail {
-                path: c.path,
-                values: c.values.into_iter().map(|v| v.value).collect(),
-            })
-            .collect(),
+        cell: loaded.place.unit,
+        breadcrumb,
+        assigned_member,
+        assigned_name,
+        notes,
+        flags,
+        conflicts,
+        history,
     }))
+}
+
+/// A household's history as a table, to view or export.
+pub async fn history_table(
+    state: &AppState,
+    session: &StaffSession,
+    household: &str,
+    month: Month,
+) -> Result<Table, ApiError> {
+    let loaded = load_household(state, session, household).await?;
+    let history = loaded.history()?;
+    let mut table = Table::new("history", &loaded.place, month);
+    table.title = format!(
+        "Lịch sử hộ {} ({})",
+        loaded.household.head, loaded.household.id
+    );
+    table.columns = vec![
+        Column::date("date", "Ngày"),
+        Column::text("time", "Giờ"),
+        Column::text("who", "Người thực hiện"),
+        Column::text("what", "Nội dung"),
+    ];
+    for row in history {
+        table.push(
+            TableRow::new(vec![
+                Cell::Date(Day::parse(&row.date).ok()),
+                Cell::Text(row.time),
+                Cell::Text(row.who),
+                Cell::Text(row.what),
+            ])
+            .household(loaded.household.id.to_string()),
+        );
+    }
+    Ok(table)
 }

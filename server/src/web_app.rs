@@ -1,4 +1,5 @@
-//! The field app, the PWA that `cargo xtask app` builds into `target/web/app`, served at `/`.
+//! The field app, the PWA that `cargo xtask app` builds into `target/web/app`, served at `/`,
+//! and the staff dashboard built beside it into `staff/`, served at `/staff/`.
 //!
 //! Files come from disk so the server binary does not have to be rebuilt with the app, and so
 //! a server can run without it (the API works alone). Hashed files under `/assets/` never
@@ -40,7 +41,8 @@ pub fn routes(dir: Option<&Path>) -> Router<AppState> {
 }
 
 async fn cache_control(request: Request, next: Next) -> Response {
-    let immutable = request.uri().path().starts_with("/assets/");
+    let path = request.uri().path();
+    let immutable = path.starts_with("/assets/") || path.starts_with("/staff/assets/");
     let mut response = next.run(request).await;
     let value = if immutable {
         "public, max-age=31536000, immutable"
@@ -59,7 +61,7 @@ async fn not_built() -> impl IntoResponse {
         Html(
             "<!doctype html><meta charset=utf-8><title>hosync</title>\
              <p>Ứng dụng chưa được dựng. The app is not built: run <code>cargo xtask app</code>.\
-             <p><a href=/staff>Đăng nhập cán bộ (staff sign-in)</a>",
+             <p>The API answers at <code>/api/v1</code>.",
         ),
     )
 }

@@ -8,5 +8,6 @@ mod bad_input;
 mod loadgen;
 mod restart;
 mod staff_auth;
+mod staff_views;
 mod sync;
 mod web_app;

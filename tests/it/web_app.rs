@@ -1,6 +1,6 @@
 //! The field app at `/`: served from its build folder with the caching an installed PWA needs
 //! (hashed assets kept, the page and service worker revalidated), compressed, and beside the
-//! API and the staff page; without a build, `/` says how to make one.
+//! API and the staff dashboard at `/staff/`; without a build, `/` says how to make one.
 
 use std::path::PathBuf;
 
@@ -25,6 +25,17 @@ fn built_app() -> PathBuf {
         "self.addEventListener('fetch', () => {});",
     )
     .expect("sw");
+    std::fs::create_dir_all(dir.join("staff").join("assets")).expect("staff dir");
+    std::fs::write(
+        dir.join("staff").join("index.html"),
+        "<!doctype html><title>hosync staff dashboard</title>",
+    )
+    .expect("staff index");
+    std::fs::write(
+        dir.join("staff").join("assets").join("staff-def456.js"),
+        "console.log('staff');",
+    )
+    .expect("staff script");
     dir
 }
 
@@ -96,13 +107,27 @@ async fn the_built_app_is_served_at_the_root() {
         404
     );
     let staff = get("/staff").send().await.expect("staff");
+    assert_eq!(
+        staff.url().path(),
+        "/staff/",
+        "/staff leads to the dashboard"
+    );
+    assert_eq!(header(&staff, CACHE_CONTROL), "no-cache");
     assert!(
         staff
             .text()
             .await
             .expect("text")
-            .contains("Đăng nhập cán bộ"),
-        "the staff sign-in page is beside the app"
+            .contains("hosync staff dashboard"),
+        "the staff dashboard is beside the app"
+    );
+    let staff_script = get("/staff/assets/staff-def456.js")
+        .send()
+        .await
+        .expect("staff script");
+    assert_eq!(
+        header(&staff_script, CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
     );
     assert_eq!(app.get_json("/healthz").await, serde_json::Value::Null);
     app.stop().await;

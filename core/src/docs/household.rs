@@ -73,7 +73,7 @@ impl Household {
     pub fn open_flags(&self) -> usize {
         self.flags
             .iter()
-            .filter(|f| f.status != FlagStatus::Resolved)
+            .filter(|f| crate::oversight::flag_is_open(f.status))
             .count()
     }
 }

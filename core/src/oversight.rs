@@ -1,0 +1,166 @@
+//! What district staff watch for, decided once here so that every view, export and printout
+//! counts alike: which households are gaps, whose monthly report is due, how old a flag is.
+
+use crate::date::{Day, Month};
+use crate::domain::{FlagStatus, MemberStatus};
+
+/// A household with no visit in this many months up to the month looked at (that month
+/// included) is a gap: "chưa được thăm từ 2 tháng trở lên".
+pub const GAP_MONTHS: u8 = 2;
+
+/// The months a household needs a visit in, looking at `month`, not to be a gap: the first
+/// and the last, inclusive.
+pub fn gap_window(month: Month) -> (Month, Month) {
+    let mut first = month;
+    for _ in 1..GAP_MONTHS {
+        first = first.previous();
+    }
+    (first, month)
+}
+
+/// The twelve months a trend chart shows, ending with `month`, oldest first.
+pub fn trend_months(month: Month) -> Vec<Month> {
+    let mut months = vec![month];
+    for _ in 1..12 {
+        let earlier = months[months.len() - 1].previous();
+        months.push(earlier);
+    }
+    months.reverse();
+    months
+}
+
+/// Members exempt from activities owe no monthly report; members working away still report,
+/// which is how they stay connected to their cell.
+pub fn owes_monthly_report(status: &MemberStatus) -> bool {
+    !matches!(status, MemberStatus::Exempt { .. })
+}
+
+/// A flag still needs someone's action unless it is resolved.
+pub fn flag_is_open(status: FlagStatus) -> bool {
+    status != FlagStatus::Resolved
+}
+
+/// How long a flag has been open, in the brackets the overview counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FlagAge {
+    UnderAWeek,
+    UnderAMonth,
+    UnderThreeMonths,
+    Older,
+}
+
+impl FlagAge {
+    pub const ALL: [FlagAge; 4] = [
+        FlagAge::UnderAWeek,
+        FlagAge::UnderAMonth,
+        FlagAge::UnderThreeMonths,
+        FlagAge::Older,
+    ];
+
+    /// The bracket of a flag raised on `raised_on`, seen on `today`.
+    pub fn of(raised_on: Day, today: Day) -> FlagAge {
+        match raised_on.days_until(today) {
+            ..7 => FlagAge::UnderAWeek,
+            7..30 => FlagAge::UnderAMonth,
+            30..91 => FlagAge::UnderThreeMonths,
+            _ => FlagAge::Older,
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            FlagAge::UnderAWeek => "dưới 7 ngày",
+            FlagAge::UnderAMonth => "7–29 ngày",
+            FlagAge::UnderThreeMonths => "1–3 tháng",
+            FlagAge::Older => "trên 3 tháng",
+        }
+    }
+}
+
+/// Coverage as Vietnamese paperwork writes a share: "49,72%"; "–" when nothing is assigned.
+pub fn percent_vi(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "–".to_owned();
+    }
+    let hundredths = (part * 10_000 + whole / 2) / whole;
+    format!("{},{:02}%", hundredths / 100, hundredths % 100)
+}
+
+/// A count with a dot between thousands: "4.883".
+pub fn number_vi(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn month(s: &str) -> Month {
+        Month::parse(s).expect("valid month")
+    }
+
+    fn day(s: &str) -> Day {
+        Day::parse(s).expect("valid day")
+    }
+
+    #[test]
+    fn the_gap_window_is_this_month_and_the_one_before() {
+        assert_eq!(
+            gap_window(month("2026-01")),
+            (month("2025-12"), month("2026-01"))
+        );
+        let trend = trend_months(month("2026-11"));
+        assert_eq!(trend.len(), 12);
+        assert_eq!(trend[0], month("2025-12"));
+        assert_eq!(trend[11], month("2026-11"));
+    }
+
+    #[test]
+    fn flags_fall_in_age_brackets() {
+        let today = day("2026-11-23");
+        assert_eq!(FlagAge::of(day("2026-11-23"), today), FlagAge::UnderAWeek);
+        assert_eq!(FlagAge::of(day("2026-11-16"), today), FlagAge::UnderAMonth);
+        assert_eq!(
+            FlagAge::of(day("2026-10-24"), today),
+            FlagAge::UnderThreeMonths
+        );
+        assert_eq!(FlagAge::of(day("2026-08-01"), today), FlagAge::Older);
+        // A phone with its clock ahead may date a flag tomorrow.
+        assert_eq!(FlagAge::of(day("2026-11-25"), today), FlagAge::UnderAWeek);
+    }
+
+    #[test]
+    fn exempt_members_owe_no_report_but_those_working_away_do() {
+        assert!(owes_monthly_report(&MemberStatus::Active));
+        assert!(owes_monthly_report(&MemberStatus::WorkingAway {
+            place: "Bình Dương".into()
+        }));
+        assert!(!owes_monthly_report(&MemberStatus::Exempt {
+            reason: "tuổi cao".into()
+        }));
+        assert!(flag_is_open(FlagStatus::Escalated));
+        assert!(!flag_is_open(FlagStatus::Resolved));
+    }
+
+    #[test]
+    fn numbers_are_written_the_vietnamese_way() {
+        assert_eq!(percent_vi(4972, 10_000), "49,72%");
+        assert_eq!(percent_vi(1, 3), "33,33%");
+        assert_eq!(percent_vi(0, 0), "–");
+        assert_eq!(number_vi(4883), "4.883");
+        assert_eq!(number_vi(1_234_567), "1.234.567");
+        assert_eq!(number_vi(12), "12");
+        assert_eq!(number_vi(-1000), "-1.000");
+    }
+}

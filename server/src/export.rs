@@ -1,0 +1,427 @@
+//! The tables staff views show, and the same tables as files: CSV (UTF-8 with a byte-order mark,
+//! so that Excel reads the diacritics) and XLSX through rust_xlsxwriter, with Vietnamese headers
+//! and dates written dd/mm/yyyy.
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use hosync_core::oversight::{number_vi, percent_vi};
+use hosync_core::{Day, Month};
+use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
+use serde_json::{Map, Value};
+
+use crate::staff_views::{Place, UnitRef};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Text,
+    Number,
+    Date,
+    Percent,
+}
+
+impl ColumnKind {
+    fn code(self) -> &'static str {
+        match self {
+            ColumnKind::Text => "text",
+            ColumnKind::Number => "number",
+            ColumnKind::Date => "date",
+            ColumnKind::Percent => "percent",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: ColumnKind,
+}
+
+impl Column {
+    pub fn text(key: &'static str, label: &'static str) -> Column {
+        Column {
+            key,
+            label,
+            kind: ColumnKind::Text,
+        }
+    }
+
+    pub fn number(key: &'static str, label: &'static str) -> Column {
+        Column {
+            key,
+            label,
+            kind: ColumnKind::Number,
+        }
+    }
+
+    pub fn date(key: &'static str, label: &'static str) -> Column {
+        Column {
+            key,
+            label,
+            kind: ColumnKind::Date,
+        }
+    }
+
+    pub fn percent(key: &'static str, label: &'static str) -> Column {
+        Column {
+            key,
+            label,
+            kind: ColumnKind::Percent,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Text(String),
+    Number(i64),
+    Date(Option<Day>),
+    /// A share from 0 to 1; `None` when there is nothing to divide by.
+    Percent(Option<f64>),
+}
+
+/// One row, with what it links to in the views (not exported).
+#[derive(Debug, Clone)]
+pub struct TableRow {
+    pub cells: Vec<Cell>,
+    pub household_id: Option<String>,
+    pub unit_id: Option<String>,
+    pub member_id: Option<String>,
+}
+
+impl TableRow {
+    pub fn new(cells: Vec<Cell>) -> TableRow {
+        TableRow {
+            cells,
+            household_id: None,
+            unit_id: None,
+            member_id: None,
+        }
+    }
+
+    pub fn household(mut self, id: String) -> TableRow {
+        self.household_id = Some(id);
+        self
+    }
+
+    pub fn unit(mut self, id: String) -> TableRow {
+        self.unit_id = Some(id);
+        self
+    }
+
+    pub fn member(mut self, id: String) -> TableRow {
+        self.member_id = Some(id);
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub title: String,
+    pub unit: UnitRef,
+    /// The unit's path, which the export permission is checked against.
+    pub unit_path: String,
+    pub month: String,
+    pub columns: Vec<Column>,
+    pub rows: Vec<TableRow>,
+}
+
+impl Table {
+    pub fn new(name: &str, place: &Place, month: Month) -> Table {
+        Table {
+            name: name.to_owned(),
+            title: String::new(),
+            unit: place.unit.clone(),
+            unit_path: place.path.as_str().to_owned(),
+            month: month.iso(),
+            columns: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, row: TableRow) {
+        self.rows.push(row);
+    }
+
+    pub fn to_json(&self) -> Value {
+        let rows: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let mut object = Map::new();
+                for (column, cell) in self.columns.iter().zip(&row.cells) {
+                    let value = match cell {
+                        Cell::Text(s) => Value::from(s.as_str()),
+                        Cell::Number(n) => Value::from(*n),
+                        Cell::Date(d) => d.map_or(Value::Null, |d| Value::from(d.iso())),
+                        Cell::Percent(p) => p.map_or(Value::Null, Value::from),
+                    };
+                    object.insert(column.key.to_owned(), value);
+                }
+                for (key, link) in [
+                    ("household_id", &row.household_id),
+                    ("unit_id", &row.unit_id),
+                    ("member_id", &row.member_id),
+                ] {
+                    if let Some(id) = link {
+                        object.insert(key.to_owned(), Value::from(id.as_str()));
+                    }
+                }
+                Value::Object(object)
+            })
+            .collect();
+        serde_json::json!({
+            "table": self.name,
+            "title": self.title,
+            "unit": self.unit,
+            "month": self.month,
+            "columns": self.columns.iter().map(|c| serde_json::json!({
+                "key": c.key, "label": c.label, "kind": c.kind.code(),
+            })).collect::<Vec<_>>(),
+            "rows": rows,
+        })
+    }
+
+    /// The download's name: ASCII only, so every browser keeps it.
+    fn file_name(&self, format: Format) -> String {
+        format!(
+            "hosync-{}-{}-{}.{}",
+            self.name,
+            self.unit.id,
+            self.month,
+            format.extension()
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn parse(value: &str) -> Option<Format> {
+        match value {
+            "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// A table as a file to download.
+#[derive(Debug)]
+pub struct Download {
+    name: String,
+    format: Format,
+    bytes: Vec<u8>,
+}
+
+impl Download {
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl IntoResponse for Download {
+    fn into_response(self) -> Response {
+        let disposition = format!("attachment; filename=\"{}\"", self.name);
+        let mut response = self.bytes.into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.format.content_type()),
+        );
+        if let Ok(value) = HeaderValue::from_str(&disposition) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+pub fn render(table: &Table, format: Format) -> anyhow::Result<Download> {
+    let bytes = match format {
+        Format::Csv => csv_bytes(table)?,
+        Format::Xlsx => xlsx_bytes(table)?,
+    };
+    Ok(Download {
+        name: table.file_name(format),
+        format,
+        bytes,
+    })
+}
+
+fn csv_bytes(table: &Table) -> anyhow::Result<Vec<u8>> {
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        writer.write_record(table.columns.iter().map(|c| c.label))?;
+        for row in &table.rows {
+            writer.write_record(row.cells.iter().map(|cell| match cell {
+                Cell::Text(s) => s.clone(),
+                // Plain digits: a spreadsheet reads them as numbers in any locale.
+                Cell::Number(n) => n.to_string(),
+                Cell::Date(d) => d.map(|d| d.vi()).unwrap_or_default(),
+                Cell::Percent(p) => match p {
+                    Some(share) => percent_vi((share * 10_000.0).round() as u64, 10_000),
+                    None => String::new(),
+                },
+            }))?;
+        }
+        writer.flush()?;
+    }
+    Ok(out)
+}
+
+/// Excel forbids these in a sheet's name, and allows at most 31 characters.
+fn sheet_name(title: &str) -> String {
+    let cleaned: String = title
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { ' ' } else { c })
+        .collect();
+    cleaned
+        .chars()
+        .take(31)
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+fn xlsx_bytes(table: &Table) -> anyhow::Result<Vec<u8>> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name(&table.title))?;
+    let bold = CellFormat::new().set_bold().set_text_wrap();
+    let date = CellFormat::new().set_num_format("dd/mm/yyyy");
+    let percent = CellFormat::new().set_num_format("0.00%");
+    let title_format = CellFormat::new().set_bold().set_font_size(13);
+    // A title line says what and when, as a printed form would; the header row follows.
+    sheet.write_string_with_format(0, 0, &table.title, &title_format)?;
+    sheet.write_string(
+        1,
+        0,
+        format!(
+            "{} — {} ({} dòng)",
+            table.unit.name,
+            Month::parse(&table.month).map_or(table.month.clone(), |m| m.vi()),
+            number_vi(table.rows.len() as i64)
+        ),
+    )?;
+    let header_row = 3;
+    for (c, column) in table.columns.iter().enumerate() {
+        let c = u16::try_from(c)?;
+        sheet.write_string_with_format(header_row, c, column.label, &bold)?;
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        let r = header_row + 1 + u32::try_from(r)?;
+        for (c, cell) in row.cells.iter().enumerate() {
+            let c = u16::try_from(c)?;
+            match cell {
+                Cell::Text(s) => {
+                    sheet.write_string(r, c, s)?;
+                }
+                Cell::Number(n) => {
+                    sheet.write_number(r, c, *n as f64)?;
+                }
+                Cell::Date(Some(d)) => {
+                    let (y, m, day) = d.ymd();
+                    let value = ExcelDateTime::from_ymd(u16::try_from(y)?, m, day)?;
+                    sheet.write_datetime_with_format(r, c, &value, &date)?;
+                }
+                Cell::Percent(Some(p)) => {
+                    sheet.write_number_with_format(r, c, *p, &percent)?;
+                }
+                Cell::Date(None) | Cell::Percent(None) => {}
+            }
+        }
+    }
+    if !table.columns.is_empty() {
+        let last_column = u16::try_from(table.columns.len() - 1)?;
+        let last_row = header_row + u32::try_from(table.rows.len())?;
+        sheet.autofilter(header_row, 0, last_row, last_column)?;
+        sheet.set_freeze_panes(header_row + 1, 0)?;
+        for (c, column) in table.columns.iter().enumerate() {
+            let width = match column.kind {
+                ColumnKind::Text => 24.0,
+                ColumnKind::Date => 12.0,
+                ColumnKind::Number | ColumnKind::Percent => 14.0,
+            };
+            sheet.set_column_width(u16::try_from(c)?, width)?;
+        }
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hosync_core::access::UnitPath;
+
+    fn sample() -> Table {
+        let place = Place {
+            unit: UnitRef {
+                id: "hsp-x01".into(),
+                name: "Đảng bộ xã Nậm Ty".into(),
+                kind: "commune".into(),
+                level_label: "xã".into(),
+            },
+            path: UnitPath::parse("/hsp/hsp-x01/").expect("valid path"),
+        };
+        let mut table = Table::new("flags", &place, Month::parse("2026-11").expect("month"));
+        table.title = "Kiến nghị chưa giải quyết".into();
+        table.columns = vec![
+            Column::text("head", "Chủ hộ"),
+            Column::date("raised_on", "Ngày nêu"),
+            Column::number("days_open", "Số ngày"),
+            Column::percent("share", "Tỷ lệ"),
+        ];
+        table.push(TableRow::new(vec![
+            Cell::Text("Giàng Seo Pủa, \"Thôn 1\"".into()),
+            Cell::Date(Day::parse("2026-11-03").ok()),
+            Cell::Number(20),
+            Cell::Percent(Some(0.4972)),
+        ]));
+        table
+    }
+
+    #[test]
+    fn csv_has_vietnamese_headers_dates_and_quoting() {
+        let file = render(&sample(), Format::Csv).expect("csv");
+        let text = String::from_utf8(file.bytes().to_vec()).expect("utf-8");
+        assert_eq!(
+            text,
+            "\u{feff}Chủ hộ,Ngày nêu,Số ngày,Tỷ lệ\n\"Giàng Seo Pủa, \"\"Thôn 1\"\"\",03/11/2026,20,\"49,72%\"\n"
+        );
+        assert_eq!(file.name, "hosync-flags-hsp-x01-2026-11.csv");
+    }
+
+    #[test]
+    fn xlsx_is_a_workbook_with_the_rows() {
+        let file = render(&sample(), Format::Xlsx).expect("xlsx");
+        assert!(file.bytes().starts_with(b"PK\x03\x04"));
+        assert!(file.bytes().len() > 4_000);
+        assert_eq!(
+            sheet_name("Tỷ lệ [a/b]: một tên rất dài hơn ba mươi mốt ký tự")
+                .chars()
+                .count(),
+            31
+        );
+    }
+}
