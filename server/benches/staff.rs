@@ -1,4 +1,5 @@
-//! The staff read API at district scale: the whole demo district (Hoàng Su Phì, a year of
+//! The staff read API at district scale (the overview, the flags table, a household with its
+//! history, the per-cell summary): the whole demo district (Hoàng Su Phì, a year of
 //! data) in SQLite, the real router on a local port, timed HTTP GETs through `reqwest`, signed
 //! in as a district staff account (each read of a cell's households is audited, as in use).
 //!
@@ -177,7 +178,23 @@ fn staff(c: &mut Criterion) {
 
     let summary_url = format!("{base}/summary");
     let households_url = format!("{base}/cells/{CELL}/households");
+    let overview_url = format!("{base}/overview");
+    let flags_url = format!("{base}/tables/flags");
+    let household_url = format!("{base}/households/{CELL}-h001");
     runtime.block_on(async {
+        let overview = get(overview_url.clone()).await;
+        let overview: serde_json::Value =
+            serde_json::from_slice(&overview).expect("the overview is JSON");
+        assert!(
+            overview["coverage"]["assigned"].as_i64().unwrap_or(0) > 5_000,
+            "the overview covers the whole district: {}",
+            overview["coverage"]
+        );
+        assert_eq!(overview["trend"].as_array().map(Vec::len), Some(12));
+        eprintln!(
+            "staff: /overview of the district: {} ({} open flags)",
+            overview["coverage"], overview["flags"]["open"]
+        );
         let summary = get(summary_url.clone()).await;
         let households = get(households_url.clone()).await;
         assert!(
@@ -203,6 +220,15 @@ fn staff(c: &mut Criterion) {
     });
     group.bench_function("cell_households", |b| {
         b.to_async(&runtime).iter(|| get(households_url.clone()));
+    });
+    group.bench_function("overview", |b| {
+        b.to_async(&runtime).iter(|| get(overview_url.clone()));
+    });
+    group.bench_function("flags_table", |b| {
+        b.to_async(&runtime).iter(|| get(flags_url.clone()));
+    });
+    group.bench_function("household_history", |b| {
+        b.to_async(&runtime).iter(|| get(household_url.clone()));
     });
     group.finish();
 

@@ -425,18 +425,34 @@ fn write_report(runs: &[LoadRun], phone: &Value, took: Duration) -> Result<Strin
     writeln!(md, "## Staff views and core (criterion, mean)\n")?;
     writeln!(md, "| bench | mean | bar |")?;
     writeln!(md, "| --- | --- | --- |")?;
-    let staff = criterion_mean("staff", "summary");
+    let overview = criterion_mean("staff", "overview");
     writeln!(
         md,
-        "| staff/summary: the district overview, every cell, over HTTP | {} | under 100 ms: {} |",
-        duration(staff),
-        verdict(staff.is_some_and(|ns| ns < 100e6))
+        "| staff/overview: the district overview (coverage per commune, 12-month trend, gaps, flags by age, reports, ratings), over HTTP | {} | under 100 ms: {} |",
+        duration(overview),
+        verdict(overview.is_some_and(|ns| ns < 100e6))
     )?;
-    writeln!(
-        md,
-        "| staff/cell_households | {} | |",
-        duration(criterion_mean("staff", "cell_households"))
-    )?;
+    for (function, what) in [
+        (
+            "flags_table",
+            "every open flag of the district, escalated first",
+        ),
+        (
+            "household_history",
+            "one household with its history replayed from its document",
+        ),
+        ("summary", "every cell this month"),
+        (
+            "cell_households",
+            "one cell's households with their latest notes",
+        ),
+    ] {
+        writeln!(
+            md,
+            "| staff/{function}: {what} | {} | |",
+            duration(criterion_mean("staff", function))
+        )?;
+    }
     for (group, function) in [
         ("sync", "apply_push_one_note"),
         ("sync", "finish_sync_40_docs"),
