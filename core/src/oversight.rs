@@ -67,6 +67,13 @@ impl FlagAge {
         }
     }
 
+    /// The earliest day a flag may have been raised on, seen on `today`, to fall in each of the
+    /// first three brackets; anything earlier is [`FlagAge::Older`]. Lets a database count the
+    /// brackets without reading every flag.
+    pub fn earliest_raised_on(today: Day) -> [Day; 3] {
+        [today.add_days(-6), today.add_days(-29), today.add_days(-90)]
+    }
+
     pub fn label_vi(self) -> &'static str {
         match self {
             FlagAge::UnderAWeek => "dưới 7 ngày",
@@ -136,6 +143,11 @@ mod tests {
             FlagAge::UnderThreeMonths
         );
         assert_eq!(FlagAge::of(day("2026-08-01"), today), FlagAge::Older);
+        let earliest = FlagAge::earliest_raised_on(today);
+        for (bracket, first) in FlagAge::ALL.iter().zip(earliest) {
+            assert_eq!(FlagAge::of(first, today), *bracket);
+            assert!(FlagAge::of(first.add_days(-1), today) > *bracket);
+        }
         // A phone with its clock ahead may date a flag tomorrow.
         assert_eq!(FlagAge::of(day("2026-11-25"), today), FlagAge::UnderAWeek);
     }

@@ -327,14 +327,14 @@ fn print_sign_in(bind: &SocketAddr, password: Option<&str>) {
     println!();
     match password {
         Some(password) => {
-            println!("Staff sign-in at {base}/staff: login admin, password {password}");
+            println!("The staff dashboard at {base}/staff/: login admin, password {password}");
             println!("  With curl (the session cookie is kept in data/cookies.txt):");
             println!(
                 "    curl -c data/cookies.txt -H 'Content-Type: application/json' -d '{{\"login\":\"admin\",\"password\":\"{password}\"}}' {base}/api/v1/session"
             );
         }
         None => println!(
-            "Staff sign-in at {base}/staff with an existing account (`hosync user list --database-url …`)."
+            "The staff dashboard at {base}/staff/, with an existing account (`hosync user list --database-url …`)."
         ),
     }
 }
@@ -376,7 +376,8 @@ fn print_what_to_try(
     println!("  Each code works once within 72 hours; `hosync enrol MEMBER` issues more.");
     print_sign_in(bind, admin_password);
     println!("hosync serves the demo at {base}; after signing in (curl -b data/cookies.txt …):");
-    println!("  District staff: {base}/api/v1/summary");
+    println!("  The district overview: {base}/api/v1/overview");
+    println!("  Its open flags as a spreadsheet: {base}/api/v1/tables/flags?format=xlsx");
     println!("  A cell's households: {base}/api/v1/cells/{cell}/households");
     println!("  Its members: {base}/api/v1/cells/{cell}/members");
     println!("  The audit log: {base}/api/v1/audit");

@@ -334,8 +334,11 @@ impl LoadedHousehold {
             .unwrap_or_else(|| member.to_owned())
     }
 
+    /// Oldest first by the makers' clocks; changes made offline on several phones reach the
+    /// document in causal order, which can put a late visit before an early one.
     fn history(&self) -> Result<Vec<HistoryRow>, ApiError> {
-        let entries = history::household_history(&self.doc).map_err(anyhow::Error::from)?;
+        let mut entries = history::household_history(&self.doc).map_err(anyhow::Error::from)?;
+        entries.sort_by_key(|e| e.at);
         Ok(entries
             .into_iter()
             .map(|entry| {

@@ -202,6 +202,8 @@ pub struct ChildRow {
     pub members: i64,
 }
 
+/// One month of the trend: households visited that month, over the households assigned now
+/// (past assignments are not kept month by month).
 #[derive(Debug, Clone, Serialize)]
 pub struct TrendPoint {
     pub month: String,
@@ -354,33 +356,105 @@ async fn member_reports(
     Ok(members)
 }
 
-/// An open flag with where it is.
+/// Open flags counted per cell, escalated or not, and age bracket (counted in the database:
+/// a district has thousands).
 #[derive(Debug)]
-struct OpenFlag {
+struct FlagCount {
     cell_id: String,
-    status: FlagStatus,
-    raised_on: Day,
+    escalated: bool,
+    age: FlagAge,
+    count: i64,
 }
 
-async fn open_flags(conn: &mut AnyConnection, path: &UnitPath) -> Result<Vec<OpenFlag>, ApiError> {
+async fn open_flag_counts(
+    conn: &mut AnyConnection,
+    path: &UnitPath,
+    today: Day,
+) -> Result<Vec<FlagCount>, ApiError> {
+    let [week, month, quarter] = FlagAge::earliest_raised_on(today).map(|d| d.iso());
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT cell_id, status, raised_on FROM flag_view WHERE status <> 'resolved' AND cell_id IN {}",
+        "SELECT cell_id, CASE WHEN status = $2 THEN 1 ELSE 0 END, \
+         CASE WHEN raised_on >= $3 THEN 0 WHEN raised_on >= $4 THEN 1 WHEN raised_on >= $5 THEN 2 ELSE 3 END, COUNT(*) \
+         FROM flag_view WHERE status <> $6 AND cell_id IN {} GROUP BY 1, 2, 3",
         cells_under("$1")
     )))
     .bind(path.as_str())
+    .bind(FlagStatus::Escalated.code())
+    .bind(week)
+    .bind(month)
+    .bind(quarter)
+    .bind(FlagStatus::Resolved.code())
     .fetch_all(&mut *conn)
     .await?;
-    let mut flags = Vec::with_capacity(rows.len());
+    let mut counts = Vec::with_capacity(rows.len());
     for r in rows {
-        flags.push(OpenFlag {
+        let bracket: i64 = r.try_get(2)?;
+        counts.push(FlagCount {
             cell_id: r.try_get(0)?,
-            status: FlagStatus::parse(&r.try_get::<String, _>(1)?)
-                .map_err(|e| ApiError::Internal(e.into()))?,
-            raised_on: Day::parse(&r.try_get::<String, _>(2)?)
-                .map_err(|e| ApiError::Internal(e.into()))?,
+            escalated: r.try_get::<i64, _>(1)? != 0,
+            age: FlagAge::ALL[usize::try_from(bracket).unwrap_or(3).min(3)],
+            count: r.try_get(3)?,
         });
     }
-    Ok(flags)
+    Ok(counts)
+}
+
+/// Members counted per cell by status, whether they hold a household, and their report for the
+/// month (counted in the database, as for flags).
+#[derive(Debug)]
+struct MemberCount {
+    cell_id: String,
+    status: MemberStatus,
+    has_household: bool,
+    report: ReportState,
+    self_rating: String,
+    cell_rating: String,
+    count: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReportState {
+    None,
+    Draft,
+    Submitted,
+}
+
+async fn member_counts(
+    conn: &mut AnyConnection,
+    path: &UnitPath,
+    month: Month,
+) -> Result<Vec<MemberCount>, ApiError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT r.cell_id, r.status, \
+         CASE WHEN EXISTS (SELECT 1 FROM assignment_view a WHERE a.member_id = r.member_id) THEN 1 ELSE 0 END, \
+         CASE WHEN rep.submitted_on IS NULL THEN 0 WHEN rep.submitted_on = '' THEN 1 ELSE 2 END, \
+         COALESCE(rep.self_rating, ''), COALESCE(rep.cell_rating, ''), COUNT(*) \
+         FROM roster_view r LEFT JOIN report_view rep ON rep.member_id = r.member_id AND rep.month = $2 \
+         WHERE r.cell_id IN {} GROUP BY 1, 2, 3, 4, 5, 6",
+        cells_under("$1")
+    )))
+    .bind(path.as_str())
+    .bind(month.iso())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut counts = Vec::with_capacity(rows.len());
+    for r in rows {
+        counts.push(MemberCount {
+            cell_id: r.try_get(0)?,
+            status: MemberStatus::parse(&r.try_get::<String, _>(1)?, "")
+                .map_err(|e| ApiError::Internal(e.into()))?,
+            has_household: r.try_get::<i64, _>(2)? != 0,
+            report: match r.try_get::<i64, _>(3)? {
+                0 => ReportState::None,
+                1 => ReportState::Draft,
+                _ => ReportState::Submitted,
+            },
+            self_rating: r.try_get(4)?,
+            cell_rating: r.try_get(5)?,
+            count: r.try_get(6)?,
+        });
+    }
+    Ok(counts)
 }
 
 /// Builds the overview; also what the `coverage` table and the benchmark read.
@@ -439,31 +513,36 @@ pub async fn build_overview(
         &[scope, &gap_from.iso(), &gap_to.iso()],
     )
     .await?;
-    // Visits to households assigned now, per cell and month.
-    let first_month = trend_months[0].iso();
-    let visit_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT v.cell_id, v.month, COUNT(*) FROM visit_view v JOIN assignment_view a ON a.household_id = v.household_id \
-         WHERE v.cell_id IN {} AND v.month >= $2 AND v.month <= $3 GROUP BY v.cell_id, v.month",
+    let this_month = month.iso();
+    // Coverage counts visits to households assigned now; the trend counts every household
+    // visited each month (joining a year of visits to the assignments would double the
+    // overview's time, and a visited household is nearly always an assigned one).
+    let visited_by_cell = count_by_cell(
+        &mut conn,
+        format!(
+            "SELECT v.cell_id, COUNT(*) FROM visit_view v JOIN assignment_view a ON a.household_id = v.household_id \
+             WHERE v.cell_id IN {} AND v.month = $2 GROUP BY v.cell_id",
+            cells_under("$1")
+        ),
+        &[scope, &this_month],
+    )
+    .await?;
+    let trend_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT v.month, COUNT(*) FROM visit_view v WHERE v.cell_id IN {} AND v.month >= $2 AND v.month <= $3 GROUP BY v.month",
         cells_under("$1")
     )))
     .bind(scope)
-    .bind(first_month)
-    .bind(month.iso())
+    .bind(trend_months[0].iso())
+    .bind(&this_month)
     .fetch_all(&mut *conn)
     .await?;
-    let flags = open_flags(&mut conn, &place.path).await?;
-    let members = member_reports(&mut conn, &place.path, month).await?;
+    let flags = open_flag_counts(&mut conn, &place.path, today).await?;
+    let members = member_counts(&mut conn, &place.path, month).await?;
     drop(conn);
 
-    let this_month = month.iso();
-    let mut visited_by_cell: HashMap<String, i64> = HashMap::new();
     let mut trend_visited: HashMap<String, i64> = HashMap::new();
-    for r in &visit_rows {
-        let (cell, m, n): (String, String, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-        if m == this_month {
-            visited_by_cell.insert(cell, n);
-        }
-        *trend_visited.entry(m).or_default() += n;
+    for r in &trend_rows {
+        trend_visited.insert(r.try_get(0)?, r.try_get(1)?);
     }
 
     let mut child_rows: Vec<ChildRow> = children
@@ -502,16 +581,17 @@ pub async fn build_overview(
             escalated: 0,
         })
         .collect();
-    let mut escalated = 0;
+    let (mut open, mut escalated) = (0, 0);
     for f in &flags {
-        let bracket = &mut by_age[FlagAge::of(f.raised_on, today) as usize];
-        bracket.open += 1;
-        if f.status == FlagStatus::Escalated {
-            bracket.escalated += 1;
-            escalated += 1;
+        let bracket = &mut by_age[f.age as usize];
+        bracket.open += f.count;
+        open += f.count;
+        if f.escalated {
+            bracket.escalated += f.count;
+            escalated += f.count;
         }
         if let Some(row) = child_of(&f.cell_id).and_then(|i| child_rows.get_mut(i)) {
-            row.open_flags += 1;
+            row.open_flags += f.count;
         }
     }
 
@@ -520,28 +600,33 @@ pub async fn build_overview(
     let mut member_counts = MemberCounts::default();
     let mut idle = 0;
     for m in &members {
-        member_counts.total += 1;
+        let n = m.count;
+        member_counts.total += n;
         match m.status {
-            MemberStatus::Active => member_counts.active += 1,
-            MemberStatus::WorkingAway { .. } => member_counts.working_away += 1,
-            MemberStatus::Exempt { .. } => member_counts.exempt += 1,
+            MemberStatus::Active => member_counts.active += n,
+            MemberStatus::WorkingAway { .. } => member_counts.working_away += n,
+            MemberStatus::Exempt { .. } => member_counts.exempt += n,
         }
         if m.status == MemberStatus::Active && !m.has_household {
-            idle += 1;
+            idle += n;
         }
-        if m.owes_report() {
-            reports.due += 1;
+        let owes = oversight::owes_monthly_report(&m.status);
+        let missing = owes && m.report != ReportState::Submitted;
+        if owes {
+            reports.due += n;
         }
-        if m.submitted_on.is_some() {
-            reports.submitted += 1;
-            counts[rating_index(&m.self_rating)][rating_index(&m.cell_rating)] += 1;
+        if m.report == ReportState::Submitted {
+            reports.submitted += n;
+            counts[rating_index(&m.self_rating)][rating_index(&m.cell_rating)] += n;
         }
-        if m.missing() {
-            reports.missing += 1;
+        if missing {
+            reports.missing += n;
         }
         if let Some(row) = child_of(&m.cell_id).and_then(|i| child_rows.get_mut(i)) {
-            row.members += 1;
-            row.missing_reports += i64::from(m.missing());
+            row.members += n;
+            if missing {
+                row.missing_reports += n;
+            }
         }
     }
 
@@ -567,7 +652,7 @@ pub async fn build_overview(
         },
         idle_members: idle,
         flags: Flags {
-            open: flags.len() as i64,
+            open,
             escalated,
             by_age,
         },
