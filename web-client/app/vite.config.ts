@@ -14,7 +14,8 @@ const wasmPkg = process.env.HOSYNC_WASM_PKG ?? resolve(target, 'web/pkg');
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^hosync-web\/wasm$/, replacement: resolve(wasmPkg, 'hosync_web_bg.wasm') },
+      // Only the package path is replaced, so `hosync-web/wasm?url` keeps its `?url`.
+      { find: /^hosync-web\/wasm(?=\?|$)/, replacement: resolve(wasmPkg, 'hosync_web_bg.wasm') },
       { find: /^hosync-web$/, replacement: resolve(wasmPkg, 'hosync_web.js') },
     ],
   },

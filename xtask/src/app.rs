@@ -15,6 +15,12 @@ use crate::{cargo, on_path, output, root, run, shown_path, target_dir};
 /// Budgets for what a phone downloads the first time, gzip bytes.
 pub const JS_CSS_BUDGET: usize = 60_000;
 pub const WASM_BUDGET: usize = 450_000;
+/// The staff dashboard's JavaScript and CSS, gzip bytes: desktops on office lines, but the
+/// dashboard should stay a page rather than grow into a second app.
+pub const STAFF_JS_CSS_BUDGET: usize = 40_000;
+
+/// The staff dashboard's folder in the built app, served at `/staff/`; phones never fetch it.
+const STAFF_DIR: &str = "staff";
 
 /// Vite 8 needs this Node.js or newer.
 const NODE_MIN: (u32, u32) = (20, 19);
@@ -97,6 +103,12 @@ pub fn build() -> Result<()> {
         kb(wasm),
         kb(WASM_BUDGET)
     );
+    let (staff, _) = totals(&staff_sizes()?);
+    println!(
+        "staff dashboard JavaScript and CSS: {} gzip (budget {})",
+        kb(staff),
+        kb(STAFF_JS_CSS_BUDGET)
+    );
     Ok(())
 }
 
@@ -108,11 +120,23 @@ pub struct FileSize {
     pub brotli: usize,
 }
 
-/// Every file of the built app, sorted by name.
+/// Every file of the built field app, sorted by name: what a phone downloads, so not the staff
+/// dashboard built beside it.
 pub fn sizes() -> Result<Vec<FileSize>> {
     let out = out_dir();
+    sizes_in(&out, &[out.join(STAFF_DIR)])
+}
+
+/// Every file of the built staff dashboard, sorted by name.
+pub fn staff_sizes() -> Result<Vec<FileSize>> {
+    sizes_in(&out_dir().join(STAFF_DIR), &[])
+}
+
+/// The files under `out`, except those under `skip`, named relative to `out`.
+fn sizes_in(out: &Path, skip: &[PathBuf]) -> Result<Vec<FileSize>> {
     let mut files = Vec::new();
-    collect(&out, &mut files)?;
+    collect(out, &mut files)?;
+    files.retain(|f| !skip.iter().any(|s| f.starts_with(s)));
     files.sort();
     let mut rows = Vec::new();
     for path in files {
@@ -125,7 +149,7 @@ pub fn sizes() -> Result<Vec<FileSize>> {
             &brotli::enc::BrotliEncoderParams::default(),
         )?;
         let file = path
-            .strip_prefix(&out)
+            .strip_prefix(out)
             .unwrap_or(&path)
             .display()
             .to_string();
@@ -139,7 +163,7 @@ pub fn sizes() -> Result<Vec<FileSize>> {
     ensure!(
         !rows.is_empty(),
         "{} is empty: build the app first (`cargo xtask app`)",
-        shown_path(&out)
+        shown_path(out)
     );
     Ok(rows)
 }
@@ -169,7 +193,8 @@ pub fn totals(sizes: &[FileSize]) -> (usize, usize) {
     (sum(&[".js", ".css"]), sum(&[".wasm"]))
 }
 
-/// Fails when the app's JavaScript and CSS or the wasm outgrow their budgets.
+/// Fails when the app's JavaScript and CSS, the wasm, or the staff dashboard outgrow their
+/// budgets.
 pub fn check_budgets() -> Result<()> {
     let (js_css, wasm) = totals(&sizes()?);
     ensure!(
@@ -184,6 +209,13 @@ pub fn check_budgets() -> Result<()> {
         kb(wasm),
         kb(WASM_BUDGET),
         crate::wasm::NIGHTLY
+    );
+    let (staff, _) = totals(&staff_sizes()?);
+    ensure!(
+        staff < STAFF_JS_CSS_BUDGET,
+        "the staff dashboard's JavaScript and CSS are {} gzip, over the {} budget",
+        kb(staff),
+        kb(STAFF_JS_CSS_BUDGET)
     );
     Ok(())
 }
@@ -239,13 +271,20 @@ pub fn browser_tests() -> Result<()> {
     ensure_packages()?;
     run(cargo().args(["build", "-p", "hosync-server", "--bin", "hosync"]))?;
     let screenshots = target_dir().join("screenshots").join("app");
+    let staff = target_dir().join("staff");
     run(Command::new("node")
         .current_dir(app_dir())
         .args(["--test", "--test-concurrency=1", "tests/"])
         .env("HOSYNC_BIN", target_dir().join("debug").join("hosync"))
         .env("HOSYNC_APP_DIR", out_dir())
         .env("HOSYNC_SCREENSHOTS", &screenshots)
+        .env("HOSYNC_STAFF_OUT", &staff)
         .env("HOSYNC_CHROMIUM", chromium))?;
     println!("screenshots: {}", shown_path(&screenshots));
+    println!(
+        "staff dashboard screenshots and printouts: {}, {}",
+        shown_path(&staff.join("screenshots")),
+        shown_path(&staff.join("pdf"))
+    );
     Ok(())
 }

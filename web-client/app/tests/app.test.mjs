@@ -119,6 +119,7 @@ test("a member's month offline reaches the server and the secretary", async () =
   await note(A.page, NOTE).waitFor();
   await A.page.locator('li.flag', { hasText: FLAG }).waitFor();
   await tab(A.page, 'Đồng bộ');
+  await A.page.locator('ul.pending li').first().waitFor({ timeout: 5000 });
   assert.equal(await A.page.locator('ul.pending li').count(), 2, 'the household and the report wait');
   await shot(A.page, '05-sync-offline');
 

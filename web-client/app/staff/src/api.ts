@@ -1,0 +1,240 @@
+// The staff API as the dashboard reads it: the wire types, one fetch helper that turns an error
+// answer into an `ApiError` the pages can show, and the URLs of the exports. Every call carries
+// the session cookie; a 401 anywhere means the session ended, and the shell goes back to sign-in.
+
+export interface Session {
+  login: string;
+  name: string;
+  role: string;
+  role_label: string;
+  scope: string;
+  scope_name?: string;
+  csrf?: string;
+}
+
+export interface UnitRef {
+  id: string;
+  name: string;
+  kind: string;
+  level_label: string;
+}
+
+export interface Coverage {
+  households: number;
+  assigned: number;
+  visited: number;
+}
+
+export interface ChildRow extends UnitRef, Coverage {
+  open_flags: number;
+  missing_reports: number;
+  members: number;
+}
+
+export interface TrendPoint {
+  month: string;
+  assigned: number;
+  visited: number;
+}
+
+export interface FlagAge {
+  label: string;
+  open: number;
+  escalated: number;
+}
+
+export interface RatingMatrix {
+  levels: { code: string; label: string }[];
+  /** counts[self][cell], each with one more row and column for "not rated yet". */
+  counts: number[][];
+}
+
+export interface Overview {
+  unit: UnitRef;
+  breadcrumb: UnitRef[];
+  month: string;
+  today: string;
+  coverage: Coverage;
+  children: ChildRow[];
+  trend: TrendPoint[];
+  gaps: { unassigned: number; not_visited: number };
+  idle_members: number;
+  flags: { open: number; escalated: number; by_age: FlagAge[] };
+  reports: { due: number; submitted: number; missing: number };
+  ratings: RatingMatrix;
+  members: { total: number; active: number; working_away: number; exempt: number };
+}
+
+export type ColumnKind = 'text' | 'number' | 'date' | 'percent';
+export type Cell = string | number | boolean | null;
+
+export interface Column {
+  key: string;
+  label: string;
+  kind: ColumnKind;
+}
+
+export interface Table {
+  table: string;
+  title: string;
+  unit: UnitRef;
+  month: string;
+  columns: Column[];
+  /** Keyed by column key; `household_id` and `unit_id` ride along for links. */
+  rows: Record<string, Cell>[];
+}
+
+export const TABLES = [
+  'coverage',
+  'gaps',
+  'idle_members',
+  'flags',
+  'reports',
+  'missing_reports',
+  'ratings',
+  'away',
+  'households',
+  'history',
+] as const;
+export type TableName = (typeof TABLES)[number];
+
+export interface NoteDetail {
+  id: string;
+  date: string;
+  author: string;
+  author_name?: string | null;
+  text: string;
+  topics: string[];
+  deleted: boolean;
+}
+
+export interface FlagDetail {
+  id: string;
+  note: string | null;
+  raised_by: string;
+  raised_by_name?: string | null;
+  raised_on: string;
+  text: string;
+  status: string;
+  status_label: string;
+}
+
+export interface HistoryEntry {
+  at: number;
+  date: string;
+  time: string;
+  who: string;
+  what: string;
+}
+
+export interface HouseholdDetail {
+  id: string;
+  head: string;
+  village: string;
+  people: number | null;
+  livelihood: string | null;
+  tags: string[];
+  notes: NoteDetail[];
+  flags: FlagDetail[];
+  conflicts: unknown[];
+  cell?: UnitRef;
+  breadcrumb?: UnitRef[];
+  assigned_member?: string | null;
+  assigned_name?: string | null;
+  history?: HistoryEntry[];
+}
+
+export interface SearchResults {
+  households: { id: string; head: string; village: string; cell: UnitRef }[];
+  members: { id: string; name: string; status: string; status_label: string; cell: UnitRef }[];
+}
+
+/** An answer other than 2xx: its status and the server's own words. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Heard by the shell: the session is gone (expired, signed out elsewhere). */
+export const SIGNED_OUT = 'hosync-signed-out';
+
+type Query = Record<string, string | null | undefined>;
+
+/** `/api/v1{path}?…`, leaving out the parameters that are unset so the server's defaults apply. */
+export function apiUrl(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v) params.set(k, v);
+  const qs = params.toString();
+  return `/api/v1${path}${qs ? `?${qs}` : ''}`;
+}
+
+// The CSRF token is in a cookie this page may read; the session cookie itself is HttpOnly.
+function csrf(): string {
+  const found = document.cookie.split('; ').find((c) => c.startsWith('hosync_csrf='));
+  return found ? decodeURIComponent(found.slice('hosync_csrf='.length)) : '';
+}
+
+async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        Accept: 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(method === 'GET' ? {} : { 'X-CSRF-Token': csrf() }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'Không kết nối được máy chủ.');
+  }
+  const text = await response.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // A proxy's HTML error page: the status alone says what happened.
+  }
+  if (!response.ok) {
+    const e = (json ?? {}) as { error?: string; message?: string };
+    if (response.status === 401 && !url.endsWith('/session')) dispatchEvent(new Event(SIGNED_OUT));
+    throw new ApiError(response.status, e.error ?? String(response.status), e.message ?? response.statusText);
+  }
+  return json as T;
+}
+
+export const api = {
+  /** The signed-in account, or null when nobody is. */
+  async session(): Promise<Session | null> {
+    try {
+      return await call<Session>('GET', apiUrl('/session'));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return null;
+      throw e;
+    }
+  },
+  signIn: (login: string, password: string) => call<Session>('POST', apiUrl('/session'), { login, password }),
+  signOut: () => call<unknown>('DELETE', apiUrl('/session')),
+  overview: (unit?: string, month?: string) => call<Overview>('GET', apiUrl('/overview', { unit, month })),
+  table: (name: string, q: TableQuery) => call<Table>('GET', tableUrl(name, q)),
+  household: (id: string) => call<HouseholdDetail>('GET', apiUrl(`/households/${encodeURIComponent(id)}`)),
+  search: (q: string) => call<SearchResults>('GET', apiUrl('/search', { q })),
+};
+
+export interface TableQuery {
+  unit?: string;
+  month?: string;
+  household?: string;
+}
+
+/** A table as JSON, or as a download when `format` is `csv` or `xlsx`. */
+export function tableUrl(name: string, q: TableQuery, format?: 'csv' | 'xlsx'): string {
+  return apiUrl(`/tables/${encodeURIComponent(name)}`, { ...q, format });
+}

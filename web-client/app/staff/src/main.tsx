@@ -1,0 +1,104 @@
+// The staff dashboard: sign-in, then the shell (who is signed in and over what, the search box,
+// sign-out) around the page the address names. It is a plain page, not the field app's PWA:
+// staff work online on a desktop, and household data should not linger in a browser's cache.
+
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { SIGNED_OUT, api, type Session } from './api';
+import { href, useRoute, type Route } from './route';
+import { ErrorView } from './ui';
+import { SignIn } from './pages/signin';
+import { OverviewPage } from './pages/overview';
+import { TablePage } from './pages/table';
+import { HouseholdPage } from './pages/household';
+import { SearchBox, SearchPage } from './pages/search';
+import { PrintCellPage } from './pages/print-cell';
+import { PrintDistrictPage } from './pages/print-district';
+import './staff.css';
+
+function Page({ route }: { route: Route }) {
+  switch (route.page) {
+    case 'overview':
+      return <OverviewPage unit={route.unit} month={route.month} />;
+    case 'table':
+      return <TablePage table={route.table} unit={route.unit} month={route.month} household={route.household} />;
+    case 'household':
+      return <HouseholdPage id={route.id} />;
+    case 'search':
+      return <SearchPage q={route.q} />;
+    case 'print-cell':
+      return <PrintCellPage unit={route.unit} month={route.month} />;
+    case 'print-district':
+      return <PrintDistrictPage unit={route.unit} month={route.month} />;
+  }
+}
+
+function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
+  const route = useRoute();
+  const [error, setError] = useState<unknown>(null);
+  const signOut = async () => {
+    try {
+      await api.signOut();
+      // The next person at this desk starts from their own overview, not from this one's page.
+      history.replaceState(null, '', location.pathname);
+      onSignedOut();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <div class="shell">
+      <header class="top">
+        <a class="brand" href={href.overview()}>
+          hosync · phụ trách hộ
+        </a>
+        <nav aria-label="Chính">
+          <a href={href.overview()} class={route.page === 'overview' && !route.unit ? 'active' : ''}>
+            Tổng quan
+          </a>
+          <a href={href.table('gaps')} class={route.page === 'table' ? 'active' : ''}>
+            Các bảng
+          </a>
+          <a href={href.printDistrict()} class={route.page.startsWith('print') ? 'active' : ''}>
+            Bản in
+          </a>
+        </nav>
+        <SearchBox q={route.page === 'search' ? route.q : ''} />
+        <div class="who" data-testid="who" data-role={session.role} data-scope={session.scope}>
+          <span class="name">
+            {session.name} ({session.login})
+          </span>
+          <span class="scope">
+            {session.role_label} · {session.scope_name ?? session.scope}
+          </span>
+        </div>
+        <button class="secondary" onClick={signOut}>
+          Đăng xuất
+        </button>
+      </header>
+      <main class="page">
+        {error !== null && <ErrorView error={error} />}
+        <Page route={route} />
+      </main>
+    </div>
+  );
+}
+
+function Root() {
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api.session().then(setSession, setError);
+    const onSignedOut = () => setSession(null);
+    addEventListener(SIGNED_OUT, onSignedOut);
+    return () => removeEventListener(SIGNED_OUT, onSignedOut);
+  }, []);
+  if (error !== null) return <ErrorView error={error} />;
+  if (session === undefined) return <p class="loading">Đang mở…</p>;
+  if (session === null) return <SignIn onSignedIn={setSession} />;
+  return <Shell session={session} onSignedOut={() => setSession(null)} />;
+}
+
+const root = document.getElementById('app')!;
+root.textContent = '';
+render(<Root />, root);

@@ -1,0 +1,133 @@
+// One household as merged on the server: who heads it and who looks after it, the visit
+// notes, the flags, and the full history of who changed what and when. Staff only read here;
+// the notes are written on members' phones.
+
+import { api, type HouseholdDetail } from '../api';
+import { dateVi, num } from '../format';
+import { href } from '../route';
+import { Breadcrumb, ExportLinks, Load, useLoad } from '../ui';
+
+export function HouseholdPage({ id }: { id: string }) {
+  const result = useLoad(() => api.household(id), [id]);
+  return <Load result={result}>{(h) => <HouseholdView h={h} />}</Load>;
+}
+
+function HouseholdView({ h }: { h: HouseholdDetail }) {
+  const trail = h.breadcrumb ?? (h.cell ? [h.cell] : []);
+  const notes = [...h.notes].sort((a, b) => b.date.localeCompare(a.date));
+  const history = h.history ?? [];
+  // What still needs action comes first; the order within each group is the server's.
+  const flags = [...h.flags].sort((a, b) => Number(a.status === 'resolved') - Number(b.status === 'resolved'));
+  return (
+    <section class="household" data-household={h.id}>
+      <Breadcrumb units={trail} last={`Hộ ${h.head}`} />
+      <h1>Hộ {h.head}</h1>
+      <dl class="details">
+        <dt>Chủ hộ</dt>
+        <dd>{h.head}</dd>
+        <dt>Thôn, bản</dt>
+        <dd>{h.village || '—'}</dd>
+        {h.cell && (
+          <>
+            <dt>Chi bộ</dt>
+            <dd>
+              <a href={href.overview(h.cell.id)}>{h.cell.name}</a>
+            </dd>
+          </>
+        )}
+        <dt>Đảng viên phụ trách</dt>
+        <dd>{h.assigned_name ?? h.assigned_member ?? 'Chưa phân công'}</dd>
+        <dt>Nhân khẩu</dt>
+        <dd>{h.people === null || h.people === undefined ? '—' : num(h.people)}</dd>
+        <dt>Sinh kế</dt>
+        <dd>{h.livelihood || '—'}</dd>
+        {h.tags.length > 0 && (
+          <>
+            <dt>Đặc điểm</dt>
+            <dd>
+              {h.tags.map((t) => (
+                <span class="badge">{t}</span>
+              ))}
+            </dd>
+          </>
+        )}
+      </dl>
+      {h.conflicts.length > 0 && (
+        <p class="notice">Có {num(h.conflicts.length)} xung đột chưa được chi bộ giải quyết.</p>
+      )}
+
+      <div class="two">
+        <section class="panel">
+          <h2>Ghi chép thăm hộ ({num(notes.filter((n) => !n.deleted).length)})</h2>
+          {notes.length === 0 && <p class="muted">Chưa có ghi chép.</p>}
+          <ul class="notes">
+            {notes.map((n) => (
+              <li class={n.deleted ? 'deleted' : ''} data-note={n.id}>
+                <div class="muted">
+                  {dateVi(n.date)} · {n.author_name ?? n.author}
+                  {n.deleted && ' · đã xóa'}
+                </div>
+                <p class="text">{n.text}</p>
+                {n.topics.length > 0 && (
+                  <div>
+                    {n.topics.map((t) => (
+                      <span class="badge">{t}</span>
+                    ))}
+                  </div>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section class="panel">
+          <h2>Kiến nghị cần giải quyết ({num(h.flags.length)})</h2>
+          {h.flags.length === 0 && <p class="muted">Không có kiến nghị.</p>}
+          <ul class="flags">
+            {flags.map((f) => (
+              <li data-flag={f.id} data-status={f.status}>
+                <span class={`badge status-${f.status}`}>{f.status_label}</span>
+                <p class="text">{f.text}</p>
+                <div class="muted">
+                  {f.raised_by_name ?? f.raised_by} nêu ngày {dateVi(f.raised_on)}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+
+      <section class="panel" data-section="history">
+        <div class="panel-head">
+          <h2>Lịch sử thay đổi</h2>
+          <span class="no-print">
+            <a href={href.table('history', { household: h.id })}>Bảng đầy đủ</a> <ExportLinks table="history" query={{ household: h.id }} />
+          </span>
+        </div>
+        {history.length === 0 ? (
+          <p class="muted">Chưa có thay đổi nào được ghi lại.</p>
+        ) : (
+          <table class="history">
+            <thead>
+              <tr>
+                <th scope="col">Ngày</th>
+                <th scope="col">Giờ</th>
+                <th scope="col">Người thực hiện</th>
+                <th scope="col">Nội dung</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.map((e) => (
+                <tr>
+                  <td>{dateVi(e.date)}</td>
+                  <td>{e.time}</td>
+                  <td>{e.who}</td>
+                  <td>{e.what}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </section>
+  );
+}
