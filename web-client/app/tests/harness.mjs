@@ -112,7 +112,9 @@ export async function phone(browser, server) {
   return { context, page };
 }
 
+/** A screenshot for a person to look at, when HOSYNC_SCREENSHOTS names a folder for them. */
 export async function shot(page, name) {
+  if (!SHOTS) return;
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
 
