@@ -5,8 +5,9 @@
 //!
 //! The district is seeded once into `target/bench-data/district.db` and reused by later runs;
 //! delete that folder to seed again (about a minute). `HOSYNC_BENCH_DATABASE_URL` names an
-//! already seeded district instead. Results land in
-//! `target/criterion/staff/<function>/new/estimates.json`.
+//! already seeded district instead (SQLite or PostgreSQL). Results land in
+//! `target/criterion/staff/<function>/new/estimates.json`, or under `staff_postgres/` for a
+//! PostgreSQL district.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -137,11 +138,17 @@ fn staff(c: &mut Criterion) {
         .build()
         .expect("a tokio runtime");
     let dir = target_dir().join("bench-data");
+    let named_url = std::env::var("HOSYNC_BENCH_DATABASE_URL").ok();
+    // PostgreSQL's figures are kept apart from SQLite's, so both can be reported.
+    let group_name = match &named_url {
+        Some(url) if url.starts_with("postgres") => "staff_postgres",
+        _ => "staff",
+    };
     let (base, cookie, shutdown, server) = runtime.block_on(async {
         // `cargo xtask bench` hands over the district it has just seeded.
-        let db = match std::env::var("HOSYNC_BENCH_DATABASE_URL") {
-            Ok(url) => Db::connect(&url).await.expect("open the seeded district"),
-            Err(_) => district(&dir).await,
+        let db = match &named_url {
+            Some(url) => Db::connect(url).await.expect("open the seeded district"),
+            None => district(&dir).await,
         };
         let state = AppState::new(db.clone()).await.expect("server state");
         let listener = TcpListener::bind("127.0.0.1:0")
@@ -210,7 +217,7 @@ fn staff(c: &mut Criterion) {
         );
     });
 
-    let mut group = c.benchmark_group("staff");
+    let mut group = c.benchmark_group(group_name);
     group
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))

@@ -76,6 +76,8 @@ pub struct StaffSession {
     pub name: String,
     /// The account's role over its scope, which every staff request is checked against.
     pub principal: Principal,
+    /// The name of the scope's unit, as the page shows it.
+    pub scope_name: String,
     /// The token the page must send back in `X-CSRF-Token`.
     pub csrf: String,
     /// The hash of the session token, to end this session at sign-out.
@@ -102,7 +104,7 @@ impl FromRequestParts<AppState> for StaffSession {
         let token_hash = secret::hash(&token);
         let mut conn = state.db.reader.acquire().await?;
         let row = sqlx::query(
-            "SELECT s.csrf_token, s.expires_at, u.login, u.name, u.role, u.disabled_at, un.path \
+            "SELECT s.csrf_token, s.expires_at, u.login, u.name, u.role, u.disabled_at, un.path, un.name \
              FROM sessions s JOIN users u ON u.login = s.user_login JOIN units un ON un.id = u.scope_id \
              WHERE s.token_hash = $1",
         )
@@ -143,6 +145,7 @@ impl FromRequestParts<AppState> for StaffSession {
             login: row.try_get(2)?,
             name: row.try_get(3)?,
             principal: principal(&row.try_get::<String, _>(4)?, &row.try_get::<String, _>(6)?)?,
+            scope_name: row.try_get(7)?,
             csrf,
             token_hash,
         })
@@ -175,13 +178,20 @@ pub struct SessionInfo {
     pub role: String,
     /// The role as the page shows it, in Vietnamese.
     pub role_label: String,
-    /// The unit the account's scope covers.
+    /// The unit the account's scope covers, and its name.
     pub scope: String,
+    pub scope_name: String,
     pub csrf: String,
 }
 
 impl SessionInfo {
-    fn of(login: String, name: String, principal: &Principal, csrf: String) -> SessionInfo {
+    fn of(
+        login: String,
+        name: String,
+        principal: &Principal,
+        scope_name: String,
+        csrf: String,
+    ) -> SessionInfo {
         SessionInfo {
             login,
             name,
@@ -192,6 +202,7 @@ impl SessionInfo {
                 .unit()
                 .map(|u| u.to_string())
                 .unwrap_or_default(),
+            scope_name,
             csrf,
         }
     }
@@ -230,7 +241,7 @@ pub async fn sign_in(
         return Err(paused_error(until, now));
     }
     let user = sqlx::query(
-        "SELECT u.login, u.name, u.password_hash, u.role, u.disabled_at, un.path \
+        "SELECT u.login, u.name, u.password_hash, u.role, u.disabled_at, un.path, un.name \
          FROM users u JOIN units un ON un.id = u.scope_id WHERE u.login = $1",
     )
     .bind(key.as_str())
@@ -266,6 +277,7 @@ pub async fn sign_in(
     }
     let login: String = user.try_get(0)?;
     let name: String = user.try_get(1)?;
+    let scope_name: String = user.try_get(6)?;
     let principal = principal(
         &user.try_get::<String, _>(3)?,
         &user.try_get::<String, _>(5)?,
@@ -311,7 +323,10 @@ pub async fn sign_in(
     let jar = jar
         .add(cookie(SESSION_COOKIE, token, true, secure, ttl))
         .add(cookie(CSRF_COOKIE, csrf.clone(), false, secure, ttl));
-    Ok((jar, Json(SessionInfo::of(login, name, &principal, csrf))))
+    Ok((
+        jar,
+        Json(SessionInfo::of(login, name, &principal, scope_name, csrf)),
+    ))
 }
 
 /// `GET /api/v1/session`: who is signed in.
@@ -320,6 +335,7 @@ pub async fn current(session: StaffSession) -> Json<SessionInfo> {
         session.login,
         session.name,
         &session.principal,
+        session.scope_name,
         session.csrf,
     ))
 }

@@ -61,6 +61,7 @@ async fn sign_in_sets_safe_cookies(backend: Backend) {
     assert_eq!(body["login"], "lan");
     assert_eq!(body["role"], "district_staff");
     assert_eq!(body["scope"], "d");
+    assert_eq!(body["scope_name"], "Huyện thử");
     assert_eq!(body["csrf"], csrf_token.as_str());
 
     let browser = Browser {
@@ -70,6 +71,7 @@ async fn sign_in_sets_safe_cookies(backend: Backend) {
     let (status, me) = get(&app, "/session", &browser).await;
     assert_eq!(status, 200);
     assert_eq!(me["name"], "Cán bộ lan");
+    assert_eq!(me["scope_name"], "Huyện thử");
     let (status, body) = call(&app, Method::GET, "/session", None, false, None).await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "unauthorized");

@@ -80,6 +80,18 @@ pub fn run_all() -> Result<()> {
     run(cargo()
         .args(["bench", "-p", "hosync-server", "--bench", "staff"])
         .env("HOSYNC_BENCH_DATABASE_URL", sqlite("district.db")))?;
+    // The overview again on the PostgreSQL district the load run left behind.
+    run(cargo()
+        .args([
+            "bench",
+            "-p",
+            "hosync-server",
+            "--bench",
+            "staff",
+            "--",
+            "overview",
+        ])
+        .env("HOSYNC_BENCH_DATABASE_URL", &pg))?;
 
     let phone = app::phone_bench(&hosync)?;
 
@@ -431,6 +443,13 @@ fn write_report(runs: &[LoadRun], phone: &Value, took: Duration) -> Result<Strin
         "| staff/overview: the district overview (coverage per commune, 12-month trend, gaps, flags by age, reports, ratings), over HTTP | {} | under 100 ms: {} |",
         duration(overview),
         verdict(overview.is_some_and(|ns| ns < 100e6))
+    )?;
+    let overview_pg = criterion_mean("staff_postgres", "overview");
+    writeln!(
+        md,
+        "| staff_postgres/overview: the same, on PostgreSQL | {} | under 100 ms: {} |",
+        duration(overview_pg),
+        verdict(overview_pg.is_some_and(|ns| ns < 100e6))
     )?;
     for (function, what) in [
         (

@@ -8,7 +8,7 @@ export interface Session {
   role: string;
   role_label: string;
   scope: string;
-  scope_name?: string;
+  scope_name: string;
   csrf?: string;
 }
 

@@ -69,7 +69,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
             {session.name} ({session.login})
           </span>
           <span class="scope">
-            {session.role_label} · {session.scope_name ?? session.scope}
+            {session.role_label} · {session.scope_name}
           </span>
         </div>
         <button class="secondary" onClick={signOut}>
