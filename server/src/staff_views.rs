@@ -16,7 +16,7 @@ use hosync_core::domain::{fold_for_search, given_name};
 use hosync_core::oversight::{self, FlagAge};
 use hosync_core::{Day, FlagStatus, MemberStatus, Month, Rating, UnitId, UnitKind};
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::AppState;
 use crate::audit;
@@ -168,16 +168,17 @@ fn cells_under(param: &str) -> String {
     )
 }
 
-async fn count_by_cell(
-    conn: &mut AnyConnection,
+/// A query's rows of a key (a cell, a month) and a count.
+async fn counts(
+    pool: &AnyPool,
     sql: String,
-    binds: &[&str],
+    binds: Vec<&str>,
 ) -> Result<HashMap<String, i64>, ApiError> {
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for b in binds {
-        query = query.bind(*b);
+        query = query.bind(b);
     }
-    let rows = query.fetch_all(&mut *conn).await?;
+    let rows = query.fetch_all(pool).await?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<_, sqlx::Error>>()
@@ -367,7 +368,7 @@ struct FlagCount {
 }
 
 async fn open_flag_counts(
-    conn: &mut AnyConnection,
+    pool: &AnyPool,
     path: &UnitPath,
     today: Day,
 ) -> Result<Vec<FlagCount>, ApiError> {
@@ -384,7 +385,7 @@ async fn open_flag_counts(
     .bind(month)
     .bind(quarter)
     .bind(FlagStatus::Resolved.code())
-    .fetch_all(&mut *conn)
+    .fetch_all(pool)
     .await?;
     let mut counts = Vec::with_capacity(rows.len());
     for r in rows {
@@ -420,7 +421,7 @@ enum ReportState {
 }
 
 async fn member_counts(
-    conn: &mut AnyConnection,
+    pool: &AnyPool,
     path: &UnitPath,
     month: Month,
 ) -> Result<Vec<MemberCount>, ApiError> {
@@ -435,7 +436,7 @@ async fn member_counts(
     )))
     .bind(path.as_str())
     .bind(month.iso())
-    .fetch_all(&mut *conn)
+    .fetch_all(pool)
     .await?;
     let mut counts = Vec::with_capacity(rows.len());
     for r in rows {
@@ -474,76 +475,82 @@ pub async fn build_overview(
     let trend_months = oversight::trend_months(month);
     let (gap_from, gap_to) = oversight::gap_window(month);
 
-    let households = count_by_cell(
-        &mut conn,
-        format!(
-            "SELECT cell_id, COUNT(*) FROM households WHERE cell_id IN {} GROUP BY cell_id",
-            cells_under("$1")
-        ),
-        &[scope],
-    )
-    .await?;
-    let assigned = count_by_cell(
-        &mut conn,
-        format!(
-            "SELECT cell_id, COUNT(*) FROM assignment_view WHERE cell_id IN {} GROUP BY cell_id",
-            cells_under("$1")
-        ),
-        &[scope],
-    )
-    .await?;
-    let unassigned = count_by_cell(
-        &mut conn,
-        format!(
-            "SELECT h.cell_id, COUNT(*) FROM households h WHERE h.cell_id IN {} \
-             AND NOT EXISTS (SELECT 1 FROM assignment_view a WHERE a.household_id = h.id) GROUP BY h.cell_id",
-            cells_under("$1")
-        ),
-        &[scope],
-    )
-    .await?;
-    let not_visited = count_by_cell(
-        &mut conn,
-        format!(
-            "SELECT a.cell_id, COUNT(*) FROM assignment_view a WHERE a.cell_id IN {} \
-             AND NOT EXISTS (SELECT 1 FROM visit_view v WHERE v.household_id = a.household_id AND v.month >= $2 AND v.month <= $3) \
-             GROUP BY a.cell_id",
-            cells_under("$1")
-        ),
-        &[scope, &gap_from.iso(), &gap_to.iso()],
-    )
-    .await?;
-    let this_month = month.iso();
-    // Coverage counts visits to households assigned now; the trend counts every household
-    // visited each month (joining a year of visits to the assignments would double the
-    // overview's time, and a visited household is nearly always an assigned one).
-    let visited_by_cell = count_by_cell(
-        &mut conn,
-        format!(
-            "SELECT v.cell_id, COUNT(*) FROM visit_view v JOIN assignment_view a ON a.household_id = v.household_id \
-             WHERE v.cell_id IN {} AND v.month = $2 GROUP BY v.cell_id",
-            cells_under("$1")
-        ),
-        &[scope, &this_month],
-    )
-    .await?;
-    let trend_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT v.month, COUNT(*) FROM visit_view v WHERE v.cell_id IN {} AND v.month >= $2 AND v.month <= $3 GROUP BY v.month",
-        cells_under("$1")
-    )))
-    .bind(scope)
-    .bind(trend_months[0].iso())
-    .bind(&this_month)
-    .fetch_all(&mut *conn)
-    .await?;
-    let flags = open_flag_counts(&mut conn, &place.path, today).await?;
-    let members = member_counts(&mut conn, &place.path, month).await?;
     drop(conn);
-
-    let mut trend_visited: HashMap<String, i64> = HashMap::new();
-    for r in &trend_rows {
-        trend_visited.insert(r.try_get(0)?, r.try_get(1)?);
-    }
+    let this_month = month.iso();
+    let (gap_from, gap_to) = (gap_from.iso(), gap_to.iso());
+    let first_month = trend_months[0].iso();
+    let pool = &state.db.reader;
+    // Each count is one query on its own connection, run side by side: over a whole district
+    // each scans thousands of rows, and PostgreSQL runs them on as many cores as it has.
+    let (
+        households,
+        assigned,
+        unassigned,
+        not_visited,
+        visited_by_cell,
+        trend_visited,
+        flags,
+        members,
+    ) = tokio::try_join!(
+        counts(
+            pool,
+            format!(
+                "SELECT cell_id, COUNT(*) FROM households WHERE cell_id IN {} GROUP BY cell_id",
+                cells_under("$1")
+            ),
+            vec![scope],
+        ),
+        counts(
+            pool,
+            format!(
+                "SELECT cell_id, COUNT(*) FROM assignment_view WHERE cell_id IN {} GROUP BY cell_id",
+                cells_under("$1")
+            ),
+            vec![scope],
+        ),
+        counts(
+            pool,
+            format!(
+                "SELECT h.cell_id, COUNT(*) FROM households h WHERE h.cell_id IN {} \
+                 AND NOT EXISTS (SELECT 1 FROM assignment_view a WHERE a.household_id = h.id) GROUP BY h.cell_id",
+                cells_under("$1")
+            ),
+            vec![scope],
+        ),
+        counts(
+            pool,
+            format!(
+                "SELECT a.cell_id, COUNT(*) FROM assignment_view a WHERE a.cell_id IN {} \
+                 AND NOT EXISTS (SELECT 1 FROM visit_view v WHERE v.household_id = a.household_id AND v.month >= $2 AND v.month <= $3) \
+                 GROUP BY a.cell_id",
+                cells_under("$1")
+            ),
+            vec![scope, &gap_from, &gap_to],
+        ),
+        // Coverage counts visits to households assigned now; the trend counts every household
+        // visited each month (joining a year of visits to the assignments would double its
+        // time, and a visited household is nearly always an assigned one).
+        counts(
+            pool,
+            format!(
+                "SELECT v.cell_id, COUNT(*) FROM visit_view v JOIN assignment_view a ON a.household_id = v.household_id \
+                 WHERE v.cell_id IN {} AND v.month = $2 GROUP BY v.cell_id",
+                cells_under("$1")
+            ),
+            vec![scope, &this_month],
+        ),
+        counts(
+            pool,
+            format!(
+                "SELECT v.month, COUNT(*) FROM visit_view v WHERE v.cell_id IN {} AND v.month >= $2 AND v.month <= $3 \
+                 GROUP BY v.month",
+                cells_under("$1")
+            ),
+            vec![scope, &first_month, &this_month],
+        ),
+        open_flag_counts(pool, &place.path, today),
+        member_counts(pool, &place.path, month),
+    )?;
 
     let mut child_rows: Vec<ChildRow> = children
         .into_iter()

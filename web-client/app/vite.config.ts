@@ -1,15 +1,9 @@
 // Builds the field app into target/web/app, which `hosync serve` serves at `/`.
 // The wasm package comes from `cargo xtask wasm` (HOSYNC_WASM_PKG, else target/web/pkg).
-import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
-
-const here = fileURLToPath(new URL('.', import.meta.url));
-const target = process.env.CARGO_TARGET_DIR
-  ? resolve(here, '../..', process.env.CARGO_TARGET_DIR)
-  : resolve(here, '../../target');
-const wasmPkg = process.env.HOSYNC_WASM_PKG ?? resolve(target, 'web/pkg');
+import { appOut, here, wasmPkg } from './build-paths';
 
 export default defineConfig({
   resolve: {
@@ -20,7 +14,7 @@ export default defineConfig({
     ],
   },
   build: {
-    outDir: process.env.HOSYNC_APP_OUT ?? resolve(target, 'web/app'),
+    outDir: appOut,
     emptyOutDir: true,
     target: 'es2022',
     // The wasm is fetched by URL, never inlined: the service worker caches it as a file.

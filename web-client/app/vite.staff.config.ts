@@ -2,15 +2,9 @@
 // `/staff/`. A plain page for desktops: no service worker (staff work online, and household
 // data should not stay in a shared computer's cache) and no wasm. It runs after the field
 // app's build, which empties the whole outDir.
-import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
-
-const here = fileURLToPath(new URL('.', import.meta.url));
-const target = process.env.CARGO_TARGET_DIR
-  ? resolve(here, '../..', process.env.CARGO_TARGET_DIR)
-  : resolve(here, '../../target');
-const appOut = process.env.HOSYNC_APP_OUT ?? resolve(target, 'web/app');
+import { appOut, here } from './build-paths';
 
 export default defineConfig({
   root: resolve(here, 'staff'),
