@@ -603,7 +603,6 @@ pub async fn build_overview(
     }
 
     let mut reports = Reports::default();
-    let mut counts = vec![vec![0i64; RATINGS.len() + 1]; RATINGS.len() + 1];
     let mut member_counts = MemberCounts::default();
     let mut idle = 0;
     for m in &members {
@@ -624,7 +623,6 @@ pub async fn build_overview(
         }
         if m.report == ReportState::Submitted {
             reports.submitted += n;
-            counts[rating_index(&m.self_rating)][rating_index(&m.cell_rating)] += n;
         }
         if missing {
             reports.missing += n;
@@ -664,18 +662,30 @@ pub async fn build_overview(
             by_age,
         },
         reports,
-        ratings: RatingMatrix {
-            levels: RATINGS
-                .iter()
-                .map(|r| Level {
-                    code: r.code(),
-                    label: r.label_vi(),
-                })
-                .collect(),
-            counts,
-        },
+        ratings: rating_matrix(&members),
         members: member_counts,
     })
+}
+
+/// Handed-in reports counted by self-rating against the cell's rating.
+fn rating_matrix(members: &[MemberCount]) -> RatingMatrix {
+    let mut counts = vec![vec![0i64; RATINGS.len() + 1]; RATINGS.len() + 1];
+    for m in members
+        .iter()
+        .filter(|m| m.report == ReportState::Submitted)
+    {
+        counts[rating_index(&m.self_rating)][rating_index(&m.cell_rating)] += m.count;
+    }
+    RatingMatrix {
+        levels: RATINGS
+            .iter()
+            .map(|r| Level {
+                code: r.code(),
+                label: r.label_vi(),
+            })
+            .collect(),
+        counts,
+    }
 }
 
 pub async fn overview(
@@ -723,44 +733,41 @@ pub async fn table(
     let table = build_table(&state, &session, &name, &query).await?;
     let target = table.unit.id.clone();
     let rows = table.rows.len();
-    let mut conn = state.db.writer.acquire().await?;
-    match format {
-        None => {
-            audit::record(
-                &mut conn,
-                state.now(),
-                &session.actor(),
-                "view_table",
-                &target,
-                &format!("table={name} month={} rows={rows}", table.month),
-            )
-            .await?;
-            drop(conn);
-            Ok(Json(table.to_json()).into_response())
-        }
+    // The answer is made before the writer is taken, so rendering a spreadsheet never holds up
+    // a sync; it is recorded before it leaves, so no view or export goes unrecorded.
+    let (action, detail, response) = match format {
+        None => (
+            "view_table",
+            format!("table={name} month={} rows={rows}", table.month),
+            Json(table.to_json()).into_response(),
+        ),
         Some(format) => {
             let path =
                 UnitPath::parse(&table.unit_path).map_err(|e| ApiError::Internal(e.into()))?;
             session.principal.may(StaffAction::Export, &path)?;
             let file = export::render(&table, format).map_err(ApiError::Internal)?;
-            // Recorded before the file leaves, so no export goes unrecorded.
-            audit::record(
-                &mut conn,
-                state.now(),
-                &session.actor(),
+            (
                 "export",
-                &target,
-                &format!(
+                format!(
                     "table={name} month={} format={} rows={rows}",
                     table.month,
                     format.extension()
                 ),
+                file.into_response(),
             )
-            .await?;
-            drop(conn);
-            Ok(file.into_response())
         }
-    }
+    };
+    let mut conn = state.db.writer.acquire().await?;
+    audit::record(
+        &mut conn,
+        state.now(),
+        &session.actor(),
+        action,
+        &target,
+        &detail,
+    )
+    .await?;
+    Ok(response)
 }
 
 async fn build_table(
@@ -999,8 +1006,8 @@ async fn build_table(
         }
         "ratings" => {
             drop(conn);
-            let overview =
-                build_overview(state, session, Some(&place.unit.id), Some(&month.iso())).await?;
+            let ratings =
+                rating_matrix(&member_counts(&state.db.reader, &place.path, month).await?);
             table.title = format!("Tự nhận xếp loại và chi bộ xếp loại, {}", month.vi());
             table.columns = vec![Column::text(
                 "self_rating",
@@ -1008,7 +1015,7 @@ async fn build_table(
             )];
             const CELL_KEYS: [&str; 5] =
                 ["excellent", "good", "completed", "not_completed", "unrated"];
-            for (i, level) in overview.ratings.levels.iter().enumerate() {
+            for (i, level) in ratings.levels.iter().enumerate() {
                 table
                     .columns
                     .push(Column::number(CELL_KEYS[i], level.label));
@@ -1016,9 +1023,8 @@ async fn build_table(
             table
                 .columns
                 .push(Column::number(CELL_KEYS[4], "Chi bộ chưa xếp loại"));
-            for (i, counts) in overview.ratings.counts.iter().enumerate() {
-                let label = overview
-                    .ratings
+            for (i, counts) in ratings.counts.iter().enumerate() {
+                let label = ratings
                     .levels
                     .get(i)
                     .map_or("Chưa tự nhận xếp loại", |l| l.label);
