@@ -116,10 +116,32 @@ pub struct Principal {
     pub member: Option<MemberId>,
 }
 
-/// Why something is refused, in words for the person refused.
+/// Why something is refused, in words for the person refused. What lies outside a scope is
+/// refused as if it did not exist, without saying where it is, so that a refusal tells nobody
+/// what is outside their branch of the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Denied(pub String);
+pub enum Denied {
+    /// Outside the principal's scope: to them, as if it were not there.
+    #[error("not within your scope")]
+    OutOfScope,
+    /// Within the scope, but not for this role; the words say why.
+    #[error("{0}")]
+    NotAllowed(String),
+}
+
+/// What a principal may read, in the form a query filters documents by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadFilter {
+    /// Every document of every cell under this unit.
+    Subtree(UnitPath),
+    /// A member's: the cell's document, the households assigned to `member` and their own
+    /// reports, within `cell`. `None` reads the cell's document only (an account that plays a
+    /// member without being one of the cell).
+    Member {
+        cell: UnitPath,
+        member: Option<MemberId>,
+    },
+}
 
 /// Where a document sits, which decides who may see it: its cell, and for a household the
 /// member looking after it now.
@@ -144,10 +166,11 @@ impl Principal {
         member.is_some() && self.member.as_ref() == member
     }
 
+    /// Who is refused, in a refusal's words; never where their scope lies.
     fn who(&self) -> String {
         match &self.member {
             Some(m) => format!("member {m} ({})", self.role.code()),
-            None => format!("a {} of {}", self.role.code(), self.scope),
+            None => format!("a {} account", self.role.code()),
         }
     }
 
@@ -155,12 +178,18 @@ impl Principal {
         if self.scope.contains(&place.cell) {
             Ok(())
         } else {
-            Err(Denied(format!(
-                "document {} is in {}, outside the scope of {}",
-                place.id,
-                place.cell,
-                self.who()
-            )))
+            Err(Denied::OutOfScope)
+        }
+    }
+
+    /// What this principal may read, as [`Principal::may_read`] decides it, for a query.
+    pub fn read_filter(&self) -> ReadFilter {
+        match self.role {
+            AccessRole::Member => ReadFilter::Member {
+                cell: self.scope.clone(),
+                member: self.member.clone(),
+            },
+            _ => ReadFilter::Subtree(self.scope.clone()),
         }
     }
 
@@ -173,13 +202,13 @@ impl Principal {
         match &place.id {
             DocId::Cell(_) => Ok(()),
             DocId::Household(_) if self.is(place.assignee.as_ref()) => Ok(()),
-            DocId::Household(_) => Err(Denied(format!(
+            DocId::Household(_) => Err(Denied::NotAllowed(format!(
                 "household {} is not assigned to {}",
                 place.id,
                 self.who()
             ))),
             DocId::Report(..) if self.is(place.owner()) => Ok(()),
-            DocId::Report(..) => Err(Denied(format!(
+            DocId::Report(..) => Err(Denied::NotAllowed(format!(
                 "document {} is another member's report",
                 place.id
             ))),
@@ -190,17 +219,17 @@ impl Principal {
     /// checked by [`Principal::may_change`].
     pub fn may_write(&self, place: &DocPlace) -> Result<(), Denied> {
         self.in_scope(place)?;
-        let refuse = |why: &str| Err(Denied(format!("{} {why}", self.who())));
+        let refuse = |why: &str| Err(Denied::NotAllowed(format!("{} {why}", self.who())));
         match (self.role, &place.id) {
             (AccessRole::CellSecretary, _) => Ok(()),
             (AccessRole::Member, DocId::Household(_)) if self.is(place.assignee.as_ref()) => Ok(()),
-            (AccessRole::Member, DocId::Household(_)) => Err(Denied(format!(
+            (AccessRole::Member, DocId::Household(_)) => Err(Denied::NotAllowed(format!(
                 "household {} is not assigned to {}",
                 place.id,
                 self.who()
             ))),
             (AccessRole::Member, DocId::Report(..)) if self.is(place.owner()) => Ok(()),
-            (AccessRole::Member, DocId::Report(..)) => Err(Denied(format!(
+            (AccessRole::Member, DocId::Report(..)) => Err(Denied::NotAllowed(format!(
                 "document {} is another member's report; {} writes only their own",
                 place.id,
                 self.who()
@@ -222,7 +251,7 @@ impl Principal {
     /// notes and flags of a household but not its details, and their report but not the cell's
     /// rating of it; a commune committee changes only the rating.
     pub fn may_change(&self, before: &Guarded, after: &Guarded) -> Result<(), Denied> {
-        let refuse = |why: &str| Err(Denied(format!("{} {why}", self.who())));
+        let refuse = |why: &str| Err(Denied::NotAllowed(format!("{} {why}", self.who())));
         match (self.role, &before.0, &after.0) {
             (AccessRole::CellSecretary, ..) => Ok(()),
             (AccessRole::Member, Parts::Household(a), Parts::Household(b)) if a != b => refuse(
@@ -246,10 +275,7 @@ impl Principal {
     pub fn may(&self, action: StaffAction, at: &UnitPath) -> Result<(), Denied> {
         use AccessRole::*;
         if !self.scope.contains(at) {
-            return Err(Denied(format!(
-                "{at} is outside the scope of {}",
-                self.who()
-            )));
+            return Err(Denied::OutOfScope);
         }
         let allowed = match action {
             StaffAction::ViewHouseholds => self.role != Member,
@@ -264,7 +290,7 @@ impl Principal {
         if allowed {
             Ok(())
         } else {
-            Err(Denied(format!(
+            Err(Denied::NotAllowed(format!(
                 "{} may not {}",
                 self.who(),
                 action.describe()
@@ -272,18 +298,31 @@ impl Principal {
         }
     }
 
-    /// Whether this principal may give `role` over `scope` to an account: only within their own
-    /// scope, and never a role above their own.
-    pub fn may_grant(&self, role: AccessRole, scope: &UnitPath) -> Result<(), Denied> {
-        self.may(StaffAction::ManageAccounts, scope)?;
+    /// Whether this principal may take `action` for someone whose role is `role` at `at`
+    /// (issue a code for their phone, revoke it, change their account): within the scope, and
+    /// never for a role above their own.
+    pub fn may_act_for(
+        &self,
+        action: StaffAction,
+        role: AccessRole,
+        at: &UnitPath,
+    ) -> Result<(), Denied> {
+        self.may(action, at)?;
         if role.rank() > self.role.rank() {
-            return Err(Denied(format!(
-                "{} may not give the role {}, which is above their own",
+            return Err(Denied::NotAllowed(format!(
+                "{} may not {} for someone whose role ({}) is above their own",
                 self.who(),
+                action.describe(),
                 role.code()
             )));
         }
         Ok(())
+    }
+
+    /// Whether this principal may give `role` over `scope` to an account: only within their own
+    /// scope, and never a role above their own.
+    pub fn may_grant(&self, role: AccessRole, scope: &UnitPath) -> Result<(), Denied> {
+        self.may_act_for(StaffAction::ManageAccounts, role, scope)
     }
 }
 
@@ -393,7 +432,10 @@ mod tests {
         };
         assert!(m2.may_write(&report("m2")).is_ok());
         let refusal = m2.may_read(&report("m3")).expect_err("another's report");
-        assert!(refusal.0.contains("another member's report"), "{refusal}");
+        assert!(
+            refusal.to_string().contains("another member's report"),
+            "{refusal}"
+        );
     }
 
     #[test]
@@ -410,5 +452,66 @@ mod tests {
         );
         assert!(staff.may_grant(AccessRole::Admin, &path("/d/")).is_err());
         assert!(staff.may_grant(AccessRole::Member, &path("/e/")).is_err());
+        // Nor issues a phone's code for an account above them, even inside their scope.
+        let above = staff
+            .may_act_for(StaffAction::Enrol, AccessRole::Admin, &path("/d/x1/"))
+            .expect_err("an admin's phone");
+        assert!(matches!(above, Denied::NotAllowed(_)), "{above}");
+        let secretary = Principal {
+            role: AccessRole::CellSecretary,
+            scope: path("/d/x1/c1/"),
+            member: Some(member("m1")),
+        };
+        assert!(
+            secretary
+                .may_act_for(StaffAction::Enrol, AccessRole::Member, &path("/d/x1/c1/"))
+                .is_ok()
+        );
+        assert!(
+            secretary
+                .may_act_for(StaffAction::Enrol, AccessRole::Admin, &path("/d/x1/c1/"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn what_lies_outside_the_scope_is_refused_without_saying_where() {
+        let committee = Principal {
+            role: AccessRole::CommuneCommittee,
+            scope: path("/d/x1/"),
+            member: None,
+        };
+        let elsewhere = DocPlace {
+            id: DocId::parse("h:h20").expect("id"),
+            cell: path("/d/x2/c1/"),
+            assignee: None,
+        };
+        assert_eq!(committee.may_read(&elsewhere), Err(Denied::OutOfScope));
+        let refusal = committee
+            .may(StaffAction::Export, &path("/d/x1/c1/"))
+            .expect_err("a committee does not export");
+        assert!(!refusal.to_string().contains('/'), "{refusal}");
+    }
+
+    #[test]
+    fn a_member_reads_by_the_member_filter_whoever_plays_the_role() {
+        let account = Principal {
+            role: AccessRole::Member,
+            scope: path("/d/x1/c1/"),
+            member: None,
+        };
+        assert_eq!(
+            account.read_filter(),
+            ReadFilter::Member {
+                cell: path("/d/x1/c1/"),
+                member: None
+            }
+        );
+        let staff = Principal {
+            role: AccessRole::DistrictStaff,
+            scope: path("/d/"),
+            member: None,
+        };
+        assert_eq!(staff.read_filter(), ReadFilter::Subtree(path("/d/")));
     }
 }

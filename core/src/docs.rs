@@ -92,6 +92,18 @@ pub struct Conflict {
     pub values: Vec<ConflictValue>,
 }
 
+/// A field that a change set to name somebody: a note's author, who raised a flag or moved it
+/// on, who rated a report, who made an assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// Where, such as `notes.3f2a….author`.
+    pub field: String,
+    /// The member id it names.
+    pub named: String,
+    /// The actor whose change wrote it.
+    pub actor: ActorId,
+}
+
 /// A document read whole, by kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum View {
@@ -175,6 +187,51 @@ impl Doc {
         self.am.save()
     }
 
+    /// This document as it would be had `own`'s changes since `sent` (the heads the server
+    /// holds) been made by `actor` instead: those changes, and any made on top of them, are
+    /// left out, and one new change by `actor` brings the document back to what it reads now.
+    /// A phone whose actor another phone also wrote under (its data was copied) recovers this
+    /// way: what it typed keeps its effect, under an actor that is its own.
+    pub fn remake_under(
+        &self,
+        sent: &[ChangeHash],
+        own: &ActorId,
+        actor: ActorId,
+    ) -> Result<Doc, DocError> {
+        let mut left_out = std::collections::HashSet::new();
+        let mut made_at = 0;
+        for change in self.am.get_changes(sent) {
+            if change.actor_id() == own || change.deps().iter().any(|d| left_out.contains(d)) {
+                left_out.insert(change.hash());
+                made_at = made_at.max(change.timestamp());
+            }
+        }
+        if left_out.is_empty() {
+            let mut same = self.clone();
+            same.am.set_actor(actor);
+            return Ok(same);
+        }
+        let kept: Vec<automerge::Change> = self
+            .am
+            .get_changes(&[])
+            .into_iter()
+            .filter(|c| !left_out.contains(&c.hash()))
+            .collect();
+        let mut am = Automerge::new().with_actor(actor);
+        am.apply_changes(kept)?;
+        let mut remade = Doc {
+            id: self.id.clone(),
+            am,
+        };
+        // Stamped with the time the left-out edits were made, which is what decides whether
+        // they came before a household left the member.
+        remade.edit(made_at, |tx| {
+            copy_object(&self.am, &automerge::ROOT, tx, &automerge::ROOT)?;
+            Ok(())
+        })?;
+        Ok(remade)
+    }
+
     /// Merges another replica's copy of the same document (a bundle handed over by file or QR).
     pub fn merge(&mut self, other: &mut Doc) -> Result<(), DocError> {
         if other.id != self.id {
@@ -239,6 +296,53 @@ impl Doc {
                 pattern,
                 &mut Vec::new(),
                 &mut found,
+            );
+        }
+        found
+    }
+
+    /// What `changes` (already applied to this document) say about who did what: every
+    /// non-empty value of a field that names somebody, written by an op of one of them.
+    pub fn claims(&self, changes: &[automerge::Change]) -> Vec<Claim> {
+        let mut ops: std::collections::HashMap<&ActorId, Vec<(u64, u64)>> =
+            std::collections::HashMap::new();
+        for change in changes {
+            ops.entry(change.actor_id())
+                .or_default()
+                .push((change.start_op().get(), change.max_op()));
+        }
+        let patterns: &[&[&str]] = match self.kind() {
+            DocKind::Household => household::CLAIM_FIELDS,
+            DocKind::Cell => cell::CLAIM_FIELDS,
+            DocKind::Report => report::CLAIM_FIELDS,
+        };
+        let mut found = Vec::new();
+        for pattern in patterns {
+            walk(
+                &self.am,
+                &automerge::ROOT,
+                pattern,
+                &mut Vec::new(),
+                &mut |path, values| {
+                    for (value, id) in values {
+                        let automerge::ObjId::Id(counter, actor, _) = id else {
+                            continue;
+                        };
+                        let written_here = ops.get(actor).is_some_and(|spans| {
+                            spans
+                                .iter()
+                                .any(|(first, last)| (*first..=*last).contains(counter))
+                        });
+                        let named = scalar_text(value);
+                        if written_here && !named.is_empty() {
+                            found.push(Claim {
+                                field: path.join("."),
+                                named,
+                                actor: actor.clone(),
+                            });
+                        }
+                    }
+                },
             );
         }
         found
@@ -364,6 +468,125 @@ fn collect_conflicts(
             }
         } else if let Ok(Some((Value::Object(ObjType::Map), child))) = am.get(obj, key.as_str()) {
             collect_conflicts(am, &child, rest, path, found);
+        }
+        path.pop();
+    }
+}
+
+/// Makes `to` in the document `tx` edits read as `from` reads in `source`, writing only what
+/// differs: scalars put, texts spliced, maps and lists made equal entry by entry.
+fn copy_object(
+    source: &Automerge,
+    from: &ObjId,
+    tx: &mut Transaction<'_>,
+    to: &ObjId,
+) -> Result<(), automerge::AutomergeError> {
+    match source.object_type(from)? {
+        ObjType::Text => tx.update_text(to, source.text(from)?),
+        ObjType::Map | ObjType::Table => {
+            let keys: Vec<String> = source.keys(from).collect();
+            for key in &keys {
+                copy_prop(source, from, key.as_str().into(), tx, to)?;
+            }
+            let stale: Vec<String> = tx.keys(to).filter(|k| !keys.contains(k)).collect();
+            for key in stale {
+                tx.delete(to, key.as_str())?;
+            }
+            Ok(())
+        }
+        ObjType::List => {
+            let (want, have) = (source.length(from), tx.length(to));
+            for index in have..want {
+                insert_copy(source, from, index, tx, to)?;
+            }
+            for index in (want..have).rev() {
+                tx.delete(to, index)?;
+            }
+            for index in 0..want.min(have) {
+                copy_prop(source, from, index.into(), tx, to)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// One entry of [`copy_object`]: equal scalars are left alone, objects of the same type are
+/// made equal in place, anything else is written anew.
+fn copy_prop(
+    source: &Automerge,
+    from: &ObjId,
+    prop: automerge::Prop,
+    tx: &mut Transaction<'_>,
+    to: &ObjId,
+) -> Result<(), automerge::AutomergeError> {
+    let Some((value, from_child)) = source.get(from, prop.clone())? else {
+        return Ok(());
+    };
+    let existing = tx.get(to, prop.clone())?;
+    match (value, existing) {
+        (Value::Scalar(a), Some((Value::Scalar(b), _))) if a == b => Ok(()),
+        (Value::Scalar(a), _) => tx.put(to, prop, a.into_owned()),
+        (Value::Object(kind), Some((Value::Object(have), to_child))) if kind == have => {
+            copy_object(source, &from_child, tx, &to_child)
+        }
+        (Value::Object(kind), _) => {
+            let to_child = tx.put_object(to, prop, kind)?;
+            copy_object(source, &from_child, tx, &to_child)
+        }
+    }
+}
+
+fn insert_copy(
+    source: &Automerge,
+    from: &ObjId,
+    index: usize,
+    tx: &mut Transaction<'_>,
+    to: &ObjId,
+) -> Result<(), automerge::AutomergeError> {
+    match source.get(from, index)? {
+        Some((Value::Scalar(a), _)) => tx.insert(to, index, a.into_owned()),
+        Some((Value::Object(kind), from_child)) => {
+            let to_child = tx.insert_object(to, index, kind)?;
+            copy_object(source, &from_child, tx, &to_child)
+        }
+        None => Ok(()),
+    }
+}
+
+/// Whether an actor is the one every replica builds a new document's skeleton with: it names
+/// no phone, and writes nothing but the skeleton.
+pub fn is_genesis(actor: &ActorId) -> bool {
+    actor.to_bytes() == GENESIS_ACTOR
+}
+
+/// What [`walk`] calls with each field it reaches: its path and every value it holds.
+type FieldValues<'a> = dyn FnMut(&[String], &[(Value<'_>, ObjId)]) + 'a;
+
+/// Calls `found` with every value at the fields `pattern` names below `obj`: map keys, or `*`
+/// for every key of a map or every element of a list.
+fn walk(
+    am: &Automerge,
+    obj: &ObjId,
+    pattern: &[&str],
+    path: &mut Vec<String>,
+    found: &mut FieldValues<'_>,
+) {
+    let Some((first, rest)) = pattern.split_first() else {
+        return;
+    };
+    let props: Vec<automerge::Prop> = match (*first, am.object_type(obj)) {
+        ("*", Ok(ObjType::List)) => (0..am.length(obj)).map(automerge::Prop::Seq).collect(),
+        ("*", _) => am.keys(obj).map(automerge::Prop::Map).collect(),
+        (key, _) => vec![automerge::Prop::Map(key.to_owned())],
+    };
+    for prop in props {
+        path.push(prop.to_string());
+        if rest.is_empty() {
+            if let Ok(values) = am.get_all(obj, prop) {
+                found(path, &values);
+            }
+        } else if let Ok(Some((Value::Object(_), child))) = am.get(obj, prop) {
+            walk(am, &child, rest, path, found);
         }
         path.pop();
     }

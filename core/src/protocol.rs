@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 pub const PROTOCOL_VERSION: u8 = 2;
 /// The largest frame accepted on the wire (compressed), also the HTTP body limit.
 pub const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
+/// The most documents one sync request may push; a phone with more sends the rest in the next
+/// round trip, so that one request never holds the server long.
+pub const MAX_PUSHES: usize = 500;
 /// The largest body a frame may inflate to, so a small hostile frame cannot exhaust memory.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
@@ -93,6 +96,11 @@ pub struct EnrolRequest {
     /// What the phone calls itself, for the device list ("Samsung A03 của Lan").
     #[serde(default)]
     pub label: String,
+    /// The Automerge actor the phone will write under, in hex, so that the server knows its
+    /// changes as this phone's from the start, even when another phone delivers them. Phones
+    /// that do not say are known by the first changes they send.
+    #[serde(default)]
+    pub actor: String,
 }
 
 /// What enrolment gives the phone: who it is and the token every sync carries.
@@ -123,6 +131,10 @@ pub enum PushOutcome {
     /// The server lacks changes these depend on (a restored server or phone): send the whole
     /// history of the document.
     NeedHistory,
+    /// Another phone already wrote under this Automerge actor (this phone's data was copied
+    /// onto a second one, say): the phone takes a new actor, makes its unsent edits again
+    /// under it and sends them. Added last, so older phones decode every other outcome.
+    ActorReused { actor: Vec<u8>, reason: String },
 }
 
 /// What a phone needs of one document: a snapshot when it is new to the phone, changes

@@ -72,10 +72,19 @@ impl By<'_> {
         }
     }
 
-    fn check(&self, rule: impl FnOnce(&Principal) -> Result<(), Denied>) -> Result<(), Denied> {
+    /// Holds a staff member to `rule` about `what`; what lies outside their scope is, to them,
+    /// not there at all.
+    fn check(
+        &self,
+        what: &str,
+        rule: impl FnOnce(&Principal) -> Result<(), Denied>,
+    ) -> Result<(), AccountError> {
         match self {
             By::Cli => Ok(()),
-            By::Staff(session) => rule(&session.principal),
+            By::Staff(session) => rule(&session.principal).map_err(|denied| match denied {
+                Denied::OutOfScope => AccountError::NotFound(what.to_owned()),
+                other => AccountError::Denied(other),
+            }),
         }
     }
 }
@@ -84,7 +93,9 @@ impl By<'_> {
 pub enum AccountError {
     #[error("{0}")]
     Invalid(String),
-    #[error("{0}")]
+    /// Names what is not there (an account, a unit, a member); through the API, what lies
+    /// outside the caller's scope is answered alike.
+    #[error("there is no {0}")]
     NotFound(String),
     #[error("{0}")]
     Exists(String),
@@ -100,9 +111,9 @@ impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::Invalid(m) => ApiError::BadRequest(m),
-            AccountError::NotFound(m) => ApiError::NotFound(m),
+            AccountError::NotFound(what) => ApiError::unseen(&what),
             AccountError::Exists(m) => ApiError::Conflict(m),
-            AccountError::Denied(d) => ApiError::Forbidden(d.0),
+            AccountError::Denied(d) => ApiError::denied(d, "account"),
             AccountError::Db(e) => ApiError::Internal(e.into()),
             AccountError::Internal(e) => ApiError::Internal(e),
         }
@@ -168,13 +179,13 @@ async fn find_user(conn: &mut AnyConnection, login: &str) -> sqlx::Result<Option
 async fn existing_user(conn: &mut AnyConnection, login: &str) -> Result<User, AccountError> {
     find_user(conn, login)
         .await?
-        .ok_or_else(|| AccountError::NotFound(format!("there is no account {login:?}")))
+        .ok_or_else(|| AccountError::NotFound(format!("account {login:?}")))
 }
 
 async fn scope_path(conn: &mut AnyConnection, unit: &UnitId) -> Result<UnitPath, AccountError> {
     store::unit_path(conn, unit)
         .await?
-        .ok_or_else(|| AccountError::NotFound(format!("there is no unit {unit}")))
+        .ok_or_else(|| AccountError::NotFound(format!("unit {unit}")))
 }
 
 fn check_name(name: &str) -> Result<String, AccountError> {
@@ -216,7 +227,9 @@ pub async fn add_user(db: &Db, by: By<'_>, new: &NewUser, now: i64) -> Result<Us
     let mut conn = db.reader.acquire().await?;
     let path = scope_path(&mut conn, &new.scope).await?;
     drop(conn);
-    by.check(|p| p.may_grant(new.role, &path))?;
+    by.check(&format!("unit {}", new.scope), |p| {
+        p.may_grant(new.role, &path)
+    })?;
     let password = new.password.clone();
     // Hashing takes tens of milliseconds of CPU by design; it is done before the write
     // transaction so that it holds up no other writer.
@@ -228,6 +241,20 @@ pub async fn add_user(db: &Db, by: By<'_>, new: &NewUser, now: i64) -> Result<Us
     if find_user(&mut tx, login).await?.is_some() {
         return Err(AccountError::Exists(format!(
             "there is already an account {login:?}"
+        )));
+    }
+    // A staff account's phone writes under its login with dots made dashes; two logins that
+    // read alike so would write under one name.
+    let alike: Option<String> =
+        sqlx::query("SELECT login FROM users WHERE REPLACE(login, '.', '-') = $1")
+            .bind(login.replace('.', "-"))
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+    if let Some(other) = alike {
+        return Err(AccountError::Exists(format!(
+            "login {login:?} reads as {other:?}, which exists: choose one that differs in more than '.' and '-'"
         )));
     }
     sqlx::query(
@@ -249,6 +276,7 @@ pub async fn add_user(db: &Db, by: By<'_>, new: &NewUser, now: i64) -> Result<Us
         "user_add",
         login,
         &format!("{} ({name})", role_over(new.role, &new.scope)),
+        Some(&new.scope),
     )
     .await?;
     let user = existing_user(&mut tx, login).await?;
@@ -268,14 +296,14 @@ pub async fn set_role(
 ) -> Result<User, AccountError> {
     let mut tx = db.writer.begin().await?;
     let user = existing_user(&mut tx, login).await?;
+    by.check(&format!("account {login:?}"), |p| {
+        p.may_grant(user.role, &user.scope_path)
+    })?;
     let (scope, path) = match scope {
         Some(unit) => (unit.clone(), scope_path(&mut tx, unit).await?),
         None => (user.scope.clone(), user.scope_path.clone()),
     };
-    by.check(|p| {
-        p.may_grant(user.role, &user.scope_path)?;
-        p.may_grant(role, &path)
-    })?;
+    by.check(&format!("unit {scope}"), |p| p.may_grant(role, &path))?;
     sqlx::query("UPDATE users SET role = $2, scope_id = $3 WHERE login = $1")
         .bind(login)
         .bind(role.code())
@@ -293,6 +321,7 @@ pub async fn set_role(
             role_over(user.role, &user.scope),
             role_over(role, &scope)
         ),
+        Some(&scope),
     )
     .await?;
     let user = existing_user(&mut tx, login).await?;
@@ -310,12 +339,14 @@ pub async fn disable_user(
 ) -> Result<(User, bool), AccountError> {
     let mut tx = db.writer.begin().await?;
     let user = existing_user(&mut tx, login).await?;
-    by.check(|p| p.may_grant(user.role, &user.scope_path))?;
+    by.check(&format!("account {login:?}"), |p| {
+        p.may_grant(user.role, &user.scope_path)
+    })?;
     if let By::Staff(session) = by
         && session.login == login
     {
         // Otherwise the last manager of a district could lock everyone out from the web.
-        return Err(AccountError::Denied(Denied(
+        return Err(AccountError::Denied(Denied::NotAllowed(
             "you may not disable your own account; another account manager can".into(),
         )));
     }
@@ -336,6 +367,7 @@ pub async fn disable_user(
         "user_disable",
         login,
         &role_over(user.role, &user.scope),
+        Some(&user.scope),
     )
     .await?;
     let user = existing_user(&mut tx, login).await?;
@@ -368,9 +400,11 @@ pub async fn disable_member(
     .bind(member.as_str())
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| AccountError::NotFound(format!("there is no member {member}")))?;
+    .ok_or_else(|| AccountError::NotFound(format!("member {member}")))?;
     let path = decode(UnitPath::parse(&row.try_get::<String, _>(2)?))?;
-    by.check(|p| p.may(StaffAction::ManageAccounts, &path))?;
+    by.check(&format!("member {member}"), |p| {
+        p.may(StaffAction::ManageAccounts, &path)
+    })?;
     let disabled_at: Option<i64> = row.try_get(3)?;
     let cell = decode(UnitId::parse(&row.try_get::<String, _>(1)?))?;
     sqlx::query("UPDATE members SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL")
@@ -385,6 +419,7 @@ pub async fn disable_member(
         "member_disable",
         member.as_str(),
         &format!("cell {cell}"),
+        Some(&cell),
     )
     .await?;
     tx.commit().await?;

@@ -5,8 +5,8 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use hosync_core::Day;
-use hosync_core::access::StaffAction;
+use hosync_core::access::{StaffAction, UnitPath};
+use hosync_core::{Day, UnitId};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
@@ -32,7 +32,8 @@ impl std::fmt::Display for Actor {
     }
 }
 
-/// Appends one entry.
+/// Appends one entry. `unit` is the unit it is about (the household's cell, the account's
+/// scope, the table's unit), which decides who may read it; `None` for the whole organisation.
 pub async fn record(
     conn: &mut AnyConnection,
     at: i64,
@@ -40,18 +41,31 @@ pub async fn record(
     action: &str,
     target: &str,
     detail: &str,
+    unit: Option<&UnitId>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO audit_log (at, actor, action, target, detail, unit_id) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(at)
     .bind(actor.to_string())
     .bind(action)
-    .bind(target)
-    .bind(detail)
+    .bind(truncated(target, MAX_FIELD_CHARS))
+    .bind(truncated(detail, MAX_FIELD_CHARS))
+    .bind(unit.map(|u| u.as_str().to_owned()))
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The longest target or detail an entry keeps: what is recorded is bounded whatever a request
+/// carried (a search's words, a phone's label).
+const MAX_FIELD_CHARS: usize = 300;
+
+fn truncated(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
 }
 
 /// A time as staff read it: dd/mm/yyyy HH:MM in Vietnam (UTC+7), the time zone every day in
@@ -89,6 +103,27 @@ pub struct AuditFilter {
     pub until: Option<Day>,
     /// At most this many entries, the newest.
     pub limit: i64,
+    /// Only entries about this unit or what lies under it.
+    pub unit: Option<UnitId>,
+}
+
+/// Whose part of the log is read: entries about units under `under`, and, when `whole_tree`,
+/// those about the whole organisation too (entries that name no unit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditScope {
+    pub under: UnitPath,
+    pub whole_tree: bool,
+}
+
+impl AuditScope {
+    /// The part of the log a principal's scope covers: a scope over the root unit reads
+    /// entries about the whole organisation too.
+    pub fn of(scope: &UnitPath) -> AuditScope {
+        AuditScope {
+            under: scope.clone(),
+            whole_tree: scope.as_str().matches('/').count() == 2,
+        }
+    }
 }
 
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -102,43 +137,40 @@ pub struct BadFilter(String);
 impl AuditFilter {
     /// Reads a filter as typed on the command line or in a query string. An actor without a
     /// kind (`admin` rather than `user:admin`) names a staff account.
-    pub fn parse(
-        actor: Option<&str>,
-        action: Option<&str>,
-        target_contains: Option<&str>,
-        since: Option<&str>,
-        until: Option<&str>,
-        limit: Option<i64>,
-    ) -> Result<AuditFilter, BadFilter> {
-        let given = |v: Option<&str>| {
-            v.map(str::trim)
+    pub fn parse(raw: &AuditQuery) -> Result<AuditFilter, BadFilter> {
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
-        let day = |v: Option<&str>, what: &str| {
+        let day = |v: &Option<String>, what: &str| {
             given(v)
                 .map(|d| Day::parse(&d).map_err(|e| BadFilter(format!("{what}: {e}"))))
                 .transpose()
         };
-        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        let limit = raw.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(BadFilter(format!(
                 "limit must be 1 to {MAX_LIMIT}, not {limit}"
             )));
         }
         let filter = AuditFilter {
-            actor: given(actor).map(|a| {
+            actor: given(&raw.actor).map(|a| {
                 if a == "cli" || a.contains(':') {
                     a
                 } else {
                     format!("user:{a}")
                 }
             }),
-            action: given(action),
-            target_contains: given(target_contains),
-            since: day(since, "since")?,
-            until: day(until, "until")?,
+            action: given(&raw.action),
+            target_contains: given(&raw.target_contains),
+            since: day(&raw.since, "since")?,
+            until: day(&raw.until, "until")?,
             limit,
+            unit: given(&raw.unit)
+                .map(|u| UnitId::parse(&u).map_err(|e| BadFilter(format!("unit: {e}"))))
+                .transpose()?,
         };
         if let (Some(since), Some(until)) = (filter.since, filter.until)
             && since > until
@@ -182,10 +214,12 @@ impl AuditEntry {
     }
 }
 
-/// The newest entries that pass the filter, oldest first.
+/// The newest entries that pass the filter and lie within `scope` (the whole log when `None`:
+/// the command line on the server), oldest first.
 pub async fn list(
     conn: &mut AnyConnection,
     filter: &AuditFilter,
+    scope: Option<&AuditScope>,
 ) -> Result<Vec<AuditEntry>, sqlx::Error> {
     // `%`, `_` and `\` typed in the filter are matched as themselves.
     let pattern = filter.target_contains.as_ref().map(|t| {
@@ -196,11 +230,27 @@ pub async fn list(
             .replace('_', "\\_");
         format!("%{escaped}%")
     });
+    // The unit filter and the reader's scope are both subtrees: an entry passes when its unit
+    // lies under each, or names no unit and the reader sees the whole tree.
+    let unit_path = match &filter.unit {
+        Some(unit) => match crate::store::unit_path(&mut *conn, unit).await? {
+            Some(path) => Some(path),
+            None => return Ok(Vec::new()),
+        },
+        None => None,
+    };
+    let (under, whole_tree) = match scope {
+        Some(scope) => (scope.under.as_str().to_owned(), i64::from(scope.whole_tree)),
+        None => ("/".to_owned(), 1),
+    };
     let rows = sqlx::query(
-        "SELECT seq, at, actor, action, target, detail FROM audit_log \
-         WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) \
-         AND ($3 IS NULL OR LOWER(target) LIKE $3 ESCAPE '\\') AND at >= $4 AND at < $5 \
-         ORDER BY seq DESC LIMIT $6",
+        "SELECT a.seq, a.at, a.actor, a.action, a.target, a.detail FROM audit_log a \
+         LEFT JOIN units u ON u.id = a.unit_id \
+         WHERE ($1 IS NULL OR a.actor = $1) AND ($2 IS NULL OR a.action = $2) \
+         AND ($3 IS NULL OR LOWER(a.target) LIKE $3 ESCAPE '\\') AND a.at >= $4 AND a.at < $5 \
+         AND (CASE WHEN u.path IS NULL THEN $8 = 1 ELSE substr(u.path, 1, length($7)) = $7 END) \
+         AND ($9 = '' OR substr(u.path, 1, length($9)) = $9) \
+         ORDER BY a.seq DESC LIMIT $6",
     )
     .bind(filter.actor.clone())
     .bind(filter.action.clone())
@@ -208,7 +258,10 @@ pub async fn list(
     .bind(filter.since.map_or(i64::MIN, day_start))
     .bind(filter.until.map_or(i64::MAX, |d| day_start(d.add_days(1))))
     .bind(filter.limit)
-    .fetch_all(conn)
+    .bind(under)
+    .bind(whole_tree)
+    .bind(unit_path.map_or(String::new(), |p| p.as_str().to_owned()))
+    .fetch_all(&mut *conn)
     .await?;
     let mut entries = rows
         .into_iter()
@@ -248,6 +301,9 @@ pub struct AuditArgs {
     /// Up to and including this day, yyyy-mm-dd.
     #[arg(long)]
     pub until: Option<String>,
+    /// Only entries about this unit or what lies under it (a cell, a commune).
+    #[arg(long)]
+    pub unit: Option<String>,
     /// At most this many entries, the newest.
     #[arg(long, default_value_t = DEFAULT_LIMIT)]
     pub limit: i64,
@@ -255,17 +311,18 @@ pub struct AuditArgs {
 
 /// Runs `hosync audit`, writing to `out`.
 pub async fn cli(args: AuditArgs, out: &mut (dyn std::io::Write + Send)) -> anyhow::Result<()> {
-    let filter = AuditFilter::parse(
-        args.actor.as_deref(),
-        args.action.as_deref(),
-        args.target_contains.as_deref(),
-        args.since.as_deref(),
-        args.until.as_deref(),
-        Some(args.limit),
-    )?;
+    let filter = AuditFilter::parse(&AuditQuery {
+        actor: args.actor,
+        action: args.action,
+        target_contains: args.target_contains,
+        since: args.since,
+        until: args.until,
+        unit: args.unit,
+        limit: Some(args.limit),
+    })?;
     let db = crate::Db::connect(&crate::cli::database_url(&args.database_url)).await?;
     let mut conn = db.reader.acquire().await?;
-    let entries = list(&mut conn, &filter).await?;
+    let entries = list(&mut conn, &filter, None).await?;
     drop(conn);
     db.close().await;
     for entry in &entries {
@@ -277,14 +334,15 @@ pub async fn cli(args: AuditArgs, out: &mut (dyn std::io::Write + Send)) -> anyh
     Ok(())
 }
 
-/// The query of `GET /api/v1/audit`: the same filters as `hosync audit`.
-#[derive(Debug, Deserialize)]
+/// The filters of `hosync audit` and of `GET /api/v1/audit`, as typed.
+#[derive(Debug, Default, Deserialize)]
 pub struct AuditQuery {
     pub actor: Option<String>,
     pub action: Option<String>,
     pub target_contains: Option<String>,
     pub since: Option<String>,
     pub until: Option<String>,
+    pub unit: Option<String>,
     pub limit: Option<i64>,
 }
 
@@ -311,17 +369,10 @@ pub async fn api_list(
     session
         .principal
         .may(StaffAction::ReadAudit, &session.principal.scope)?;
-    let filter = AuditFilter::parse(
-        q.actor.as_deref(),
-        q.action.as_deref(),
-        q.target_contains.as_deref(),
-        q.since.as_deref(),
-        q.until.as_deref(),
-        q.limit,
-    )
-    .map_err(|e| ApiError::BadRequest(e.0))?;
+    let filter = AuditFilter::parse(&q).map_err(|e| ApiError::BadRequest(e.0))?;
     let mut conn = state.db.reader.acquire().await?;
-    let entries = list(&mut conn, &filter).await?;
+    let scope = AuditScope::of(&session.principal.scope);
+    let entries = list(&mut conn, &filter, Some(&scope)).await?;
     Ok(Json(
         entries
             .into_iter()
@@ -345,8 +396,18 @@ mod tests {
     #[test]
     fn filters_read_as_typed() {
         assert_eq!(vi_time(0), "01/01/1970 07:00");
-        let f = AuditFilter::parse(Some("lan"), None, Some(" "), Some("2026-11-01"), None, None)
-            .expect("filter");
+        let raw = |actor: &str, target: &str, since: &str, until: &str, limit: Option<i64>| {
+            let given = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+            AuditQuery {
+                actor: given(actor),
+                target_contains: given(target),
+                since: given(since),
+                until: given(until),
+                limit,
+                ..AuditQuery::default()
+            }
+        };
+        let f = AuditFilter::parse(&raw("lan", " ", "2026-11-01", "", None)).expect("filter");
         assert_eq!(f.actor.as_deref(), Some("user:lan"));
         assert_eq!(f.target_contains, None);
         assert_eq!(f.limit, DEFAULT_LIMIT);
@@ -354,19 +415,11 @@ mod tests {
             vi_time(day_start(f.since.expect("since"))),
             "01/11/2026 00:00"
         );
-        let cli = AuditFilter::parse(Some("cli"), None, None, None, None, None).expect("filter");
+        let cli = AuditFilter::parse(&raw("cli", "", "", "", None)).expect("filter");
         assert_eq!(cli.actor.as_deref(), Some("cli"));
-        assert!(
-            AuditFilter::parse(
-                None,
-                None,
-                None,
-                Some("2026-11-02"),
-                Some("2026-11-01"),
-                None
-            )
-            .is_err()
-        );
-        assert!(AuditFilter::parse(None, None, None, None, None, Some(0)).is_err());
+        assert!(AuditFilter::parse(&raw("", "", "2026-11-02", "2026-11-01", None)).is_err());
+        assert!(AuditFilter::parse(&raw("", "", "", "", Some(0))).is_err());
+        assert!(AuditScope::of(&UnitPath::parse("/d/").expect("path")).whole_tree);
+        assert!(!AuditScope::of(&UnitPath::parse("/d/x1/").expect("path")).whole_tree);
     }
 }

@@ -315,6 +315,7 @@ pub async fn sign_in(
         "sign_in",
         &login,
         "",
+        principal.scope.unit().as_ref(),
     )
     .await?;
     tx.commit().await?;
@@ -360,6 +361,7 @@ pub async fn sign_out(
         "sign_out",
         &session.login,
         "",
+        session.principal.scope.unit().as_ref(),
     )
     .await?;
     tx.commit().await?;

@@ -1,6 +1,9 @@
 //! Phones: one-time enrolment codes, the device tokens they are exchanged for, who a token acts
 //! for, and revocation. Only hashes of codes and tokens are stored.
 
+use std::collections::HashMap;
+
+use automerge::ActorId;
 use hosync_core::access::{AccessRole, Principal, UnitPath};
 use hosync_core::protocol::Enrolment;
 use hosync_core::{DeviceId, MemberId, Role, UnitId};
@@ -29,18 +32,31 @@ impl std::fmt::Display for Holder {
 /// A holder as the access rules see them, with their name and whether they are disabled.
 #[derive(Debug, Clone)]
 pub struct HolderInfo {
+    /// Their role over their scope. A phone's principal always names the member id its
+    /// holder writes under (`author`), so that a phone of a staff account whose role is
+    /// `member` reads as a member does: the cell's document and nothing assigned to nobody.
     pub principal: Principal,
     pub name: String,
     pub disabled: bool,
     /// The unit the holder's scope covers.
     pub scope_unit: UnitId,
+    /// The member id the holder's phones write under: what a note's author or a rating's
+    /// rater must say for a change of theirs.
+    pub author: MemberId,
 }
 
-/// The author id a staff account's phone writes under: member ids allow no dots.
-fn author_of(holder: &Holder) -> String {
+/// What the member id of a staff account's phone starts with; no member id may.
+pub const STAFF_AUTHOR_PREFIX: &str = "staff-";
+
+/// The member id a holder's phones write under: a member's own id, or for a staff account
+/// `staff-` and its login (member ids allow no dots).
+pub fn author_of(holder: &Holder) -> DbResult<MemberId> {
     match holder {
-        Holder::Member(m) => m.to_string(),
-        Holder::User(login) => format!("staff-{}", login.replace('.', "-")),
+        Holder::Member(m) => Ok(m.clone()),
+        Holder::User(login) => decode(MemberId::parse(&format!(
+            "{STAFF_AUTHOR_PREFIX}{}",
+            login.replace('.', "-")
+        ))),
     }
 }
 
@@ -75,18 +91,17 @@ pub async fn holder_info(
         Holder::Member(_) => AccessRole::of_member(decode(Role::parse(&role_code))?),
         Holder::User(_) => decode(AccessRole::parse(&role_code))?,
     };
+    let author = author_of(holder)?;
     Ok(Some(HolderInfo {
         principal: Principal {
             role,
             scope: decode(UnitPath::parse(&row.try_get::<String, _>(1)?))?,
-            member: match holder {
-                Holder::Member(m) => Some(m.clone()),
-                Holder::User(_) => None,
-            },
+            member: Some(author.clone()),
         },
         name: row.try_get(2)?,
         disabled: row.try_get::<Option<i64>, _>(3)?.is_some(),
         scope_unit: decode(UnitId::parse(&row.try_get::<String, _>(4)?))?,
+        author,
     }))
 }
 
@@ -100,6 +115,9 @@ pub async fn issue_code(
     ttl: i64,
 ) -> DbResult<String> {
     let code = secret::new_code();
+    let unit = holder_info(&mut *conn, holder)
+        .await?
+        .map(|info| info.scope_unit);
     let (member, user) = split(holder);
     sqlx::query(
         "INSERT INTO enrolment_codes (code_hash, member_id, user_login, issued_by, issued_at, expires_at) \
@@ -120,6 +138,7 @@ pub async fn issue_code(
         "enrol_code",
         &holder.to_string(),
         "one-time code issued",
+        unit.as_ref(),
     )
     .await?;
     Ok(code)
@@ -154,10 +173,13 @@ pub enum EnrolError {
 
 /// Exchanges a code for a device and its token, marking the code used: run it in a write
 /// transaction so that a code can never enrol two phones.
+/// `actor` is the Automerge actor the phone will write under, when it says: it is bound to the
+/// new device at once, so that changes it hands to another phone are known as its own.
 pub async fn redeem(
     conn: &mut AnyConnection,
     typed_code: &str,
     label: &str,
+    actor: Option<&ActorId>,
     now: i64,
 ) -> Result<Enrolment, EnrolError> {
     let code = secret::normalise_code(typed_code);
@@ -181,16 +203,20 @@ pub async fn redeem(
     if info.disabled {
         return Err(EnrolError::Disabled);
     }
-    let (device, token) = register(conn, &holder, label, &Actor::Cli, now).await?;
+    let (device, token) =
+        register(conn, &holder, &info.scope_unit, label, &Actor::Cli, now).await?;
     sqlx::query("UPDATE enrolment_codes SET used_at = $2, device_id = $3 WHERE code_hash = $1")
         .bind(secret::hash(&code))
         .bind(now)
         .bind(device.as_str())
         .execute(&mut *conn)
         .await?;
+    if let Some(actor) = actor {
+        bind_actor(conn, actor, &device, now).await?;
+    }
     Ok(Enrolment {
         device: device.to_string(),
-        member: author_of(&holder),
+        member: info.author.to_string(),
         name: info.name,
         role: info.principal.role.code().to_owned(),
         scope: info.scope_unit.to_string(),
@@ -213,6 +239,7 @@ fn holder_from_row(row: &sqlx::any::AnyRow) -> DbResult<Holder> {
 pub async fn register(
     conn: &mut AnyConnection,
     holder: &Holder,
+    unit: &UnitId,
     label: &str,
     by: &Actor,
     now: i64,
@@ -243,9 +270,52 @@ pub async fn register(
         "enrol",
         &holder.to_string(),
         &format!("device {device} «{label}»"),
+        Some(unit),
     )
     .await?;
     Ok((device, token))
+}
+
+/// Binds an Automerge actor to the device that writes under it; an actor bound already stays
+/// with the device it was bound to first.
+pub async fn bind_actor(
+    conn: &mut AnyConnection,
+    actor: &ActorId,
+    device: &DeviceId,
+    now: i64,
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO device_actors (actor, device_id, bound_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (actor) DO NOTHING",
+    )
+    .bind(actor.to_bytes().to_vec())
+    .bind(device.as_str())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The member id each of `actors` writes for, for those bound to a device.
+pub async fn actor_authors(
+    conn: &mut AnyConnection,
+    actors: impl IntoIterator<Item = &ActorId>,
+) -> DbResult<HashMap<ActorId, MemberId>> {
+    let mut authors = HashMap::new();
+    for actor in actors {
+        let row = sqlx::query(
+            "SELECT d.member_id, d.user_login FROM device_actors a JOIN devices d ON d.id = a.device_id \
+             WHERE a.actor = $1",
+        )
+        .bind(actor.to_bytes().to_vec())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(row) = row {
+            let holder = holder_from_row(&row)?;
+            authors.insert(actor.clone(), author_of(&holder)?);
+        }
+    }
+    Ok(authors)
 }
 
 /// What a sync's token says: which device, for whom, and whether it must be wiped.
@@ -361,21 +431,18 @@ pub async fn list(
     Ok(devices)
 }
 
-/// The path of the unit a device's holder belongs to, to check who may revoke it.
-pub async fn device_path(
+/// A device's holder, as the access rules see them, to check who may revoke it.
+pub async fn device_holder(
     conn: &mut AnyConnection,
     device: &DeviceId,
-) -> DbResult<Option<UnitPath>> {
-    let row = sqlx::query(
-        "SELECT u.path FROM devices d LEFT JOIN members m ON m.id = d.member_id \
-         LEFT JOIN users s ON s.login = d.user_login JOIN units u ON u.id = COALESCE(m.cell_id, s.scope_id) \
-         WHERE d.id = $1",
-    )
-    .bind(device.as_str())
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| decode(UnitPath::parse(&r.try_get::<String, _>(0)?)))
-        .transpose()
+) -> DbResult<Option<HolderInfo>> {
+    let row = sqlx::query("SELECT member_id, user_login FROM devices WHERE id = $1")
+        .bind(device.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let holder = holder_from_row(&row)?;
+    holder_info(conn, &holder).await
 }
 
 /// Revokes a device: its next contact is answered "wipe". Returns false when there is no such
@@ -386,6 +453,9 @@ pub async fn revoke(
     by: &Actor,
     now: i64,
 ) -> DbResult<bool> {
+    let unit = device_holder(&mut *conn, device)
+        .await?
+        .map(|info| info.scope_unit);
     let done = sqlx::query(
         "UPDATE devices SET revoked_at = $2, revoked_by = $3 WHERE id = $1 AND revoked_at IS NULL",
     )
@@ -397,7 +467,16 @@ pub async fn revoke(
     .rows_affected()
         > 0;
     if done {
-        audit::record(conn, now, by, "revoke", &format!("device {device}"), "").await?;
+        audit::record(
+            conn,
+            now,
+            by,
+            "revoke",
+            &format!("device {device}"),
+            "",
+            unit.as_ref(),
+        )
+        .await?;
     }
     Ok(done)
 }

@@ -21,8 +21,23 @@ pub async fn enrol(
     Json(request): Json<EnrolRequest>,
 ) -> Result<Json<Enrolment>, ApiError> {
     let now = state.now();
+    let actor = match request.actor.trim() {
+        "" => None,
+        hex => Some(
+            automerge::ActorId::try_from(hex)
+                .map_err(|_| ApiError::BadRequest(format!("actor {hex:?} is not hexadecimal")))?,
+        ),
+    };
     let mut tx = state.db.begin_write().await?;
-    let enrolment = match devices::redeem(&mut tx, &request.code, request.label.trim(), now).await {
+    let enrolment = match devices::redeem(
+        &mut tx,
+        &request.code,
+        request.label.trim(),
+        actor.as_ref(),
+        now,
+    )
+    .await
+    {
         Ok(enrolment) => enrolment,
         Err(EnrolError::Db(e)) => return Err(e.into()),
         Err(refused) => return Err(ApiError::Forbidden(refused.to_string())),
@@ -46,19 +61,30 @@ pub struct IssuedCode {
     pub qr_svg: String,
 }
 
-/// The holder named in a request and the path of their scope, or why not.
-async fn holder_and_path(
+/// The holder named in a request, if the session may enrol phones for them: within its scope
+/// (outside it, and unknown, answer alike) and not above its own role.
+async fn enrollable_holder(
     state: &AppState,
+    session: &StaffSession,
     name: &str,
-) -> Result<(Holder, hosync_core::UnitPath), ApiError> {
+) -> Result<Holder, ApiError> {
+    let what = format!("member or staff account {name:?}");
     let mut conn = state.db.reader.acquire().await?;
     let holder = devices::find_holder(&mut conn, name)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no member or staff account {name}")))?;
+        .ok_or_else(|| ApiError::unseen(&what))?;
     let info = devices::holder_info(&mut conn, &holder)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no {holder}")))?;
-    Ok((holder, info.principal.scope))
+        .ok_or_else(|| ApiError::unseen(&what))?;
+    session
+        .principal
+        .may_act_for(
+            StaffAction::Enrol,
+            info.principal.role,
+            &info.principal.scope,
+        )
+        .map_err(|d| ApiError::denied(d, &what))?;
+    Ok(holder)
 }
 
 /// `POST /api/v1/enrolments`: a one-time code for a member's (or staff account's) phone.
@@ -67,11 +93,7 @@ pub async fn issue_code(
     session: StaffSession,
     Json(request): Json<CodeRequest>,
 ) -> Result<Json<IssuedCode>, ApiError> {
-    let (holder, path) = holder_and_path(&state, request.holder.trim()).await?;
-    session
-        .principal
-        .may(StaffAction::Enrol, &path)
-        .map_err(|d| ApiError::Forbidden(d.0))?;
+    let holder = enrollable_holder(&state, &session, request.holder.trim()).await?;
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
     let code = devices::issue_code(
@@ -116,16 +138,23 @@ pub async fn list(
     let path = match query.unit {
         Some(unit) => {
             let unit = UnitId::parse(&unit).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-            store::unit_path(&mut conn, &unit)
+            let what = format!("unit {unit}");
+            let path = store::unit_path(&mut conn, &unit)
                 .await?
-                .ok_or_else(|| ApiError::NotFound(format!("there is no unit {unit}")))?
+                .ok_or_else(|| ApiError::unseen(&what))?;
+            session
+                .principal
+                .may(StaffAction::ManageDevices, &path)
+                .map_err(|d| ApiError::denied(d, &what))?;
+            path
         }
-        None => session.principal.scope.clone(),
+        None => {
+            session
+                .principal
+                .may(StaffAction::ManageDevices, &session.principal.scope)?;
+            session.principal.scope.clone()
+        }
     };
-    session
-        .principal
-        .may(StaffAction::ManageDevices, &path)
-        .map_err(|d| ApiError::Forbidden(d.0))?;
     let rows = devices::list(
         &mut conn,
         Some(&path),
@@ -143,14 +172,19 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let device = DeviceId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let what = format!("device {device}");
     let mut tx = state.db.begin_write().await?;
-    let path = devices::device_path(&mut tx, &device)
+    let holder = devices::device_holder(&mut tx, &device)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no device {device}")))?;
+        .ok_or_else(|| ApiError::unseen(&what))?;
     session
         .principal
-        .may(StaffAction::ManageDevices, &path)
-        .map_err(|d| ApiError::Forbidden(d.0))?;
+        .may_act_for(
+            StaffAction::ManageDevices,
+            holder.principal.role,
+            &holder.principal.scope,
+        )
+        .map_err(|d| ApiError::denied(d, &what))?;
     let revoked = devices::revoke(
         &mut tx,
         &device,
@@ -184,14 +218,15 @@ pub async fn refusals(
     Path(cell): Path<String>,
 ) -> Result<Json<Vec<RefusalRow>>, ApiError> {
     let cell = UnitId::parse(&cell).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let what = format!("cell {cell}");
     let mut conn = state.db.reader.acquire().await?;
     let path = store::unit_path(&mut conn, &cell)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no cell {cell}")))?;
+        .ok_or_else(|| ApiError::unseen(&what))?;
     session
         .principal
         .may(StaffAction::ViewHouseholds, &path)
-        .map_err(|d| ApiError::Forbidden(d.0))?;
+        .map_err(|d| ApiError::denied(d, &what))?;
     let rows = sqlx::query(
         "SELECT id, doc_id, member_id, device_id, reason, summary, received_at FROM refusals \
          WHERE unit_id = $1 ORDER BY id",
@@ -220,6 +255,7 @@ pub async fn refusals(
         "read_refusals",
         cell.as_str(),
         "",
+        Some(&cell),
     )
     .await?;
     Ok(Json(refusals))

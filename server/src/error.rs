@@ -39,9 +39,26 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The answer for something that does not exist, or lies outside the caller's scope: the
+    /// two are told apart to nobody, so refusals reveal nothing of other units.
+    pub fn unseen(what: &str) -> ApiError {
+        ApiError::NotFound(format!("there is no {what} within your scope"))
+    }
+
+    /// A refusal about `what`: outside the scope it is [`ApiError::unseen`], inside it a 403
+    /// that says why.
+    pub fn denied(denied: hosync_core::Denied, what: &str) -> ApiError {
+        match denied {
+            hosync_core::Denied::OutOfScope => ApiError::unseen(what),
+            hosync_core::Denied::NotAllowed(why) => ApiError::Forbidden(why),
+        }
+    }
+}
+
 impl From<hosync_core::Denied> for ApiError {
     fn from(e: hosync_core::Denied) -> Self {
-        ApiError::Forbidden(e.0)
+        ApiError::denied(e, "such thing")
     }
 }
 

@@ -208,9 +208,13 @@ async fn enrol(
     let now = crate::system_now();
     let mut phones = Vec::with_capacity(members.len());
     for member in members {
+        let (cell, _) = crate::store::member_cell(&mut tx, member)
+            .await?
+            .with_context(|| format!("member {member} is in no cell"))?;
         let (device, token) = crate::devices::register(
             &mut tx,
             &crate::devices::Holder::Member(member.clone()),
+            &cell,
             label,
             &crate::audit::Actor::Cli,
             now,

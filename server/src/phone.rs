@@ -67,6 +67,9 @@ impl Phone {
     pub async fn enrol(base_url: &str, code: &str, label: &str) -> Result<Self, PhoneError> {
         let base_url = base_url.trim_end_matches('/');
         let http = reqwest::Client::new();
+        // The actor is made before enrolment and named in it, so the server knows this phone's
+        // changes as its own even when another phone delivers them.
+        let actor = hosync_core::docs::random_actor();
         let response = http
             .post(format!("{base_url}/api/v1/enrol"))
             .header("content-type", "application/json")
@@ -74,6 +77,7 @@ impl Phone {
                 serde_json::to_vec(&EnrolRequest {
                     code: code.to_owned(),
                     label: label.to_owned(),
+                    actor: actor.to_hex_string(),
                 })
                 .unwrap_or_default(),
             )
@@ -90,7 +94,7 @@ impl Phone {
                 error: "bad_answer".into(),
                 message: e.to_string(),
             })?;
-        let replica = Replica::enrolled(&enrolment, hosync_core::docs::random_actor())?;
+        let replica = Replica::enrolled(&enrolment, actor)?;
         Ok(Self::with_replica(base_url, replica))
     }
 

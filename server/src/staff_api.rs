@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use std::collections::HashMap;
 
-use hosync_core::access::{StaffAction, UnitPath};
+use hosync_core::access::StaffAction;
 use hosync_core::docs::{history, household};
 use hosync_core::{Day, DocId, HouseholdId, Month, UnitId};
 use serde::{Deserialize, Serialize};
@@ -82,33 +82,43 @@ async fn visible_cell(
     raw: &str,
 ) -> Result<UnitId, ApiError> {
     let id = unit_id(raw)?;
+    let what = format!("cell {id}");
     let mut conn = state.db.reader.acquire().await?;
-    match store::unit(&mut conn, id.as_str()).await? {
-        Some(unit) if unit.kind.holds_members() => {}
-        Some(_) => return Err(ApiError::BadRequest(format!("unit {id} is not a cell"))),
-        None => return Err(ApiError::NotFound(format!("there is no cell {id}"))),
-    }
-    let path = cell_path(&mut conn, &id).await?;
-    session.principal.may(StaffAction::ViewHouseholds, &path)?;
-    Ok(id)
-}
-
-async fn cell_path(conn: &mut sqlx::AnyConnection, cell: &UnitId) -> Result<UnitPath, ApiError> {
-    store::unit_path(conn, cell)
+    // Whether a unit outside the scope is a cell is not for this caller to learn either.
+    let path = store::unit_path(&mut conn, &id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no cell {cell}")))
+        .ok_or_else(|| ApiError::unseen(&what))?;
+    session
+        .principal
+        .may(StaffAction::ViewHouseholds, &path)
+        .map_err(|d| ApiError::denied(d, &what))?;
+    match store::unit(&mut conn, id.as_str()).await? {
+        Some(unit) if unit.kind.holds_members() => Ok(id),
+        Some(_) => Err(ApiError::BadRequest(format!("unit {id} is not a cell"))),
+        None => Err(ApiError::unseen(&what)),
+    }
 }
 
 /// Writes who read household data to the audit log before the data goes out, so that no read
-/// goes unrecorded.
+/// goes unrecorded. `unit` is the cell read.
 async fn record_read(
     state: &AppState,
     session: &StaffSession,
     action: &str,
     target: &str,
+    unit: &UnitId,
 ) -> Result<(), ApiError> {
     let mut conn = state.db.writer.acquire().await?;
-    audit::record(&mut conn, state.now(), &session.actor(), action, target, "").await?;
+    audit::record(
+        &mut conn,
+        state.now(),
+        &session.actor(),
+        action,
+        target,
+        "",
+        Some(unit),
+    )
+    .await?;
     Ok(())
 }
 
@@ -164,7 +174,7 @@ pub async fn cell_households(
         }
     }
     drop(conn);
-    record_read(&state, &session, "read_households", cell.as_str()).await?;
+    record_read(&state, &session, "read_households", cell.as_str(), &cell).await?;
     Ok(Json(households))
 }
 
@@ -377,6 +387,7 @@ async fn load_household(
     raw: &str,
 ) -> Result<LoadedHousehold, ApiError> {
     let id = HouseholdId::parse(raw.trim()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let what = format!("household {id}");
     let doc_id = DocId::Household(id.clone());
     let mut conn = state.db.reader.acquire().await?;
     let cell: Option<String> = sqlx::query("SELECT cell_id FROM households WHERE id = $1")
@@ -386,11 +397,18 @@ async fn load_household(
         .map(|r| r.try_get(0))
         .transpose()?;
     let Some(cell) = cell else {
-        return Err(ApiError::NotFound(format!("there is no household {id}")));
+        return Err(ApiError::unseen(&what));
     };
-    let place = staff_views::place(&mut conn, session, Some(&cell)).await?;
+    let place = staff_views::place(&mut conn, session, Some(&cell))
+        .await
+        .map_err(|e| match e {
+            // The household's cell is outside the scope: the household is not there for this
+            // caller, and its cell is not named.
+            ApiError::NotFound(_) => ApiError::unseen(&what),
+            other => other,
+        })?;
     let Some(doc) = store::load_doc(&mut conn, &doc_id, &state.actor).await? else {
-        return Err(ApiError::NotFound(format!("there is no household {id}")));
+        return Err(ApiError::unseen(&what));
     };
     let household = household::read(&doc).map_err(anyhow::Error::from)?;
     let mut names = HashMap::new();
@@ -463,11 +481,13 @@ pub async fn household_detail(
         let mut conn = state.db.reader.acquire().await?;
         staff_views::breadcrumb(&mut conn, &session, &loaded.place).await?
     };
+    let cell = UnitId::parse(&loaded.place.unit.id).map_err(|e| ApiError::Internal(e.into()))?;
     record_read(
         &state,
         &session,
         "read_household",
         loaded.household.id.as_str(),
+        &cell,
     )
     .await?;
     let conflicts = loaded

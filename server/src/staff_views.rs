@@ -75,14 +75,18 @@ pub async fn place(
             ApiError::Internal(anyhow::anyhow!("the session's scope names no unit"))
         })?,
     };
+    let what = format!("unit {id}");
     let row = sqlx::query("SELECT id, name, kind, level_label, path FROM units WHERE id = $1")
         .bind(id.as_str())
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no unit {id}")))?;
+        .ok_or_else(|| ApiError::unseen(&what))?;
     let path = UnitPath::parse(&row.try_get::<String, _>("path")?)
         .map_err(|e| ApiError::Internal(e.into()))?;
-    session.principal.may(StaffAction::ViewHouseholds, &path)?;
+    session
+        .principal
+        .may(StaffAction::ViewHouseholds, &path)
+        .map_err(|d| ApiError::denied(d, &what))?;
     Ok(Place {
         unit: unit_ref(&row)?,
         path,
@@ -757,6 +761,7 @@ pub async fn table(
             )
         }
     };
+    let unit = UnitId::parse(&table.unit.id).map_err(|e| ApiError::Internal(e.into()))?;
     let mut conn = state.db.writer.acquire().await?;
     audit::record(
         &mut conn,
@@ -765,6 +770,7 @@ pub async fn table(
         action,
         &target,
         &detail,
+        Some(&unit),
     )
     .await?;
     Ok(response)
@@ -1237,12 +1243,20 @@ const MAX_HITS: usize = 50;
 
 /// `GET /search?q=`: households (by head or id) and members (by name) in the session's scope,
 /// with or without diacritics.
+/// The longest search: a full name with room to spare.
+const MAX_QUERY_CHARS: usize = 100;
+
 pub async fn search(
     State(state): State<AppState>,
     session: StaffSession,
     Query(query): Query<SearchQuery>,
 ) -> Result<Json<SearchResults>, ApiError> {
     let raw = query.q.unwrap_or_default();
+    if raw.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "a search has at most {MAX_QUERY_CHARS} characters; type part of a name"
+        )));
+    }
     let wanted = fold_for_search(raw.trim());
     let wanted = wanted.split_whitespace().collect::<Vec<_>>().join(" ");
     if wanted.chars().count() < 2 {
@@ -1337,6 +1351,7 @@ pub async fn search(
             households.len(),
             members.len()
         ),
+        UnitId::parse(&place.unit.id).ok().as_ref(),
     )
     .await?;
     Ok(Json(SearchResults {

@@ -3,7 +3,7 @@
 //! decides what commits together.
 
 use automerge::{ActorId, Change, ChangeHash};
-use hosync_core::access::DocPlace;
+use hosync_core::access::{DocPlace, ReadFilter};
 use hosync_core::{Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind, UnitPath};
 use sqlx::{AnyConnection, Row};
 
@@ -427,26 +427,33 @@ pub fn owner_of(id: &DocId) -> &str {
     }
 }
 
-/// What a phone may read: every document under a unit, or, for a member, the cell's document,
-/// the households assigned to them and their own reports.
+/// What a phone may read, as a query filters it: core's [`ReadFilter`] for the phone's
+/// principal, which mirrors `Principal::may_read`.
 #[derive(Debug, Clone)]
-pub struct ReadScope {
-    pub path: UnitPath,
-    /// Set for a member: only what is theirs.
-    pub member_only: Option<MemberId>,
-}
+pub struct ReadScope(pub ReadFilter);
 
 impl ReadScope {
-    fn member(&self) -> &str {
-        self.member_only.as_ref().map_or("", MemberId::as_str)
+    /// The binds of [`READABLE`]: the path, whether only a member's documents are read, and
+    /// the member ('' for one who is no member of the cell, which matches no assignment and
+    /// no report).
+    fn binds(&self) -> (&str, i64, &str) {
+        match &self.0 {
+            ReadFilter::Subtree(path) => (path.as_str(), 0, ""),
+            ReadFilter::Member { cell, member } => (
+                cell.as_str(),
+                1,
+                member.as_ref().map_or("", MemberId::as_str),
+            ),
+        }
     }
 }
 
-/// The SQL condition for "document `d` is readable in scope": binds the scope's path as `$1`
-/// and the member (or '') as `$2`.
+/// The SQL condition for "document `d` is readable in scope": binds the scope's path as `$1`,
+/// 1 for a member's scope (else 0) as `$2` and the member as `$3`.
 const READABLE: &str = "d.unit_id IN (SELECT id FROM units WHERE substr(path, 1, length($1)) = $1) \
-     AND ($2 = '' OR d.kind = 'cell' OR d.owner = $2 OR (d.kind = 'household' AND EXISTS \
-     (SELECT 1 FROM assignment_view a WHERE a.cell_id = d.unit_id AND a.member_id = $2 AND 'h:' || a.household_id = d.doc_id)))";
+     AND ($2 = 0 OR d.kind = 'cell' OR (d.kind = 'report' AND d.owner = $3 AND $3 <> '') \
+     OR (d.kind = 'household' AND EXISTS (SELECT 1 FROM assignment_view a WHERE a.cell_id = d.unit_id \
+     AND a.member_id = $3 AND 'h:' || a.household_id = d.doc_id)))";
 
 fn log_row(r: &sqlx::any::AnyRow) -> DbResult<LogRow> {
     Ok(LogRow {
@@ -475,11 +482,13 @@ pub async fn changes_since(
 ) -> DbResult<Vec<UnitChange>> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT c.seq, c.doc_id, c.hash, c.bytes, d.heads, d.first_seq FROM changes c \
-         JOIN documents d ON d.doc_id = c.doc_id WHERE c.seq > $3 AND {READABLE} ORDER BY c.seq"
+         JOIN documents d ON d.doc_id = c.doc_id WHERE c.seq > $4 AND {READABLE} ORDER BY c.seq"
     ));
+    let (path, member_only, member) = scope.binds();
     let rows = sqlx::query(sql)
-        .bind(scope.path.as_str())
-        .bind(scope.member())
+        .bind(path)
+        .bind(member_only)
+        .bind(member)
         .bind(since)
         .fetch_all(conn)
         .await?;
@@ -497,12 +506,49 @@ pub async fn changes_since(
 /// The ids of every document readable in `scope`.
 pub async fn readable_ids(conn: &mut AnyConnection, scope: &ReadScope) -> DbResult<Vec<String>> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT d.doc_id FROM documents d WHERE {READABLE}"));
+    let (path, member_only, member) = scope.binds();
     let rows = sqlx::query(sql)
-        .bind(scope.path.as_str())
-        .bind(scope.member())
+        .bind(path)
+        .bind(member_only)
+        .bind(member)
         .fetch_all(conn)
         .await?;
     rows.iter().map(|r| r.try_get(0)).collect()
+}
+
+/// How many documents are readable in `scope`: what a phone of that scope can hold.
+pub async fn readable_count(conn: &mut AnyConnection, scope: &ReadScope) -> DbResult<i64> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM documents d WHERE {READABLE}"));
+    let (path, member_only, member) = scope.binds();
+    sqlx::query(sql)
+        .bind(path)
+        .bind(member_only)
+        .bind(member)
+        .fetch_one(conn)
+        .await?
+        .try_get(0)
+}
+
+/// Which of `ids` the server stores; the rest were made on a phone and not sent yet.
+pub async fn stored_ids(conn: &mut AnyConnection, ids: &[&str]) -> DbResult<Vec<String>> {
+    let mut stored = Vec::new();
+    // Chunks keep every statement far below the databases' limits on parameters.
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        // Only placeholders are spliced in; every id is bound.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT doc_id FROM documents WHERE doc_id IN ({})",
+            marks.join(", ")
+        ));
+        let mut query = sqlx::query(sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            stored.push(row.try_get(0)?);
+        }
+    }
+    Ok(stored)
 }
 
 /// A stored document whole: what a phone that has none of a unit gets.
@@ -523,9 +569,11 @@ pub async fn scope_documents(
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT d.doc_id FROM documents d WHERE {READABLE} ORDER BY d.doc_id"
     ));
+    let (path, member_only, member) = scope.binds();
     let ids: Vec<String> = sqlx::query(sql)
-        .bind(scope.path.as_str())
-        .bind(scope.member())
+        .bind(path)
+        .bind(member_only)
+        .bind(member)
         .fetch_all(&mut *conn)
         .await?
         .iter()
@@ -681,6 +729,15 @@ pub async fn record_refusal(conn: &mut AnyConnection, refusal: &Refusal, now: i6
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// How many refused edits of a device are kept for review.
+pub async fn refusals_of(conn: &mut AnyConnection, device: &str) -> DbResult<i64> {
+    sqlx::query("SELECT COUNT(*) FROM refusals WHERE device_id = $1")
+        .bind(device)
+        .fetch_one(conn)
+        .await?
+        .try_get(0)
 }
 
 /// The last position in the change log.

@@ -3,7 +3,7 @@
 //! reads what the phone lacks, and the answer is sent only after it commits, so whatever a phone
 //! sees acknowledged is durable.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use automerge::ActorId;
 use automerge::Change;
@@ -11,12 +11,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use hosync_core::access::{AccessRole, Guarded, Principal};
+use hosync_core::access::ReadFilter;
+use hosync_core::access::{Denied, Guarded, Principal};
 use hosync_core::protocol::{self, Cursor, PushOutcome, SyncRequest};
+use hosync_core::sync::server::{ClaimCheck, actor_reused, check_claims};
 use hosync_core::sync::{
     PushDecision, ResponseBuilder, apply_push, describe_changes, parse_changes, split_at_time,
 };
-use hosync_core::{Doc, DocId, UnitId};
+use hosync_core::{Doc, DocId, MemberId, UnitId};
 use sqlx::AnyConnection;
 
 use crate::error::ApiError;
@@ -55,8 +57,31 @@ struct Prepared {
     changes: Vec<Change>,
     write: store::DocWrite,
     rows: Box<projection::Rows>,
+    /// Actors met for the first time in this push, bound to this phone once it is stored.
+    bind: Vec<ActorId>,
     /// Changes of the same push refused (made after the household left the member).
     late: Option<store::Refusal>,
+}
+
+/// Above this many documents named as held, the server counts what the phone's scope holds
+/// before reading the list; no member's or secretary's phone comes near it.
+const HOLDING_CHECKED_ABOVE: usize = 1_000;
+/// How many documents a phone may hold beyond what its scope holds now: those that left its
+/// scope lately (a reassignment, a transfer) and those it made and has not sent.
+const HELD_BEYOND_SCOPE: usize = 10_000;
+/// How many held documents outside the scope are looked up per sync to tell the phone to drop
+/// them; a phone holding more drops the rest over its next syncs.
+const DROPS_CHECKED_PER_SYNC: usize = 2_000;
+/// How many refused edits of one phone are kept for review; past it, refusals are answered
+/// but not kept (the phone keeps its changes, so nothing is lost).
+pub const MAX_REFUSALS_PER_DEVICE: i64 = 200;
+/// How many bytes of changes a revoked phone's request may leave for review.
+const MAX_REVOKED_BYTES: usize = 256 * 1024;
+
+/// Why a push names nothing this phone may write; the same words whether the document is
+/// unknown or outside the phone's scope, so an answer tells nothing of other units.
+fn unseen(id: &str) -> String {
+    format!("document {id}: there is no such document within this phone's scope")
 }
 
 async fn handle(
@@ -64,6 +89,13 @@ async fn handle(
     request: &SyncRequest,
 ) -> Result<protocol::SyncResponse, ApiError> {
     let now = state.now();
+    if request.pushes.len() > protocol::MAX_PUSHES {
+        return Err(ApiError::BadRequest(format!(
+            "a sync pushes at most {} documents, not {}: send the rest in the next one",
+            protocol::MAX_PUSHES,
+            request.pushes.len()
+        )));
+    }
     let mut conn = state.db.reader.acquire().await?;
     let Some(auth) = devices::authenticate(&mut conn, &request.token).await? else {
         return Err(ApiError::Unauthorized(
@@ -76,13 +108,25 @@ async fn handle(
         return wipe(state, &auth, request, now).await;
     }
     let principal = &auth.info.principal;
+    let scope = store::ReadScope(principal.read_filter());
+    if request.holding.len() > HOLDING_CHECKED_ABOVE {
+        let most = store::readable_count(&mut conn, &scope).await? as usize + HELD_BEYOND_SCOPE;
+        if request.holding.len() > most {
+            return Err(ApiError::BadRequest(format!(
+                "this request names {} documents as held; a phone of this scope holds at most {most}",
+                request.holding.len()
+            )));
+        }
+    }
     let holder = auth.holder.to_string();
+    let mut refusals_left = None;
 
     // First, without the writer: decide each push and encode what it will store. This is the
     // CPU-heavy part (loading, merging, validating), so many requests do it side by side.
     let mut answer = ResponseBuilder::new();
     let mut prepared = Vec::new();
     let mut refusals = Vec::new();
+    let mut authors = HashMap::new();
     for push in &request.pushes {
         let id = match DocId::parse(&push.doc) {
             Ok(id) => id,
@@ -105,7 +149,7 @@ async fn handle(
             answer.result(
                 &id,
                 PushOutcome::Rejected {
-                    reason: format!("document {id} names nothing this server knows"),
+                    reason: unseen(&push.doc),
                 },
             );
             continue;
@@ -115,6 +159,36 @@ async fn handle(
             Err(reason) => {
                 answer.result(&id, PushOutcome::Rejected { reason });
                 continue;
+            }
+        };
+        // A push to a document this phone never had the right to write is refused without
+        // a trace in anyone's review list; only what its holder wrote while it was theirs, or
+        // a change to a document they may write, is kept for review.
+        let cutoff = match principal.may_write(&place) {
+            Ok(()) => None,
+            Err(Denied::OutOfScope) => {
+                answer.result(
+                    &id,
+                    PushOutcome::Rejected {
+                        reason: unseen(&push.doc),
+                    },
+                );
+                continue;
+            }
+            Err(Denied::NotAllowed(why)) => {
+                let cutoff = match (&id, &principal.member) {
+                    (DocId::Household(h), Some(member)) => {
+                        store::left_member_at(&mut conn, h, member).await?
+                    }
+                    _ => None,
+                };
+                match cutoff {
+                    Some(cutoff) => Some((why, cutoff)),
+                    None => {
+                        answer.result(&id, PushOutcome::Rejected { reason: why });
+                        continue;
+                    }
+                }
             }
         };
         let (stored, base) = store::load_doc_with_row(&mut conn, &id, &state.actor)
@@ -129,36 +203,27 @@ async fn handle(
             changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
             reason,
         };
-        let (changes, late) = match principal.may_write(&place) {
-            Ok(()) => (changes, None),
-            Err(denied) => {
-                // A household taken off this member: what they wrote while it was theirs stands.
-                let cutoff = match (&id, &principal.member) {
-                    (DocId::Household(h), Some(member)) => {
-                        store::left_member_at(&mut conn, h, member).await?
-                    }
-                    _ => None,
-                };
-                let (early, late) = match cutoff {
-                    Some(cutoff) => split_at_time(changes, cutoff),
-                    None => (Vec::new(), changes),
-                };
-                let reason = match cutoff {
-                    Some(cutoff) => format!(
-                        "{denied} since {}; what was written before then is kept",
-                        hosync_core::Day::from_timestamp(cutoff).vi()
-                    ),
-                    None => denied.to_string(),
-                };
+        let (changes, late) = match cutoff {
+            None => (changes, None),
+            // A household taken off this member: what they wrote while it was theirs stands.
+            Some((why, cutoff)) => {
+                let (early, late) = split_at_time(changes, cutoff);
+                let reason = format!(
+                    "{why} since {}; what was written before then is kept",
+                    hosync_core::Day::from_timestamp(cutoff).vi()
+                );
                 if early.is_empty() {
-                    answer.result(
-                        &id,
-                        PushOutcome::Rejected {
-                            reason: reason.clone(),
-                        },
-                    );
                     let summary = describe(stored.as_ref(), &id, &state.actor, &[], &late);
-                    refusals.push(refuse(reason, summary, &late));
+                    let refusal = refuse(reason, summary, &late);
+                    let reason = keep_for_review(
+                        &mut conn,
+                        &auth,
+                        &mut refusals_left,
+                        refusal,
+                        &mut refusals,
+                    )
+                    .await?;
+                    answer.result(&id, PushOutcome::Rejected { reason });
                     continue;
                 }
                 let late = (!late.is_empty()).then(|| {
@@ -168,6 +233,19 @@ async fn handle(
                 (early, late)
             }
         };
+        let mut unknown: Vec<ActorId> = changes
+            .iter()
+            .map(|c| c.actor_id().clone())
+            .filter(|a| !authors.contains_key(a) && !hosync_core::docs::is_genesis(a))
+            .collect();
+        unknown.sort();
+        unknown.dedup();
+        let found = devices::actor_authors(&mut conn, &unknown).await?;
+        for actor in unknown {
+            let author = found.get(&actor).cloned();
+            authors.insert(actor, author);
+        }
+        let author = &auth.info.author;
         match decide(
             &state.actor,
             id.clone(),
@@ -175,8 +253,10 @@ async fn handle(
             base.as_ref(),
             &changes,
             principal,
+            author,
+            &authors,
         ) {
-            Decided::Store(write, rows) => {
+            Decided::Store(write, rows, bind) => {
                 prepared.push(Prepared {
                     id,
                     unit,
@@ -184,6 +264,7 @@ async fn handle(
                     changes,
                     write,
                     rows,
+                    bind,
                     late,
                 });
             }
@@ -192,19 +273,18 @@ async fn handle(
                 finish_push(&mut answer, &id, late, &mut refusals);
             }
             Decided::Refused(reason) => {
-                answer.result(
-                    &id,
-                    PushOutcome::Rejected {
-                        reason: reason.clone(),
-                    },
-                );
                 // The document was consumed by the attempt; refusals are rare, so reading it
                 // again here costs less than keeping a copy of every pushed document.
                 let stored = store::load_doc(&mut conn, &id, &state.actor).await?;
                 let summary = describe(stored.as_ref(), &id, &state.actor, &[], &changes);
-                refusals.push(refuse(reason, summary, &changes));
+                let refusal = refuse(reason, summary, &changes);
+                let reason =
+                    keep_for_review(&mut conn, &auth, &mut refusals_left, refusal, &mut refusals)
+                        .await?;
+                answer.result(&id, PushOutcome::Rejected { reason });
             }
             Decided::NeedHistory => answer.result(&id, PushOutcome::NeedHistory),
+            Decided::ActorReused(actor) => answer.result(&id, actor_reused(&actor)),
         }
     }
 
@@ -224,10 +304,13 @@ async fn handle(
                 current.as_ref(),
                 &p.changes,
                 principal,
+                &auth.info.author,
+                &authors,
             ) {
-                Decided::Store(write, rows) => {
+                Decided::Store(write, rows, bind) => {
                     p.write = write;
                     p.rows = rows;
+                    p.bind = bind;
                     p.base = current;
                 }
                 Decided::Unchanged(heads) => {
@@ -243,6 +326,10 @@ async fn handle(
                     answer.result(&p.id, PushOutcome::NeedHistory);
                     continue;
                 }
+                Decided::ActorReused(actor) => {
+                    answer.result(&p.id, actor_reused(&actor));
+                    continue;
+                }
             }
         }
         store::write_doc(
@@ -256,6 +343,9 @@ async fn handle(
         )
         .await?;
         p.rows.write(&mut tx, &p.unit, now).await?;
+        for actor in &p.bind {
+            devices::bind_actor(&mut tx, actor, &auth.device, now).await?;
+        }
         answer.heads(&p.id, &p.write.heads);
         finish_push(&mut answer, &p.id, p.late, &mut refusals);
     }
@@ -267,12 +357,6 @@ async fn handle(
         request.cursor.seq as i64
     } else {
         0
-    };
-    let scope = store::ReadScope {
-        path: principal.scope.clone(),
-        member_only: (principal.role == AccessRole::Member)
-            .then(|| principal.member.clone())
-            .flatten(),
     };
     // What the phone may hold now, read once: it tells what the phone lacks and what it must drop.
     let readable: BTreeSet<String> = store::readable_ids(&mut tx, &scope)
@@ -288,10 +372,12 @@ async fn handle(
         &mut answer,
     )
     .await?;
-    drop_what_left(&mut tx, principal, &request.holding, &readable, &mut answer).await?;
     let end = store::log_end(&mut tx).await?;
     devices::record_sync(&mut tx, &auth.device, end, now).await?;
     tx.commit().await?;
+    // After the commit, without the writer: what the phone holds and may no longer.
+    let mut conn = state.db.reader.acquire().await?;
+    drop_what_left(&mut conn, &request.holding, &readable, &mut answer).await?;
     Ok(answer.finish(
         Cursor {
             epoch: state.epoch,
@@ -300,6 +386,34 @@ async fn handle(
         now,
         state.settings.lock_after,
     ))
+}
+
+/// Queues a refusal to be kept for the cell's secretary, while this phone has fewer than
+/// [`MAX_REFUSALS_PER_DEVICE`] waiting; returns the reason to answer, which says when it was
+/// not kept. `left` counts down what the phone may still leave, read on first use.
+async fn keep_for_review(
+    conn: &mut AnyConnection,
+    auth: &devices::DeviceAuth,
+    left: &mut Option<i64>,
+    refusal: store::Refusal,
+    refusals: &mut Vec<store::Refusal>,
+) -> Result<String, ApiError> {
+    let left = match left {
+        Some(left) => left,
+        None => left.insert(
+            MAX_REFUSALS_PER_DEVICE - store::refusals_of(conn, auth.device.as_str()).await?,
+        ),
+    };
+    if *left <= 0 {
+        return Ok(format!(
+            "{}; not kept for review: this phone has {MAX_REFUSALS_PER_DEVICE} refused edits waiting already, and keeps this one itself",
+            refusal.reason
+        ));
+    }
+    *left -= 1;
+    let reason = refusal.reason.clone();
+    refusals.push(refusal);
+    Ok(reason)
 }
 
 /// The outcome of a push that stored its changes: accepted, unless part of it was refused.
@@ -337,9 +451,10 @@ fn describe(
     }
 }
 
-/// Answers a revoked phone (or one whose holder was disabled): it is told to erase itself, and
-/// whatever it pushed is kept as refused for the secretary, not merged, since the phone may be
-/// in a stranger's hands.
+/// Answers a revoked phone (or one whose holder was disabled): it is told to erase itself.
+/// What it pushed is not merged, since the phone may be in a stranger's hands; its well-formed
+/// changes to documents its holder could write are kept as refused for the secretary, within a
+/// bound, and anything else is dropped.
 async fn wipe(
     state: &AppState,
     auth: &devices::DeviceAuth,
@@ -347,20 +462,35 @@ async fn wipe(
     now: i64,
 ) -> Result<protocol::SyncResponse, ApiError> {
     let mut tx = state.db.begin_write().await?;
+    let mut left =
+        MAX_REFUSALS_PER_DEVICE - store::refusals_of(&mut tx, auth.device.as_str()).await?;
+    let mut bytes_left = MAX_REVOKED_BYTES;
     for push in &request.pushes {
         let Ok(id) = DocId::parse(&push.doc) else {
             continue;
         };
-        let Some((unit, _)) = store::doc_place(&mut tx, &id).await? else {
+        let Ok(changes) = parse_changes(&push.changes) else {
             continue;
         };
+        let size: usize = push.changes.iter().map(Vec::len).sum();
+        if left <= 0 || size > bytes_left || changes.is_empty() {
+            continue;
+        }
+        let Some((unit, place)) = store::doc_place(&mut tx, &id).await? else {
+            continue;
+        };
+        if auth.info.principal.may_write(&place).is_err() {
+            continue;
+        }
+        left -= 1;
+        bytes_left -= size;
         let refusal = store::Refusal {
             doc: id,
             unit,
             holder: auth.holder.to_string(),
             device: auth.device.to_string(),
             reason: "the phone was revoked or its holder disabled; held for review".into(),
-            summary: format!("{} changes from a revoked phone", push.changes.len()),
+            summary: format!("{} changes from a revoked phone", changes.len()),
             changes: push.changes.clone(),
         };
         store::record_refusal(&mut tx, &refusal, now).await?;
@@ -372,31 +502,34 @@ async fn wipe(
         "wipe",
         &auth.holder.to_string(),
         "told to erase its data",
+        Some(&auth.info.scope_unit),
     )
     .await?;
     tx.commit().await?;
     Ok(ResponseBuilder::wipe(now))
 }
 
-/// Tells the phone to drop what it holds but may no longer read (a household reassigned).
+/// Tells the phone to drop what it holds but may no longer read (a household reassigned): what
+/// the server stores but the scope's query did not return. A document the server does not store
+/// (made on the phone, not sent yet) is not dropped. At most [`DROPS_CHECKED_PER_SYNC`] are
+/// looked at per sync.
 async fn drop_what_left(
     conn: &mut AnyConnection,
-    principal: &Principal,
     holding: &[String],
     readable: &BTreeSet<String>,
     answer: &mut ResponseBuilder,
 ) -> Result<(), ApiError> {
-    // Only what the scope's query did not return needs a closer look: usually nothing.
-    for raw in holding.iter().filter(|raw| !readable.contains(*raw)) {
-        let Ok(id) = DocId::parse(raw) else { continue };
-        // The phone's own reports are always its own; skip the lookup.
-        if matches!(&id, DocId::Report(m, _) if principal.member.as_ref() == Some(m)) {
-            continue;
-        }
-        // A document the server does not know yet (made on the phone) is not dropped.
-        if let Some((_, place)) = store::doc_place(&mut *conn, &id).await?
-            && principal.may_read(&place).is_err()
-        {
+    let outside: Vec<&str> = holding
+        .iter()
+        .filter(|raw| !readable.contains(*raw) && DocId::parse(raw).is_ok())
+        .map(String::as_str)
+        .take(DROPS_CHECKED_PER_SYNC)
+        .collect();
+    if outside.is_empty() {
+        return Ok(());
+    }
+    for raw in store::stored_ids(conn, &outside).await? {
+        if let Ok(id) = DocId::parse(&raw) {
             answer.drop_doc(&id);
         }
     }
@@ -405,18 +538,24 @@ async fn drop_what_left(
 
 /// What to do with one push.
 enum Decided {
-    /// Store these changes and rows.
-    Store(store::DocWrite, Box<projection::Rows>),
+    /// Store these changes and rows, and bind these actors (met for the first time) to the
+    /// phone.
+    Store(store::DocWrite, Box<projection::Rows>, Vec<ActorId>),
     /// Nothing new: the server already holds it all; these are its heads.
     Unchanged(Vec<automerge::ChangeHash>),
     Refused(String),
     NeedHistory,
+    /// The push clashes with another phone's changes under the same actor.
+    ActorReused(ActorId),
 }
 
 /// Applies a push to the stored document, checks what it changed against the role of the
-/// phone's holder, and encodes what storing it writes. This is CPU work done right here: the server admits only a
-/// few syncs at a time (see `AppState::sync_gate`), so it keeps the runtime's few threads busy
+/// phone's holder and what it says about who did it against who made each change (`authors`:
+/// the actors the server knows, `author`: the member id the delivering phone writes under),
+/// and encodes what storing it writes. This is CPU work done right here: the server admits only
+/// a few syncs at a time (see `AppState::sync_gate`), so it keeps the runtime's few threads busy
 /// without starving them, and handing it to extra threads only grew memory.
+#[allow(clippy::too_many_arguments)]
 fn decide(
     actor: &ActorId,
     id: DocId,
@@ -424,6 +563,8 @@ fn decide(
     base: Option<&store::DocRow>,
     changes: &[Change],
     principal: &Principal,
+    author: &MemberId,
+    authors: &HashMap<ActorId, Option<MemberId>>,
 ) -> Decided {
     let mut doc = stored.unwrap_or_else(|| Doc::empty(id, actor.clone()));
     let before = Guarded::of(&doc);
@@ -435,12 +576,27 @@ fn decide(
             if let Err(denied) = principal.may_change(&before, &Guarded::of(&doc)) {
                 return Decided::Refused(format!("document {}: {denied}", doc.id()));
             }
+            let claims = doc.claims(&new_changes);
+            let bind = match check_claims(&claims, &new_changes, author, |a| {
+                authors.get(a).cloned().flatten()
+            }) {
+                ClaimCheck::Sound { bind } => bind,
+                ClaimCheck::Forged(reason) => {
+                    return Decided::Refused(format!("document {}: {reason}", doc.id()));
+                }
+                ClaimCheck::ActorTaken(actor) => return Decided::ActorReused(actor),
+            };
             let write = store::DocWrite::push(&doc, &new_changes, base);
-            Decided::Store(write, Box::new(projection::Rows::from_view(&doc, view)))
+            Decided::Store(
+                write,
+                Box::new(projection::Rows::from_view(&doc, view)),
+                bind,
+            )
         }
         PushDecision::Accepted { view: None, .. } => Decided::Unchanged(doc.heads()),
         PushDecision::Rejected { reason } => Decided::Refused(reason),
         PushDecision::NeedHistory => Decided::NeedHistory,
+        PushDecision::ActorReused { actor } => Decided::ActorReused(actor),
     }
 }
 
@@ -465,7 +621,7 @@ async fn collect_updates(
     // Only a member's scope changes with assignments; a larger scope gets a document new to it
     // through the change log.
     let mut missing = BTreeSet::new();
-    if scope.member_only.is_some() {
+    if matches!(scope.0, ReadFilter::Member { .. }) {
         let held: BTreeSet<&str> = holding.iter().map(String::as_str).collect();
         missing.extend(
             readable

@@ -571,3 +571,14 @@ pub async fn stored_bytes(app: &TestApp, db: &TestDb, tables: &[&str]) -> Vec<u8
         }
     }
 }
+
+/// Asserts the answer for something unknown or outside the caller's scope: 404, alike for both,
+/// naming no unit's place in the tree.
+pub fn assert_unseen((status, body): &(u16, serde_json::Value), what: &str) {
+    assert_eq!(*status, 404, "{what}: {body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("within your scope") && !message.contains('/'),
+        "{what}: {body}"
+    );
+}

@@ -26,6 +26,9 @@ pub(super) const CONFLICT_FIELDS: &[&[&str]] = &[
     &["assignments", "*"],
 ];
 
+/// Fields that name who did something; each value a change writes must be its maker.
+pub(super) const CLAIM_FIELDS: &[&[&str]] = &[&["assignment_log", "*", "by"]];
+
 /// A cell as its secretary reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {

@@ -32,6 +32,13 @@ pub(super) const CONFLICT_FIELDS: &[&[&str]] = &[
     &["flags", "*", "status"],
 ];
 
+/// Fields that name who did something; each value a change writes must be its maker.
+pub(super) const CLAIM_FIELDS: &[&[&str]] = &[
+    &["notes", "*", "author"],
+    &["flags", "*", "raised_by"],
+    &["flags", "*", "status_by"],
+];
+
 const MAX_PEOPLE: u32 = 99;
 const MAX_TOPICS: usize = 20;
 

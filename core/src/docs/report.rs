@@ -19,6 +19,10 @@ use crate::{DocId, Timestamp};
 
 pub(super) const CONFLICT_FIELDS: &[&[&str]] = &[&["self_rating"], &["cell_rating"]];
 
+/// Fields that name who did something; each value a change writes must be its maker. The
+/// report's owner is in its id, which the access rules check.
+pub(super) const CLAIM_FIELDS: &[&[&str]] = &[&["rated_by"]];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthlyReport {
     pub member: MemberId,

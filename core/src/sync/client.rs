@@ -57,6 +57,9 @@ pub struct SyncOutcome {
     /// The server ordered this phone erased (revoked, or its member disabled): it now holds
     /// nothing, and the app must erase its stored copy too.
     pub wiped: bool,
+    /// Another phone had written under this phone's actor (its data was copied): the phone
+    /// moved to a new actor and made its unsent edits again under it, to be sent at once.
+    pub new_actor: bool,
 }
 
 /// How long a phone may stay away before it locks, unless the server said otherwise.
@@ -110,7 +113,14 @@ pub struct Replica {
     docs: BTreeMap<DocId, DocState>,
     /// What the request in flight pushed of each document, to know what a refusal refers to.
     in_flight: BTreeMap<DocId, BTreeSet<ChangeHash>>,
+    /// The request in flight left documents for the next one (a request carries at most
+    /// [`protocol::MAX_PUSHES`]).
+    more_to_send: bool,
 }
+
+/// Applying the server's answer met a change under this phone's own actor that clashes with
+/// one the phone made itself.
+struct ActorClash;
 
 impl Replica {
     pub fn new(device: DeviceId, member: MemberId, actor: ActorId) -> Self {
@@ -124,6 +134,7 @@ impl Replica {
             last_contact: None,
             docs: BTreeMap::new(),
             in_flight: BTreeMap::new(),
+            more_to_send: false,
         }
     }
 
@@ -222,8 +233,13 @@ impl Replica {
     /// the server refused and nothing has changed since.
     pub fn start_sync(&mut self) -> SyncRequest {
         self.in_flight.clear();
+        self.more_to_send = false;
         let mut pushes = Vec::new();
         for (id, state) in &self.docs {
+            if pushes.len() == protocol::MAX_PUSHES {
+                self.more_to_send = true;
+                break;
+            }
             if state.is_synced() {
                 continue;
             }
@@ -255,6 +271,71 @@ impl Replica {
     /// Takes in the server's answer. On error nothing is acknowledged and the cursor stays, so
     /// the next sync asks again.
     pub fn finish_sync(&mut self, response: &SyncResponse) -> Result<SyncOutcome, SyncError> {
+        let mine = self.actor.to_bytes().to_vec();
+        let reused = response.results.iter().any(
+            |r| matches!(&r.outcome, PushOutcome::ActorReused { actor, .. } if *actor == mine),
+        );
+        if reused {
+            self.take_new_actor()?;
+        }
+        let mut outcome = match self.take_in(response, &mine)? {
+            Ok(outcome) => outcome,
+            // The server sent a change another phone made under this phone's actor: move to a
+            // new one, which leaves out the clashing changes of ours, and read the answer again
+            // (taking it in twice changes nothing the first pass did).
+            Err(ActorClash) if !reused => {
+                self.take_new_actor()?;
+                match self.take_in(response, &mine)? {
+                    Ok(outcome) => outcome,
+                    Err(ActorClash) => {
+                        return Err(SyncError::Doc {
+                            doc: "*".into(),
+                            error: "changes under this phone's actor keep clashing".into(),
+                        });
+                    }
+                }
+            }
+            Err(ActorClash) => {
+                return Err(SyncError::Doc {
+                    doc: "*".into(),
+                    error: "changes under this phone's actor keep clashing".into(),
+                });
+            }
+        };
+        if reused || outcome.new_actor {
+            outcome.new_actor = true;
+            outcome.again = true;
+        }
+        outcome.again |= self.more_to_send;
+        self.more_to_send = false;
+        Ok(outcome)
+    }
+
+    /// Moves this phone to a fresh actor, each document's unsent changes of the old actor made
+    /// again under it ([`Doc::remake_under`]), so that nothing typed is lost and nothing the
+    /// server refuses as a clash is sent again.
+    fn take_new_actor(&mut self) -> Result<(), SyncError> {
+        let old = self.actor.clone();
+        let actor = crate::docs::random_actor();
+        for (id, state) in &mut self.docs {
+            state.doc = state
+                .doc
+                .remake_under(&state.acked, &old, actor.clone())
+                .map_err(|e| doc_error(id, e))?;
+            state.refused = None;
+        }
+        self.actor = actor;
+        Ok(())
+    }
+
+    /// [`Replica::finish_sync`] without the actor's recovery: `Ok(Err(ActorClash))` when the
+    /// answer holds a change under this phone's actor that clashes with one of its own.
+    /// `first_actor` is the actor this phone pushed under, before any move to a new one.
+    fn take_in(
+        &mut self,
+        response: &SyncResponse,
+        first_actor: &[u8],
+    ) -> Result<Result<SyncOutcome, ActorClash>, SyncError> {
         let mut outcome = SyncOutcome::default();
         if response.wipe {
             self.docs.clear();
@@ -263,7 +344,7 @@ impl Replica {
             self.cursor = Cursor::default();
             self.last_contact = None;
             outcome.wiped = true;
-            return Ok(outcome);
+            return Ok(Ok(outcome));
         }
         let new_database = self.cursor.epoch != 0 && response.cursor.epoch != self.cursor.epoch;
         let mut in_answer = BTreeSet::new();
@@ -289,11 +370,15 @@ impl Replica {
                 .map(|bytes| Change::from_bytes(bytes.clone()))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| doc_error(&id, e))?;
-            state
-                .doc
-                .automerge_mut()
-                .apply_changes(changes)
-                .map_err(|e| doc_error(&id, e))?;
+            match state.doc.automerge_mut().apply_changes(changes) {
+                Ok(()) => {}
+                Err(automerge::AutomergeError::DuplicateSeqNumber(_, actor))
+                    if actor == self.actor =>
+                {
+                    return Ok(Err(ActorClash));
+                }
+                Err(e) => return Err(doc_error(&id, e)),
+            }
             let heads = hashes_from_wire(&update.heads);
             // Acknowledge only what this phone really holds; if a change is missing, pushing
             // more than needed next time is harmless.
@@ -326,6 +411,17 @@ impl Replica {
                 PushOutcome::NeedHistory => {
                     state.need_history = true;
                     outcome.again = true;
+                }
+                // Ours was handled before the answer was read (the edits are made again under
+                // a new actor); a relayed document's clash is another phone's to mend.
+                PushOutcome::ActorReused { actor, reason } => {
+                    if actor.as_slice() == first_actor {
+                        outcome.new_actor = true;
+                    } else {
+                        let pushed = self.in_flight.get(&id).cloned().unwrap_or_default();
+                        state.refused = Some((reason.clone(), pushed));
+                        outcome.refused.push((id, reason.clone()));
+                    }
                 }
             }
         }
@@ -361,7 +457,7 @@ impl Replica {
             self.lock_after = response.lock_after;
         }
         self.in_flight.clear();
-        Ok(outcome)
+        Ok(Ok(outcome))
     }
 
     /// A new phone set up from this one's data (as a secretary's phone can hand its cell to a
@@ -384,6 +480,7 @@ impl Replica {
             last_contact: self.last_contact,
             docs,
             in_flight: BTreeMap::new(),
+            more_to_send: false,
         }
     }
 
@@ -498,6 +595,7 @@ impl Replica {
             last_contact: saved.last_contact,
             docs,
             in_flight: BTreeMap::new(),
+            more_to_send: false,
         })
     }
 }

@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use automerge::{Change, ChangeHash, ReadDoc};
+use automerge::{ActorId, Change, ChangeHash, ReadDoc};
 
 use crate::Timestamp;
 use crate::docs::{Doc, View};
-use crate::ids::DocId;
+use crate::ids::{DocId, MemberId};
 use crate::protocol::{Cursor, DocUpdate, PushOutcome, PushResult, SyncResponse};
 
 /// What to do with one document's push.
@@ -24,6 +24,8 @@ pub enum PushDecision {
     Rejected { reason: String },
     /// The server lacks changes the push depends on; ask for the whole history.
     NeedHistory,
+    /// The push reuses sequence numbers the server holds for this actor from another phone.
+    ActorReused { actor: ActorId },
 }
 
 impl PushDecision {
@@ -34,7 +36,18 @@ impl PushDecision {
                 reason: reason.clone(),
             },
             PushDecision::NeedHistory => PushOutcome::NeedHistory,
+            PushDecision::ActorReused { actor } => actor_reused(actor),
         }
+    }
+}
+
+/// The answer to a phone whose actor another phone also wrote under.
+pub fn actor_reused(actor: &ActorId) -> PushOutcome {
+    PushOutcome::ActorReused {
+        actor: actor.to_bytes().to_vec(),
+        reason: "another phone already wrote under this phone's identity (its data was copied?): \
+                 the phone makes its edits again under a new one"
+            .into(),
     }
 }
 
@@ -73,10 +86,16 @@ pub fn apply_push(doc: &mut Doc, changes: &[Change]) -> PushDecision {
         };
     }
     let before = doc.heads();
-    if let Err(e) = doc.automerge_mut().apply_changes(changes) {
-        return PushDecision::Rejected {
-            reason: format!("the changes do not apply: {e}"),
-        };
+    match doc.automerge_mut().apply_changes(changes) {
+        Ok(()) => {}
+        Err(automerge::AutomergeError::DuplicateSeqNumber(_, actor)) => {
+            return PushDecision::ActorReused { actor };
+        }
+        Err(e) => {
+            return PushDecision::Rejected {
+                reason: format!("the changes do not apply: {e}"),
+            };
+        }
     }
     if !doc.automerge().get_missing_deps(&[]).is_empty() {
         return PushDecision::NeedHistory;
@@ -93,6 +112,64 @@ pub fn apply_push(doc: &mut Doc, changes: &[Change]) -> PushDecision {
         new_changes: doc.automerge().get_changes(&before),
         view: Some(view),
     }
+}
+
+/// What the claims of a push come to, held against who made each change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimCheck {
+    /// Every claim names the maker of its change. `bind` are actors the server meets for the
+    /// first time: they are the delivering phone's from now on.
+    Sound { bind: Vec<ActorId> },
+    /// A claim names somebody other than whoever made the change: refused, with the reason.
+    Forged(String),
+    /// The phone claims itself under an actor the server knows as another holder's (it was
+    /// taken before this phone first synced): the phone must move to a new actor.
+    ActorTaken(ActorId),
+}
+
+/// Holds what a push says about who did it (its [`crate::docs::Claim`]s) against who made each
+/// change: the holder the server bound the change's actor to, or, for an actor it meets for
+/// the first time, the holder of the phone delivering it. A phone may deliver others' changes
+/// (a bundle handed over at a cell meeting), but never write in another's name.
+pub fn check_claims(
+    claims: &[crate::docs::Claim],
+    changes: &[Change],
+    deliverer: &MemberId,
+    owner_of: impl Fn(&ActorId) -> Option<MemberId>,
+) -> ClaimCheck {
+    for claim in claims {
+        let maker = if crate::docs::is_genesis(&claim.actor) {
+            None
+        } else {
+            Some(owner_of(&claim.actor).unwrap_or_else(|| deliverer.clone()))
+        };
+        match maker {
+            Some(maker) if maker.as_str() == claim.named => {}
+            Some(_) if claim.named == deliverer.as_str() => {
+                return ClaimCheck::ActorTaken(claim.actor.clone());
+            }
+            Some(maker) => {
+                return ClaimCheck::Forged(format!(
+                    "{} names {}, but the change was made on a phone of {maker}",
+                    claim.field, claim.named
+                ));
+            }
+            None => {
+                return ClaimCheck::Forged(format!(
+                    "{} names {}, written under the skeleton's actor, which names nobody",
+                    claim.field, claim.named
+                ));
+            }
+        }
+    }
+    let mut bind: Vec<ActorId> = changes
+        .iter()
+        .map(|c| c.actor_id().clone())
+        .filter(|a| !crate::docs::is_genesis(a) && owner_of(a).is_none())
+        .collect();
+    bind.sort();
+    bind.dedup();
+    ClaimCheck::Sound { bind }
 }
 
 /// Splits a push into the changes made up to `cutoff` (by the phone's clock, the only one there

@@ -719,3 +719,63 @@ fn a_push_splits_at_the_moment_a_household_left_its_member() {
     assert_eq!(kept.notes.len(), 1);
     assert_eq!(kept.notes[0].text, "Trước");
 }
+
+/// A phone's data copied onto a second phone: both write under one actor, and the second's
+/// changes clash with the first's on the server. The copy is answered with a clear reason,
+/// moves to a new actor with its notes made again under it, and both phones sync on with every
+/// note kept.
+#[test]
+fn a_copied_phone_recovers_under_a_new_actor_without_losing_notes() {
+    let mut server = MemoryServer::new(1);
+    let member = MemberId::parse("m0").expect("id");
+    let mut first = Replica::new(
+        DeviceId::parse("a").expect("id"),
+        member.clone(),
+        ActorId::random(),
+    );
+    let hh = doc_id(HOUSEHOLD);
+    let day = Day::parse("2026-11-05").expect("day");
+    household::add_note(first.open(&hh), &member, day, "Trước khi sao chép", &[], 1).expect("note");
+    sync(&mut server, &mut first);
+    let mut copy = first.clone();
+    household::add_note(first.open(&hh), &member, day, "Máy thứ nhất", &[], 2).expect("note");
+    household::add_note(copy.open(&hh), &member, day, "Máy sao chép", &[], 3).expect("note");
+    sync(&mut server, &mut first);
+
+    let request = protocol::encode_request(&copy.start_sync());
+    let answer =
+        protocol::decode_response(&server.handle(&request).expect("answer")).expect("decode");
+    let reason = answer.results.iter().find_map(|r| match &r.outcome {
+        protocol::PushOutcome::ActorReused { reason, .. } => Some(reason.clone()),
+        _ => None,
+    });
+    assert!(
+        reason.is_some_and(|r| r.contains("another phone")),
+        "{:?}",
+        answer.results
+    );
+    let outcome = copy
+        .finish_sync(&answer)
+        .expect("the copy takes the answer in");
+    assert!(outcome.new_actor && outcome.again, "{outcome:?}");
+    while sync(&mut server, &mut copy).again {}
+    sync(&mut server, &mut first);
+
+    let texts = |doc: &Doc| -> BTreeSet<String> {
+        household::read(doc)
+            .expect("valid")
+            .notes
+            .into_iter()
+            .map(|n| n.text)
+            .collect()
+    };
+    let on_server = texts(server.doc(&hh).expect("stored"));
+    let all: BTreeSet<String> = ["Trước khi sao chép", "Máy thứ nhất", "Máy sao chép"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(on_server, all);
+    assert_eq!(texts(copy.doc(&hh).expect("held")), all);
+    assert_eq!(texts(first.doc(&hh).expect("held")), all);
+    assert!(copy.unsynced().is_empty() && first.unsynced().is_empty());
+}
