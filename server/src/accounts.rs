@@ -637,9 +637,6 @@ pub async fn api_disable_member(
 /// `hosync user`: staff accounts, from the server's command line.
 #[derive(Debug, clap::Args)]
 pub struct UserArgs {
-    /// sqlite://path?mode=rwc or postgres://user@host/db; data/hosync.db by default.
-    #[arg(long, env = "DATABASE_URL", global = true)]
-    pub database_url: Option<String>,
     #[command(subcommand)]
     pub action: UserAction,
 }
@@ -696,13 +693,15 @@ pub fn password_from_env_or_stdin() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-/// Runs `hosync user`, writing what it did to `out`; `password` is asked only by `add`.
+/// Runs `hosync user` on the database at `url`, writing what it did to `out`; `password` is
+/// asked only by `add`.
 pub async fn cli(
+    url: &str,
     args: UserArgs,
     password: impl FnOnce() -> anyhow::Result<String>,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
-    let db = Db::connect(&crate::cli::database_url(&args.database_url)).await?;
+    let db = Db::connect(url).await?;
     let result = run_cli(&db, args.action, password, out).await;
     db.close().await;
     result
@@ -848,10 +847,10 @@ mod tests {
         assert!(matches!(
             cli.command,
             crate::cli::Command::User(UserArgs {
-                database_url: Some(_),
                 action: UserAction::Add { .. },
             })
         ));
+        assert!(cli.database_url.is_some());
         assert!(
             parse(&[
                 "hosync",

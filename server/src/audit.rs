@@ -283,9 +283,6 @@ pub async fn list(
 /// `hosync audit`: the audit log, one line per entry, newest last; times in Vietnam (UTC+7).
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
-    /// sqlite://path?mode=rwc or postgres://user@host/db; data/hosync.db by default.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
     /// Only this actor: a staff login, user:LOGIN, device:ID or cli.
     #[arg(long)]
     pub actor: Option<String>,
@@ -309,8 +306,12 @@ pub struct AuditArgs {
     pub limit: i64,
 }
 
-/// Runs `hosync audit`, writing to `out`.
-pub async fn cli(args: AuditArgs, out: &mut (dyn std::io::Write + Send)) -> anyhow::Result<()> {
+/// Runs `hosync audit` on the database at `url`, writing to `out`.
+pub async fn cli(
+    url: &str,
+    args: AuditArgs,
+    out: &mut (dyn std::io::Write + Send),
+) -> anyhow::Result<()> {
     let filter = AuditFilter::parse(&AuditQuery {
         actor: args.actor,
         action: args.action,
@@ -320,7 +321,7 @@ pub async fn cli(args: AuditArgs, out: &mut (dyn std::io::Write + Send)) -> anyh
         unit: args.unit,
         limit: Some(args.limit),
     })?;
-    let db = crate::Db::connect(&crate::cli::database_url(&args.database_url)).await?;
+    let db = crate::Db::connect(url).await?;
     let mut conn = db.reader.acquire().await?;
     let entries = list(&mut conn, &filter, None).await?;
     drop(conn);

@@ -20,6 +20,11 @@ use crate::{AppState, Db, store};
     about = "Offline-first sync of household-responsibility work"
 )]
 pub struct Cli {
+    /// The database: sqlite://path?mode=rwc or postgres://user@host/db; a SQLite file under
+    /// ./data by default (data/demo.db for `demo`, data/hosync.db otherwise). Accepted before
+    /// or after any subcommand.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -51,9 +56,6 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "HOSYNC_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// sqlite://path?mode=rwc or postgres://user@host/db; a SQLite file under ./data by default.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
     /// Days a phone may go without reaching the server before it locks its data.
     #[arg(long, env = "HOSYNC_LOCK_AFTER_DAYS", default_value_t = 30)]
     pub lock_after_days: i64,
@@ -114,9 +116,6 @@ impl DataArgs {
 
 #[derive(Debug, Args)]
 pub struct SeedArgs {
-    /// sqlite://path?mode=rwc or postgres://user@host/db; data/hosync.db by default.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
     #[command(flatten)]
     pub data: DataArgs,
     /// Empty the database first (delete the SQLite file; drop and create the PostgreSQL one).
@@ -126,12 +125,10 @@ pub struct SeedArgs {
 
 #[derive(Debug, Args)]
 pub struct LoadgenArgs {
-    /// The server to load.
+    /// The server to load. Its database (--database-url) picks the phones and checks that
+    /// their notes arrived.
     #[arg(long, env = "HOSYNC_SERVER", default_value = "http://127.0.0.1:8080")]
     pub server: String,
-    /// The server's database, to pick the phones and check their notes arrived.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: String,
     /// How many phones (all members with households by default).
     #[arg(long)]
     pub phones: Option<usize>,
@@ -153,14 +150,10 @@ pub struct LoadgenArgs {
 pub struct EnrolArgs {
     /// The member id (or staff login) whose phone is enrolled.
     pub holder: String,
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct DeviceArgs {
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
     #[command(subcommand)]
     pub action: DeviceAction,
 }
@@ -213,22 +206,19 @@ pub enum PhoneAction {
     },
 }
 
-impl ServeArgs {
-    fn database_url(&self, default_file: &str) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| crate::db::sqlite_url(&PathBuf::from("data").join(default_file)))
-    }
-}
-
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let url = database_url(&cli.database_url);
     match cli.command {
         Command::Serve(args) => {
-            let db = Db::connect(&args.database_url("hosync.db")).await?;
+            let db = Db::connect(&url).await?;
             serve(db, &args).await
         }
         Command::Demo(args) => {
-            let db = Db::connect(&args.serve.database_url("demo.db")).await?;
+            let url = cli
+                .database_url
+                .clone()
+                .unwrap_or_else(|| crate::db::sqlite_url(&PathBuf::from("data").join("demo.db")));
+            let db = Db::connect(&url).await?;
             let seeded: i64 = sqlx::Row::try_get(
                 &sqlx::query("SELECT COUNT(*) FROM units")
                     .fetch_one(&db.reader)
@@ -260,7 +250,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(db, &args.serve).await
         }
         Command::Seed(args) => {
-            let url = database_url(&args.database_url);
             if args.fresh {
                 crate::db::recreate(&url).await?;
             }
@@ -270,23 +259,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Phone(args) => phone(args).await,
-        Command::Enrol(args) => enrol(args).await,
-        Command::Device(args) => device(args).await,
+        Command::Enrol(args) => enrol(&url, args).await,
+        Command::Device(args) => device(&url, args).await,
         Command::User(args) => {
             crate::accounts::cli(
+                &url,
                 args,
                 crate::accounts::password_from_env_or_stdin,
                 &mut std::io::stdout(),
             )
             .await
         }
-        Command::Audit(args) => crate::audit::cli(args, &mut std::io::stdout()).await,
+        Command::Audit(args) => crate::audit::cli(&url, args, &mut std::io::stdout()).await,
         Command::Loadgen(args) => {
             anyhow::ensure!(args.concurrency >= 1, "--concurrency must be at least 1");
             anyhow::ensure!(args.edits >= 1, "--edits must be at least 1");
+            let database_url = cli.database_url.context(
+                "hosync loadgen needs the server's database (--database-url or DATABASE_URL), to pick the phones and check their notes",
+            )?;
             let plan = crate::loadgen::LoadPlan {
                 server: args.server,
-                database_url: args.database_url,
+                database_url,
                 phones: args.phones,
                 concurrency: args.concurrency,
                 edits: args.edits,
@@ -429,8 +422,8 @@ pub fn database_url(url: &Option<String>) -> String {
         .unwrap_or_else(|| crate::db::sqlite_url(&PathBuf::from("data").join("hosync.db")))
 }
 
-async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
-    let db = Db::connect(&database_url(&args.database_url)).await?;
+async fn enrol(url: &str, args: EnrolArgs) -> anyhow::Result<()> {
+    let db = Db::connect(url).await?;
     let mut tx = db.begin_write().await?;
     let holder = crate::devices::find_holder(&mut tx, &args.holder)
         .await?
@@ -455,8 +448,8 @@ async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn device(args: DeviceArgs) -> anyhow::Result<()> {
-    let db = Db::connect(&database_url(&args.database_url)).await?;
+async fn device(url: &str, args: DeviceArgs) -> anyhow::Result<()> {
+    let db = Db::connect(url).await?;
     match args.action {
         DeviceAction::List { unit } => {
             let mut conn = db.reader.acquire().await?;

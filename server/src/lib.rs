@@ -72,6 +72,9 @@ pub struct Settings {
     pub sign_in_lockout: i64,
     /// The built field app served at `/`; without it `/` says how to build it.
     pub app_dir: Option<std::path::PathBuf>,
+    /// How many refused edits of one phone are kept for the secretary's review; past it,
+    /// refusals are answered but not kept (the phone keeps its changes, so nothing is lost).
+    pub max_refusals_per_device: i64,
 }
 
 pub const DAY: i64 = 24 * 60 * 60;
@@ -86,6 +89,7 @@ impl Default for Settings {
             sign_in_max_failures: 5,
             sign_in_lockout: 15 * 60,
             app_dir: None,
+            max_refusals_per_device: 200,
         }
     }
 }

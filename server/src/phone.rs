@@ -134,6 +134,7 @@ impl Phone {
             total.updated.extend(outcome.updated);
             total.dropped.extend(outcome.dropped);
             total.wiped |= outcome.wiped;
+            total.new_actor |= outcome.new_actor;
             if !outcome.again {
                 break;
             }

@@ -72,9 +72,6 @@ const HELD_BEYOND_SCOPE: usize = 10_000;
 /// How many held documents outside the scope are looked up per sync to tell the phone to drop
 /// them; a phone holding more drops the rest over its next syncs.
 const DROPS_CHECKED_PER_SYNC: usize = 2_000;
-/// How many refused edits of one phone are kept for review; past it, refusals are answered
-/// but not kept (the phone keeps its changes, so nothing is lost).
-pub const MAX_REFUSALS_PER_DEVICE: i64 = 200;
 /// How many bytes of changes a revoked phone's request may leave for review.
 const MAX_REVOKED_BYTES: usize = 256 * 1024;
 
@@ -217,6 +214,7 @@ async fn handle(
                     let refusal = refuse(reason, summary, &late);
                     let reason = keep_for_review(
                         &mut conn,
+                        state,
                         &auth,
                         &mut refusals_left,
                         refusal,
@@ -278,9 +276,15 @@ async fn handle(
                 let stored = store::load_doc(&mut conn, &id, &state.actor).await?;
                 let summary = describe(stored.as_ref(), &id, &state.actor, &[], &changes);
                 let refusal = refuse(reason, summary, &changes);
-                let reason =
-                    keep_for_review(&mut conn, &auth, &mut refusals_left, refusal, &mut refusals)
-                        .await?;
+                let reason = keep_for_review(
+                    &mut conn,
+                    state,
+                    &auth,
+                    &mut refusals_left,
+                    refusal,
+                    &mut refusals,
+                )
+                .await?;
                 answer.result(&id, PushOutcome::Rejected { reason });
             }
             Decided::NeedHistory => answer.result(&id, PushOutcome::NeedHistory),
@@ -389,24 +393,24 @@ async fn handle(
 }
 
 /// Queues a refusal to be kept for the cell's secretary, while this phone has fewer than
-/// [`MAX_REFUSALS_PER_DEVICE`] waiting; returns the reason to answer, which says when it was
-/// not kept. `left` counts down what the phone may still leave, read on first use.
+/// `max_refusals_per_device` waiting; returns the reason to answer, which says when it was not
+/// kept. `left` counts down what the phone may still leave, read on first use.
 async fn keep_for_review(
     conn: &mut AnyConnection,
+    state: &AppState,
     auth: &devices::DeviceAuth,
     left: &mut Option<i64>,
     refusal: store::Refusal,
     refusals: &mut Vec<store::Refusal>,
 ) -> Result<String, ApiError> {
+    let most = state.settings.max_refusals_per_device;
     let left = match left {
         Some(left) => left,
-        None => left.insert(
-            MAX_REFUSALS_PER_DEVICE - store::refusals_of(conn, auth.device.as_str()).await?,
-        ),
+        None => left.insert(most - store::refusals_of(conn, auth.device.as_str()).await?),
     };
     if *left <= 0 {
         return Ok(format!(
-            "{}; not kept for review: this phone has {MAX_REFUSALS_PER_DEVICE} refused edits waiting already, and keeps this one itself",
+            "{}; not kept for review: this phone has {most} refused edits waiting already, and keeps this one itself",
             refusal.reason
         ));
     }
@@ -462,8 +466,8 @@ async fn wipe(
     now: i64,
 ) -> Result<protocol::SyncResponse, ApiError> {
     let mut tx = state.db.begin_write().await?;
-    let mut left =
-        MAX_REFUSALS_PER_DEVICE - store::refusals_of(&mut tx, auth.device.as_str()).await?;
+    let mut left = state.settings.max_refusals_per_device
+        - store::refusals_of(&mut tx, auth.device.as_str()).await?;
     let mut bytes_left = MAX_REVOKED_BYTES;
     for push in &request.pushes {
         let Ok(id) = DocId::parse(&push.doc) else {

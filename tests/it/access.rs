@@ -15,15 +15,6 @@ use crate::helpers::{
 };
 use crate::test_both_dbs;
 
-/// The roles of the matrix and who plays each: a member id (a member's phone) or a staff login.
-const ROLES: [(&str, &str); 5] = [
-    ("member", "m2"),
-    ("cell_secretary", "m1"),
-    ("commune_committee", "xa1"),
-    ("district_staff", "huyen"),
-    ("admin", "quantri"),
-];
-
 /// The places, seen from the fixture's cell d-x1-c1 (where m2 and m1 are, inside commune
 /// d-x1): each with the household, cell document and report tried there.
 const PLACES: [(&str, &str, &str, &str); 3] = [
@@ -32,31 +23,50 @@ const PLACES: [(&str, &str, &str, &str); 3] = [
     ("other commune", "h:h20", "c:d-x2-c1", "r:m20:2026-10"),
 ];
 
-/// The expected answers, one row per role and one column per place (own cell, sibling cell,
-/// other commune, whole district). Each column gives household, cell document, report and the
-/// staff API, each as read then write: `R`/`W` allowed, `-` refused. "Whole district" means:
-/// reads every such document of the district / every write there succeeds; for the staff API
-/// the district summary lists every cell / may create an account scoped to the district.
-const MATRIX: [(&str, [&str; 4]); 5] = [
-    //                    own cell       sibling cell   other commune  whole district
+/// The expected answers, one row per role and whose phone plays it (a member id: a member's
+/// phone; a login: a staff account's phone, which must get exactly its account's role and
+/// scope), and one column per place (own cell, sibling cell, other commune, whole district).
+/// Each column gives household, cell document, report and the staff API, each as read then
+/// write: `R`/`W` allowed, `-` refused. "Whole district" means: reads every such document of
+/// the district / every write there succeeds; for the staff API the district summary lists
+/// every cell / may create an account scoped to the district. The staff API column is played by
+/// the web account of the role.
+const MATRIX: [(&str, &str, [&str; 4]); 7] = [
+    //                            own cell       sibling cell   other commune  whole district
     (
         "member",
+        "m2",
         ["RW R- R- --", "-- -- -- --", "-- -- -- --", "-- -- -- --"],
+    ),
+    // An account that plays a member without being one of the cell: nothing is assigned to it.
+    (
+        "member",
+        "dvm2",
+        ["-- R- -- --", "-- -- -- --", "-- -- -- --", "-- -- -- --"],
     ),
     (
         "cell_secretary",
+        "m1",
+        ["RW RW RW RW", "-- -- -- --", "-- -- -- --", "-- -- -- --"],
+    ),
+    (
+        "cell_secretary",
+        "bt1",
         ["RW RW RW RW", "-- -- -- --", "-- -- -- --", "-- -- -- --"],
     ),
     (
         "commune_committee",
+        "xa1",
         ["R- R- RW R-", "R- R- RW R-", "-- -- -- --", "-- -- -- --"],
     ),
     (
         "district_staff",
+        "huyen",
         ["R- R- R- RW", "R- R- R- RW", "R- R- R- RW", "R- R- R- RW"],
     ),
     (
         "admin",
+        "quantri",
         ["R- R- R- RW", "R- R- R- RW", "R- R- R- RW", "R- R- R- RW"],
     ),
 ];
@@ -234,12 +244,8 @@ async fn access_matrix(backend: Backend) {
     let (app, _db) = spawn_app(backend).await;
     add_staff(&app).await;
     let everything = all_docs(&app).await;
-    for (role, row) in MATRIX {
-        let holder = ROLES
-            .iter()
-            .find(|(r, _)| *r == role)
-            .map(|(_, h)| *h)
-            .expect("role");
+    for (role, holder, row) in MATRIX {
+        let role_of = |what: &str| format!("{role} ({holder}'s phone){what}");
         let mut phone = app.phone(&format!("matrix {role}"), holder).await;
         phone.sync().await.expect("first sync");
         let held = ids(&phone);
@@ -248,7 +254,7 @@ async fn access_matrix(backend: Backend) {
             let cells: Vec<&str> = expected.split(' ').collect();
             for (kind, pair) in cells.iter().enumerate() {
                 let (read, write) = (pair.starts_with('R'), pair.ends_with('W'));
-                let what = format!("{role} at {}: {}", place_name(place), KINDS[kind]);
+                let what = role_of(&format!(" at {}: {}", place_name(place), KINDS[kind]));
                 if kind == 3 {
                     let login = web_login(role);
                     assert_eq!(api_read(&app, login, place).await, read, "{what}: read");
@@ -281,9 +287,10 @@ async fn access_matrix(backend: Backend) {
             let pair = row[place].split(' ').nth(kind).expect("pair");
             assert!(
                 pair.starts_with('R'),
-                "{role} holds {doc}, which the table does not allow"
+                "{} holds {doc}, which the table does not allow",
+                role_of("")
             );
-            if role == "member" {
+            if holder == "m2" {
                 assert!(
                     allowed_to_hold.contains(doc) || ["h:h2", "h:h3"].contains(&doc.as_str()),
                     "member m2 holds {doc}, which is neither assigned to them nor their own"
@@ -301,7 +308,8 @@ async fn access_matrix(backend: Backend) {
                 assert_eq!(
                     accepted,
                     pair.ends_with('W'),
-                    "{role} at {}: write {doc}",
+                    "{} at {}: write {doc}",
+                    role_of(""),
                     place_name(place)
                 );
                 wrote_everywhere[kind] &= accepted;
@@ -311,7 +319,8 @@ async fn access_matrix(backend: Backend) {
             assert_eq!(
                 wrote_everywhere[kind],
                 pair.ends_with('W'),
-                "{role} in the whole district: write {}",
+                "{} in the whole district: write {}",
+                role_of(""),
                 KINDS[kind]
             );
         }

@@ -7,6 +7,7 @@ mod access;
 mod bad_input;
 mod loadgen;
 mod restart;
+mod security;
 mod staff_auth;
 mod staff_views;
 mod sync;

@@ -639,16 +639,13 @@ async fn user_and_audit_commands(backend: Backend) {
     let (app, db) = spawn_app(backend).await;
     // The fixture's staff account, added (by the command line's functions) before the rest.
     app.staff_cookie().await;
-    let url = Some(db.url.clone());
+    let url = db.url.clone();
     let run = |action: UserAction, password: &'static str| {
         let url = url.clone();
         async move {
             let mut out = Vec::new();
-            let args = UserArgs {
-                database_url: url,
-                action,
-            };
-            let result = accounts::cli(args, || Ok(password.to_owned()), &mut out).await;
+            let args = UserArgs { action };
+            let result = accounts::cli(&url, args, || Ok(password.to_owned()), &mut out).await;
             (result, String::from_utf8(out).expect("text"))
         }
     };
@@ -762,7 +759,6 @@ async fn user_and_audit_commands(backend: Backend) {
         async move {
             let mut out = Vec::new();
             let args = AuditArgs {
-                database_url: url,
                 actor,
                 action,
                 target_contains: target,
@@ -771,7 +767,9 @@ async fn user_and_audit_commands(backend: Backend) {
                 unit: None,
                 limit: 100,
             };
-            audit::cli(args, &mut out).await.expect("hosync audit");
+            audit::cli(&url, args, &mut out)
+                .await
+                .expect("hosync audit");
             String::from_utf8(out).expect("text")
         }
     };

@@ -69,15 +69,26 @@ impl WasmReplica {
         )))
     }
 
+    /// A fresh Automerge actor, in hex, for a phone about to enrol: it names it in its
+    /// enrolment (`actor`), so the server knows this phone's changes as its own from the start,
+    /// and passes it to `enrolled`.
+    #[wasm_bindgen(js_name = newActor)]
+    pub fn new_actor() -> String {
+        hosync_core::docs::random_actor().to_hex_string()
+    }
+
     /// The replica of a phone just enrolled, from the JSON the server's `POST /api/v1/enrol`
-    /// answered (device, member, token…).
-    pub fn enrolled(enrolment: JsValue) -> Result<WasmReplica, JsError> {
+    /// answered (device, member, token…), writing under `actor` (from `newActor`; a fresh one
+    /// when not given).
+    pub fn enrolled(enrolment: JsValue, actor: Option<String>) -> Result<WasmReplica, JsError> {
         let enrolment: hosync_core::protocol::Enrolment = serde_wasm_bindgen::from_value(enrolment)
             .map_err(|e| JsError::new(&format!("not an enrolment answer: {e}")))?;
-        Ok(WasmReplica(Replica::enrolled(
-            &enrolment,
-            hosync_core::docs::random_actor(),
-        )?))
+        let actor = match actor {
+            Some(hex) => automerge::ActorId::try_from(hex.as_str())
+                .map_err(|_| JsError::new(&format!("actor {hex:?} is not hexadecimal")))?,
+            None => hosync_core::docs::random_actor(),
+        };
+        Ok(WasmReplica(Replica::enrolled(&enrolment, actor)?))
     }
 
     /// Whether the phone has been away from the server so long (30 days unless the server

@@ -618,6 +618,11 @@ export interface SyncOutcome {
   dropped: string[];
   /** The phone was revoked or its member disabled: it now holds nothing; erase its storage. */
   wiped: boolean;
+  /**
+   * Another phone had written under this phone's actor (its data was copied): the phone moved
+   * to a new actor and made its unsent edits again under it; `again` is set to send them.
+   */
+  newActor: boolean;
 }
 "#;
 
@@ -629,6 +634,8 @@ pub(crate) struct SyncOutcomeView {
     again: bool,
     dropped: Vec<String>,
     wiped: bool,
+    #[serde(rename = "newActor")]
+    new_actor: bool,
 }
 
 #[derive(Serialize)]
@@ -653,6 +660,7 @@ impl From<&SyncOutcome> for SyncOutcomeView {
             dropped: o.dropped.iter().map(ToString::to_string).collect(),
             wiped: o.wiped,
             again: o.again,
+            new_actor: o.new_actor,
         }
     }
 }

@@ -78,14 +78,17 @@ export class Phone {
   /** Exchanges a one-time code for this phone's token, and stores the new, empty phone. */
   static async enrol(code: string, label: string): Promise<Phone> {
     await loadCore();
+    // The actor is named in the enrolment, so the server knows this phone's changes as its own
+    // even when another phone delivers them.
+    const actor = Replica.newActor();
     const res = await fetch('/api/v1/enrol', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code, label }),
+      body: JSON.stringify({ code, label, actor }),
     });
     if (!res.ok) throw await failure(res);
     const enrolment = await res.json();
-    const replica = Replica.enrolled(enrolment);
+    const replica = Replica.enrolled(enrolment, actor);
     const { device, member, name, role, scope } = enrolment;
     const phone = new Phone(replica, { device, member, name, role, scope }, null);
     await phone.persist();
