@@ -20,9 +20,11 @@ pub mod staff_api;
 pub mod staff_views;
 pub mod store;
 pub mod sync_api;
+pub mod throttle;
 pub mod web_app;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use automerge::ActorId;
@@ -34,6 +36,7 @@ use hosync_core::protocol::MAX_FRAME_BYTES;
 use tokio::net::TcpListener;
 
 pub use db::Db;
+pub use throttle::Limit;
 
 /// What every request shares; cheap to clone.
 #[derive(Clone)]
@@ -66,10 +69,17 @@ pub struct Settings {
     pub lock_after: i64,
     /// How long an enrolment code works.
     pub enrolment_ttl: i64,
-    /// Wrong passwords in a row before sign-in for that login is paused.
-    pub sign_in_max_failures: i64,
-    /// How long sign-in stays paused after too many wrong passwords.
-    pub sign_in_lockout: i64,
+    /// Sign-in tries for one login from one client address: past the limit that login is
+    /// paused from that address only, until the window ends. A success starts the count again.
+    pub sign_in_limit: Limit,
+    /// Failed sign-ins from one client address, whatever the logins, before every sign-in from
+    /// it is paused until the window ends.
+    pub sign_in_address_limit: Limit,
+    /// Failed enrolment codes from one client address before enrolment from it is paused.
+    pub enrol_limit: Limit,
+    /// A reverse proxy is in front: a client's address is the last hop of `X-Forwarded-For`
+    /// (which the proxy appends), not the connection's peer (which is the proxy).
+    pub trust_forwarded_for: bool,
     /// The built field app served at `/`; without it `/` says how to build it.
     pub app_dir: Option<std::path::PathBuf>,
 }
@@ -83,8 +93,19 @@ impl Default for Settings {
             secure_cookies: false,
             lock_after: 30 * DAY,
             enrolment_ttl: 3 * DAY,
-            sign_in_max_failures: 5,
-            sign_in_lockout: 15 * 60,
+            sign_in_limit: Limit {
+                max: 5,
+                window: 15 * 60,
+            },
+            sign_in_address_limit: Limit {
+                max: 20,
+                window: 60 * 60,
+            },
+            enrol_limit: Limit {
+                max: 10,
+                window: 15 * 60,
+            },
+            trust_forwarded_for: false,
             app_dir: None,
         }
     }
@@ -180,9 +201,13 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // The peer address is what sign-in and enrolment throttling count by (see `throttle`).
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }
 
