@@ -517,7 +517,7 @@ fn cookie(
 }
 
 /// Whether a proxy in front says the browser came over HTTPS.
-fn forwarded_https(headers: &HeaderMap) -> bool {
+pub(crate) fn forwarded_https(headers: &HeaderMap) -> bool {
     headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())

@@ -29,8 +29,10 @@ use std::sync::Arc;
 
 use automerge::ActorId;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::response::Redirect;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use hosync_core::protocol::MAX_FRAME_BYTES;
 use tokio::net::TcpListener;
@@ -182,7 +184,61 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(app)
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
+}
+
+/// What the pages may load and do: only the server's own files, and no framing, plugins,
+/// `<base>` or forms posting elsewhere. The field app compiles its WebAssembly core, which
+/// needs `'wasm-unsafe-eval'` (it allows no `eval` of scripts). `data:` images are allowed
+/// because Vite inlines small imported images as `data:` URLs. Neither app has inline scripts
+/// or style sheets, and the styles Preact sets go through the DOM, which the policy allows.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; \
+     manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+     form-action 'self'";
+
+/// Headers on every answer, API and app alike. API answers hold personal data, so no cache
+/// (the browser's or a proxy's) keeps them; the app's files keep the caching `web_app` gives
+/// them. HSTS is sent only where TLS is in front (the operator's `secure_cookies`, or the
+/// proxy's `X-Forwarded-Proto` for this request), since it promises HTTPS for a year.
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let tls = state.settings.secure_cookies || auth::forwarded_https(request.headers());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let fixed = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+        // For browsers older than `frame-ancestors`.
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, value);
+    }
+    if tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    if api {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<&'static str, error::ApiError> {
