@@ -228,6 +228,33 @@ fn fold_char(c: char) -> char {
         .unwrap_or(c)
 }
 
+/// Checks a short text a person typed that is kept and shown to others (a device's label, a
+/// name): trimmed, at most `max_chars` characters, and without control characters (NUL, line
+/// breaks, tabs…) or the bidirectional embedding, override and isolate characters (U+202A to
+/// U+202E, U+2066 to U+2069), which make text display in an order other than stored and so can
+/// disguise what it says. Returns the trimmed text, or why not in words naming `field`.
+pub fn check_plain_text(field: &str, value: &str, max_chars: usize) -> Result<String, String> {
+    let text = value.trim();
+    let chars = text.chars().count();
+    if chars > max_chars {
+        return Err(format!(
+            "{field} is too long: at most {max_chars} characters, not {chars}"
+        ));
+    }
+    let hidden = |c: char| {
+        c.is_control()
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if let Some(c) = text.chars().find(|&c| hidden(c)) {
+        return Err(format!(
+            "{field} may not contain control or text-direction characters (it has U+{:04X})",
+            u32::from(c)
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 /// The given name, by which Vietnamese lists sort (the last word of "Nguyễn Văn An").
 pub fn given_name(full_name: &str) -> &str {
     full_name.split_whitespace().last().unwrap_or(full_name)
@@ -252,6 +279,39 @@ mod tests {
         for &s in FlagStatus::ALL {
             assert_eq!(FlagStatus::parse(s.code()), Ok(s));
         }
+    }
+
+    #[test]
+    fn plain_text_is_trimmed_bounded_and_without_hidden_characters() {
+        let check = |value: &str, expected: Result<&str, &str>| {
+            assert_eq!(
+                check_plain_text("label", value, 12),
+                expected.map(str::to_owned).map_err(str::to_owned),
+                "{value:?}"
+            );
+        };
+        check("  Máy của Lan ", Ok("Máy của Lan"));
+        check("", Ok(""));
+        check("Điện thoại", Ok("Điện thoại"));
+        check(
+            "Điện thoại Lan",
+            Err("label is too long: at most 12 characters, not 14"),
+        );
+        let hidden = "label may not contain control or text-direction characters";
+        for (value, code) in [
+            ("a\0b", "0000"),
+            ("a\nb", "000A"),
+            ("a\tb", "0009"),
+            ("a\u{7f}b", "007F"),
+            ("a\u{202e}b", "202E"),
+            ("a\u{202a}b", "202A"),
+            ("a\u{2066}b", "2066"),
+            ("a\u{2069}b", "2069"),
+        ] {
+            check(value, Err(&format!("{hidden} (it has U+{code})")));
+        }
+        // Marks and joiners that shape Vietnamese and other scripts are kept.
+        check("a\u{200d}b\u{200f}", Ok("a\u{200d}b\u{200f}"));
     }
 
     #[test]

@@ -23,7 +23,8 @@ use crate::{AppState, Db, store};
 /// Passwords shorter than this are refused.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 const MAX_PASSWORD_CHARS: usize = 256;
-const MAX_LOGIN_CHARS: usize = 64;
+/// The longest login an account can have; sign-in refuses a longer one before counting it.
+pub const MAX_LOGIN_CHARS: usize = 64;
 const MAX_NAME_CHARS: usize = 100;
 
 /// A staff login: lower-case letters, digits, `.`, `-` and `_`. Sign-in lower-cases what is

@@ -14,12 +14,14 @@ use crate::AppState;
 use crate::auth::StaffSession;
 use crate::error::ApiError;
 
-/// Who did something: a staff account, a member's phone, or the command line on the server.
+/// Who did something: a staff account, a member's phone, the command line on the server, or
+/// a client known only by its address (guessing passwords or enrolment codes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     User(String),
     Device(String),
     Cli,
+    Address(String),
 }
 
 impl std::fmt::Display for Actor {
@@ -28,6 +30,7 @@ impl std::fmt::Display for Actor {
             Actor::User(login) => write!(f, "user:{login}"),
             Actor::Device(id) => write!(f, "device:{id}"),
             Actor::Cli => f.write_str("cli"),
+            Actor::Address(address) => write!(f, "address:{address}"),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Staff sign-in on the web. A password is checked with argon2id; a session lives in an
 //! HttpOnly cookie whose token the database keeps only as a hash; every request that changes
 //! something must also carry the session's CSRF token in a header, which a page on another site
-//! cannot read; and sign-in for a login pauses after too many wrong passwords in a row.
+//! cannot read; and sign-in pauses after too many wrong passwords from one address, for that
+//! login or for every login (see `throttle`).
 
 use std::sync::OnceLock;
 
@@ -15,10 +16,13 @@ use axum::http::{HeaderMap, Method};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use hosync_core::access::{AccessRole, Principal, UnitPath};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
+use crate::accounts::MAX_LOGIN_CHARS;
 use crate::audit::{self, Actor};
+use crate::db::Backend;
 use crate::error::ApiError;
+use crate::throttle::{self, ClientAddress, Count};
 use crate::{AppState, secret};
 
 /// The cookie holding the session token; HttpOnly, so scripts on the page never see it.
@@ -210,9 +214,16 @@ impl SessionInfo {
 
 const WRONG: &str = "wrong login or password";
 
+/// The counter of sign-in tries for one login from one address; its subject is the address,
+/// a space, and the login as typed (an address has no spaces).
+const PER_LOGIN: &str = "sign_in";
+/// The counter of failed sign-ins from one address, whatever the logins.
+const PER_ADDRESS: &str = "sign_in_address";
+
 /// `POST /api/v1/session`: signs in with a login and password and sets the session cookies.
 pub async fn sign_in(
     State(state): State<AppState>,
+    address: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     body: Result<Json<SignIn>, JsonRejection>,
@@ -226,20 +237,16 @@ pub async fn sign_in(
             "enter both a login and a password".into(),
         ));
     }
-    let now = state.now();
-    let mut conn = state.db.reader.acquire().await?;
-    let paused: Option<i64> = sqlx::query(
-        "SELECT locked_until FROM sign_in_failures WHERE login = $1 AND locked_until > $2",
-    )
-    .bind(key.as_str())
-    .bind(now)
-    .fetch_optional(&mut *conn)
-    .await?
-    .map(|r| r.try_get(0))
-    .transpose()?;
-    if let Some(until) = paused {
-        return Err(paused_error(until, now));
+    // No account has a longer login, so nothing is lost by not counting (or storing) it.
+    if key.chars().count() > MAX_LOGIN_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "a login has at most {MAX_LOGIN_CHARS} characters: check what was typed"
+        )));
     }
+    let now = state.now();
+    let attempt = Attempt::count(&state, address, &key, now).await?;
+
+    let mut conn = state.db.reader.acquire().await?;
     let user = sqlx::query(
         "SELECT u.login, u.name, u.password_hash, u.role, u.disabled_at, un.path, un.name \
          FROM users u JOIN units un ON un.id = u.scope_id WHERE u.login = $1",
@@ -262,19 +269,17 @@ pub async fn sign_in(
     })
     .await
     .map_err(anyhow::Error::from)?;
-    let Some(user) = user.filter(|_| matches) else {
-        return Err(match record_failure(&state, &key, now).await? {
-            Some(until) => ApiError::Unauthorized(format!(
-                "{WRONG}; after {} wrong passwords in a row sign-in for {key} is paused until {}",
-                state.settings.sign_in_max_failures,
-                audit::vi_time(until)
-            )),
-            None => ApiError::Unauthorized(format!("{WRONG}; check both and try again")),
-        });
+    // A disabled account's right password is answered and counted as a wrong one: telling it
+    // apart would confirm both that the account exists and that the password was right.
+    let disabled = user
+        .as_ref()
+        .map(|row| row.try_get::<Option<i64>, _>(4))
+        .transpose()?
+        .flatten()
+        .is_some();
+    let Some(user) = user.filter(|_| matches && !disabled) else {
+        return Err(attempt.failed(&state, now).await?);
     };
-    if user.try_get::<Option<i64>, _>(4)?.is_some() {
-        return Err(ApiError::Forbidden("this account is disabled".into()));
-    }
     let login: String = user.try_get(0)?;
     let name: String = user.try_get(1)?;
     let scope_name: String = user.try_get(6)?;
@@ -287,10 +292,7 @@ pub async fn sign_in(
     let csrf = secret::new_token();
     let ttl = state.settings.session_ttl;
     let mut tx = state.db.writer.begin().await?;
-    sqlx::query("DELETE FROM sign_in_failures WHERE login = $1")
-        .bind(key.as_str())
-        .execute(&mut *tx)
-        .await?;
+    attempt.succeeded(&mut tx, state.db.backend, now).await?;
     // Sessions are few and short-lived; sweeping the expired ones here keeps the table small
     // without a background task.
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
@@ -330,6 +332,138 @@ pub async fn sign_in(
     ))
 }
 
+/// A sign-in attempt, counted on both its counters before its password is checked.
+#[derive(Debug)]
+struct Attempt {
+    address: ClientAddress,
+    login: String,
+    per_login: Count,
+    per_address: Count,
+}
+
+impl Attempt {
+    fn per_login_subject(&self) -> String {
+        format!("{} {}", self.address, self.login)
+    }
+
+    /// Counts the attempt, in one write transaction, or refuses it with 429 when either
+    /// counter is past its limit. A refused attempt is rolled back rather than counted: it
+    /// checked nothing, and a client retrying while paused neither lengthens its pause nor
+    /// uses up its address's tries for other logins.
+    async fn count(
+        state: &AppState,
+        address: ClientAddress,
+        login: &str,
+        now: i64,
+    ) -> Result<Attempt, ApiError> {
+        let settings = &state.settings;
+        let subject = format!("{address} {login}");
+        let mut tx = state.db.writer.begin().await?;
+        let per_login =
+            throttle::count(&mut tx, PER_LOGIN, &subject, settings.sign_in_limit, now).await?;
+        if per_login.over(settings.sign_in_limit) {
+            tx.rollback().await?;
+            return Err(paused_error(
+                "too many wrong passwords for this login from your address",
+                per_login.resets_at,
+                now,
+            ));
+        }
+        let per_address = throttle::count(
+            &mut tx,
+            PER_ADDRESS,
+            &address.to_string(),
+            settings.sign_in_address_limit,
+            now,
+        )
+        .await?;
+        if per_address.over(settings.sign_in_address_limit) {
+            tx.rollback().await?;
+            return Err(paused_error(
+                "too many wrong passwords from your address",
+                per_address.resets_at,
+                now,
+            ));
+        }
+        tx.commit().await?;
+        Ok(Attempt {
+            address,
+            login: login.to_owned(),
+            per_login,
+            per_address,
+        })
+    }
+
+    /// The answer to a wrong password, which says when this was the last try allowed; the
+    /// attempt stays counted. Reaching a limit is audited, naming the address.
+    async fn failed(&self, state: &AppState, now: i64) -> Result<ApiError, ApiError> {
+        let settings = &state.settings;
+        let mut paused = Vec::new();
+        if self.per_login.last(settings.sign_in_limit) {
+            paused.push((
+                "sign-in to this login from your address",
+                self.per_login.resets_at,
+                format!(
+                    "{} wrong passwords for login {:?} within {} min: it is paused from this address until {}",
+                    settings.sign_in_limit.max,
+                    self.login,
+                    settings.sign_in_limit.window / 60,
+                    audit::vi_time(self.per_login.resets_at)
+                ),
+            ));
+        }
+        if self.per_address.last(settings.sign_in_address_limit) {
+            paused.push((
+                "sign-in from your address",
+                self.per_address.resets_at,
+                format!(
+                    "{} failed sign-ins within {} min: sign-in from this address is paused until {}",
+                    settings.sign_in_address_limit.max,
+                    settings.sign_in_address_limit.window / 60,
+                    audit::vi_time(self.per_address.resets_at)
+                ),
+            ));
+        }
+        if paused.is_empty() {
+            return Ok(ApiError::Unauthorized(format!(
+                "{WRONG}; check both and try again"
+            )));
+        }
+        let mut conn = state.db.writer.acquire().await?;
+        for (_, _, detail) in &paused {
+            audit::record(
+                &mut conn,
+                now,
+                &Actor::Address(self.address.to_string()),
+                "sign_in_paused",
+                &self.address.to_string(),
+                detail,
+                // An address is no unit's: the entry belongs to the whole organisation.
+                None,
+            )
+            .await?;
+        }
+        // The address's pause covers every login, so it is the one to name when both apply.
+        let (what, until, _) = &paused[paused.len() - 1];
+        Ok(ApiError::Unauthorized(format!(
+            "{WRONG}; that was the last try for now: {what} is paused until {}",
+            audit::vi_time(*until)
+        )))
+    }
+
+    /// A right password: this login's count from this address starts again, and the attempt
+    /// is taken off the address's count of failures.
+    async fn succeeded(
+        &self,
+        conn: &mut AnyConnection,
+        backend: Backend,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        throttle::clear(conn, PER_LOGIN, &self.per_login_subject()).await?;
+        throttle::uncount(conn, PER_ADDRESS, &self.address.to_string()).await?;
+        throttle::sweep(conn, backend, now).await
+    }
+}
 /// `GET /api/v1/session`: who is signed in.
 pub async fn current(session: StaffSession) -> Json<SessionInfo> {
     Json(SessionInfo::of(
@@ -387,7 +521,7 @@ fn cookie(
 }
 
 /// Whether a proxy in front says the browser came over HTTPS.
-fn forwarded_https(headers: &HeaderMap) -> bool {
+pub(crate) fn forwarded_https(headers: &HeaderMap) -> bool {
     headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
@@ -395,51 +529,16 @@ fn forwarded_https(headers: &HeaderMap) -> bool {
         .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
 }
 
-fn paused_error(until: i64, now: i64) -> ApiError {
+fn paused_error(why: &str, until: i64, now: i64) -> ApiError {
     let wait = until - now;
     ApiError::TooManyRequests {
         message: format!(
-            "too many wrong passwords for this login: sign-in is paused until {} (in {} min); try again then",
+            "{why}: sign-in is paused until {} (in {} min); try again then",
             audit::vi_time(until),
             (wait + 59) / 60
         ),
         retry_after: wait,
     }
-}
-
-/// Counts a wrong password for `key`; returns until when sign-in is now paused, if this
-/// failure reached the limit. Pausing restarts the count, so after the pause there are as many
-/// tries again.
-async fn record_failure(state: &AppState, key: &str, now: i64) -> Result<Option<i64>, ApiError> {
-    let settings = &state.settings;
-    let mut tx = state.db.writer.begin().await?;
-    // Failures older than one pause are forgotten, so typos spread over weeks never add up.
-    let failures: i64 = sqlx::query(
-        "INSERT INTO sign_in_failures (login, failures, last_failure_at, locked_until) VALUES ($1, 1, $2, 0) \
-         ON CONFLICT (login) DO UPDATE SET \
-         failures = CASE WHEN sign_in_failures.last_failure_at <= $3 THEN 1 ELSE sign_in_failures.failures + 1 END, \
-         last_failure_at = $2 \
-         RETURNING failures",
-    )
-    .bind(key)
-    .bind(now)
-    .bind(now - settings.sign_in_lockout)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get(0)?;
-    let paused = if failures >= settings.sign_in_max_failures {
-        let until = now + settings.sign_in_lockout;
-        sqlx::query("UPDATE sign_in_failures SET failures = 0, locked_until = $2 WHERE login = $1")
-            .bind(key)
-            .bind(until)
-            .execute(&mut *tx)
-            .await?;
-        Some(until)
-    } else {
-        None
-    };
-    tx.commit().await?;
-    Ok(paused)
 }
 
 #[cfg(test)]

@@ -62,6 +62,10 @@ pub struct ServeArgs {
     /// Mark staff session cookies Secure (serve behind TLS).
     #[arg(long, env = "HOSYNC_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// A reverse proxy is in front: take a client's address (which sign-in and enrolment
+    /// throttling count by) from the last hop of X-Forwarded-For, not from the connection.
+    #[arg(long, env = "HOSYNC_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
     /// Hours a staff session lasts after sign-in.
     #[arg(long, env = "HOSYNC_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
@@ -399,6 +403,7 @@ async fn serve(db: Db, args: &ServeArgs) -> anyhow::Result<()> {
     state.settings = std::sync::Arc::new(crate::Settings {
         lock_after: args.lock_after_days * crate::DAY,
         secure_cookies: args.secure_cookies,
+        trust_forwarded_for: args.trust_forwarded_for,
         session_ttl: args.session_hours * 60 * 60,
         app_dir: Some(args.app_dir.clone()),
         ..crate::Settings::default()

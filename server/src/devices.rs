@@ -13,6 +13,9 @@ use crate::audit::{self, Actor};
 use crate::secret;
 use crate::store::{self, DbResult, decode};
 
+/// The longest label a phone may give itself for the device list ("Samsung A03 của Lan").
+pub const MAX_LABEL_CHARS: usize = 80;
+
 /// Whom a phone is enrolled for: a member of a cell, or a staff account (which syncs its scope).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Holder {

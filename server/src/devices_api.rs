@@ -4,22 +4,31 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use hosync_core::access::StaffAction;
+use hosync_core::domain::check_plain_text;
 use hosync_core::protocol::{EnrolRequest, Enrolment};
 use hosync_core::{DeviceId, UnitId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::audit::Actor;
+use crate::audit::{self, Actor};
 use crate::auth::StaffSession;
 use crate::devices::{self, EnrolError, Holder};
 use crate::error::ApiError;
+use crate::throttle::{self, ClientAddress};
 use crate::{AppState, store};
 
-/// `POST /api/v1/enrol`: a phone's code for its token. No session: the code is the credential.
+/// The counter of enrolment attempts from one address, which failures use up.
+const ENROL: &str = "enrol";
+
+/// `POST /api/v1/enrol`: a phone's code for its token. No session: the code is the credential,
+/// so guessing codes is throttled per client address, counted before the code is checked.
 pub async fn enrol(
     State(state): State<AppState>,
+    address: ClientAddress,
     Json(request): Json<EnrolRequest>,
 ) -> Result<Json<Enrolment>, ApiError> {
+    let label = check_plain_text("label", &request.label, devices::MAX_LABEL_CHARS)
+        .map_err(ApiError::BadRequest)?;
     let now = state.now();
     let actor = match request.actor.trim() {
         "" => None,
@@ -28,20 +37,57 @@ pub async fn enrol(
                 .map_err(|_| ApiError::BadRequest(format!("actor {hex:?} is not hexadecimal")))?,
         ),
     };
+    let limit = state.settings.enrol_limit;
+    let subject = address.to_string();
+    let mut tx = state.db.writer.begin().await?;
+    let count = throttle::count(&mut tx, ENROL, &subject, limit, now).await?;
+    if count.over(limit) {
+        // Refused unchecked, so not counted: retrying while paused does not lengthen the pause.
+        tx.rollback().await?;
+        let wait = count.resets_at - now;
+        return Err(ApiError::TooManyRequests {
+            message: format!(
+                "too many wrong enrolment codes from your address: enrolment is paused until {} (in {} min); try again then",
+                audit::vi_time(count.resets_at),
+                (wait + 59) / 60
+            ),
+            retry_after: wait,
+        });
+    }
+    tx.commit().await?;
+
     let mut tx = state.db.begin_write().await?;
-    let enrolment = match devices::redeem(
-        &mut tx,
-        &request.code,
-        request.label.trim(),
-        actor.as_ref(),
-        now,
-    )
-    .await
+    let enrolment = match devices::redeem(&mut tx, &request.code, &label, actor.as_ref(), now).await
     {
         Ok(enrolment) => enrolment,
         Err(EnrolError::Db(e)) => return Err(e.into()),
-        Err(refused) => return Err(ApiError::Forbidden(refused.to_string())),
+        Err(refused) => {
+            tx.rollback().await?;
+            if count.last(limit) {
+                let detail = format!(
+                    "{} wrong enrolment codes within {} min: enrolment from this address is paused until {}",
+                    limit.max,
+                    limit.window / 60,
+                    audit::vi_time(count.resets_at)
+                );
+                let mut conn = state.db.writer.acquire().await?;
+                audit::record(
+                    &mut conn,
+                    now,
+                    &Actor::Address(subject.clone()),
+                    "enrol_paused",
+                    &subject,
+                    &detail,
+                    None,
+                )
+                .await?;
+            }
+            return Err(ApiError::Forbidden(refused.to_string()));
+        }
     };
+    // A code that worked was no guess: it is taken off the count.
+    throttle::uncount(&mut tx, ENROL, &subject).await?;
+    throttle::sweep(&mut tx, state.db.backend, now).await?;
     tx.commit().await?;
     Ok(Json(enrolment))
 }
@@ -248,7 +294,7 @@ pub async fn refusals(
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    crate::audit::record(
+    audit::record(
         &mut conn,
         state.now(),
         &Actor::User(session.login.clone()),

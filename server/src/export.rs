@@ -268,6 +268,13 @@ pub fn render(table: &Table, format: Format) -> anyhow::Result<Download> {
     })
 }
 
+/// Whether a spreadsheet would read this text as a formula (or, for a tab or carriage return,
+/// lose what hides it in front of one): text people typed into notes and flags must not run as
+/// `=HYPERLINK(…)` or `=cmd|…` when staff open an export.
+fn reads_as_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
 fn csv_bytes(table: &Table) -> anyhow::Result<Vec<u8>> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
@@ -275,6 +282,8 @@ fn csv_bytes(table: &Table) -> anyhow::Result<Vec<u8>> {
         writer.write_record(table.columns.iter().map(|c| c.label))?;
         for row in &table.rows {
             writer.write_record(row.cells.iter().map(|cell| match cell {
+                // A leading quote is how spreadsheets mark a cell as text; they do not show it.
+                Cell::Text(s) if reads_as_formula(s) => format!("'{s}"),
                 Cell::Text(s) => s.clone(),
                 // Plain digits: a spreadsheet reads them as numbers in any locale.
                 Cell::Number(n) => n.to_string(),
@@ -312,6 +321,9 @@ fn xlsx_bytes(table: &Table) -> anyhow::Result<Vec<u8>> {
     let date = CellFormat::new().set_num_format("dd/mm/yyyy");
     let percent = CellFormat::new().set_num_format("0.00%");
     let title_format = CellFormat::new().set_bold().set_font_size(13);
+    // Written as strings they are no formulas already; the quote prefix keeps them text when
+    // someone edits the cell in Excel, which would otherwise read it again as typed.
+    let quoted = CellFormat::new().set_quote_prefix();
     // A title line says what and when, as a printed form would; the header row follows.
     sheet.write_string_with_format(0, 0, &table.title, &title_format)?;
     sheet.write_string(
@@ -334,6 +346,9 @@ fn xlsx_bytes(table: &Table) -> anyhow::Result<Vec<u8>> {
         for (c, cell) in row.cells.iter().enumerate() {
             let c = u16::try_from(c)?;
             match cell {
+                Cell::Text(s) if reads_as_formula(s) => {
+                    sheet.write_string_with_format(r, c, s, &quoted)?;
+                }
                 Cell::Text(s) => {
                     sheet.write_string(r, c, s)?;
                 }
@@ -410,6 +425,83 @@ mod tests {
             "\u{feff}Chủ hộ,Ngày nêu,Số ngày,Tỷ lệ\n\"Giàng Seo Pủa, \"\"Thôn 1\"\"\",03/11/2026,20,\"49,72%\"\n"
         );
         assert_eq!(file.name, "hosync-flags-hsp-x01-2026-11.csv");
+    }
+
+    /// The sample with one text column holding `texts`, one per row.
+    fn with_texts(texts: &[&str]) -> Table {
+        let mut table = sample();
+        table.columns = vec![Column::text("body", "Nội dung")];
+        table.rows = texts
+            .iter()
+            .map(|t| TableRow::new(vec![Cell::Text((*t).to_owned())]))
+            .collect();
+        table
+    }
+
+    const FORMULAS: [&str; 6] = [
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\t=1",
+        "\r=1",
+    ];
+
+    #[test]
+    fn csv_cells_that_read_as_formulas_are_quoted() {
+        let mut texts = FORMULAS.to_vec();
+        texts.extend(["a = b", "Hộ nghèo", ""]);
+        let file = render(&with_texts(&texts), Format::Csv).expect("csv");
+        let mut reader = csv::Reader::from_reader(&file.bytes()["\u{feff}".len()..]);
+        let cells: Vec<String> = reader
+            .records()
+            .map(|r| r.expect("a record")[0].to_owned())
+            .collect();
+        let mut expected: Vec<String> = FORMULAS.iter().map(|f| format!("'{f}")).collect();
+        expected.extend(["a = b".into(), "Hộ nghèo".into(), String::new()]);
+        assert_eq!(cells, expected);
+        // Numbers stay numbers, negative ones too.
+        let mut table = with_texts(&[]);
+        table.columns = vec![Column::number("n", "Số")];
+        table.push(TableRow::new(vec![Cell::Number(-4)]));
+        let file = render(&table, Format::Csv).expect("csv");
+        assert!(file.bytes().ends_with(b"\n-4\n"));
+    }
+
+    /// A part of a written workbook, as text.
+    fn xlsx_part(bytes: &[u8], name: &str) -> String {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+        let mut part = archive.by_name(name).expect("the part");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut part, &mut text).expect("text");
+        text
+    }
+
+    #[test]
+    fn xlsx_cells_that_read_as_formulas_keep_a_quote_prefix() {
+        let mut texts = FORMULAS.to_vec();
+        texts.push("Hộ nghèo");
+        let file = render(&with_texts(&texts), Format::Xlsx).expect("xlsx");
+        let styles = xlsx_part(file.bytes(), "xl/styles.xml");
+        let sheet = xlsx_part(file.bytes(), "xl/worksheets/sheet1.xml");
+        // Cell formats in order; the one with quotePrefix is the quoted cells' style index.
+        let formats = styles
+            .split("<cellXfs")
+            .nth(1)
+            .and_then(|rest| rest.split("</cellXfs>").next())
+            .expect("cell formats");
+        let quoted = formats
+            .split("<xf ")
+            .skip(1)
+            .position(|xf| xf.contains("quotePrefix=\"1\""))
+            .expect("a quote-prefix format");
+        assert!(!sheet.contains("<f>"), "no formulas: {sheet}");
+        for row in 5..5 + FORMULAS.len() {
+            let cell = format!("<c r=\"A{row}\" s=\"{quoted}\" t=\"s\">");
+            assert!(sheet.contains(&cell), "{cell} in {sheet}");
+        }
+        let plain = format!("<c r=\"A{}\" t=\"s\">", 5 + FORMULAS.len());
+        assert!(sheet.contains(&plain), "{plain} in {sheet}");
     }
 
     #[test]

@@ -20,20 +20,25 @@ pub mod staff_api;
 pub mod staff_views;
 pub mod store;
 pub mod sync_api;
+pub mod throttle;
 pub mod web_app;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use automerge::ActorId;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::response::Redirect;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use hosync_core::protocol::MAX_FRAME_BYTES;
 use tokio::net::TcpListener;
 
 pub use db::Db;
+pub use throttle::Limit;
 
 /// What every request shares; cheap to clone.
 #[derive(Clone)]
@@ -66,10 +71,17 @@ pub struct Settings {
     pub lock_after: i64,
     /// How long an enrolment code works.
     pub enrolment_ttl: i64,
-    /// Wrong passwords in a row before sign-in for that login is paused.
-    pub sign_in_max_failures: i64,
-    /// How long sign-in stays paused after too many wrong passwords.
-    pub sign_in_lockout: i64,
+    /// Sign-in tries for one login from one client address: past the limit that login is
+    /// paused from that address only, until the window ends. A success starts the count again.
+    pub sign_in_limit: Limit,
+    /// Failed sign-ins from one client address, whatever the logins, before every sign-in from
+    /// it is paused until the window ends.
+    pub sign_in_address_limit: Limit,
+    /// Failed enrolment codes from one client address before enrolment from it is paused.
+    pub enrol_limit: Limit,
+    /// A reverse proxy is in front: a client's address is the last hop of `X-Forwarded-For`
+    /// (which the proxy appends), not the connection's peer (which is the proxy).
+    pub trust_forwarded_for: bool,
     /// The built field app served at `/`; without it `/` says how to build it.
     pub app_dir: Option<std::path::PathBuf>,
     /// How many refused edits of one phone are kept for the secretary's review; past it,
@@ -86,8 +98,19 @@ impl Default for Settings {
             secure_cookies: false,
             lock_after: 30 * DAY,
             enrolment_ttl: 3 * DAY,
-            sign_in_max_failures: 5,
-            sign_in_lockout: 15 * 60,
+            sign_in_limit: Limit {
+                max: 5,
+                window: 15 * 60,
+            },
+            sign_in_address_limit: Limit {
+                max: 20,
+                window: 60 * 60,
+            },
+            enrol_limit: Limit {
+                max: 10,
+                window: 15 * 60,
+            },
+            trust_forwarded_for: false,
             app_dir: None,
             max_refusals_per_device: 200,
         }
@@ -165,7 +188,61 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(app)
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
+}
+
+/// What the pages may load and do: only the server's own files, and no framing, plugins,
+/// `<base>` or forms posting elsewhere. The field app compiles its WebAssembly core, which
+/// needs `'wasm-unsafe-eval'` (it allows no `eval` of scripts). `data:` images are allowed
+/// because Vite inlines small imported images as `data:` URLs. Neither app has inline scripts
+/// or style sheets, and the styles Preact sets go through the DOM, which the policy allows.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; \
+     manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+     form-action 'self'";
+
+/// Headers on every answer, API and app alike. API answers hold personal data, so no cache
+/// (the browser's or a proxy's) keeps them; the app's files keep the caching `web_app` gives
+/// them. HSTS is sent only where TLS is in front (the operator's `secure_cookies`, or the
+/// proxy's `X-Forwarded-Proto` for this request), since it promises HTTPS for a year.
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let tls = state.settings.secure_cookies || auth::forwarded_https(request.headers());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let fixed = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+        // For browsers older than `frame-ancestors`.
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, value);
+    }
+    if tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    if api {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<&'static str, error::ApiError> {
@@ -184,9 +261,13 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // The peer address is what sign-in and enrolment throttling count by (see `throttle`).
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }
 

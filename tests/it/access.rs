@@ -1,17 +1,19 @@
 //! Identity and access end to end: the access matrix (every role × place × document kind ×
-//! read/write, and the staff API), enrolment codes, revocation and wipe, secrets kept only as
-//! hashes, and a household reassigned while its member was offline.
+//! read/write, and the staff API), enrolment codes (their guessing throttled, their labels kept
+//! plain), revocation and wipe, secrets kept only as hashes, and a household reassigned while
+//! its member was offline.
 
 use std::collections::BTreeSet;
 
 use hosync_core::access::AccessRole;
 use hosync_core::docs::{cell, household, report};
 use hosync_core::{DocId, MemberId, MemberStatus, Rating};
+use hosync_server::audit::{self, AuditFilter};
 use hosync_server::phone::{Phone, PhoneError};
 use hosync_server::{devices, store};
 
 use crate::helpers::{
-    Backend, TestApp, TestDb, get, post, signed_in, spawn_app, stored_bytes, today,
+    Backend, TestApp, TestDb, client_from, get, post, signed_in, spawn_app, stored_bytes, today,
 };
 use crate::test_both_dbs;
 
@@ -488,6 +490,140 @@ async fn enrolment_and_revocation(backend: Backend) {
     app.stop().await;
 }
 test_both_dbs!(enrolment_and_revocation);
+
+/// `POST /api/v1/enrol` through `client`: the status, the JSON body and Retry-After.
+async fn enrol_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    code: &str,
+    label: &str,
+) -> (u16, serde_json::Value, Option<i64>) {
+    let response = client
+        .post(format!("{}/api/v1/enrol", app.base_url))
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"code": code, "label": label}).to_string())
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    let body = response.bytes().await.expect("body");
+    (
+        status,
+        serde_json::from_slice(&body).unwrap_or_default(),
+        retry_after,
+    )
+}
+
+/// Guessing enrolment codes is throttled per address, counted before the code is checked:
+/// past the limit of wrong codes even a right one is paused from there, while another address
+/// still enrols; reaching the limit is audited, naming the address.
+async fn enrolment_guesses_are_throttled(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    let limit = app.state.settings.enrol_limit;
+    let guesser = &app.http;
+    for n in 0..limit.max {
+        let (status, body, _) = enrol_with(&app, guesser, &format!("AAAAA-{n:05}"), "x").await;
+        assert_eq!(status, 403, "{body}");
+    }
+    let code = app.enrolment_code("m2").await;
+    let (status, body, retry_after) = enrol_with(&app, guesser, &code, "x").await;
+    assert_eq!(status, 429, "paused even with a right code: {body}");
+    assert_eq!(body["error"], "too_many_requests");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("enrolment codes") && m.contains("try again")),
+        "{body}"
+    );
+    assert_eq!(retry_after, Some(limit.window));
+    let (status, body, _) = enrol_with(&app, &client_from("127.0.0.2"), &code, "Máy của Pủa").await;
+    assert_eq!(status, 200, "another address enrols: {body}");
+    assert_eq!(body["member"], "m2");
+
+    let pauses: Vec<(String, String, String)> = {
+        let filter = AuditFilter::parse(&audit::AuditQuery {
+            action: Some("enrol_paused".into()),
+            ..Default::default()
+        })
+        .expect("filter");
+        let mut conn = app.state.db.reader.acquire().await.expect("conn");
+        audit::list(&mut conn, &filter, None)
+            .await
+            .expect("audit")
+            .into_iter()
+            .map(|e| (e.actor, e.target, e.detail))
+            .collect()
+    };
+    assert_eq!(pauses.len(), 1, "{pauses:?}");
+    let (actor, target, detail) = &pauses[0];
+    assert_eq!(
+        (actor.as_str(), target.as_str()),
+        ("address:127.0.0.1", "127.0.0.1")
+    );
+    assert!(
+        detail.starts_with("10 wrong enrolment codes within 15 min"),
+        "{detail}"
+    );
+
+    // The pause ends with its window.
+    let now = app.clock.load(std::sync::atomic::Ordering::SeqCst);
+    app.clock
+        .store(now + limit.window, std::sync::atomic::Ordering::SeqCst);
+    let code = app.enrolment_code("m3").await;
+    let (status, body, _) = enrol_with(&app, guesser, &code, "x").await;
+    assert_eq!(status, 200, "{body}");
+}
+test_both_dbs!(enrolment_guesses_are_throttled);
+
+/// A phone's label is bounded and plain: too long, or with control or text-direction
+/// characters, it is refused with a message naming it, and nothing is stored.
+async fn enrolment_labels_are_plain_text(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    let code = app.enrolment_code("m2").await;
+    let huge = format!("\u{202e}{}\0", "Máy của Pủa ".repeat(2 * 1024 * 1024 / 14));
+    let long = "a".repeat(devices::MAX_LABEL_CHARS + 1);
+    for (label, says) in [
+        (huge.as_str(), "label is too long"),
+        (long.as_str(), "label is too long"),
+        ("Máy \u{202e}aPủ", "label may not contain"),
+        ("Máy\u{2066} của Pủa", "label may not contain"),
+        ("Máy\0của Pủa", "label may not contain"),
+        ("Máy\ncủa Pủa", "label may not contain"),
+    ] {
+        let (status, body, _) = enrol_with(&app, &app.http, &code, label).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| m.contains(says)),
+            "{says}: {body}"
+        );
+    }
+    let devices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices")
+        .fetch_one(&app.state.db.reader)
+        .await
+        .expect("count");
+    assert_eq!(devices, 0, "nothing stored");
+    let enrolments: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'enrol'")
+            .fetch_one(&app.state.db.reader)
+            .await
+            .expect("count");
+    assert_eq!(enrolments, 0, "nothing audited");
+
+    // The code still works, and the label is kept trimmed.
+    let longest = format!("  {}  ", "ă".repeat(devices::MAX_LABEL_CHARS));
+    let (status, body, _) = enrol_with(&app, &app.http, &code, &longest).await;
+    assert_eq!(status, 200, "{body}");
+    let label: String = sqlx::query_scalar("SELECT label FROM devices")
+        .fetch_one(&app.state.db.reader)
+        .await
+        .expect("label");
+    assert_eq!(label, "ă".repeat(devices::MAX_LABEL_CHARS));
+}
+test_both_dbs!(enrolment_labels_are_plain_text);
 
 /// The secretary gives household h1 from m2 to m3 while m2's phone is offline with two notes on
 /// it: one written before the move, kept; one after, refused and shown to the secretary, never

@@ -442,7 +442,17 @@ impl TestApp {
 
     /// `POST /api/v1/session` with a login and password.
     pub async fn sign_in(&self, login: &str, password: &str) -> reqwest::Response {
-        self.http
+        self.sign_in_with(&self.http, login, password).await
+    }
+
+    /// `POST /api/v1/session` through `client`, such as one from [`client_from`].
+    pub async fn sign_in_with(
+        &self,
+        client: &reqwest::Client,
+        login: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
             .post(format!("{}/api/v1/session", self.base_url))
             .header("content-type", "application/json")
             .body(serde_json::json!({"login": login, "password": password}).to_string())
@@ -450,6 +460,16 @@ impl TestApp {
             .await
             .expect("the server answers a sign-in")
     }
+}
+
+/// A client whose connections come from `address`, another loopback address such as
+/// 127.0.0.2 (on Linux every 127.x address is the loopback), so the server sees another client.
+pub fn client_from(address: &str) -> reqwest::Client {
+    let ip: std::net::IpAddr = address.parse().expect("an IP address");
+    reqwest::Client::builder()
+        .local_address(ip)
+        .build()
+        .expect("a client")
 }
 
 /// From a sign-in's answer: the `Cookie` header to send back (both cookies) and the CSRF token.

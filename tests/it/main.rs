@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod bad_input;
+mod headers;
 mod loadgen;
 mod restart;
 mod security;

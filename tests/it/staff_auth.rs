@@ -7,9 +7,11 @@ use hosync_server::audit::{self, AuditArgs, AuditFilter};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use hosync_server::accounts::MAX_LOGIN_CHARS;
+
 use crate::helpers::{
-    Backend, Browser, STAFF_LOGIN, STAFF_PASSWORD, TestApp, assert_unseen, call, get, post,
-    session_cookies, signed_in, spawn_app, stored_bytes,
+    Backend, Browser, STAFF_LOGIN, STAFF_PASSWORD, TestApp, TestDb, assert_unseen, call,
+    client_from, get, post, seed_fixture, session_cookies, signed_in, spawn_app, stored_bytes,
 };
 use crate::test_both_dbs;
 
@@ -104,22 +106,50 @@ async fn sign_in_sets_safe_cookies(backend: Backend) {
 }
 test_both_dbs!(sign_in_sets_safe_cookies);
 
-/// A wrong password and an unknown login get the same answer; after the limit of failures in a
-/// row, even the right password is paused until the lockout has passed.
+async fn body_of(response: reqwest::Response) -> Value {
+    serde_json::from_slice(&response.bytes().await.expect("body")).expect("json")
+}
+
+/// The attempts a throttle counter holds, if it has a row.
+async fn throttled(app: &TestApp, bucket: &str, subject: &str) -> Option<i64> {
+    sqlx::query_scalar("SELECT attempts FROM throttle WHERE bucket = $1 AND subject = $2")
+        .bind(bucket)
+        .bind(subject)
+        .fetch_optional(&app.state.db.reader)
+        .await
+        .expect("throttle")
+}
+
+fn retry_after(response: &reqwest::Response) -> i64 {
+    response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After")
+}
+
+/// A wrong password and an unknown login get the same answer; after the limit of failures for
+/// one login from one address, even the right password is paused from that address until the
+/// window has passed; past the limit of failures from one address, whatever the logins, every
+/// sign-in from it is paused.
 async fn wrong_passwords_pause_sign_in(backend: Backend) {
     let (app, _db) = spawn_app(backend).await;
     app.add_staff("lan", "mật khẩu của Lan", AccessRole::DistrictStaff, "d")
         .await;
     let settings = app.state.settings.clone();
+    let limit = settings.sign_in_limit;
 
     let wrong = app.sign_in("lan", "not her password").await;
     assert_eq!(wrong.status().as_u16(), 401);
-    let wrong: Value = serde_json::from_slice(&wrong.bytes().await.expect("body")).expect("json");
+    let wrong = body_of(wrong).await;
     let unknown = app.sign_in("nobody", "not her password").await;
     assert_eq!(unknown.status().as_u16(), 401);
-    let unknown: Value =
-        serde_json::from_slice(&unknown.bytes().await.expect("body")).expect("json");
-    assert_eq!(wrong, unknown, "an unknown login is told nothing more");
+    assert_eq!(
+        wrong,
+        body_of(unknown).await,
+        "an unknown login is told nothing more"
+    );
     assert!(
         wrong["message"]
             .as_str()
@@ -127,11 +157,19 @@ async fn wrong_passwords_pause_sign_in(backend: Backend) {
         "{wrong}"
     );
 
-    // A success resets the count.
+    // A success starts the count again.
     signed_in(&app, "lan", "mật khẩu của Lan").await;
-    for _ in 0..settings.sign_in_max_failures {
+    assert_eq!(throttled(&app, "sign_in", "127.0.0.1 lan").await, None);
+    for n in 1..=limit.max {
         let response = app.sign_in("LAN", "guess").await;
         assert_eq!(response.status().as_u16(), 401);
+        let body = body_of(response).await;
+        let message = body["message"].as_str().unwrap_or_default();
+        assert_eq!(
+            message.contains("last try"),
+            n == limit.max,
+            "the last try says so: {message}"
+        );
     }
     let paused = app.sign_in("lan", "mật khẩu của Lan").await;
     assert_eq!(
@@ -139,29 +177,23 @@ async fn wrong_passwords_pause_sign_in(backend: Backend) {
         429,
         "paused even with the right password"
     );
-    let retry_after: i64 = paused
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .expect("Retry-After");
-    assert_eq!(retry_after, settings.sign_in_lockout);
-    let body: Value = serde_json::from_slice(&paused.bytes().await.expect("body")).expect("json");
+    assert_eq!(retry_after(&paused), limit.window);
+    let body = body_of(paused).await;
     assert_eq!(body["error"], "too_many_requests");
     assert!(
         body["message"]
             .as_str()
-            .is_some_and(|m| m.contains("try again")),
+            .is_some_and(|m| m.contains("this login") && m.contains("try again")),
         "{body}"
     );
-    // Other logins are not paused.
+    // Other logins from the same address are not paused.
     app.add_staff("minh", "mật khẩu của Minh", AccessRole::DistrictStaff, "d")
         .await;
     signed_in(&app, "minh", "mật khẩu của Minh").await;
 
     let start = app.clock.load(std::sync::atomic::Ordering::SeqCst);
     app.clock.store(
-        start + settings.sign_in_lockout - 1,
+        start + limit.window - 1,
         std::sync::atomic::Ordering::SeqCst,
     );
     assert_eq!(
@@ -171,19 +203,246 @@ async fn wrong_passwords_pause_sign_in(backend: Backend) {
             .as_u16(),
         429
     );
-    app.clock.store(
-        start + settings.sign_in_lockout,
-        std::sync::atomic::Ordering::SeqCst,
-    );
+    app.clock
+        .store(start + limit.window, std::sync::atomic::Ordering::SeqCst);
     signed_in(&app, "lan", "mật khẩu của Lan").await;
 
     // Logins nobody has are paused alike, so probing for them is no faster.
-    for _ in 0..settings.sign_in_max_failures {
-        app.sign_in("ghost", "guess").await;
+    for _ in 0..limit.max {
+        assert_eq!(app.sign_in("ghost", "guess").await.status().as_u16(), 401);
     }
     assert_eq!(app.sign_in("ghost", "guess").await.status().as_u16(), 429);
+
+    // From one address, failures across logins add up to a pause of every sign-in from it.
+    let guesser = client_from("127.0.0.3");
+    let by_address = settings.sign_in_address_limit;
+    for n in 0..by_address.max {
+        let response = app
+            .sign_in_with(&guesser, &format!("login{n}"), "guess")
+            .await;
+        assert_eq!(response.status().as_u16(), 401);
+    }
+    let paused = app.sign_in_with(&guesser, "lan", "mật khẩu của Lan").await;
+    assert_eq!(
+        paused.status().as_u16(),
+        429,
+        "every login, from that address"
+    );
+    assert_eq!(retry_after(&paused), by_address.window);
+    assert_eq!(
+        throttled(&app, "sign_in_address", "127.0.0.3").await,
+        Some(by_address.max),
+        "refused tries are not counted"
+    );
+    signed_in(&app, "lan", "mật khẩu của Lan").await;
+    let pauses: Vec<(String, String)> = audit_entries(&app, "sign_in_paused")
+        .await
+        .into_iter()
+        .map(|e| (e.actor, e.target))
+        .collect();
+    assert_eq!(
+        pauses,
+        [
+            ("address:127.0.0.1".to_owned(), "127.0.0.1".to_owned()),
+            ("address:127.0.0.1".to_owned(), "127.0.0.1".to_owned()),
+            ("address:127.0.0.3".to_owned(), "127.0.0.3".to_owned()),
+        ],
+        "lan's pause, ghost's, and 127.0.0.3's"
+    );
 }
 test_both_dbs!(wrong_passwords_pause_sign_in);
+
+/// Guesses sent all at once are counted before any is checked: only as many as the limit are
+/// checked (each an argon2 hash), the rest are refused unchecked, and the login is paused.
+async fn a_burst_of_guesses_is_counted_before_checking(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    app.add_staff("lan", "mật khẩu của Lan", AccessRole::DistrictStaff, "d")
+        .await;
+    let limit = app.state.settings.sign_in_limit;
+    // Each in a task of its own, so that all 30 are in flight at once.
+    let mut burst = tokio::task::JoinSet::new();
+    for n in 0..30 {
+        let client = app.http.clone();
+        let url = format!("{}/api/v1/session", app.base_url);
+        burst.spawn(async move {
+            client
+                .post(url)
+                .header("content-type", "application/json")
+                .body(json!({"login": "lan", "password": format!("guess {n}")}).to_string())
+                .send()
+                .await
+                .expect("the server answers")
+                .status()
+                .as_u16()
+        });
+    }
+    let mut answers = burst.join_all().await;
+    answers.sort_unstable();
+    let checked = answers.iter().filter(|&&s| s == 401).count();
+    let refused = answers.iter().filter(|&&s| s == 429).count();
+    assert_eq!(
+        (checked, refused),
+        (limit.max as usize, 30 - limit.max as usize),
+        "{answers:?}"
+    );
+    assert_eq!(
+        throttled(&app, "sign_in", "127.0.0.1 lan").await,
+        Some(limit.max)
+    );
+    assert_eq!(
+        throttled(&app, "sign_in_address", "127.0.0.1").await,
+        Some(limit.max)
+    );
+    assert_eq!(
+        app.sign_in("lan", "mật khẩu của Lan")
+            .await
+            .status()
+            .as_u16(),
+        429
+    );
+}
+test_both_dbs!(a_burst_of_guesses_is_counted_before_checking);
+
+/// A stranger guessing an account's password from their own address pauses it for themselves
+/// only: its owner, at another address, still signs in.
+async fn a_stranger_cannot_lock_the_owner_out(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    app.add_staff("admin", "mật khẩu quản trị", AccessRole::Admin, "d")
+        .await;
+    let stranger = client_from("127.0.0.2");
+    let settings = app.state.settings.clone();
+    for _ in 0..settings.sign_in_limit.max {
+        let response = app.sign_in_with(&stranger, "admin", "guess").await;
+        assert_eq!(response.status().as_u16(), 401);
+    }
+    let paused = app
+        .sign_in_with(&stranger, "admin", "mật khẩu quản trị")
+        .await;
+    assert_eq!(paused.status().as_u16(), 429);
+    signed_in(&app, "admin", "mật khẩu quản trị").await;
+
+    // Nor when the stranger has used up every try of their address.
+    let more = settings.sign_in_address_limit.max - settings.sign_in_limit.max;
+    for n in 0..more {
+        app.sign_in_with(&stranger, &format!("admin{n}"), "guess")
+            .await;
+    }
+    assert_eq!(
+        app.sign_in_with(&stranger, "someone", "guess")
+            .await
+            .status()
+            .as_u16(),
+        429
+    );
+    signed_in(&app, "admin", "mật khẩu quản trị").await;
+    assert_eq!(
+        throttled(&app, "sign_in", "127.0.0.1 admin").await,
+        None,
+        "the owner's own count is untouched"
+    );
+}
+test_both_dbs!(a_stranger_cannot_lock_the_owner_out);
+
+/// Behind a reverse proxy (`--trust-forwarded-for`) a client is the last hop of
+/// X-Forwarded-For; without it the header is ignored, so sending one does not dodge the limit.
+async fn forwarded_addresses_count_only_when_trusted(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let trusting = TestApp::start_with(
+        &db.url,
+        hosync_server::Settings {
+            trust_forwarded_for: true,
+            ..hosync_server::Settings::default()
+        },
+    )
+    .await;
+    seed_fixture(&trusting.state.db).await;
+    trusting
+        .add_staff("lan", "mật khẩu của Lan", AccessRole::DistrictStaff, "d")
+        .await;
+    let from = |app: &TestApp, forwarded: &str, password: &str| {
+        app.http
+            .post(format!("{}/api/v1/session", app.base_url))
+            .header("content-type", "application/json")
+            // The first hop is whatever the client wrote; the proxy appends the last.
+            .header("x-forwarded-for", format!("10.9.9.9, {forwarded}"))
+            .body(json!({"login": "lan", "password": password}).to_string())
+            .send()
+    };
+    let limit = trusting.state.settings.sign_in_limit;
+    for _ in 0..limit.max {
+        let response = from(&trusting, "198.51.100.7", "guess")
+            .await
+            .expect("answer");
+        assert_eq!(response.status().as_u16(), 401);
+    }
+    let paused = from(&trusting, "198.51.100.7", "mật khẩu của Lan")
+        .await
+        .expect("answer");
+    assert_eq!(paused.status().as_u16(), 429);
+    let owner = from(&trusting, "198.51.100.8", "mật khẩu của Lan")
+        .await
+        .expect("answer");
+    assert_eq!(
+        owner.status().as_u16(),
+        200,
+        "another client behind the proxy"
+    );
+    assert_eq!(
+        throttled(&trusting, "sign_in", "198.51.100.7 lan").await,
+        Some(limit.max)
+    );
+    trusting.stop().await;
+
+    let direct = TestApp::start(&db.url).await;
+    for n in 0..limit.max {
+        let response = from(&direct, &format!("198.51.100.{n}"), "guess")
+            .await
+            .expect("answer");
+        assert_eq!(response.status().as_u16(), 401);
+    }
+    let paused = from(&direct, "198.51.100.99", "mật khẩu của Lan")
+        .await
+        .expect("answer");
+    assert_eq!(
+        paused.status().as_u16(),
+        429,
+        "an untrusted X-Forwarded-For is not the client"
+    );
+    direct.stop().await;
+}
+test_both_dbs!(forwarded_addresses_count_only_when_trusted);
+
+/// A login longer than any account's is refused before anything of it is stored.
+async fn overlong_logins_are_refused_unstored(backend: Backend) {
+    let (app, db) = spawn_app(backend).await;
+    let long = "q".repeat(4 * 1024 * 1024);
+    for login in [long.as_str(), &long[..MAX_LOGIN_CHARS + 1]] {
+        let response = app.sign_in(login, "guess").await;
+        assert_eq!(response.status().as_u16(), 400);
+        let body = body_of(response).await;
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("at most 64 characters")),
+            "{body}"
+        );
+    }
+    let longest = &long[..MAX_LOGIN_CHARS];
+    assert_eq!(app.sign_in(longest, "guess").await.status().as_u16(), 401);
+    let stored = stored_bytes(&app, &db, &["throttle", "audit_log", "sessions"]).await;
+    let too_long = &long.as_bytes()[..MAX_LOGIN_CHARS + 1];
+    assert!(
+        !stored.windows(too_long.len()).any(|w| w == too_long),
+        "no overlong login is stored"
+    );
+    assert!(
+        stored
+            .windows(longest.len())
+            .any(|w| w == longest.as_bytes()),
+        "the search finds what is there: the longest login, counted"
+    );
+}
+test_both_dbs!(overlong_logins_are_refused_unstored);
 
 /// A request that changes something needs the session's CSRF token in a header.
 async fn changes_need_the_csrf_token(backend: Backend) {
@@ -286,7 +545,9 @@ async fn expired_sessions_are_refused(backend: Backend) {
 }
 test_both_dbs!(expired_sessions_are_refused);
 
-/// A disabled account cannot sign in, and its sessions stop working.
+/// A disabled account cannot sign in, and its sessions stop working. Its right password is
+/// answered and counted exactly as a wrong one, so a guesser learns neither that the account
+/// exists nor that the password was right.
 async fn disabled_accounts_are_refused(backend: Backend) {
     let (app, _db) = spawn_app(backend).await;
     for login in ["lan", "minh"] {
@@ -299,14 +560,28 @@ async fn disabled_accounts_are_refused(backend: Backend) {
         .await
         .expect("disable");
     assert_eq!(get(&app, "/summary", &lan).await.0, 401);
-    let refused = app.sign_in("lan", "mật khẩu dài").await;
-    assert_eq!(refused.status().as_u16(), 403);
-    let body: Value = serde_json::from_slice(&refused.bytes().await.expect("body")).expect("json");
-    assert_eq!(body["message"], "this account is disabled");
-    // A wrong password for a disabled account is just a wrong password.
+    let right = app.sign_in("lan", "mật khẩu dài").await;
+    let wrong = app.sign_in("lan", "wrong guess").await;
+    assert_eq!(right.status().as_u16(), 401);
+    assert_eq!(wrong.status().as_u16(), 401);
+    let right = body_of(right).await;
     assert_eq!(
-        app.sign_in("lan", "wrong guess").await.status().as_u16(),
-        401
+        right,
+        body_of(wrong).await,
+        "the same answer as a wrong password"
+    );
+    assert_eq!(throttled(&app, "sign_in", "127.0.0.1 lan").await, Some(2));
+    let limit = app.state.settings.sign_in_limit;
+    for _ in 2..limit.max {
+        assert_eq!(
+            app.sign_in("lan", "mật khẩu dài").await.status().as_u16(),
+            401
+        );
+    }
+    assert_eq!(
+        app.sign_in("lan", "mật khẩu dài").await.status().as_u16(),
+        429,
+        "counted like wrong passwords"
     );
 
     // A session that outlived its account's disabling (written around the account functions,
@@ -348,12 +623,7 @@ async fn secrets_are_not_stored_in_clear(backend: Backend) {
     assert_eq!(get(&app, "/session", &browser).await.0, 200);
 
     let secrets = [password, "một-mật-khẩu-sai-17", token.as_str()];
-    let stored = stored_bytes(
-        &app,
-        &db,
-        &["users", "sessions", "sign_in_failures", "audit_log"],
-    )
-    .await;
+    let stored = stored_bytes(&app, &db, &["users", "sessions", "throttle", "audit_log"]).await;
     for secret in secrets {
         assert!(
             !stored.windows(secret.len()).any(|w| w == secret.as_bytes()),
@@ -473,7 +743,7 @@ async fn accounts_stay_within_scope_and_rank(backend: Backend) {
             .await
             .status()
             .as_u16(),
-        403
+        401
     );
     assert_unseen(
         &post(&app, "/members/m20/disable", &x1, json!({})).await,

@@ -1,6 +1,7 @@
 //! The district staff views over what phones sent: the overview's counts, the tables behind
-//! them and their CSV and XLSX exports (audited), search without diacritics, a household's
-//! history with who and when, and a commune committee kept to its commune.
+//! them and their CSV and XLSX exports (audited, with no text read as a formula), search without
+//! diacritics, a household's history with who and when, and a commune committee kept to its
+//! commune.
 
 use hosync_core::docs::{cell, household, report};
 use hosync_core::{AccessRole, Day, DocId, FlagStatus, MemberId, MemberStatus, Month, Rating};
@@ -487,3 +488,35 @@ async fn households_stored_before_the_staff_views_are_projected_at_start(backend
     app.stop().await;
 }
 test_both_dbs!(households_stored_before_the_staff_views_are_projected_at_start);
+
+/// A flag a member wrote as a formula is exported as text: a quote in front of it in CSV, so a
+/// spreadsheet opening the file does not run it.
+async fn exported_text_never_becomes_a_formula(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    let now = today().noon_timestamp();
+    let mut member = app.phone("m2 phone", "m2").await;
+    member.sync().await.expect("first sync");
+    let m2 = MemberId::parse("m2").expect("id");
+    let formula = "=HYPERLINK(\"http://example.invalid\",\"Bấm vào\")";
+    {
+        let h1 = member
+            .replica_mut()
+            .doc_mut(&household_doc("h1"))
+            .expect("h1 held");
+        household::raise_flag(h1, None, &m2, today(), formula, now).expect("flag");
+    }
+    let outcome = member.sync().await.expect("sync");
+    assert!(outcome.refused.is_empty(), "{outcome:?}");
+    let cookie = app.staff_cookie().await.to_owned();
+    let (status, _, csv) = download(&app, "/tables/flags?format=csv", &cookie).await;
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://example.invalid\"\",\"\"Bấm vào\"\")\""),
+        "{csv}"
+    );
+    let (status, _, xlsx) = download(&app, "/tables/flags?format=xlsx", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(xlsx.starts_with(b"PK\x03\x04"), "an XLSX is a zip");
+}
+test_both_dbs!(exported_text_never_becomes_a_formula);

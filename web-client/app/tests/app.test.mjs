@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Server, launch, phone, shot, SHOTS, enrol, syncedAfter } from './harness.mjs';
+import { Server, launch, phone, shot, SHOTS, enrol, syncedAfter, policyViolations, watchPolicy } from './harness.mjs';
 
 let server;
 let browser;
@@ -213,6 +213,7 @@ test('a bundle exported offline reaches the server from the phone that imports i
   // The tab is killed right after "saved", and the app opened again with no network.
   await A.page.close({ runBeforeUnload: false });
   A.page = await A.context.newPage();
+  watchPolicy(A.page);
   await A.page.goto('/');
   await openHousehold(A.page, household);
   await note(A.page, BUNDLED).waitFor();
@@ -285,4 +286,8 @@ test('a phone away longer than the lock period shows nothing until it syncs', as
   // The network returns: the app syncs by itself and opens again.
   await context.setOffline(false);
   await page.locator('a.card').first().waitFor();
+});
+
+test('the content security policy refused nothing the app does', () => {
+  assert.deepEqual(policyViolations, []);
 });

@@ -90,6 +90,17 @@ export class Server {
   }
 }
 
+/** What pages logged of the content security policy refusing something; each test file ends by
+ * asserting there is none, so the policy the server sends is known to fit the apps. */
+export const policyViolations = [];
+
+/** Collects what `page` logs of the content security policy into `policyViolations`. */
+export function watchPolicy(page) {
+  page.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) policyViolations.push(`${page.url()}: ${message.text()}`);
+  });
+}
+
 export async function launch() {
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -109,6 +120,7 @@ export async function phone(browser, server) {
   });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  watchPolicy(page);
   return { context, page };
 }
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'playwright-core';
-import { Server, launch } from './harness.mjs';
+import { Server, launch, policyViolations, watchPolicy } from './harness.mjs';
 
 const OUT = process.env.HOSYNC_STAFF_OUT ?? '';
 const DISTRICT = 'hsp';
@@ -50,6 +50,7 @@ async function desk() {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  watchPolicy(page);
   return { context, page, errors };
 }
 
@@ -288,4 +289,8 @@ test('a commune committee sees its own commune and is refused another', async ()
 
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('the content security policy refused nothing the dashboard does', () => {
+  assert.deepEqual(policyViolations, []);
 });
