@@ -15,10 +15,12 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use hosync_core::access::AccessRole;
 use hosync_core::{Day, UnitId};
-use hosync_server::accounts::{self, AccountError, By, Login, NewUser};
-use hosync_server::db::{Db, sqlite_url};
-use hosync_server::demo::{DemoShape, seed};
-use hosync_server::{AppState, run, system_now};
+use hosync_server::AppState;
+use hosync_server::access::accounts::{self, AccountError, By, Login, NewUser};
+use hosync_server::run;
+use hosync_server::storage::db::{Db, sqlite_url};
+use hosync_server::system_now;
+use hosync_server::tools::demo::{DemoShape, seed};
 use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 
@@ -97,7 +99,7 @@ async fn district(dir: &Path) -> Db {
     let path = dir.join("district.db");
     let mark = dir.join(SEEDED_MARK);
     let url = sqlite_url(&path);
-    let mut db = Db::connect(&url).await.expect("open the bench database");
+    let mut db = Db::open(&url).await.expect("open the bench database");
     if mark.exists() && units(&db).await > 0 {
         let seeded_on = std::fs::read_to_string(&mark).unwrap_or_default();
         eprintln!(
@@ -116,7 +118,7 @@ async fn district(dir: &Path) -> Db {
                 std::fs::remove_file(&file).expect("remove the unfinished bench database");
             }
         }
-        db = Db::connect(&url).await.expect("open the bench database");
+        db = Db::open(&url).await.expect("open the bench database");
     }
     let today = Day::from_timestamp(system_now());
     let started = Instant::now();
@@ -147,7 +149,7 @@ fn staff(c: &mut Criterion) {
     let (base, cookie, shutdown, server) = runtime.block_on(async {
         // `cargo xtask bench` hands over the district it has just seeded.
         let db = match &named_url {
-            Some(url) => Db::connect(url).await.expect("open the seeded district"),
+            Some(url) => Db::open(url).await.expect("open the seeded district"),
             None => district(&dir).await,
         };
         let state = AppState::new(db.clone()).await.expect("server state");

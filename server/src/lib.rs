@@ -2,25 +2,13 @@
 //! or PostgreSQL, and the `hosync` command line. `app` builds the router and `run` serves it, so
 //! tests start the real thing on a random port.
 
-pub mod accounts;
-pub mod audit;
-pub mod auth;
+pub mod access;
 pub mod cli;
-pub mod db;
-pub mod demo;
-pub mod devices;
-pub mod devices_api;
 pub mod error;
-pub mod export;
-pub mod loadgen;
-pub mod phone;
-pub mod projection;
-pub mod secret;
-pub mod staff_api;
-pub mod staff_views;
-pub mod store;
-pub mod sync_api;
-pub mod throttle;
+pub mod staff;
+pub mod storage;
+pub mod sync;
+pub mod tools;
 pub mod web_app;
 
 use std::future::Future;
@@ -33,12 +21,12 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use hosync_core::protocol::MAX_FRAME_BYTES;
 use tokio::net::TcpListener;
 
-pub use db::Db;
-pub use throttle::Limit;
+pub use access::throttle::Limit;
+pub use storage::Db;
 
 /// What every request shares; cheap to clone.
 #[derive(Clone)]
@@ -129,7 +117,7 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     pub async fn new(db: Db) -> anyhow::Result<AppState> {
         let mut conn = db.writer.acquire().await?;
-        let epoch = store::epoch(&mut conn).await?;
+        let epoch = storage::epoch(&mut conn).await?;
         drop(conn);
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(AppState {
@@ -157,30 +145,9 @@ pub fn system_now() -> i64 {
 /// The HTTP routes.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
-        .route("/sync", post(sync_api::sync))
-        .route("/enrol", post(devices_api::enrol))
-        .route("/enrolments", post(devices_api::issue_code))
-        .route("/devices", get(devices_api::list))
-        .route("/devices/{id}/revoke", post(devices_api::revoke))
-        .route("/cells/{cell}/refusals", get(devices_api::refusals))
-        .route("/cells/{cell}/households", get(staff_api::cell_households))
-        .route("/cells/{cell}/members", get(staff_api::cell_members))
-        .route("/households/{id}", get(staff_api::household_detail))
-        .route("/summary", get(staff_api::summary))
-        .route("/overview", get(staff_views::overview))
-        .route("/tables/{table}", get(staff_views::table))
-        .route("/search", get(staff_views::search))
-        .route(
-            "/session",
-            get(auth::current)
-                .post(auth::sign_in)
-                .delete(auth::sign_out),
-        )
-        .route("/users", get(accounts::api_list).post(accounts::api_add))
-        .route("/users/{login}/role", post(accounts::api_role))
-        .route("/users/{login}/disable", post(accounts::api_disable))
-        .route("/members/{id}/disable", post(accounts::api_disable_member))
-        .route("/audit", get(audit::api_list));
+        .merge(sync::router())
+        .merge(access::router())
+        .merge(staff::router());
     let app = web_app::routes(state.settings.app_dir.as_deref());
     Router::new()
         .route("/staff", get(staff_page))
@@ -211,7 +178,8 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wa
 /// proxy's `X-Forwarded-Proto` for this request), since it promises HTTPS for a year.
 async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
-    let tls = state.settings.secure_cookies || auth::forwarded_https(request.headers());
+    let tls =
+        state.settings.secure_cookies || access::sessions_api::forwarded_https(request.headers());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let fixed = [

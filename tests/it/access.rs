@@ -8,9 +8,10 @@ use std::collections::BTreeSet;
 use hosync_core::access::AccessRole;
 use hosync_core::docs::{cell, household, report};
 use hosync_core::{DocId, MemberId, MemberStatus, Rating};
-use hosync_server::audit::{self, AuditFilter};
-use hosync_server::phone::{Phone, PhoneError};
-use hosync_server::{devices, store};
+use hosync_server::access::audit::{self, AuditFilter};
+use hosync_server::access::devices;
+use hosync_server::storage;
+use hosync_server::tools::phone::{Phone, PhoneError};
 
 use crate::helpers::{
     Backend, TestApp, TestDb, client_from, get, post, signed_in, spawn_app, stored_bytes, today,
@@ -115,7 +116,7 @@ async fn try_write(app: &TestApp, phone: &mut Phone, doc_id: &str) -> bool {
     let id = DocId::parse(doc_id).expect("id");
     if phone.replica().doc(&id).is_none() {
         let mut conn = app.state.db.reader.acquire().await.expect("conn");
-        let mut server_copy = store::load_doc(&mut conn, &id, &hosync_core::docs::random_actor())
+        let mut server_copy = storage::load_doc(&mut conn, &id, &hosync_core::docs::random_actor())
             .await
             .expect("load")
             .expect("the document exists");
@@ -148,7 +149,7 @@ async fn try_write(app: &TestApp, phone: &mut Phone, doc_id: &str) -> bool {
     assert!(accepted != refused, "{doc_id}: {outcome:?}");
     // A refused write left nothing on the server.
     let mut conn = app.state.db.reader.acquire().await.expect("conn");
-    let stored = store::load_doc(&mut conn, &id, &hosync_core::docs::random_actor())
+    let stored = storage::load_doc(&mut conn, &id, &hosync_core::docs::random_actor())
         .await
         .expect("load")
         .expect("exists");
@@ -375,7 +376,7 @@ async fn enrolment_and_revocation(backend: Backend) {
         let code = devices::issue_code(
             &mut tx,
             &holder,
-            &hosync_server::audit::Actor::Cli,
+            &hosync_server::access::audit::Actor::Cli,
             app.state.now() - 73 * 3600,
             app.state.settings.enrolment_ttl,
         )
@@ -446,7 +447,7 @@ async fn enrolment_and_revocation(backend: Backend) {
         devices::revoke(
             &mut tx,
             phone.replica().device(),
-            &hosync_server::audit::Actor::Cli,
+            &hosync_server::access::audit::Actor::Cli,
             app.state.now()
         )
         .await
@@ -458,7 +459,7 @@ async fn enrolment_and_revocation(backend: Backend) {
     assert_eq!(phone.replica().docs().count(), 0, "the phone holds nothing");
     assert!(phone.replica().token().is_empty(), "nor its token");
     let mut conn = app.state.db.reader.acquire().await.expect("conn");
-    let stored = store::load_doc(&mut conn, &h1, &hosync_core::docs::random_actor())
+    let stored = storage::load_doc(&mut conn, &h1, &hosync_core::docs::random_actor())
         .await
         .expect("load")
         .expect("h1");
@@ -683,7 +684,7 @@ async fn reassignment_while_offline(backend: Backend) {
     );
 
     let mut conn = app.state.db.reader.acquire().await.expect("conn");
-    let stored = store::load_doc(&mut conn, &h1, &hosync_core::docs::random_actor())
+    let stored = storage::load_doc(&mut conn, &h1, &hosync_core::docs::random_actor())
         .await
         .expect("load")
         .expect("h1");

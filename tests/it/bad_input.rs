@@ -6,7 +6,7 @@ use automerge::{ReadDoc, Value};
 use hosync_core::docs::household;
 use hosync_core::protocol::{self, MAX_FRAME_BYTES};
 use hosync_core::{MemberId, sync::DocSyncStatus};
-use hosync_server::phone::PhoneError;
+use hosync_server::tools::phone::PhoneError;
 
 use crate::helpers::{Backend, household_doc, spawn_app, today};
 use crate::test_both_dbs;
@@ -65,7 +65,7 @@ async fn bad_requests_are_refused_and_change_nothing(backend: Backend) {
             hosync_core::docs::random_actor(),
         );
         replica.set_token(&"0".repeat(64));
-        hosync_server::phone::Phone::with_replica(&app.base_url, replica)
+        hosync_server::tools::phone::Phone::with_replica(&app.base_url, replica)
     };
     match stranger.sync().await {
         Err(PhoneError::Server {

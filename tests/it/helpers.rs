@@ -5,8 +5,11 @@ use std::path::PathBuf;
 
 use hosync_core::docs::{cell, household, report};
 use hosync_core::{Day, Doc, DocId, HouseholdId, MemberId, OrgUnit, Role, UnitId, UnitKind};
-use hosync_server::phone::Phone;
-use hosync_server::{AppState, Db, devices, store};
+use hosync_server::AppState;
+use hosync_server::Db;
+use hosync_server::access::devices;
+use hosync_server::storage;
+use hosync_server::tools::phone::Phone;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -61,7 +64,7 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(&name);
                 std::fs::create_dir_all(&dir).expect("temp dir");
-                let url = hosync_server::db::sqlite_url(&dir.join("hosync.db"));
+                let url = hosync_server::storage::db::sqlite_url(&dir.join("hosync.db"));
                 TestDb {
                     url,
                     sqlite_dir: Some(dir),
@@ -144,9 +147,10 @@ impl TestApp {
     }
 
     pub async fn start_with(url: &str, settings: hosync_server::Settings) -> TestApp {
-        let db = Db::connect(url)
+        let db = Db::open(url).await.expect("database connects and migrates");
+        hosync_server::storage::projection::bring_up_to_date(&db)
             .await
-            .expect("database connects and migrates");
+            .expect("projections up to date");
         let mut state = AppState::new(db).await.expect("state");
         state.settings = std::sync::Arc::new(settings);
         let clock =
@@ -206,7 +210,7 @@ impl TestApp {
         let code = devices::issue_code(
             &mut tx,
             &holder,
-            &hosync_server::audit::Actor::Cli,
+            &hosync_server::access::audit::Actor::Cli,
             self.state.now(),
             self.state.settings.enrolment_ttl,
         )
@@ -303,7 +307,7 @@ pub async fn seed_fixture(db: &Db) {
         ),
     ];
     for unit in units {
-        store::insert_unit(&mut tx, &unit.expect("unit"))
+        storage::insert_unit(&mut tx, &unit.expect("unit"))
             .await
             .expect("unit");
     }
@@ -332,13 +336,13 @@ pub async fn seed_fixture(db: &Db) {
         let mut cell_doc = Doc::create(DocId::Cell(cell_id.clone()), actor.clone());
         for (member, name, role, households) in members {
             let member = MemberId::parse(member).expect("member");
-            store::insert_member(&mut tx, &member, &cell_id, name, *role)
+            storage::insert_member(&mut tx, &member, &cell_id, name, *role)
                 .await
                 .expect("member");
             cell::set_member(&mut cell_doc, &member, name, *role, now).expect("roster");
             for h in *households {
                 let id = HouseholdId::parse(h).expect("household");
-                store::insert_household(&mut tx, &id, &cell_id)
+                storage::insert_household(&mut tx, &id, &cell_id)
                     .await
                     .expect("household");
                 cell::assign(
@@ -358,12 +362,12 @@ pub async fn seed_fixture(db: &Db) {
                     livelihood: Some("Trồng chè".into()),
                 };
                 household::update_profile(&mut doc, &profile, now).expect("profile");
-                store::insert_doc(&mut tx, &doc, &cell_id, now)
+                storage::insert_doc(&mut tx, &doc, &cell_id, now)
                     .await
                     .expect("household doc");
             }
         }
-        store::insert_doc(&mut tx, &cell_doc, &cell_id, now)
+        storage::insert_doc(&mut tx, &cell_doc, &cell_id, now)
             .await
             .expect("cell doc");
         // Every member has October's report, rated.
@@ -377,7 +381,7 @@ pub async fn seed_fixture(db: &Db) {
                 self_rating: Some(hosync_core::Rating::Good),
             };
             report::write(&mut doc, &draft, now).expect("report");
-            store::insert_doc(&mut tx, &doc, &cell_id, now)
+            storage::insert_doc(&mut tx, &doc, &cell_id, now)
                 .await
                 .expect("report doc");
         }
@@ -426,7 +430,7 @@ impl TestApp {
         role: hosync_core::AccessRole,
         scope: &str,
     ) {
-        use hosync_server::accounts::{self, AccountError, By, Login, NewUser};
+        use hosync_server::access::accounts::{self, AccountError, By, Login, NewUser};
         let account = NewUser {
             login: Login::parse(login).expect("login"),
             name: format!("Cán bộ {login}"),
@@ -563,7 +567,7 @@ pub async fn post(
 /// Every byte the database keeps, to search for secrets: the SQLite file and its write-ahead
 /// log, or, on PostgreSQL, `tables` dumped as text.
 pub async fn stored_bytes(app: &TestApp, db: &TestDb, tables: &[&str]) -> Vec<u8> {
-    match hosync_server::db::sqlite_path(&db.url) {
+    match hosync_server::storage::db::sqlite_path(&db.url) {
         Some(path) => {
             sqlx::query("PRAGMA wal_checkpoint(FULL)")
                 .execute(&app.state.db.writer)

@@ -2,8 +2,8 @@
 //! and loses nothing. It asserts no timing; `cargo xtask bench` measures.
 
 use hosync_core::Day;
-use hosync_server::demo::{DemoShape, seed};
-use hosync_server::loadgen::{LoadPlan, run};
+use hosync_server::tools::demo::{DemoShape, seed};
+use hosync_server::tools::loadgen::{LoadPlan, run};
 
 use crate::helpers::{Backend, TestApp, TestDb};
 use crate::test_both_dbs;

@@ -50,7 +50,7 @@ async fn acknowledged_changes_survive_a_restart(backend: Backend) {
     );
     let before = phone.stats;
     let mut phone =
-        hosync_server::phone::Phone::with_replica(&app.base_url, phone.replica().clone());
+        hosync_server::tools::phone::Phone::with_replica(&app.base_url, phone.replica().clone());
     let outcome = phone.sync().await.expect("sync after restart");
     assert!(
         outcome.updated.is_empty() && outcome.accepted.is_empty(),

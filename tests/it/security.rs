@@ -9,8 +9,9 @@ use hosync_core::docs::{cell, household, report};
 use hosync_core::protocol::{self, DocPush, PushOutcome};
 use hosync_core::sync::Replica;
 use hosync_core::{DocId, HouseholdId, MemberId, Rating};
-use hosync_server::phone::{Phone, PhoneError};
-use hosync_server::{devices, store};
+use hosync_server::access::devices;
+use hosync_server::storage;
+use hosync_server::tools::phone::{Phone, PhoneError};
 
 use crate::helpers::{Backend, TestApp, assert_unseen, get, post, signed_in, spawn_app, today};
 use crate::test_both_dbs;
@@ -28,7 +29,7 @@ fn doc(id: &str) -> DocId {
 /// The texts of a household's notes as the server holds them.
 async fn stored_notes(app: &TestApp, household: &str) -> Vec<(String, String)> {
     let mut conn = app.state.db.reader.acquire().await.expect("conn");
-    let stored = store::load_doc(&mut conn, &doc(household), &ActorId::random())
+    let stored = storage::load_doc(&mut conn, &doc(household), &ActorId::random())
         .await
         .expect("load")
         .expect("stored");
@@ -42,7 +43,7 @@ async fn stored_notes(app: &TestApp, household: &str) -> Vec<(String, String)> {
 
 async fn refusals_of(app: &TestApp, phone: &Phone) -> i64 {
     let mut conn = app.state.db.reader.acquire().await.expect("conn");
-    store::refusals_of(&mut conn, phone.replica().device().as_str())
+    storage::refusals_of(&mut conn, phone.replica().device().as_str())
         .await
         .expect("count")
 }
@@ -195,10 +196,10 @@ async fn the_audit_log_is_read_within_scope(backend: Backend) {
 
     // An entry about no unit in particular belongs to the whole organisation.
     let mut conn = app.state.db.writer.acquire().await.expect("conn");
-    hosync_server::audit::record(
+    hosync_server::access::audit::record(
         &mut conn,
         app.state.now(),
-        &hosync_server::audit::Actor::Cli,
+        &hosync_server::access::audit::Actor::Cli,
         "maintenance",
         "the whole organisation",
         "",
@@ -434,7 +435,7 @@ async fn refusals_total(app: &TestApp) -> i64 {
 
 async fn store_copy(app: &TestApp, id: &str) -> hosync_core::Doc {
     let mut conn = app.state.db.reader.acquire().await.expect("conn");
-    store::load_doc(&mut conn, &doc(id), &ActorId::random())
+    storage::load_doc(&mut conn, &doc(id), &ActorId::random())
         .await
         .expect("load")
         .expect("stored")
@@ -502,7 +503,7 @@ async fn a_revoked_phone_leaves_only_well_formed_changes(backend: Backend) {
     devices::revoke(
         &mut tx,
         pua.replica().device(),
-        &hosync_server::audit::Actor::Cli,
+        &hosync_server::access::audit::Actor::Cli,
         app.state.now(),
     )
     .await

@@ -2,12 +2,13 @@
 //! `hosync user` and `hosync audit` commands, and the audit of household reads.
 
 use hosync_core::AccessRole;
-use hosync_server::accounts::{self, By, UserAction, UserArgs};
-use hosync_server::audit::{self, AuditArgs, AuditFilter};
+use hosync_server::access::accounts::{self, By};
+use hosync_server::access::audit::{self, AuditFilter};
+use hosync_server::cli::admin::{self, AuditArgs, UserAction, UserArgs};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use hosync_server::accounts::MAX_LOGIN_CHARS;
+use hosync_server::access::accounts::MAX_LOGIN_CHARS;
 
 use crate::helpers::{
     Backend, Browser, STAFF_LOGIN, STAFF_PASSWORD, TestApp, TestDb, assert_unseen, call,
@@ -633,7 +634,7 @@ async fn secrets_are_not_stored_in_clear(backend: Backend) {
     match backend {
         Backend::Sqlite => {
             assert!(stored.len() > 10_000, "read the database");
-            let hash = hosync_server::secret::hash(&token);
+            let hash = hosync_server::access::secret::hash(&token);
             assert!(
                 stored.windows(hash.len()).any(|w| w == hash.as_slice()),
                 "the search finds what is there: the token's hash"
@@ -915,7 +916,7 @@ async fn user_and_audit_commands(backend: Backend) {
         async move {
             let mut out = Vec::new();
             let args = UserArgs { action };
-            let result = accounts::cli(&url, args, || Ok(password.to_owned()), &mut out).await;
+            let result = admin::user(&url, args, || Ok(password.to_owned()), &mut out).await;
             (result, String::from_utf8(out).expect("text"))
         }
     };
@@ -1037,7 +1038,7 @@ async fn user_and_audit_commands(backend: Backend) {
                 unit: None,
                 limit: 100,
             };
-            audit::cli(&url, args, &mut out)
+            admin::audit(&url, args, &mut out)
                 .await
                 .expect("hosync audit");
             String::from_utf8(out).expect("text")

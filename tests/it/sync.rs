@@ -2,7 +2,7 @@
 
 use hosync_core::docs::household;
 use hosync_core::{Day, MemberId};
-use hosync_server::phone::Phone;
+use hosync_server::tools::phone::Phone;
 
 use crate::helpers::{Backend, household_doc, spawn_app, today};
 use crate::test_both_dbs;
@@ -224,7 +224,7 @@ async fn a_lost_answer_is_retried_safely(backend: Backend) {
     assert_eq!(detail["notes"].as_array().expect("notes").len(), 1);
 
     let log_end =
-        hosync_server::store::log_end(&mut app.state.db.reader.acquire().await.expect("conn"))
+        hosync_server::storage::log_end(&mut app.state.db.reader.acquire().await.expect("conn"))
             .await
             .expect("end");
     assert_eq!(

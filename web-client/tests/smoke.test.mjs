@@ -215,6 +215,7 @@ test("finishSync takes a refusal and the document says why", () => {
     again: false,
     dropped: [],
     wiped: false,
+    newActor: false,
   });
   assert.deepEqual(an.status(HOUSEHOLD), { refused: reason });
   assert.equal(an.isLocked(1_795_377_600 + 29 * 24 * 3600), false);

@@ -9,9 +9,9 @@ use hosync_core::protocol::Enrolment;
 use hosync_core::{DeviceId, MemberId, Role, UnitId};
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{self, Actor};
-use crate::secret;
-use crate::store::{self, DbResult, decode};
+use crate::access::audit::{self, Actor};
+use crate::access::secret;
+use crate::storage::{self, DbResult, decode};
 
 /// The longest label a phone may give itself for the device list ("Samsung A03 của Lan").
 pub const MAX_LABEL_CHARS: usize = 80;
@@ -487,7 +487,7 @@ pub async fn revoke(
 /// The holder named on the command line or in a request: a member id, or a staff login.
 pub async fn find_holder(conn: &mut AnyConnection, name: &str) -> DbResult<Option<Holder>> {
     if let Ok(member) = MemberId::parse(name)
-        && store::member_cell(&mut *conn, &member).await?.is_some()
+        && storage::member_cell(&mut *conn, &member).await?.is_some()
     {
         return Ok(Some(Holder::Member(member)));
     }

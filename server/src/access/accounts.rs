@@ -3,28 +3,23 @@
 //! act only within their scope and never give or touch a role above their own. Every change is
 //! written to the audit log with who made it.
 
-use std::io::{BufRead, IsTerminal, Write};
-
-use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use crate::Db;
+use crate::access::audit::{self, Actor};
+use crate::access::sessions::StaffSession;
+use crate::storage;
+use crate::storage::decode;
 use hosync_core::access::{AccessRole, Denied, Principal, StaffAction, UnitPath};
 use hosync_core::{MemberId, UnitId};
-use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
-
-use crate::audit::{self, Actor};
-use crate::auth::{self, StaffSession};
-use crate::error::ApiError;
-use crate::store::decode;
-use crate::{AppState, Db, store};
 
 /// Passwords shorter than this are refused.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+
 const MAX_PASSWORD_CHARS: usize = 256;
+
 /// The longest login an account can have; sign-in refuses a longer one before counting it.
 pub const MAX_LOGIN_CHARS: usize = 64;
+
 const MAX_NAME_CHARS: usize = 100;
 
 /// A staff login: lower-case letters, digits, `.`, `-` and `_`. Sign-in lower-cases what is
@@ -108,19 +103,6 @@ pub enum AccountError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<AccountError> for ApiError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::Invalid(m) => ApiError::BadRequest(m),
-            AccountError::NotFound(what) => ApiError::unseen(&what),
-            AccountError::Exists(m) => ApiError::Conflict(m),
-            AccountError::Denied(d) => ApiError::denied(d, "account"),
-            AccountError::Db(e) => ApiError::Internal(e.into()),
-            AccountError::Internal(e) => ApiError::Internal(e),
-        }
-    }
-}
-
 /// A staff account as stored, without its password hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -167,7 +149,7 @@ fn user_from(row: &sqlx::any::AnyRow) -> sqlx::Result<User> {
     })
 }
 
-async fn find_user(conn: &mut AnyConnection, login: &str) -> sqlx::Result<Option<User>> {
+pub async fn find_user(conn: &mut AnyConnection, login: &str) -> sqlx::Result<Option<User>> {
     sqlx::query(select_users!("WHERE u.login = $1"))
         .bind(login)
         .fetch_optional(conn)
@@ -184,7 +166,7 @@ async fn existing_user(conn: &mut AnyConnection, login: &str) -> Result<User, Ac
 }
 
 async fn scope_path(conn: &mut AnyConnection, unit: &UnitId) -> Result<UnitPath, AccountError> {
-    store::unit_path(conn, unit)
+    storage::unit_path(conn, unit)
         .await?
         .ok_or_else(|| AccountError::NotFound(format!("unit {unit}")))
 }
@@ -234,7 +216,7 @@ pub async fn add_user(db: &Db, by: By<'_>, new: &NewUser, now: i64) -> Result<Us
     let password = new.password.clone();
     // Hashing takes tens of milliseconds of CPU by design; it is done before the write
     // transaction so that it holds up no other writer.
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+    let hash = tokio::task::spawn_blocking(move || crate::access::secret::hash_password(&password))
         .await
         .map_err(anyhow::Error::from)??;
     let login = new.login.as_str();
@@ -482,7 +464,7 @@ pub async fn add_first_admin(
         return Ok(None);
     };
     // 64 random bits in hex: enough for a demo, short enough to type.
-    let password = password.unwrap_or_else(|| crate::secret::new_token()[..16].to_owned());
+    let password = password.unwrap_or_else(|| crate::access::secret::new_token()[..16].to_owned());
     let new = NewUser {
         login: Login::parse("admin")?,
         name: "Quản trị hệ thống".into(),
@@ -492,324 +474,6 @@ pub async fn add_first_admin(
     };
     add_user(db, By::Cli, &new, now).await?;
     Ok(Some(password))
-}
-
-// The API.
-
-/// An account as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct UserView {
-    pub login: String,
-    pub name: String,
-    pub role: String,
-    pub role_label: String,
-    pub scope: String,
-    pub disabled: bool,
-    pub disabled_at: Option<i64>,
-    pub created_at: i64,
-}
-
-impl From<User> for UserView {
-    fn from(u: User) -> Self {
-        UserView {
-            login: u.login,
-            name: u.name,
-            role: u.role.code().to_owned(),
-            role_label: u.role.label_vi().to_owned(),
-            scope: u.scope.to_string(),
-            disabled: u.disabled_at.is_some(),
-            disabled_at: u.disabled_at,
-            created_at: u.created_at,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct AddUserBody {
-    pub login: String,
-    pub name: String,
-    pub password: String,
-    pub role: String,
-    pub scope: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct RoleBody {
-    pub role: String,
-    /// The new scope; the account keeps its scope when absent.
-    pub scope: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct MemberView {
-    pub id: String,
-    pub name: String,
-    pub cell: String,
-    pub disabled: bool,
-    pub disabled_at: Option<i64>,
-}
-
-fn parse_role(raw: &str) -> Result<AccessRole, ApiError> {
-    AccessRole::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))
-}
-
-fn parse_unit(raw: &str) -> Result<UnitId, ApiError> {
-    UnitId::parse(raw).map_err(|e| ApiError::BadRequest(format!("scope: {e}")))
-}
-
-/// `GET /api/v1/users`: the accounts within the caller's scope.
-pub async fn api_list(
-    State(state): State<AppState>,
-    session: StaffSession,
-) -> Result<Json<Vec<UserView>>, ApiError> {
-    let users = list_users(&state.db, By::Staff(&session)).await?;
-    Ok(Json(users.into_iter().map(UserView::from).collect()))
-}
-
-/// `POST /api/v1/users`: adds an account.
-pub async fn api_add(
-    State(state): State<AppState>,
-    session: StaffSession,
-    body: Result<Json<AddUserBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<UserView>), ApiError> {
-    let Json(body) = body?;
-    let new = NewUser {
-        login: Login::parse(&body.login)?,
-        name: body.name,
-        password: body.password,
-        role: parse_role(&body.role)?,
-        scope: parse_unit(&body.scope)?,
-    };
-    let user = add_user(&state.db, By::Staff(&session), &new, state.now()).await?;
-    Ok((StatusCode::CREATED, Json(user.into())))
-}
-
-/// `POST /api/v1/users/{login}/role`: changes an account's role and scope.
-pub async fn api_role(
-    State(state): State<AppState>,
-    session: StaffSession,
-    Path(login): Path<String>,
-    body: Result<Json<RoleBody>, JsonRejection>,
-) -> Result<Json<UserView>, ApiError> {
-    let Json(body) = body?;
-    let role = parse_role(&body.role)?;
-    let scope = body.scope.as_deref().map(parse_unit).transpose()?;
-    let user = set_role(
-        &state.db,
-        By::Staff(&session),
-        &login,
-        role,
-        scope.as_ref(),
-        state.now(),
-    )
-    .await?;
-    Ok(Json(user.into()))
-}
-
-/// `POST /api/v1/users/{login}/disable`: disables an account and ends its sessions.
-pub async fn api_disable(
-    State(state): State<AppState>,
-    session: StaffSession,
-    Path(login): Path<String>,
-) -> Result<Json<UserView>, ApiError> {
-    let (user, _) = disable_user(&state.db, By::Staff(&session), &login, state.now()).await?;
-    Ok(Json(user.into()))
-}
-
-/// `POST /api/v1/members/{id}/disable`: disables a member.
-pub async fn api_disable_member(
-    State(state): State<AppState>,
-    session: StaffSession,
-    Path(id): Path<String>,
-) -> Result<Json<MemberView>, ApiError> {
-    let id = MemberId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let (member, _) = disable_member(&state.db, By::Staff(&session), &id, state.now()).await?;
-    Ok(Json(MemberView {
-        id: member.id.to_string(),
-        name: member.name,
-        cell: member.cell.to_string(),
-        disabled: true,
-        disabled_at: member.disabled_at,
-    }))
-}
-
-// The command line.
-
-/// `hosync user`: staff accounts, from the server's command line.
-#[derive(Debug, clap::Args)]
-pub struct UserArgs {
-    #[command(subcommand)]
-    pub action: UserAction,
-}
-
-#[derive(Debug, clap::Subcommand)]
-pub enum UserAction {
-    /// Add a staff account. The password comes from HOSYNC_PASSWORD if set, else from one line
-    /// on standard input; never from an argument, which other users of the machine can see.
-    Add {
-        /// Lower-case letters, digits, '.', '-' and '_'.
-        login: String,
-        /// The person's full name.
-        #[arg(long)]
-        name: String,
-        /// member, cell_secretary, commune_committee, district_staff or admin.
-        #[arg(long)]
-        role: String,
-        /// The unit whose subtree the account works in, such as hsp or hsp-x01.
-        #[arg(long)]
-        scope: String,
-    },
-    /// Change an account's role (and its scope, with --scope).
-    Role {
-        login: String,
-        /// member, cell_secretary, commune_committee, district_staff or admin.
-        role: String,
-        /// The new scope unit; the account keeps its scope when not given.
-        #[arg(long)]
-        scope: Option<String>,
-    },
-    /// Disable an account, ending its sessions; or, when no account has that login, a member,
-    /// whose phones then wipe the member's data at their next sync.
-    Disable {
-        /// A login, or a member id.
-        login_or_member: String,
-    },
-    /// List the accounts.
-    List,
-}
-
-/// The password for `hosync user add`: `HOSYNC_PASSWORD`, or one line read from standard input.
-pub fn password_from_env_or_stdin() -> anyhow::Result<String> {
-    if let Ok(password) = std::env::var("HOSYNC_PASSWORD") {
-        return Ok(password);
-    }
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!(
-            "Password for the new account (at least {MIN_PASSWORD_CHARS} characters; it shows as you type): "
-        );
-    }
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line)?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
-}
-
-/// Runs `hosync user` on the database at `url`, writing what it did to `out`; `password` is
-/// asked only by `add`.
-pub async fn cli(
-    url: &str,
-    args: UserArgs,
-    password: impl FnOnce() -> anyhow::Result<String>,
-    out: &mut (dyn Write + Send),
-) -> anyhow::Result<()> {
-    let db = Db::connect(url).await?;
-    let result = run_cli(&db, args.action, password, out).await;
-    db.close().await;
-    result
-}
-
-async fn run_cli(
-    db: &Db,
-    action: UserAction,
-    password: impl FnOnce() -> anyhow::Result<String>,
-    out: &mut (dyn Write + Send),
-) -> anyhow::Result<()> {
-    let now = crate::system_now();
-    match action {
-        UserAction::Add {
-            login,
-            name,
-            role,
-            scope,
-        } => {
-            let mut new = NewUser {
-                login: Login::parse(&login)?,
-                name,
-                password: String::new(),
-                role: AccessRole::parse(&role)?,
-                scope: UnitId::parse(&scope)?,
-            };
-            new.password = password()?;
-            let user = add_user(db, By::Cli, &new, now).await?;
-            writeln!(
-                out,
-                "Added {} ({}): {} over {}.",
-                user.login,
-                user.name,
-                user.role.label_vi(),
-                user.scope
-            )?;
-        }
-        UserAction::Role { login, role, scope } => {
-            let scope = scope.as_deref().map(UnitId::parse).transpose()?;
-            let user = set_role(
-                db,
-                By::Cli,
-                &login,
-                AccessRole::parse(&role)?,
-                scope.as_ref(),
-                now,
-            )
-            .await?;
-            writeln!(
-                out,
-                "{} is now {} over {}.",
-                user.login,
-                user.role.label_vi(),
-                user.scope
-            )?;
-        }
-        UserAction::Disable { login_or_member } => {
-            let mut conn = db.reader.acquire().await?;
-            let is_user = find_user(&mut conn, &login_or_member).await?.is_some();
-            drop(conn);
-            if is_user {
-                let (user, was_enabled) = disable_user(db, By::Cli, &login_or_member, now).await?;
-                if was_enabled {
-                    writeln!(out, "Disabled account {}; its sessions ended.", user.login)?;
-                } else {
-                    writeln!(out, "Account {} was already disabled.", user.login)?;
-                }
-            } else {
-                let member = MemberId::parse(&login_or_member).map_err(|_| {
-                    anyhow::anyhow!("there is no account or member {login_or_member:?}")
-                })?;
-                match disable_member(db, By::Cli, &member, now).await {
-                    Ok((m, true)) => writeln!(
-                        out,
-                        "Disabled member {} ({}) of {}; their phones wipe the member's data at their next sync.",
-                        m.id, m.name, m.cell
-                    )?,
-                    Ok((m, false)) => writeln!(out, "Member {} was already disabled.", m.id)?,
-                    Err(AccountError::NotFound(_)) => {
-                        anyhow::bail!("there is no account or member {login_or_member:?}")
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
-        UserAction::List => {
-            let users = list_users(db, By::Cli).await?;
-            if users.is_empty() {
-                writeln!(out, "No accounts yet; add one with `hosync user add`.")?;
-            }
-            for u in users {
-                let disabled = u
-                    .disabled_at
-                    .map(|at| format!("  [disabled {}]", audit::vi_time(at)))
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "{:<20} {:<18} {:<14} {}{disabled}",
-                    u.login,
-                    u.role.code(),
-                    u.scope.as_str(),
-                    u.name
-                )?;
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -824,66 +488,6 @@ mod tests {
         for bad in ["", "Admin", "nguyễn", "a b", "a@b", &"a".repeat(65)] {
             assert!(Login::parse(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn the_command_line_takes_no_password_argument() {
-        use clap::Parser;
-        let parse = |args: &[&str]| crate::cli::Cli::try_parse_from(args);
-        let cli = parse(&[
-            "hosync",
-            "user",
-            "add",
-            "lan",
-            "--name",
-            "Lan",
-            "--role",
-            "admin",
-            "--scope",
-            "d",
-            "--database-url",
-            "sqlite://x.db",
-        ])
-        .expect("user add parses");
-        assert!(matches!(
-            cli.command,
-            crate::cli::Command::User(UserArgs {
-                action: UserAction::Add { .. },
-            })
-        ));
-        assert!(cli.database_url.is_some());
-        assert!(
-            parse(&[
-                "hosync",
-                "user",
-                "add",
-                "lan",
-                "--name",
-                "Lan",
-                "--role",
-                "admin",
-                "--scope",
-                "d",
-                "--password",
-                "secret-secret",
-            ])
-            .is_err()
-        );
-        let cli = parse(&[
-            "hosync",
-            "audit",
-            "--actor",
-            "lan",
-            "--since",
-            "2026-11-01",
-            "--limit",
-            "5",
-        ])
-        .expect("audit parses");
-        assert!(matches!(
-            cli.command,
-            crate::cli::Command::Audit(crate::audit::AuditArgs { limit: 5, .. })
-        ));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use hosync_core::{Day, Month};
 use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
 use serde_json::{Map, Value};
 
-use crate::staff_views::{Place, UnitRef};
+use crate::staff::places::{Place, UnitRef};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {

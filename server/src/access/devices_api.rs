@@ -8,14 +8,14 @@ use hosync_core::domain::check_plain_text;
 use hosync_core::protocol::{EnrolRequest, Enrolment};
 use hosync_core::{DeviceId, UnitId};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
-use crate::audit::{self, Actor};
-use crate::auth::StaffSession;
-use crate::devices::{self, EnrolError, Holder};
+use crate::AppState;
+use crate::access::audit::{self, Actor};
+use crate::access::devices::{self, EnrolError, Holder};
+use crate::access::sessions::StaffSession;
+use crate::access::throttle::{self, ClientAddress};
 use crate::error::ApiError;
-use crate::throttle::{self, ClientAddress};
-use crate::{AppState, store};
+use crate::storage;
 
 /// The counter of enrolment attempts from one address, which failures use up.
 const ENROL: &str = "enrol";
@@ -185,7 +185,7 @@ pub async fn list(
         Some(unit) => {
             let unit = UnitId::parse(&unit).map_err(|e| ApiError::BadRequest(e.to_string()))?;
             let what = format!("unit {unit}");
-            let path = store::unit_path(&mut conn, &unit)
+            let path = storage::unit_path(&mut conn, &unit)
                 .await?
                 .ok_or_else(|| ApiError::unseen(&what))?;
             session
@@ -242,67 +242,4 @@ pub async fn revoke(
     Ok(Json(
         serde_json::json!({ "device": device.to_string(), "revoked": revoked }),
     ))
-}
-
-#[derive(Debug, Serialize)]
-pub struct RefusalRow {
-    pub id: i64,
-    pub doc: String,
-    pub holder: String,
-    pub device: String,
-    pub reason: String,
-    /// What the refused edit would have done, in words.
-    pub summary: String,
-    pub received_at: i64,
-}
-
-/// `GET /api/v1/cells/{cell}/refusals`: edits the server refused from this cell's phones, so
-/// that the secretary sees what a member wrote after losing the right to, and can act on it.
-pub async fn refusals(
-    State(state): State<AppState>,
-    session: StaffSession,
-    Path(cell): Path<String>,
-) -> Result<Json<Vec<RefusalRow>>, ApiError> {
-    let cell = UnitId::parse(&cell).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let what = format!("cell {cell}");
-    let mut conn = state.db.reader.acquire().await?;
-    let path = store::unit_path(&mut conn, &cell)
-        .await?
-        .ok_or_else(|| ApiError::unseen(&what))?;
-    session
-        .principal
-        .may(StaffAction::ViewHouseholds, &path)
-        .map_err(|d| ApiError::denied(d, &what))?;
-    let rows = sqlx::query(
-        "SELECT id, doc_id, member_id, device_id, reason, summary, received_at FROM refusals \
-         WHERE unit_id = $1 ORDER BY id",
-    )
-    .bind(cell.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    let refusals = rows
-        .iter()
-        .map(|r| {
-            Ok(RefusalRow {
-                id: r.try_get(0)?,
-                doc: r.try_get(1)?,
-                holder: r.try_get(2)?,
-                device: r.try_get(3)?,
-                reason: r.try_get(4)?,
-                summary: r.try_get(5)?,
-                received_at: r.try_get(6)?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    audit::record(
-        &mut conn,
-        state.now(),
-        &Actor::User(session.login.clone()),
-        "read_refusals",
-        cell.as_str(),
-        "",
-        Some(&cell),
-    )
-    .await?;
-    Ok(Json(refusals))
 }

@@ -2,17 +2,10 @@
 //! account, and when. Written in the same transaction as what it records where there is one;
 //! listed by `hosync audit` and `GET /api/v1/audit`.
 
-use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use hosync_core::access::{StaffAction, UnitPath};
+use hosync_core::access::UnitPath;
 use hosync_core::{Day, UnitId};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sqlx::{AnyConnection, Row};
-
-use crate::AppState;
-use crate::auth::StaffSession;
-use crate::error::ApiError;
 
 /// Who did something: a staff account, a member's phone, the command line on the server, or
 /// a client known only by its address (guessing passwords or enrolment codes).
@@ -130,12 +123,13 @@ impl AuditScope {
 }
 
 pub const DEFAULT_LIMIT: i64 = 100;
+
 pub const MAX_LIMIT: i64 = 10_000;
 
 /// Why a filter was refused, in words for whoever typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct BadFilter(String);
+pub struct BadFilter(pub String);
 
 impl AuditFilter {
     /// Reads a filter as typed on the command line or in a query string. An actor without a
@@ -236,7 +230,7 @@ pub async fn list(
     // The unit filter and the reader's scope are both subtrees: an entry passes when its unit
     // lies under each, or names no unit and the reader sees the whole tree.
     let unit_path = match &filter.unit {
-        Some(unit) => match crate::store::unit_path(&mut *conn, unit).await? {
+        Some(unit) => match crate::storage::unit_path(&mut *conn, unit).await? {
             Some(path) => Some(path),
             None => return Ok(Vec::new()),
         },
@@ -283,61 +277,6 @@ pub async fn list(
     Ok(entries)
 }
 
-/// `hosync audit`: the audit log, one line per entry, newest last; times in Vietnam (UTC+7).
-#[derive(Debug, clap::Args)]
-pub struct AuditArgs {
-    /// Only this actor: a staff login, user:LOGIN, device:ID or cli.
-    #[arg(long)]
-    pub actor: Option<String>,
-    /// Only this action, such as read_household, user_add, role, user_disable, member_disable.
-    #[arg(long)]
-    pub action: Option<String>,
-    /// Only targets containing this (a household, cell, login or member id), ignoring case.
-    #[arg(long)]
-    pub target_contains: Option<String>,
-    /// From this day, yyyy-mm-dd.
-    #[arg(long)]
-    pub since: Option<String>,
-    /// Up to and including this day, yyyy-mm-dd.
-    #[arg(long)]
-    pub until: Option<String>,
-    /// Only entries about this unit or what lies under it (a cell, a commune).
-    #[arg(long)]
-    pub unit: Option<String>,
-    /// At most this many entries, the newest.
-    #[arg(long, default_value_t = DEFAULT_LIMIT)]
-    pub limit: i64,
-}
-
-/// Runs `hosync audit` on the database at `url`, writing to `out`.
-pub async fn cli(
-    url: &str,
-    args: AuditArgs,
-    out: &mut (dyn std::io::Write + Send),
-) -> anyhow::Result<()> {
-    let filter = AuditFilter::parse(&AuditQuery {
-        actor: args.actor,
-        action: args.action,
-        target_contains: args.target_contains,
-        since: args.since,
-        until: args.until,
-        unit: args.unit,
-        limit: Some(args.limit),
-    })?;
-    let db = crate::Db::connect(url).await?;
-    let mut conn = db.reader.acquire().await?;
-    let entries = list(&mut conn, &filter, None).await?;
-    drop(conn);
-    db.close().await;
-    for entry in &entries {
-        writeln!(out, "{}", entry.line())?;
-    }
-    if entries.is_empty() {
-        writeln!(out, "No audit entries match.")?;
-    }
-    Ok(())
-}
-
 /// The filters of `hosync audit` and of `GET /api/v1/audit`, as typed.
 #[derive(Debug, Default, Deserialize)]
 pub struct AuditQuery {
@@ -348,49 +287,6 @@ pub struct AuditQuery {
     pub until: Option<String>,
     pub unit: Option<String>,
     pub limit: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct AuditRow {
-    pub seq: i64,
-    /// Unix seconds.
-    pub at: i64,
-    /// dd/mm/yyyy HH:MM in Vietnam.
-    pub time: String,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub detail: String,
-}
-
-/// `GET /api/v1/audit`: the log, newest last, for those who may read it at their scope.
-pub async fn api_list(
-    State(state): State<AppState>,
-    session: StaffSession,
-    query: Result<Query<AuditQuery>, QueryRejection>,
-) -> Result<Json<Vec<AuditRow>>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    session
-        .principal
-        .may(StaffAction::ReadAudit, &session.principal.scope)?;
-    let filter = AuditFilter::parse(&q).map_err(|e| ApiError::BadRequest(e.0))?;
-    let mut conn = state.db.reader.acquire().await?;
-    let scope = AuditScope::of(&session.principal.scope);
-    let entries = list(&mut conn, &filter, Some(&scope)).await?;
-    Ok(Json(
-        entries
-            .into_iter()
-            .map(|e| AuditRow {
-                seq: e.seq,
-                at: e.at,
-                time: vi_time(e.at),
-                actor: e.actor,
-                action: e.action,
-                target: e.target,
-                detail: e.detail,
-            })
-            .collect(),
-    ))
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use hosync_core::docs::{cell, household, report};
 use hosync_core::{Doc, DocKind, UnitId, View};
 use sqlx::{AnyConnection, Row};
 
-use crate::db::Db;
-use crate::store;
+use crate::storage;
+use crate::storage::db::Db;
 
 /// What a document contributes to the projections, read from it once. Reading is CPU work and
 /// writing is database work, so callers can do the first outside a write transaction.
@@ -324,7 +324,7 @@ pub async fn bring_up_to_date(db: &Db) -> anyhow::Result<()> {
         for (doc_id, unit) in chunk {
             let id = hosync_core::DocId::parse(doc_id)?;
             let unit = UnitId::parse(unit)?;
-            if let Some(doc) = store::load_doc(&mut tx, &id, &actor).await? {
+            if let Some(doc) = storage::load_doc(&mut tx, &id, &actor).await? {
                 Rows::read(&doc)?.write(&mut tx, &unit, 0).await?;
             }
         }

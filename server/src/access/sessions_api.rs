@@ -1,99 +1,28 @@
-//! Staff sign-in on the web. A password is checked with argon2id; a session lives in an
-//! HttpOnly cookie whose token the database keeps only as a hash; every request that changes
-//! something must also carry the session's CSRF token in a header, which a page on another site
-//! cannot read; and sign-in pauses after too many wrong passwords from one address, for that
-//! login or for every login (see `throttle`).
+//! Staff sign-in over HTTP: `POST /api/v1/session` checks a password (throttled, counted before
+//! the check) and sets the session cookies, `GET` says who is signed in, `DELETE` signs out;
+//! and the extractor that gives every staff request its `StaffSession`, refusing a request that
+//! changes something without the session's CSRF token.
 
-use std::sync::OnceLock;
-
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use hosync_core::access::{AccessRole, Principal, UnitPath};
+use hosync_core::access::Principal;
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
-use crate::accounts::MAX_LOGIN_CHARS;
-use crate::audit::{self, Actor};
-use crate::db::Backend;
+use crate::AppState;
+use crate::access::accounts::MAX_LOGIN_CHARS;
+use crate::access::audit::{self, Actor};
+use crate::access::secret::{MAX_PASSWORD_BYTES, dummy_hash, same_secret, verify_password};
+use crate::access::sessions::{
+    self, CSRF_COOKIE, CSRF_HEADER, Found, SESSION_COOKIE, StaffSession,
+};
+use crate::access::throttle::{self, ClientAddress, Count};
 use crate::error::ApiError;
-use crate::throttle::{self, ClientAddress, Count};
-use crate::{AppState, secret};
-
-/// The cookie holding the session token; HttpOnly, so scripts on the page never see it.
-pub const SESSION_COOKIE: &str = "hosync_session";
-/// The cookie holding the CSRF token, readable by the page's script so it can echo it.
-pub const CSRF_COOKIE: &str = "hosync_csrf";
-/// The header every request other than GET and HEAD must carry, equal to the CSRF token.
-pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// Passwords longer than this are refused unhashed: nobody types one, and hashing megabytes
-/// on request would be a cheap way to load the server.
-const MAX_PASSWORD_BYTES: usize = 1024;
-
-/// Hashes a password for `users.password_hash`: argon2id with the crate's default cost, as a
-/// PHC string that carries its own salt and parameters.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt: [u8; 16] = rand::random();
-    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    let hash = Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
-    Ok(hash.to_string())
-}
-
-/// Whether `password` matches a stored hash; a stored value that is not a hash matches nothing.
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
-    })
-}
-
-/// A hash of nobody's password, checked when the login is unknown so that refusing an unknown
-/// login takes as long as refusing a wrong password, and timing does not tell which logins
-/// exist. Made on first use, once per process.
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash_password(&secret::new_token()).unwrap_or_default())
-}
-
-/// Compares two secrets in time that depends only on their lengths, so a guess cannot be
-/// refined byte by byte from how long the refusal took.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && std::hint::black_box(a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y))) == 0
-}
-
-/// A signed-in staff member, from the session cookie. Extracting it refuses with 401 a request
-/// without a live session (none, expired, or a disabled account), and with 403 a request that
-/// changes something without the session's CSRF token.
-#[derive(Debug, Clone)]
-pub struct StaffSession {
-    pub login: String,
-    pub name: String,
-    /// The account's role over its scope, which every staff request is checked against.
-    pub principal: Principal,
-    /// The name of the scope's unit, as the page shows it.
-    pub scope_name: String,
-    /// The token the page must send back in `X-CSRF-Token`.
-    pub csrf: String,
-    /// The hash of the session token, to end this session at sign-out.
-    token_hash: Vec<u8>,
-}
-
-impl StaffSession {
-    /// Who this session acts as in the audit log.
-    pub fn actor(&self) -> Actor {
-        Actor::User(self.login.clone())
-    }
-}
+use crate::storage::db::Backend;
 
 impl FromRequestParts<AppState> for StaffSession {
     type Rejection = ApiError;
@@ -105,66 +34,40 @@ impl FromRequestParts<AppState> for StaffSession {
             .map(|c| c.value().to_owned())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Unauthorized("not signed in: sign in first".into()))?;
-        let token_hash = secret::hash(&token);
         let mut conn = state.db.reader.acquire().await?;
-        let row = sqlx::query(
-            "SELECT s.csrf_token, s.expires_at, u.login, u.name, u.role, u.disabled_at, un.path, un.name \
-             FROM sessions s JOIN users u ON u.login = s.user_login JOIN units un ON un.id = u.scope_id \
-             WHERE s.token_hash = $1",
-        )
-        .bind(token_hash.clone())
-        .fetch_optional(&mut *conn)
-        .await?;
+        let found = sessions::find(&mut conn, &token, state.now()).await?;
         drop(conn);
-        let Some(row) = row else {
-            return Err(ApiError::Unauthorized(
-                "this session has ended (signed out, or the account was disabled): sign in again"
-                    .into(),
-            ));
+        let session = match found {
+            Found::Live(session) => session,
+            Found::Ended => {
+                return Err(ApiError::Unauthorized(
+                    "this session has ended (signed out, or the account was disabled): sign in again"
+                        .into(),
+                ));
+            }
+            Found::Expired => {
+                return Err(ApiError::Unauthorized(
+                    "this session has expired: sign in again".into(),
+                ));
+            }
+            Found::Disabled => {
+                return Err(ApiError::Unauthorized("this account is disabled".into()));
+            }
         };
-        let expires_at: i64 = row.try_get(1)?;
-        if expires_at <= state.now() {
-            return Err(ApiError::Unauthorized(
-                "this session has expired: sign in again".into(),
-            ));
-        }
-        let disabled_at: Option<i64> = row.try_get(5)?;
-        if disabled_at.is_some() {
-            return Err(ApiError::Unauthorized("this account is disabled".into()));
-        }
-        let csrf: String = row.try_get(0)?;
         if !matches!(parts.method, Method::GET | Method::HEAD) {
             let sent = parts
                 .headers
                 .get(CSRF_HEADER)
                 .map(|v| v.as_bytes())
                 .unwrap_or_default();
-            if !same_secret(sent, csrf.as_bytes()) {
+            if !same_secret(sent, session.csrf.as_bytes()) {
                 return Err(ApiError::Forbidden(format!(
                     "missing or wrong CSRF token: send the {CSRF_COOKIE} cookie's value in the X-CSRF-Token header"
                 )));
             }
         }
-        Ok(StaffSession {
-            login: row.try_get(2)?,
-            name: row.try_get(3)?,
-            principal: principal(&row.try_get::<String, _>(4)?, &row.try_get::<String, _>(6)?)?,
-            scope_name: row.try_get(7)?,
-            csrf,
-            token_hash,
-        })
+        Ok(session)
     }
-}
-
-/// A staff account's principal from its stored role and scope path.
-fn principal(role: &str, path: &str) -> Result<Principal, ApiError> {
-    let role = AccessRole::parse(role).map_err(anyhow::Error::from)?;
-    let scope = UnitPath::parse(path).map_err(anyhow::Error::from)?;
-    Ok(Principal {
-        role,
-        scope,
-        member: None,
-    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,6 +120,7 @@ const WRONG: &str = "wrong login or password";
 /// The counter of sign-in tries for one login from one address; its subject is the address,
 /// a space, and the login as typed (an address has no spaces).
 const PER_LOGIN: &str = "sign_in";
+
 /// The counter of failed sign-ins from one address, whatever the logins.
 const PER_ADDRESS: &str = "sign_in_address";
 
@@ -247,16 +151,10 @@ pub async fn sign_in(
     let attempt = Attempt::count(&state, address, &key, now).await?;
 
     let mut conn = state.db.reader.acquire().await?;
-    let user = sqlx::query(
-        "SELECT u.login, u.name, u.password_hash, u.role, u.disabled_at, un.path, un.name \
-         FROM users u JOIN units un ON un.id = u.scope_id WHERE u.login = $1",
-    )
-    .bind(key.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
+    let account = sessions::account(&mut conn, &key).await?;
     drop(conn);
 
-    let stored: Option<String> = user.as_ref().map(|row| row.try_get(2)).transpose()?;
+    let stored = account.as_ref().map(|a| a.password_hash.clone());
     let password = form.password;
     // argon2 takes tens of milliseconds of CPU by design; off the async workers it stalls no
     // other request.
@@ -271,53 +169,22 @@ pub async fn sign_in(
     .map_err(anyhow::Error::from)?;
     // A disabled account's right password is answered and counted as a wrong one: telling it
     // apart would confirm both that the account exists and that the password was right.
-    let disabled = user
-        .as_ref()
-        .map(|row| row.try_get::<Option<i64>, _>(4))
-        .transpose()?
-        .flatten()
-        .is_some();
-    let Some(user) = user.filter(|_| matches && !disabled) else {
+    let Some(account) = account.filter(|a| matches && !a.disabled) else {
         return Err(attempt.failed(&state, now).await?);
     };
-    let login: String = user.try_get(0)?;
-    let name: String = user.try_get(1)?;
-    let scope_name: String = user.try_get(6)?;
-    let principal = principal(
-        &user.try_get::<String, _>(3)?,
-        &user.try_get::<String, _>(5)?,
-    )?;
 
-    let token = secret::new_token();
-    let csrf = secret::new_token();
     let ttl = state.settings.session_ttl;
     let mut tx = state.db.writer.begin().await?;
     attempt.succeeded(&mut tx, state.db.backend, now).await?;
-    // Sessions are few and short-lived; sweeping the expired ones here keeps the table small
-    // without a background task.
-    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_login, csrf_token, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(secret::hash(&token))
-    .bind(login.as_str())
-    .bind(csrf.as_str())
-    .bind(now)
-    .bind(now + ttl)
-    .execute(&mut *tx)
-    .await?;
+    let (token, csrf) = sessions::open(&mut tx, &account.login, ttl, now).await?;
     audit::record(
         &mut tx,
         now,
-        &Actor::User(login.clone()),
+        &Actor::User(account.login.clone()),
         "sign_in",
-        &login,
+        &account.login,
         "",
-        principal.scope.unit().as_ref(),
+        account.principal.scope.unit().as_ref(),
     )
     .await?;
     tx.commit().await?;
@@ -328,7 +195,13 @@ pub async fn sign_in(
         .add(cookie(CSRF_COOKIE, csrf.clone(), false, secure, ttl));
     Ok((
         jar,
-        Json(SessionInfo::of(login, name, &principal, scope_name, csrf)),
+        Json(SessionInfo::of(
+            account.login,
+            account.name,
+            &account.principal,
+            account.scope_name,
+            csrf,
+        )),
     ))
 }
 
@@ -464,6 +337,7 @@ impl Attempt {
         throttle::sweep(conn, backend, now).await
     }
 }
+
 /// `GET /api/v1/session`: who is signed in.
 pub async fn current(session: StaffSession) -> Json<SessionInfo> {
     Json(SessionInfo::of(
@@ -484,10 +358,7 @@ pub async fn sign_out(
 ) -> Result<CookieJar, ApiError> {
     let now = state.now();
     let mut tx = state.db.writer.begin().await?;
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(session.token_hash.clone())
-        .execute(&mut *tx)
-        .await?;
+    sessions::close(&mut tx, &session).await?;
     audit::record(
         &mut tx,
         now,
@@ -538,27 +409,5 @@ fn paused_error(why: &str, until: i64, now: i64) -> ApiError {
             (wait + 59) / 60
         ),
         retry_after: wait,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_verify_only_against_their_own_hash() {
-        let hash = hash_password("correct horse battery").expect("hash");
-        assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(verify_password("correct horse battery", &hash));
-        assert!(!verify_password("correct horse batterY", &hash));
-        assert!(!verify_password("anything", "not a hash"));
-    }
-
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(same_secret(b"abc", b"abc"));
-        assert!(!same_secret(b"abc", b"abd"));
-        assert!(!same_secret(b"abc", b"ab"));
-        assert!(!same_secret(b"", b"a"));
     }
 }

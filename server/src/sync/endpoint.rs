@@ -3,26 +3,28 @@
 //! reads what the phone lacks, and the answer is sent only after it commits, so whatever a phone
 //! sees acknowledged is durable.
 
-use std::collections::{BTreeSet, HashMap};
-
+use super::pull::{collect_updates, drop_what_left};
+use super::push::{
+    Decided, HELD_BEYOND_SCOPE, HOLDING_CHECKED_ABOVE, MAX_REVOKED_BYTES, Prepared, decide,
+    describe, finish_push, keep_for_review, unseen,
+};
+use crate::AppState;
+use crate::access::audit;
+use crate::access::devices;
+use crate::error::ApiError;
+use crate::storage;
 use automerge::ActorId;
 use automerge::Change;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use hosync_core::access::ReadFilter;
-use hosync_core::access::{Denied, Guarded, Principal};
+use hosync_core::DocId;
+use hosync_core::access::Denied;
 use hosync_core::protocol::{self, Cursor, PushOutcome, SyncRequest};
-use hosync_core::sync::server::{ClaimCheck, actor_reused, check_claims};
-use hosync_core::sync::{
-    PushDecision, ResponseBuilder, apply_push, describe_changes, parse_changes, split_at_time,
-};
-use hosync_core::{Doc, DocId, MemberId, UnitId};
-use sqlx::AnyConnection;
-
-use crate::error::ApiError;
-use crate::{AppState, audit, devices, projection, store};
+use hosync_core::sync::server::actor_reused;
+use hosync_core::sync::{ResponseBuilder, parse_changes, split_at_time};
+use std::collections::{BTreeSet, HashMap};
 
 pub async fn sync(
     State(state): State<AppState>,
@@ -45,40 +47,6 @@ pub async fn sync(
         ],
         protocol::encode_response(&answer),
     ))
-}
-
-/// A push that passed, with everything the write transaction needs computed beforehand.
-struct Prepared {
-    id: DocId,
-    unit: UnitId,
-    /// The stored row this was computed against: a different row at write time means another
-    /// phone's push to the same document committed in between.
-    base: Option<store::DocRow>,
-    changes: Vec<Change>,
-    write: store::DocWrite,
-    rows: Box<projection::Rows>,
-    /// Actors met for the first time in this push, bound to this phone once it is stored.
-    bind: Vec<ActorId>,
-    /// Changes of the same push refused (made after the household left the member).
-    late: Option<store::Refusal>,
-}
-
-/// Above this many documents named as held, the server counts what the phone's scope holds
-/// before reading the list; no member's or secretary's phone comes near it.
-const HOLDING_CHECKED_ABOVE: usize = 1_000;
-/// How many documents a phone may hold beyond what its scope holds now: those that left its
-/// scope lately (a reassignment, a transfer) and those it made and has not sent.
-const HELD_BEYOND_SCOPE: usize = 10_000;
-/// How many held documents outside the scope are looked up per sync to tell the phone to drop
-/// them; a phone holding more drops the rest over its next syncs.
-const DROPS_CHECKED_PER_SYNC: usize = 2_000;
-/// How many bytes of changes a revoked phone's request may leave for review.
-const MAX_REVOKED_BYTES: usize = 256 * 1024;
-
-/// Why a push names nothing this phone may write; the same words whether the document is
-/// unknown or outside the phone's scope, so an answer tells nothing of other units.
-fn unseen(id: &str) -> String {
-    format!("document {id}: there is no such document within this phone's scope")
 }
 
 async fn handle(
@@ -105,9 +73,9 @@ async fn handle(
         return wipe(state, &auth, request, now).await;
     }
     let principal = &auth.info.principal;
-    let scope = store::ReadScope(principal.read_filter());
+    let scope = storage::ReadScope(principal.read_filter());
     if request.holding.len() > HOLDING_CHECKED_ABOVE {
-        let most = store::readable_count(&mut conn, &scope).await? as usize + HELD_BEYOND_SCOPE;
+        let most = storage::readable_count(&mut conn, &scope).await? as usize + HELD_BEYOND_SCOPE;
         if request.holding.len() > most {
             return Err(ApiError::BadRequest(format!(
                 "this request names {} documents as held; a phone of this scope holds at most {most}",
@@ -142,7 +110,7 @@ async fn handle(
         for change in parsed.iter().flatten() {
             answer.pushed(change.hash());
         }
-        let Some((unit, place)) = store::doc_place(&mut conn, &id).await? else {
+        let Some((unit, place)) = storage::doc_place(&mut conn, &id).await? else {
             answer.result(
                 &id,
                 PushOutcome::Rejected {
@@ -175,7 +143,7 @@ async fn handle(
             Err(Denied::NotAllowed(why)) => {
                 let cutoff = match (&id, &principal.member) {
                     (DocId::Household(h), Some(member)) => {
-                        store::left_member_at(&mut conn, h, member).await?
+                        storage::left_member_at(&mut conn, h, member).await?
                     }
                     _ => None,
                 };
@@ -188,10 +156,10 @@ async fn handle(
                 }
             }
         };
-        let (stored, base) = store::load_doc_with_row(&mut conn, &id, &state.actor)
+        let (stored, base) = storage::load_doc_with_row(&mut conn, &id, &state.actor)
             .await?
             .unzip();
-        let refuse = |reason: String, summary: String, changes: &[Change]| store::Refusal {
+        let refuse = |reason: String, summary: String, changes: &[Change]| storage::Refusal {
             doc: id.clone(),
             unit: unit.clone(),
             holder: holder.clone(),
@@ -273,7 +241,7 @@ async fn handle(
             Decided::Refused(reason) => {
                 // The document was consumed by the attempt; refusals are rare, so reading it
                 // again here costs less than keeping a copy of every pushed document.
-                let stored = store::load_doc(&mut conn, &id, &state.actor).await?;
+                let stored = storage::load_doc(&mut conn, &id, &state.actor).await?;
                 let summary = describe(stored.as_ref(), &id, &state.actor, &[], &changes);
                 let refusal = refuse(reason, summary, &changes);
                 let reason = keep_for_review(
@@ -296,11 +264,11 @@ async fn handle(
     drop(conn);
     let mut tx = state.db.begin_write().await?;
     for mut p in prepared {
-        let current = store::doc_row(&mut tx, &p.id).await?;
+        let current = storage::doc_row(&mut tx, &p.id).await?;
         if current != p.base {
             // Another push to this document committed since it was read: decide again on the
             // current state, under the writer this time. Rare, so simplicity wins.
-            let stored = store::load_doc(&mut tx, &p.id, &state.actor).await?;
+            let stored = storage::load_doc(&mut tx, &p.id, &state.actor).await?;
             match decide(
                 &state.actor,
                 p.id.clone(),
@@ -336,7 +304,7 @@ async fn handle(
                 }
             }
         }
-        store::write_doc(
+        storage::write_doc(
             &mut tx,
             &p.id,
             &p.unit,
@@ -354,7 +322,7 @@ async fn handle(
         finish_push(&mut answer, &p.id, p.late, &mut refusals);
     }
     for refusal in &refusals {
-        store::record_refusal(&mut tx, refusal, now).await?;
+        storage::record_refusal(&mut tx, refusal, now).await?;
     }
 
     let since = if request.cursor.epoch == state.epoch {
@@ -363,7 +331,7 @@ async fn handle(
         0
     };
     // What the phone may hold now, read once: it tells what the phone lacks and what it must drop.
-    let readable: BTreeSet<String> = store::readable_ids(&mut tx, &scope)
+    let readable: BTreeSet<String> = storage::readable_ids(&mut tx, &scope)
         .await?
         .into_iter()
         .collect();
@@ -376,7 +344,7 @@ async fn handle(
         &mut answer,
     )
     .await?;
-    let end = store::log_end(&mut tx).await?;
+    let end = storage::log_end(&mut tx).await?;
     devices::record_sync(&mut tx, &auth.device, end, now).await?;
     tx.commit().await?;
     // After the commit, without the writer: what the phone holds and may no longer.
@@ -392,69 +360,6 @@ async fn handle(
     ))
 }
 
-/// Queues a refusal to be kept for the cell's secretary, while this phone has fewer than
-/// `max_refusals_per_device` waiting; returns the reason to answer, which says when it was not
-/// kept. `left` counts down what the phone may still leave, read on first use.
-async fn keep_for_review(
-    conn: &mut AnyConnection,
-    state: &AppState,
-    auth: &devices::DeviceAuth,
-    left: &mut Option<i64>,
-    refusal: store::Refusal,
-    refusals: &mut Vec<store::Refusal>,
-) -> Result<String, ApiError> {
-    let most = state.settings.max_refusals_per_device;
-    let left = match left {
-        Some(left) => left,
-        None => left.insert(most - store::refusals_of(conn, auth.device.as_str()).await?),
-    };
-    if *left <= 0 {
-        return Ok(format!(
-            "{}; not kept for review: this phone has {most} refused edits waiting already, and keeps this one itself",
-            refusal.reason
-        ));
-    }
-    *left -= 1;
-    let reason = refusal.reason.clone();
-    refusals.push(refusal);
-    Ok(reason)
-}
-
-/// The outcome of a push that stored its changes: accepted, unless part of it was refused.
-fn finish_push(
-    answer: &mut ResponseBuilder,
-    id: &DocId,
-    late: Option<store::Refusal>,
-    refusals: &mut Vec<store::Refusal>,
-) {
-    match late {
-        Some(late) => {
-            answer.result(
-                id,
-                PushOutcome::Rejected {
-                    reason: late.reason.clone(),
-                },
-            );
-            refusals.push(late);
-        }
-        None => answer.result(id, PushOutcome::Accepted),
-    }
-}
-
-/// What refused changes would have done, for the secretary's list.
-fn describe(
-    stored: Option<&Doc>,
-    id: &DocId,
-    actor: &ActorId,
-    kept: &[Change],
-    changes: &[Change],
-) -> String {
-    match stored {
-        Some(doc) => describe_changes(doc, kept, changes),
-        None => describe_changes(&Doc::empty(id.clone(), actor.clone()), kept, changes),
-    }
-}
-
 /// Answers a revoked phone (or one whose holder was disabled): it is told to erase itself.
 /// What it pushed is not merged, since the phone may be in a stranger's hands; its well-formed
 /// changes to documents its holder could write are kept as refused for the secretary, within a
@@ -467,7 +372,7 @@ async fn wipe(
 ) -> Result<protocol::SyncResponse, ApiError> {
     let mut tx = state.db.begin_write().await?;
     let mut left = state.settings.max_refusals_per_device
-        - store::refusals_of(&mut tx, auth.device.as_str()).await?;
+        - storage::refusals_of(&mut tx, auth.device.as_str()).await?;
     let mut bytes_left = MAX_REVOKED_BYTES;
     for push in &request.pushes {
         let Ok(id) = DocId::parse(&push.doc) else {
@@ -480,7 +385,7 @@ async fn wipe(
         if left <= 0 || size > bytes_left || changes.is_empty() {
             continue;
         }
-        let Some((unit, place)) = store::doc_place(&mut tx, &id).await? else {
+        let Some((unit, place)) = storage::doc_place(&mut tx, &id).await? else {
             continue;
         };
         if auth.info.principal.may_write(&place).is_err() {
@@ -488,7 +393,7 @@ async fn wipe(
         }
         left -= 1;
         bytes_left -= size;
-        let refusal = store::Refusal {
+        let refusal = storage::Refusal {
             doc: id,
             unit,
             holder: auth.holder.to_string(),
@@ -497,7 +402,7 @@ async fn wipe(
             summary: format!("{} changes from a revoked phone", changes.len()),
             changes: push.changes.clone(),
         };
-        store::record_refusal(&mut tx, &refusal, now).await?;
+        storage::record_refusal(&mut tx, &refusal, now).await?;
     }
     audit::record(
         &mut tx,
@@ -511,172 +416,4 @@ async fn wipe(
     .await?;
     tx.commit().await?;
     Ok(ResponseBuilder::wipe(now))
-}
-
-/// Tells the phone to drop what it holds but may no longer read (a household reassigned): what
-/// the server stores but the scope's query did not return. A document the server does not store
-/// (made on the phone, not sent yet) is not dropped. At most [`DROPS_CHECKED_PER_SYNC`] are
-/// looked at per sync.
-async fn drop_what_left(
-    conn: &mut AnyConnection,
-    holding: &[String],
-    readable: &BTreeSet<String>,
-    answer: &mut ResponseBuilder,
-) -> Result<(), ApiError> {
-    let outside: Vec<&str> = holding
-        .iter()
-        .filter(|raw| !readable.contains(*raw) && DocId::parse(raw).is_ok())
-        .map(String::as_str)
-        .take(DROPS_CHECKED_PER_SYNC)
-        .collect();
-    if outside.is_empty() {
-        return Ok(());
-    }
-    for raw in store::stored_ids(conn, &outside).await? {
-        if let Ok(id) = DocId::parse(&raw) {
-            answer.drop_doc(&id);
-        }
-    }
-    Ok(())
-}
-
-/// What to do with one push.
-enum Decided {
-    /// Store these changes and rows, and bind these actors (met for the first time) to the
-    /// phone.
-    Store(store::DocWrite, Box<projection::Rows>, Vec<ActorId>),
-    /// Nothing new: the server already holds it all; these are its heads.
-    Unchanged(Vec<automerge::ChangeHash>),
-    Refused(String),
-    NeedHistory,
-    /// The push clashes with another phone's changes under the same actor.
-    ActorReused(ActorId),
-}
-
-/// Applies a push to the stored document, checks what it changed against the role of the
-/// phone's holder and what it says about who did it against who made each change (`authors`:
-/// the actors the server knows, `author`: the member id the delivering phone writes under),
-/// and encodes what storing it writes. This is CPU work done right here: the server admits only
-/// a few syncs at a time (see `AppState::sync_gate`), so it keeps the runtime's few threads busy
-/// without starving them, and handing it to extra threads only grew memory.
-#[allow(clippy::too_many_arguments)]
-fn decide(
-    actor: &ActorId,
-    id: DocId,
-    stored: Option<Doc>,
-    base: Option<&store::DocRow>,
-    changes: &[Change],
-    principal: &Principal,
-    author: &MemberId,
-    authors: &HashMap<ActorId, Option<MemberId>>,
-) -> Decided {
-    let mut doc = stored.unwrap_or_else(|| Doc::empty(id, actor.clone()));
-    let before = Guarded::of(&doc);
-    match apply_push(&mut doc, changes) {
-        PushDecision::Accepted {
-            new_changes,
-            view: Some(view),
-        } => {
-            if let Err(denied) = principal.may_change(&before, &Guarded::of(&doc)) {
-                return Decided::Refused(format!("document {}: {denied}", doc.id()));
-            }
-            let claims = doc.claims(&new_changes);
-            let bind = match check_claims(&claims, &new_changes, author, |a| {
-                authors.get(a).cloned().flatten()
-            }) {
-                ClaimCheck::Sound { bind } => bind,
-                ClaimCheck::Forged(reason) => {
-                    return Decided::Refused(format!("document {}: {reason}", doc.id()));
-                }
-                ClaimCheck::ActorTaken(actor) => return Decided::ActorReused(actor),
-            };
-            let write = store::DocWrite::push(&doc, &new_changes, base);
-            Decided::Store(
-                write,
-                Box::new(projection::Rows::from_view(&doc, view)),
-                bind,
-            )
-        }
-        PushDecision::Accepted { view: None, .. } => Decided::Unchanged(doc.heads()),
-        PushDecision::Rejected { reason } => Decided::Refused(reason),
-        PushDecision::NeedHistory => Decided::NeedHistory,
-        PushDecision::ActorReused { actor } => Decided::ActorReused(actor),
-    }
-}
-
-/// Adds what the phone has not read yet. A phone that has read nothing (or whose cursor is
-/// from another database) gets every document of its scope as a snapshot. Otherwise it gets the
-/// changes logged after its cursor, and whole any document that is new to it: created after its
-/// cursor, or come into its scope (a household assigned to it) while it held none of it.
-async fn collect_updates(
-    conn: &mut AnyConnection,
-    scope: &store::ReadScope,
-    since: i64,
-    holding: &[String],
-    readable: &BTreeSet<String>,
-    answer: &mut ResponseBuilder,
-) -> Result<(), ApiError> {
-    if since == 0 {
-        for stored in store::scope_documents(&mut *conn, scope).await? {
-            add_whole(answer, stored);
-        }
-        return Ok(());
-    }
-    // Only a member's scope changes with assignments; a larger scope gets a document new to it
-    // through the change log.
-    let mut missing = BTreeSet::new();
-    if matches!(scope.0, ReadFilter::Member { .. }) {
-        let held: BTreeSet<&str> = holding.iter().map(String::as_str).collect();
-        missing.extend(
-            readable
-                .iter()
-                .filter(|id| !held.contains(id.as_str()))
-                .cloned(),
-        );
-    }
-    let rows = store::changes_since(&mut *conn, scope, since).await?;
-    let mut seen = BTreeSet::new();
-    let mut snapshot_upto = std::collections::BTreeMap::new();
-    for row in rows {
-        if missing.contains(&row.change.doc_id) {
-            continue;
-        }
-        let Ok(id) = DocId::parse(&row.change.doc_id) else {
-            continue;
-        };
-        if seen.insert(id.clone()) {
-            if row.doc_first_seq > since
-                && !answer.was_pushed(&id)
-                && let Some((bytes, upto)) = store::snapshot(&mut *conn, &id).await?
-            {
-                answer.snapshot(&id, bytes);
-                snapshot_upto.insert(id.clone(), upto);
-            }
-            answer.heads(&id, &row.doc_heads);
-        }
-        if snapshot_upto
-            .get(&id)
-            .is_some_and(|upto| row.change.seq <= *upto)
-        {
-            continue;
-        }
-        answer.change(&id, &row.change.hash, row.change.bytes);
-    }
-    for doc_id in missing {
-        if let Some(stored) = store::stored_doc(&mut *conn, &doc_id).await? {
-            add_whole(answer, stored);
-        }
-    }
-    Ok(())
-}
-
-fn add_whole(answer: &mut ResponseBuilder, stored: store::StoredDoc) {
-    let Ok(id) = DocId::parse(&stored.doc_id) else {
-        return;
-    };
-    answer.snapshot(&id, stored.snapshot);
-    for row in stored.tail {
-        answer.change(&id, &row.hash, row.bytes);
-    }
-    answer.heads(&id, &stored.heads);
 }

@@ -10,7 +10,8 @@ use hosync_core::{
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::{Db, store};
+use crate::Db;
+use crate::storage;
 
 /// How big a district to make.
 #[derive(Debug, Clone)]
@@ -247,7 +248,7 @@ struct CellBatch {
     members: Vec<(MemberId, String, Role, MemberStatus)>,
     households: Vec<HouseholdId>,
     /// Each document, encoded and read for the projections on the generating thread.
-    docs: Vec<(DocId, store::DocWrite, crate::projection::Rows)>,
+    docs: Vec<(DocId, storage::DocWrite, crate::storage::projection::Rows)>,
     notes: usize,
     flags: usize,
     reports: usize,
@@ -446,7 +447,7 @@ pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<Demo
         "the database already holds an organisation tree; the demo seeds only an empty one"
     );
     for unit in &units {
-        store::insert_unit(&mut tx, unit).await?;
+        storage::insert_unit(&mut tx, unit).await?;
     }
     tx.commit().await?;
 
@@ -502,7 +503,7 @@ async fn store_cell(
     now: i64,
 ) -> anyhow::Result<()> {
     let p = &batch.plan;
-    store::insert_unit(
+    storage::insert_unit(
         &mut *conn,
         &OrgUnit::new(
             p.id.as_str(),
@@ -520,15 +521,15 @@ async fn store_cell(
         "thôn",
         &p.village,
     )?;
-    store::insert_unit(&mut *conn, &village).await?;
+    storage::insert_unit(&mut *conn, &village).await?;
     for (member, name, role, _) in &batch.members {
-        store::insert_member(&mut *conn, member, &p.id, name, *role).await?;
+        storage::insert_member(&mut *conn, member, &p.id, name, *role).await?;
     }
     for household in &batch.households {
-        store::insert_household(&mut *conn, household, &p.id).await?;
+        storage::insert_household(&mut *conn, household, &p.id).await?;
     }
     for (id, prepared, rows) in &batch.docs {
-        store::insert_prepared(&mut *conn, id, prepared, rows, &p.id, now).await?;
+        storage::insert_prepared(&mut *conn, id, prepared, rows, &p.id, now).await?;
     }
     Ok(())
 }
@@ -750,8 +751,8 @@ fn generate_cell(plan: CellPlan, months: &[Month], today: Day) -> anyhow::Result
         .map(|doc| {
             Ok((
                 doc.id().clone(),
-                store::DocWrite::whole(doc),
-                crate::projection::Rows::read(doc)?,
+                storage::DocWrite::whole(doc),
+                crate::storage::projection::Rows::read(doc)?,
             ))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

@@ -13,8 +13,8 @@ use axum::http::request::Parts;
 use sqlx::{AnyConnection, Row};
 
 use crate::AppState;
-use crate::db::Backend;
 use crate::error::ApiError;
+use crate::storage::db::Backend;
 
 /// At most `max` attempts within `window` seconds of the first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use sqlx::Row;
 use tokio::sync::Semaphore;
 
 use crate::Db;
-use crate::phone::{Phone, WireStats};
+use crate::tools::phone::{Phone, WireStats};
 
 /// What to play.
 #[derive(Debug, Clone)]
@@ -208,15 +208,15 @@ async fn enrol(
     let now = crate::system_now();
     let mut phones = Vec::with_capacity(members.len());
     for member in members {
-        let (cell, _) = crate::store::member_cell(&mut tx, member)
+        let (cell, _) = crate::storage::member_cell(&mut tx, member)
             .await?
             .with_context(|| format!("member {member} is in no cell"))?;
-        let (device, token) = crate::devices::register(
+        let (device, token) = crate::access::devices::register(
             &mut tx,
-            &crate::devices::Holder::Member(member.clone()),
+            &crate::access::devices::Holder::Member(member.clone()),
             &cell,
             label,
-            &crate::audit::Actor::Cli,
+            &crate::access::audit::Actor::Cli,
             now,
         )
         .await?;
@@ -260,14 +260,14 @@ fn server_usage(pid: u32) -> Option<(f64, f64)> {
 
 async fn database_bytes(db: &Db, url: &str) -> Option<u64> {
     match db.backend {
-        crate::db::Backend::Postgres => {
+        crate::storage::db::Backend::Postgres => {
             let row = sqlx::query("SELECT CAST(pg_database_size(current_database()) AS BIGINT)")
                 .fetch_one(&db.reader)
                 .await
                 .ok()?;
             row.try_get::<i64, _>(0).ok().map(|n| n as u64)
         }
-        crate::db::Backend::Sqlite => {
+        crate::storage::db::Backend::Sqlite => {
             let path = url
                 .strip_prefix("sqlite://")
                 .or_else(|| url.strip_prefix("sqlite:"))?
@@ -304,7 +304,7 @@ where
 }
 
 pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
-    let db = Db::connect(&plan.database_url).await?;
+    let db = Db::open(&plan.database_url).await?;
     let cells = district(&db).await?;
     let picked = pick_phones(&cells, plan.phones);
     let needed: BTreeSet<&String> = picked.iter().map(|(cell, ..)| cell).collect();
@@ -575,7 +575,7 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
     let mut conn = db.reader.acquire().await?;
     let reader_actor = hosync_core::docs::random_actor();
     for (id, marker) in &reports_written {
-        let stored = crate::store::load_doc(&mut conn, id, &reader_actor).await?;
+        let stored = crate::storage::load_doc(&mut conn, id, &reader_actor).await?;
         let kept = stored
             .map(|doc| {
                 hosync_core::docs::report::read(&doc)

@@ -35,7 +35,28 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Db {
-    /// Connects, creating the SQLite file and its folder if needed, and applies migrations.
+    /// Connects and brings the schema up to date: what every command needs before it reads or
+    /// writes. Bringing the projections up to date is the server's to do at start
+    /// (`projection::bring_up_to_date`), not every command's.
+    pub async fn open(url: &str) -> anyhow::Result<Db> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Applies the migrations the database lacks.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.writer)
+            .await
+            .context("applying database migrations")
+    }
+
+    /// Connects, creating the SQLite file and its folder if needed; the schema is as found.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -107,17 +128,6 @@ impl Db {
                 }
             }
         };
-        let migrator = match backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator
-            .run(&db.writer)
-            .await
-            .context("applying database migrations")?;
-        crate::projection::bring_up_to_date(&db)
-            .await
-            .context("bringing the projections up to date")?;
         Ok(db)
     }
 

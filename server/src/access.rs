@@ -1,0 +1,46 @@
+//! Who may do what: staff sessions and sign-in, accounts and roles, phones (enrolment codes,
+//! device tokens, revocation), the audit log, the throttling of guesses and the secrets the
+//! server keeps only as hashes. Each area's domain and SQL (`accounts`, `devices`, `audit`,
+//! `sessions`) stand apart from its HTTP handlers (`…_api`).
+
+pub mod accounts;
+pub mod accounts_api;
+pub mod audit;
+pub mod audit_api;
+pub mod devices;
+pub mod devices_api;
+pub mod secret;
+pub mod sessions;
+pub mod sessions_api;
+pub mod throttle;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+/// Sign-in, accounts, enrolment, devices and the audit log.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/session",
+            get(sessions_api::current)
+                .post(sessions_api::sign_in)
+                .delete(sessions_api::sign_out),
+        )
+        .route(
+            "/users",
+            get(accounts_api::api_list).post(accounts_api::api_add),
+        )
+        .route("/users/{login}/role", post(accounts_api::api_role))
+        .route("/users/{login}/disable", post(accounts_api::api_disable))
+        .route(
+            "/members/{id}/disable",
+            post(accounts_api::api_disable_member),
+        )
+        .route("/enrol", post(devices_api::enrol))
+        .route("/enrolments", post(devices_api::issue_code))
+        .route("/devices", get(devices_api::list))
+        .route("/devices/{id}/revoke", post(devices_api::revoke))
+        .route("/audit", get(audit_api::api_list))
+}

@@ -1,0 +1,169 @@
+//! Staff accounts over HTTP: list, add, change a role, disable an account or a member.
+
+use crate::access::accounts::{
+    AccountError, By, Login, NewUser, User, add_user, disable_member, disable_user, list_users,
+    set_role,
+};
+
+use crate::AppState;
+use crate::access::sessions::StaffSession;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use hosync_core::access::AccessRole;
+use hosync_core::{MemberId, UnitId};
+use serde::{Deserialize, Serialize};
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid(m) => ApiError::BadRequest(m),
+            AccountError::NotFound(what) => ApiError::unseen(&what),
+            AccountError::Exists(m) => ApiError::Conflict(m),
+            AccountError::Denied(d) => ApiError::denied(d, "account"),
+            AccountError::Db(e) => ApiError::Internal(e.into()),
+            AccountError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+// The API.
+
+/// An account as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub role_label: String,
+    pub scope: String,
+    pub disabled: bool,
+    pub disabled_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        UserView {
+            login: u.login,
+            name: u.name,
+            role: u.role.code().to_owned(),
+            role_label: u.role.label_vi().to_owned(),
+            scope: u.scope.to_string(),
+            disabled: u.disabled_at.is_some(),
+            disabled_at: u.disabled_at,
+            created_at: u.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AddUserBody {
+    pub login: String,
+    pub name: String,
+    pub password: String,
+    pub role: String,
+    pub scope: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RoleBody {
+    pub role: String,
+    /// The new scope; the account keeps its scope when absent.
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberView {
+    pub id: String,
+    pub name: String,
+    pub cell: String,
+    pub disabled: bool,
+    pub disabled_at: Option<i64>,
+}
+
+fn parse_role(raw: &str) -> Result<AccessRole, ApiError> {
+    AccessRole::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+fn parse_unit(raw: &str) -> Result<UnitId, ApiError> {
+    UnitId::parse(raw).map_err(|e| ApiError::BadRequest(format!("scope: {e}")))
+}
+
+/// `GET /api/v1/users`: the accounts within the caller's scope.
+pub async fn api_list(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Json<Vec<UserView>>, ApiError> {
+    let users = list_users(&state.db, By::Staff(&session)).await?;
+    Ok(Json(users.into_iter().map(UserView::from).collect()))
+}
+
+/// `POST /api/v1/users`: adds an account.
+pub async fn api_add(
+    State(state): State<AppState>,
+    session: StaffSession,
+    body: Result<Json<AddUserBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<UserView>), ApiError> {
+    let Json(body) = body?;
+    let new = NewUser {
+        login: Login::parse(&body.login)?,
+        name: body.name,
+        password: body.password,
+        role: parse_role(&body.role)?,
+        scope: parse_unit(&body.scope)?,
+    };
+    let user = add_user(&state.db, By::Staff(&session), &new, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// `POST /api/v1/users/{login}/role`: changes an account's role and scope.
+pub async fn api_role(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(login): Path<String>,
+    body: Result<Json<RoleBody>, JsonRejection>,
+) -> Result<Json<UserView>, ApiError> {
+    let Json(body) = body?;
+    let role = parse_role(&body.role)?;
+    let scope = body.scope.as_deref().map(parse_unit).transpose()?;
+    let user = set_role(
+        &state.db,
+        By::Staff(&session),
+        &login,
+        role,
+        scope.as_ref(),
+        state.now(),
+    )
+    .await?;
+    Ok(Json(user.into()))
+}
+
+/// `POST /api/v1/users/{login}/disable`: disables an account and ends its sessions.
+pub async fn api_disable(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(login): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let (user, _) = disable_user(&state.db, By::Staff(&session), &login, state.now()).await?;
+    Ok(Json(user.into()))
+}
+
+/// `POST /api/v1/members/{id}/disable`: disables a member.
+pub async fn api_disable_member(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<Json<MemberView>, ApiError> {
+    let id = MemberId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let (member, _) = disable_member(&state.db, By::Staff(&session), &id, state.now()).await?;
+    Ok(Json(MemberView {
+        id: member.id.to_string(),
+        name: member.name,
+        cell: member.cell.to_string(),
+        disabled: true,
+        disabled_at: member.disabled_at,
+    }))
+}

@@ -1,0 +1,298 @@
+//! The first staff read API (JSON), answered from projections: a cell's households and members,
+//! and a summary per cell. One household's merged document is read from storage. Every request
+//! needs a signed-in staff member whose scope holds what is asked for, and every read of
+//! household data is written to the audit log.
+
+use super::places::record_read;
+use crate::AppState;
+use crate::access::audit;
+use crate::access::audit::Actor;
+use crate::access::sessions::StaffSession;
+use crate::error::ApiError;
+use crate::storage;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use hosync_core::access::StaffAction;
+use hosync_core::{Month, UnitId};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+#[derive(Debug, Serialize)]
+pub struct HouseholdRow {
+    pub id: String,
+    pub head: String,
+    pub village: String,
+    pub people: i64,
+    pub livelihood: String,
+    pub assigned_member: Option<String>,
+    pub assigned_name: Option<String>,
+    /// The last visit, yyyy-mm-dd; empty if never visited.
+    pub last_visit: String,
+    pub open_flags: i64,
+    pub conflicts: i64,
+    /// The three most recent notes that are not deleted.
+    pub latest_notes: Vec<NoteRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NoteRow {
+    pub id: String,
+    pub date: String,
+    pub author: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberRow {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub status: String,
+    pub status_detail: String,
+    pub households: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CellSummary {
+    pub cell: String,
+    pub name: String,
+    pub households: i64,
+    pub assigned: i64,
+    pub visited_this_month: i64,
+    pub open_flags: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MonthQuery {
+    /// yyyy-mm; this month by default.
+    pub month: Option<String>,
+}
+
+fn unit_id(raw: &str) -> Result<UnitId, ApiError> {
+    UnitId::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+/// A cell the session may see the households of.
+async fn visible_cell(
+    state: &AppState,
+    session: &StaffSession,
+    raw: &str,
+) -> Result<UnitId, ApiError> {
+    let id = unit_id(raw)?;
+    let what = format!("cell {id}");
+    let mut conn = state.db.reader.acquire().await?;
+    // Whether a unit outside the scope is a cell is not for this caller to learn either.
+    let path = storage::unit_path(&mut conn, &id)
+        .await?
+        .ok_or_else(|| ApiError::unseen(&what))?;
+    session
+        .principal
+        .may(StaffAction::ViewHouseholds, &path)
+        .map_err(|d| ApiError::denied(d, &what))?;
+    match storage::unit(&mut conn, id.as_str()).await? {
+        Some(unit) if unit.kind.holds_members() => Ok(id),
+        Some(_) => Err(ApiError::BadRequest(format!("unit {id} is not a cell"))),
+        None => Err(ApiError::unseen(&what)),
+    }
+}
+
+pub async fn cell_households(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(cell): Path<String>,
+) -> Result<Json<Vec<HouseholdRow>>, ApiError> {
+    let cell = visible_cell(&state, &session, &cell).await?;
+    let mut conn = state.db.reader.acquire().await?;
+    let rows = sqlx::query(
+        "SELECT h.household_id, h.head, h.village, h.people, h.livelihood, a.member_id, m.name, h.last_visit, h.open_flags, h.conflicts \
+         FROM household_view h LEFT JOIN assignment_view a ON a.household_id = h.household_id \
+         LEFT JOIN members m ON m.id = a.member_id WHERE h.cell_id = $1 ORDER BY h.household_id",
+    )
+    .bind(cell.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let notes = sqlx::query(
+        "SELECT household_id, note_id, day, author, body FROM note_view WHERE cell_id = $1 AND deleted = 0 \
+         ORDER BY household_id, day DESC, created_at DESC",
+    )
+    .bind(cell.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut households = Vec::with_capacity(rows.len());
+    for r in rows {
+        households.push(HouseholdRow {
+            id: r.try_get(0)?,
+            head: r.try_get(1)?,
+            village: r.try_get(2)?,
+            people: r.try_get(3)?,
+            livelihood: r.try_get(4)?,
+            assigned_member: r.try_get(5)?,
+            assigned_name: r.try_get(6)?,
+            last_visit: r.try_get(7)?,
+            open_flags: r.try_get(8)?,
+            conflicts: r.try_get(9)?,
+            latest_notes: Vec::new(),
+        });
+    }
+    for n in notes {
+        let household: String = n.try_get(0)?;
+        if let Ok(i) = households.binary_search_by(|h| h.id.as_str().cmp(household.as_str()))
+            && households[i].latest_notes.len() < 3
+        {
+            households[i].latest_notes.push(NoteRow {
+                id: n.try_get(1)?,
+                date: n.try_get(2)?,
+                author: n.try_get(3)?,
+                text: n.try_get(4)?,
+            });
+        }
+    }
+    drop(conn);
+    record_read(&state, &session, "read_households", cell.as_str(), &cell).await?;
+    Ok(Json(households))
+}
+
+pub async fn cell_members(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(cell): Path<String>,
+) -> Result<Json<Vec<MemberRow>>, ApiError> {
+    let cell = visible_cell(&state, &session, &cell).await?;
+    let mut conn = state.db.reader.acquire().await?;
+    let rows = sqlx::query(
+        "SELECT m.id, m.name, COALESCE(r.role, m.role), COALESCE(r.status, 'active'), COALESCE(r.status_detail, ''), \
+         (SELECT COUNT(*) FROM assignment_view a WHERE a.member_id = m.id) \
+         FROM members m LEFT JOIN roster_view r ON r.member_id = m.id WHERE m.cell_id = $1",
+    )
+    .bind(cell.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut members = rows
+        .into_iter()
+        .map(|r| {
+            Ok(MemberRow {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                role: r.try_get(2)?,
+                status: r.try_get(3)?,
+                status_detail: r.try_get(4)?,
+                households: r.try_get(5)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    // Vietnamese lists sort by given name.
+    members.sort_by_cached_key(|m| {
+        (
+            hosync_core::domain::fold_for_search(hosync_core::domain::given_name(&m.name)),
+            hosync_core::domain::fold_for_search(&m.name),
+        )
+    });
+    Ok(Json(members))
+}
+
+/// Each cell within the session's scope.
+pub async fn summary(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Query(query): Query<MonthQuery>,
+) -> Result<Json<Vec<CellSummary>>, ApiError> {
+    let scope = &session.principal.scope;
+    session.principal.may(StaffAction::ViewHouseholds, scope)?;
+    let month = match query.month {
+        Some(m) => Month::parse(&m).map_err(|e| ApiError::BadRequest(e.to_string()))?,
+        None => hosync_core::Day::from_timestamp(state.now()).month(),
+    };
+    let (from, to) = (month.first_day().iso(), month.next().first_day().iso());
+    let mut conn = state.db.reader.acquire().await?;
+    let rows = sqlx::query(
+        "SELECT u.id, u.name, \
+         (SELECT COUNT(*) FROM households h WHERE h.cell_id = u.id), \
+         (SELECT COUNT(*) FROM assignment_view a WHERE a.cell_id = u.id), \
+         (SELECT COUNT(DISTINCT n.household_id) FROM note_view n WHERE n.cell_id = u.id AND n.deleted = 0 AND n.day >= $1 AND n.day < $2), \
+         (SELECT CAST(COALESCE(SUM(h.open_flags), 0) AS BIGINT) FROM household_view h WHERE h.cell_id = u.id) \
+         FROM units u WHERE u.kind IN ('cell', 'grassroots_cell') \
+         AND SUBSTR(u.path, 1, LENGTH($3)) = $3 ORDER BY u.id",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(scope.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let cells = rows
+        .into_iter()
+        .map(|r| {
+            Ok(CellSummary {
+                cell: r.try_get(0)?,
+                name: r.try_get(1)?,
+                households: r.try_get(2)?,
+                assigned: r.try_get(3)?,
+                visited_this_month: r.try_get(4)?,
+                open_flags: r.try_get(5)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(cells))
+}
+
+#[derive(Debug, Serialize)]
+pub struct RefusalRow {
+    pub id: i64,
+    pub doc: String,
+    pub holder: String,
+    pub device: String,
+    pub reason: String,
+    /// What the refused edit would have done, in words.
+    pub summary: String,
+    pub received_at: i64,
+}
+
+/// `GET /api/v1/cells/{cell}/refusals`: edits the server refused from this cell's phones, so
+/// that the secretary sees what a member wrote after losing the right to, and can act on it.
+pub async fn refusals(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(cell): Path<String>,
+) -> Result<Json<Vec<RefusalRow>>, ApiError> {
+    let cell = UnitId::parse(&cell).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let what = format!("cell {cell}");
+    let mut conn = state.db.reader.acquire().await?;
+    let path = storage::unit_path(&mut conn, &cell)
+        .await?
+        .ok_or_else(|| ApiError::unseen(&what))?;
+    session
+        .principal
+        .may(StaffAction::ViewHouseholds, &path)
+        .map_err(|d| ApiError::denied(d, &what))?;
+    let rows = sqlx::query(
+        "SELECT id, doc_id, member_id, device_id, reason, summary, received_at FROM refusals \
+         WHERE unit_id = $1 ORDER BY id",
+    )
+    .bind(cell.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let refusals = rows
+        .iter()
+        .map(|r| {
+            Ok(RefusalRow {
+                id: r.try_get(0)?,
+                doc: r.try_get(1)?,
+                holder: r.try_get(2)?,
+                device: r.try_get(3)?,
+                reason: r.try_get(4)?,
+                summary: r.try_get(5)?,
+                received_at: r.try_get(6)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    audit::record(
+        &mut conn,
+        state.now(),
+        &Actor::User(session.login.clone()),
+        "read_refusals",
+        cell.as_str(),
+        "",
+        Some(&cell),
+    )
+    .await?;
+    Ok(Json(refusals))
+}

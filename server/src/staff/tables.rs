@@ -1,0 +1,498 @@
+//! The tables behind the overview, each as JSON or as a CSV or XLSX download; every view and
+//! export is written to the audit log before it leaves.
+
+use super::households::history_table;
+use super::overview::Coverage;
+use super::overview::{
+    MemberReport, build_overview, member_counts, member_reports, rating_label, rating_matrix,
+};
+use super::places::{Place, ViewQuery, as_of, cell_names, cells_under, month_of, parse_day, place};
+use crate::AppState;
+use crate::access::audit;
+use crate::access::sessions::StaffSession;
+use crate::error::ApiError;
+use crate::staff::export::{self, Cell, Column, Format, Table, TableRow};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use hosync_core::access::{StaffAction, UnitPath};
+use hosync_core::domain::{fold_for_search, given_name};
+use hosync_core::oversight::{self};
+use hosync_core::{FlagStatus, MemberStatus, Month, UnitId, UnitKind};
+use sqlx::Row;
+
+/// The tables the views show and export.
+const TABLES: &[&str] = &[
+    "coverage",
+    "gaps",
+    "idle_members",
+    "flags",
+    "reports",
+    "missing_reports",
+    "ratings",
+    "away",
+    "households",
+    "history",
+];
+
+/// `GET /tables/{table}`: a table as JSON, or as a CSV or XLSX download; both are audited.
+pub async fn table(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(name): Path<String>,
+    Query(query): Query<ViewQuery>,
+) -> Result<Response, ApiError> {
+    let format = match query.format.as_deref().map(str::trim) {
+        None | Some("" | "json") => None,
+        Some(other) => Some(Format::parse(other).ok_or_else(|| {
+            ApiError::BadRequest(format!("format {other:?} is not one of: json, csv, xlsx"))
+        })?),
+    };
+    let table = build_table(&state, &session, &name, &query).await?;
+    let target = table.unit.id.clone();
+    let rows = table.rows.len();
+    // The answer is made before the writer is taken, so rendering a spreadsheet never holds up
+    // a sync; it is recorded before it leaves, so no view or export goes unrecorded.
+    let (action, detail, response) = match format {
+        None => (
+            "view_table",
+            format!("table={name} month={} rows={rows}", table.month),
+            Json(table.to_json()).into_response(),
+        ),
+        Some(format) => {
+            let path =
+                UnitPath::parse(&table.unit_path).map_err(|e| ApiError::Internal(e.into()))?;
+            session.principal.may(StaffAction::Export, &path)?;
+            let file = export::render(&table, format).map_err(ApiError::Internal)?;
+            (
+                "export",
+                format!(
+                    "table={name} month={} format={} rows={rows}",
+                    table.month,
+                    format.extension()
+                ),
+                file.into_response(),
+            )
+        }
+    };
+    let unit = UnitId::parse(&table.unit.id).map_err(|e| ApiError::Internal(e.into()))?;
+    let mut conn = state.db.writer.acquire().await?;
+    audit::record(
+        &mut conn,
+        state.now(),
+        &session.actor(),
+        action,
+        &target,
+        &detail,
+        Some(&unit),
+    )
+    .await?;
+    Ok(response)
+}
+
+async fn build_table(
+    state: &AppState,
+    session: &StaffSession,
+    name: &str,
+    query: &ViewQuery,
+) -> Result<Table, ApiError> {
+    if !TABLES.contains(&name) {
+        return Err(ApiError::NotFound(format!(
+            "there is no table {name:?}; the tables are: {}",
+            TABLES.join(", ")
+        )));
+    }
+    let month = month_of(state, query.month.as_deref())?;
+    if name == "history" {
+        let household = query.household.as_deref().ok_or_else(|| {
+            ApiError::BadRequest("the history table needs ?household=<household id>".into())
+        })?;
+        return history_table(state, session, household, month).await;
+    }
+    let today = as_of(state, month);
+    let mut conn = state.db.reader.acquire().await?;
+    let place = place(&mut conn, session, query.unit.as_deref()).await?;
+    let mut table = Table::new(name, &place, month);
+    let scope = place.path.as_str().to_owned();
+    match name {
+        "coverage" => {
+            drop(conn);
+            coverage_table(state, session, &place, month, &mut table).await?;
+        }
+        "gaps" => {
+            let (from, to) = oversight::gap_window(month);
+            table.title = format!(
+                "Hộ chưa phân công hoặc chưa được thăm từ {} tháng trở lên",
+                oversight::GAP_MONTHS
+            );
+            table.columns = vec![
+                Column::text("household", "Mã hộ"),
+                Column::text("head", "Chủ hộ"),
+                Column::text("village", "Thôn, bản"),
+                Column::text("cell", "Chi bộ"),
+                Column::text("member", "Đảng viên phụ trách"),
+                Column::date("last_visit", "Lần thăm gần nhất"),
+                Column::text("reason", "Lý do"),
+            ];
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT h.household_id, h.head, h.village, h.cell_id, u.name, r.name, h.last_visit, a.member_id \
+                 FROM household_view h JOIN units u ON u.id = h.cell_id \
+                 LEFT JOIN assignment_view a ON a.household_id = h.household_id \
+                 LEFT JOIN roster_view r ON r.member_id = a.member_id \
+                 WHERE h.cell_id IN {} AND (a.member_id IS NULL OR NOT EXISTS \
+                   (SELECT 1 FROM visit_view v WHERE v.household_id = h.household_id AND v.month >= $2 AND v.month <= $3)) \
+                 ORDER BY u.path, h.household_id",
+                cells_under("$1")
+            )))
+            .bind(&scope)
+            .bind(from.iso())
+            .bind(to.iso())
+            .fetch_all(&mut *conn)
+            .await?;
+            for r in rows {
+                let assigned: Option<String> = r.try_get(7)?;
+                let last = parse_day(r.try_get::<String, _>(6)?);
+                let reason = if assigned.is_none() {
+                    "Chưa phân công".to_owned()
+                } else {
+                    match last {
+                        Some(day) => format!("Chưa thăm từ {}", day.month().vi()),
+                        None => "Chưa thăm lần nào".to_owned(),
+                    }
+                };
+                table.push(
+                    TableRow::new(vec![
+                        Cell::Text(r.try_get(0)?),
+                        Cell::Text(r.try_get(1)?),
+                        Cell::Text(r.try_get(2)?),
+                        Cell::Text(r.try_get(4)?),
+                        Cell::Text(r.try_get::<Option<String>, _>(5)?.unwrap_or_default()),
+                        Cell::Date(last),
+                        Cell::Text(reason),
+                    ])
+                    .household(r.try_get::<String, _>(0)?)
+                    .unit(r.try_get::<String, _>(3)?),
+                );
+            }
+        }
+        "flags" => {
+            table.title = "Kiến nghị chưa giải quyết".into();
+            table.columns = vec![
+                Column::text("household", "Mã hộ"),
+                Column::text("head", "Chủ hộ"),
+                Column::text("cell", "Chi bộ"),
+                Column::text("text", "Nội dung kiến nghị"),
+                Column::text("raised_by", "Người nêu"),
+                Column::date("raised_on", "Ngày nêu"),
+                Column::number("days_open", "Số ngày"),
+                Column::text("status", "Trạng thái"),
+            ];
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT f.household_id, h.head, f.cell_id, u.name, f.body, r.name, f.raised_by, f.raised_on, f.status \
+                 FROM flag_view f JOIN household_view h ON h.household_id = f.household_id \
+                 JOIN units u ON u.id = f.cell_id LEFT JOIN roster_view r ON r.member_id = f.raised_by \
+                 WHERE f.status <> 'resolved' AND f.cell_id IN {}",
+                cells_under("$1")
+            )))
+            .bind(&scope)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut flags = Vec::with_capacity(rows.len());
+            for r in rows {
+                let status = FlagStatus::parse(&r.try_get::<String, _>(8)?)
+                    .map_err(|e| ApiError::Internal(e.into()))?;
+                let raised_on = parse_day(r.try_get::<String, _>(7)?);
+                flags.push((status, raised_on, r));
+            }
+            // Escalated first, then the longest open.
+            flags.sort_by_key(|(status, raised_on, _)| {
+                (*status != FlagStatus::Escalated, *raised_on)
+            });
+            for (status, raised_on, r) in flags {
+                let raiser: Option<String> = r.try_get(5)?;
+                table.push(
+                    TableRow::new(vec![
+                        Cell::Text(r.try_get(0)?),
+                        Cell::Text(r.try_get(1)?),
+                        Cell::Text(r.try_get(3)?),
+                        Cell::Text(r.try_get(4)?),
+                        Cell::Text(raiser.unwrap_or(r.try_get(6)?)),
+                        Cell::Date(raised_on),
+                        Cell::Number(raised_on.map_or(0, |d| d.days_until(today).max(0))),
+                        Cell::Text(status.label_vi().to_owned()),
+                    ])
+                    .household(r.try_get::<String, _>(0)?)
+                    .unit(r.try_get::<String, _>(2)?),
+                );
+            }
+        }
+        "idle_members" | "reports" | "missing_reports" | "away" => {
+            let mut members = member_reports(&mut conn, &place.path, month).await?;
+            let cell_names = cell_names(&mut conn, &scope).await?;
+            drop(conn);
+            members.sort_by_cached_key(|m| {
+                (
+                    cell_names.get(&m.cell_id).map(|(_, path)| path.clone()),
+                    fold_for_search(given_name(&m.name)),
+                    fold_for_search(&m.name),
+                )
+            });
+            let cell_name = |m: &MemberReport| {
+                cell_names
+                    .get(&m.cell_id)
+                    .map(|(name, _)| name.clone())
+                    .unwrap_or_default()
+            };
+            match name {
+                "idle_members" => {
+                    table.title = "Đảng viên chưa được phân công phụ trách hộ".into();
+                    table.columns = vec![
+                        Column::text("member", "Đảng viên"),
+                        Column::text("cell", "Chi bộ"),
+                    ];
+                    for m in members
+                        .iter()
+                        .filter(|m| m.status == MemberStatus::Active && !m.has_household)
+                    {
+                        table.push(
+                            TableRow::new(vec![
+                                Cell::Text(m.name.clone()),
+                                Cell::Text(cell_name(m)),
+                            ])
+                            .unit(m.cell_id.clone()),
+                        );
+                    }
+                }
+                "away" => {
+                    table.title = "Đảng viên đi làm ăn xa, miễn sinh hoạt".into();
+                    table.columns = vec![
+                        Column::text("member", "Đảng viên"),
+                        Column::text("cell", "Chi bộ"),
+                        Column::text("status", "Tình trạng"),
+                        Column::text("detail", "Nơi làm việc, lý do"),
+                    ];
+                    for m in members.iter().filter(|m| m.status != MemberStatus::Active) {
+                        table.push(
+                            TableRow::new(vec![
+                                Cell::Text(m.name.clone()),
+                                Cell::Text(cell_name(m)),
+                                Cell::Text(m.status.label_vi().to_owned()),
+                                Cell::Text(m.status.detail().to_owned()),
+                            ])
+                            .unit(m.cell_id.clone()),
+                        );
+                    }
+                }
+                _ => {
+                    let only_missing = name == "missing_reports";
+                    table.title = if only_missing {
+                        format!("Báo cáo còn thiếu {}", month.vi())
+                    } else {
+                        format!("Báo cáo {}", month.vi())
+                    };
+                    table.columns = vec![
+                        Column::text("member", "Đảng viên"),
+                        Column::text("cell", "Chi bộ"),
+                        Column::text("status", "Tình trạng báo cáo"),
+                        Column::date("submitted_on", "Ngày nộp"),
+                        Column::text("self_rating", "Tự nhận xếp loại"),
+                        Column::text("cell_rating", "Chi bộ xếp loại"),
+                    ];
+                    for m in members.iter().filter(|m| !only_missing || m.missing()) {
+                        let status = if !m.owes_report() {
+                            "Miễn (miễn sinh hoạt)"
+                        } else if m.submitted_on.is_some() {
+                            "Đã nộp"
+                        } else if m.drafted {
+                            "Chưa nộp (đang soạn)"
+                        } else {
+                            "Chưa nộp"
+                        };
+                        table.push(
+                            TableRow::new(vec![
+                                Cell::Text(m.name.clone()),
+                                Cell::Text(cell_name(m)),
+                                Cell::Text(status.to_owned()),
+                                Cell::Date(m.submitted_on),
+                                Cell::Text(rating_label(&m.self_rating)),
+                                Cell::Text(rating_label(&m.cell_rating)),
+                            ])
+                            .unit(m.cell_id.clone())
+                            .member(m.member_id.clone()),
+                        );
+                    }
+                }
+            }
+        }
+        "ratings" => {
+            drop(conn);
+            let ratings =
+                rating_matrix(&member_counts(&state.db.reader, &place.path, month).await?);
+            table.title = format!("Tự nhận xếp loại và chi bộ xếp loại, {}", month.vi());
+            table.columns = vec![Column::text(
+                "self_rating",
+                "Tự nhận xếp loại \\ Chi bộ xếp loại",
+            )];
+            const CELL_KEYS: [&str; 5] =
+                ["excellent", "good", "completed", "not_completed", "unrated"];
+            for (i, level) in ratings.levels.iter().enumerate() {
+                table
+                    .columns
+                    .push(Column::number(CELL_KEYS[i], level.label));
+            }
+            table
+                .columns
+                .push(Column::number(CELL_KEYS[4], "Chi bộ chưa xếp loại"));
+            for (i, counts) in ratings.counts.iter().enumerate() {
+                let label = ratings
+                    .levels
+                    .get(i)
+                    .map_or("Chưa tự nhận xếp loại", |l| l.label);
+                let mut cells = vec![Cell::Text(label.to_owned())];
+                cells.extend(counts.iter().map(|n| Cell::Number(*n)));
+                table.push(TableRow::new(cells));
+            }
+        }
+        "households" => {
+            table.title = format!("Các hộ, {}", month.vi());
+            table.columns = vec![
+                Column::text("household", "Mã hộ"),
+                Column::text("head", "Chủ hộ"),
+                Column::text("village", "Thôn, bản"),
+                Column::number("people", "Nhân khẩu"),
+                Column::text("cell", "Chi bộ"),
+                Column::text("member", "Đảng viên phụ trách"),
+                Column::date("last_visit", "Lần thăm gần nhất"),
+                Column::text("visited", "Đã thăm trong tháng"),
+                Column::number("open_flags", "Kiến nghị chưa giải quyết"),
+            ];
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT h.household_id, h.head, h.village, h.people, h.cell_id, u.name, r.name, h.last_visit, \
+                 CASE WHEN EXISTS (SELECT 1 FROM visit_view v WHERE v.household_id = h.household_id AND v.month = $2) THEN 1 ELSE 0 END, \
+                 h.open_flags \
+                 FROM household_view h JOIN units u ON u.id = h.cell_id \
+                 LEFT JOIN assignment_view a ON a.household_id = h.household_id \
+                 LEFT JOIN roster_view r ON r.member_id = a.member_id \
+                 WHERE h.cell_id IN {} ORDER BY u.path, h.household_id",
+                cells_under("$1")
+            )))
+            .bind(&scope)
+            .bind(month.iso())
+            .fetch_all(&mut *conn)
+            .await?;
+            for r in rows {
+                table.push(
+                    TableRow::new(vec![
+                        Cell::Text(r.try_get(0)?),
+                        Cell::Text(r.try_get(1)?),
+                        Cell::Text(r.try_get(2)?),
+                        Cell::Number(r.try_get(3)?),
+                        Cell::Text(r.try_get(5)?),
+                        Cell::Text(r.try_get::<Option<String>, _>(6)?.unwrap_or_default()),
+                        Cell::Date(parse_day(r.try_get::<String, _>(7)?)),
+                        Cell::Text(
+                            if r.try_get::<i64, _>(8)? != 0 {
+                                "Đã thăm"
+                            } else {
+                                "Chưa thăm"
+                            }
+                            .to_owned(),
+                        ),
+                        Cell::Number(r.try_get(9)?),
+                    ])
+                    .household(r.try_get::<String, _>(0)?)
+                    .unit(r.try_get::<String, _>(4)?),
+                );
+            }
+        }
+        _ => unreachable!("checked against TABLES above"),
+    }
+    Ok(table)
+}
+
+/// Coverage per child unit, or per member for a cell.
+async fn coverage_table(
+    state: &AppState,
+    session: &StaffSession,
+    place: &Place,
+    month: Month,
+    table: &mut Table,
+) -> Result<(), ApiError> {
+    table.title = format!("Tỷ lệ hộ được thăm {}", month.vi());
+    let is_cell = UnitKind::parse(&place.unit.kind).is_ok_and(UnitKind::holds_members);
+    let first = if is_cell {
+        Column::text("member", "Đảng viên")
+    } else {
+        Column::text("unit", "Đơn vị")
+    };
+    table.columns = vec![
+        first,
+        Column::number("households", "Số hộ"),
+        Column::number("assigned", "Số hộ được phân công"),
+        Column::number("visited", "Số hộ đã thăm trong tháng"),
+        Column::percent("coverage", "Tỷ lệ hộ được thăm"),
+    ];
+    let share = |c: &Coverage| (c.assigned > 0).then(|| c.visited as f64 / c.assigned as f64);
+    if is_cell {
+        let mut conn = state.db.reader.acquire().await?;
+        let rows = sqlx::query(
+            "SELECT r.member_id, r.name, COUNT(a.household_id), \
+             COUNT(CASE WHEN EXISTS (SELECT 1 FROM visit_view v WHERE v.household_id = a.household_id AND v.month = $2) THEN 1 END) \
+             FROM roster_view r LEFT JOIN assignment_view a ON a.member_id = r.member_id \
+             WHERE r.cell_id = $1 GROUP BY r.member_id, r.name",
+        )
+        .bind(place.unit.id.as_str())
+        .bind(month.iso())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut members = Vec::with_capacity(rows.len());
+        for r in rows {
+            let name: String = r.try_get(1)?;
+            let c = Coverage {
+                households: r.try_get(2)?,
+                assigned: r.try_get(2)?,
+                visited: r.try_get(3)?,
+            };
+            members.push((name, r.try_get::<String, _>(0)?, c));
+        }
+        members.sort_by_cached_key(|(name, _, _)| {
+            (fold_for_search(given_name(name)), fold_for_search(name))
+        });
+        for (name, id, c) in members {
+            table.push(
+                TableRow::new(vec![
+                    Cell::Text(name),
+                    Cell::Number(c.households),
+                    Cell::Number(c.assigned),
+                    Cell::Number(c.visited),
+                    Cell::Percent(share(&c)),
+                ])
+                .member(id)
+                .unit(place.unit.id.clone()),
+            );
+        }
+        return Ok(());
+    }
+    let overview = build_overview(state, session, Some(&place.unit.id), Some(&month.iso())).await?;
+    for child in &overview.children {
+        table.push(
+            TableRow::new(vec![
+                Cell::Text(child.unit.name.clone()),
+                Cell::Number(child.coverage.households),
+                Cell::Number(child.coverage.assigned),
+                Cell::Number(child.coverage.visited),
+                Cell::Percent(share(&child.coverage)),
+            ])
+            .unit(child.unit.id.clone()),
+        );
+    }
+    let total = overview.coverage;
+    table.push(TableRow::new(vec![
+        Cell::Text(format!("Cộng: {}", overview.unit.name)),
+        Cell::Number(total.households),
+        Cell::Number(total.assigned),
+        Cell::Number(total.visited),
+        Cell::Percent(share(&total)),
+    ]));
+    Ok(())
+}

@@ -1,0 +1,28 @@
+//! Storage: documents as a change log with snapshots, the organisation tree, what a phone may
+//! read as SQL, refused edits and the projections staff views read, on SQLite or PostgreSQL
+//! alike. Every function takes a connection (usually a transaction), so that the caller decides
+//! what commits together.
+
+pub mod changelog;
+pub mod db;
+pub mod documents;
+pub mod projection;
+pub mod refusals;
+pub mod scope;
+pub mod tree;
+
+pub use changelog::{
+    DbResult, DocRow, DocWrite, LogRow, StoredDoc, decode, doc_row, epoch, heads_from_bytes,
+    heads_to_bytes, load_doc, load_doc_with_row, log_end, owner_of, snapshot, stored_doc,
+    write_doc,
+};
+pub use db::Db;
+pub use documents::{insert_doc, insert_prepared};
+pub use refusals::{Refusal, record_refusal, refusals_of};
+pub use scope::{
+    ReadScope, UnitChange, changes_since, readable_count, readable_ids, scope_documents, stored_ids,
+};
+pub use tree::{
+    doc_place, insert_household, insert_member, insert_unit, left_member_at, member_cell, unit,
+    unit_path,
+};

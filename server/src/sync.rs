@@ -1,0 +1,17 @@
+//! `POST /api/v1/sync`: one round trip of the sync protocol. The endpoint authenticates the
+//! phone and runs the round trip; the push side decides each pushed document before the writer
+//! is taken, the pull side reads what the phone lacks and what it must drop.
+
+mod endpoint;
+mod pull;
+mod push;
+
+use axum::Router;
+use axum::routing::post;
+
+use crate::AppState;
+
+/// The sync route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/sync", post(endpoint::sync))
+}

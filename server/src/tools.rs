@@ -1,0 +1,6 @@
+//! Tools beside the service: the generated demo district, the load generator, and a simulated
+//! phone running the same core as the app.
+
+pub mod demo;
+pub mod loadgen;
+pub mod phone;
