@@ -360,26 +360,36 @@ impl StaffAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guarded(Parts);
 
+/// Every value of each guarded field, conflicting ones included, so that a value written
+/// beside another phone's (a conflict it loses) counts as a change too.
+type Fields = Vec<Vec<String>>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Parts {
     /// A household's details (head, village, people, livelihood, tags).
-    Household(Option<household::RawProfile>),
+    Household(Fields),
     /// A report's parts: what the member wrote and how the cell rated it.
     Report {
-        member: [String; 4],
-        rating: [String; 4],
+        member: Fields,
+        rating: Fields,
     },
     Cell,
 }
 
 impl Guarded {
     pub fn of(doc: &Doc) -> Guarded {
+        let read = |patterns: &[&[&str]]| -> Fields {
+            patterns
+                .iter()
+                .map(|p| crate::docs::every_value(doc, p))
+                .collect()
+        };
         Guarded(match doc.id() {
-            DocId::Household(_) => Parts::Household(household::profile_fields(doc)),
-            DocId::Report(..) => {
-                let (member, rating) = report::parts(doc);
-                Parts::Report { member, rating }
-            }
+            DocId::Household(_) => Parts::Household(read(household::DETAIL_FIELDS)),
+            DocId::Report(..) => Parts::Report {
+                member: read(report::MEMBER_FIELDS),
+                rating: read(report::RATING_FIELDS),
+            },
             DocId::Cell(_) => Parts::Cell,
         })
     }

@@ -148,6 +148,11 @@ impl Doc {
         }
     }
 
+    /// A document from an Automerge document already built (a fork at some heads).
+    pub fn from_automerge(id: DocId, am: Automerge) -> Doc {
+        Doc { id, am }
+    }
+
     /// Loads saved bytes (a snapshot, or a snapshot followed by changes).
     pub fn load(id: DocId, bytes: &[u8], actor: ActorId) -> Result<Doc, DocError> {
         let am = Automerge::load(bytes).map_err(|e| DocError::Corrupt(e.to_string()))?;
@@ -585,10 +590,57 @@ fn walk(
             if let Ok(values) = am.get_all(obj, prop) {
                 found(path, &values);
             }
-        } else if let Ok(Some((Value::Object(_), child))) = am.get(obj, prop) {
-            walk(am, &child, rest, path, found);
+        } else if let Ok(values) = am.get_all(obj, prop) {
+            // Every value, not only the one that wins a conflict: a losing object still holds
+            // what was written into it.
+            for (value, child) in values {
+                if let Value::Object(_) = value {
+                    walk(am, &child, rest, path, found);
+                }
+            }
         }
         path.pop();
+    }
+}
+
+/// Every value held at the fields `pattern` names, conflicting ones included, each as text (a
+/// Text object's content, a list's elements), sorted: two documents read alike here exactly
+/// when nothing at those fields differs, whichever value wins a conflict. An empty value counts
+/// as none, so the skeleton a new document starts with (empty fields) changes nothing.
+pub(crate) fn every_value(doc: &Doc, pattern: &[&str]) -> Vec<String> {
+    let am = &doc.am;
+    let mut found = Vec::new();
+    walk(
+        am,
+        &automerge::ROOT,
+        pattern,
+        &mut Vec::new(),
+        &mut |_, values| {
+            for (value, id) in values {
+                let text = value_text(am, value, id);
+                if !text.is_empty() {
+                    found.push(text);
+                }
+            }
+        },
+    );
+    found.sort();
+    found
+}
+
+fn value_text(am: &Automerge, value: &Value<'_>, id: &ObjId) -> String {
+    match value {
+        Value::Object(ObjType::Text) => am.text(id).unwrap_or_default(),
+        Value::Object(ObjType::List) => {
+            let mut items = Vec::new();
+            for index in 0..am.length(id) {
+                for (item, item_id) in am.get_all(id, index).unwrap_or_default() {
+                    items.push(value_text(am, &item, &item_id));
+                }
+            }
+            items.join("\u{1f}")
+        }
+        other => scalar_text(other),
     }
 }
 

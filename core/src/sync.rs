@@ -19,7 +19,8 @@ mod tests;
 
 pub use client::{DocSyncStatus, Replica, SyncError, SyncOutcome};
 pub use server::{
-    PushDecision, ResponseBuilder, apply_push, describe_changes, parse_changes, split_at_time,
+    PushAccess, PushContext, PushDecision, PushPlan, Refused, ResponseBuilder, apply_push,
+    describe_changes, parse_changes, plan_push, push_access, split_at_time,
 };
 
 use automerge::ChangeHash;

@@ -39,6 +39,15 @@ pub(super) const CLAIM_FIELDS: &[&[&str]] = &[
     &["flags", "*", "status_by"],
 ];
 
+/// The household's details, which only the cell's secretary changes.
+pub(crate) const DETAIL_FIELDS: &[&[&str]] = &[
+    &["profile", "head"],
+    &["profile", "village"],
+    &["profile", "people"],
+    &["profile", "livelihood"],
+    &["profile", "tags"],
+];
+
 const MAX_PEOPLE: u32 = 99;
 const MAX_TOPICS: usize = 20;
 
@@ -130,7 +139,7 @@ struct RawHousehold {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate)]
-pub(crate) struct RawProfile {
+struct RawProfile {
     head: String,
     village: String,
     people: i64,
@@ -512,12 +521,6 @@ pub fn edit_flag(doc: &mut Doc, flag: &FlagId, text: &str, now: Timestamp) -> Re
     let text_obj = child(doc.automerge(), &flag_obj, "text")
         .ok_or_else(|| ValidationError::new(format!("flags.{flag}.text"), "is missing"))?;
     doc.edit(now, |tx| update_text(tx, &text_obj, text))
-}
-
-/// The household's details as stored, compared before and after a push to tell whether it
-/// changed them (only the cell's secretary may).
-pub(crate) fn profile_fields(doc: &Doc) -> Option<RawProfile> {
-    autosurgeon::hydrate_prop(doc.automerge(), &automerge::ROOT, "profile").ok()
 }
 
 #[cfg(test)]

@@ -19,6 +19,22 @@ use crate::{DocId, Timestamp};
 
 pub(super) const CONFLICT_FIELDS: &[&[&str]] = &[&["self_rating"], &["cell_rating"]];
 
+/// What the member writes of their report.
+pub(crate) const MEMBER_FIELDS: &[&[&str]] = &[
+    &["tasks"],
+    &["household_content"],
+    &["self_rating"],
+    &["submitted_on"],
+];
+
+/// How the cell rates it.
+pub(crate) const RATING_FIELDS: &[&[&str]] = &[
+    &["cell_comment"],
+    &["cell_rating"],
+    &["rated_by"],
+    &["rated_on"],
+];
+
 /// Fields that name who did something; each value a change writes must be its maker. The
 /// report's owner is in its id, which the access rules check.
 pub(super) const CLAIM_FIELDS: &[&[&str]] = &[&["rated_by"]];
@@ -193,32 +209,6 @@ pub fn rate(
         tx.put(automerge::ROOT, "rated_on", on.iso())?;
         Ok(())
     })
-}
-
-/// The member's part and the cell's part of a report, as stored, compared before and after a
-/// push to tell which part it changed.
-pub(crate) fn parts(doc: &Doc) -> ([String; 4], [String; 4]) {
-    let am = doc.automerge();
-    let scalar = |key| super::read_str(am, &automerge::ROOT, key).unwrap_or_default();
-    let text = |key| {
-        child(am, &automerge::ROOT, key)
-            .and_then(|obj| automerge::ReadDoc::text(am, &obj).ok())
-            .unwrap_or_default()
-    };
-    (
-        [
-            text("tasks"),
-            text("household_content"),
-            scalar("self_rating"),
-            scalar("submitted_on"),
-        ],
-        [
-            text("cell_comment"),
-            scalar("cell_rating"),
-            scalar("rated_by"),
-            scalar("rated_on"),
-        ],
-    )
 }
 
 #[cfg(test)]

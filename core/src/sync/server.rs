@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use automerge::{ActorId, Change, ChangeHash, ReadDoc};
 
 use crate::Timestamp;
+use crate::access::{Denied, DocPlace, Guarded, Principal};
 use crate::docs::{Doc, View};
 use crate::ids::{DocId, MemberId};
 use crate::protocol::{Cursor, DocUpdate, PushOutcome, PushResult, SyncResponse};
@@ -114,6 +115,324 @@ pub fn apply_push(doc: &mut Doc, changes: &[Change]) -> PushDecision {
     }
 }
 
+/// Whether a phone may push to a document at all, decided before anything of it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushAccess {
+    /// The phone may write the document.
+    Write,
+    /// A household that is not its member's now: what they wrote while it was theirs stands,
+    /// once the server says when it left them (`PushContext::left_at`). The words say why the
+    /// rest is refused.
+    UntilLeft(String),
+    /// Refused whole, and kept nowhere: the phone never had the right to write it.
+    Refused(String),
+}
+
+/// Whether `principal`'s phone may push to document `id`, which sits at `place` (`None`: the
+/// server knows nothing of it).
+pub fn push_access(principal: &Principal, id: &DocId, place: Option<&DocPlace>) -> PushAccess {
+    let Some(place) = place else {
+        return PushAccess::Refused(unseen(id));
+    };
+    match principal.may_write(place) {
+        Ok(()) => PushAccess::Write,
+        Err(Denied::OutOfScope) => PushAccess::Refused(unseen(id)),
+        Err(Denied::NotAllowed(why)) => match (id, &principal.member) {
+            (DocId::Household(_), Some(_)) => PushAccess::UntilLeft(why),
+            _ => PushAccess::Refused(why),
+        },
+    }
+}
+
+/// What the server knows, before a push is decided, of the phone that sent it and of the
+/// document pushed: everything [`plan_push`] needs from storage.
+#[derive(Clone, Copy)]
+pub struct PushContext<'a> {
+    /// The phone's holder: their role over their scope, and the member id they write under.
+    pub principal: &'a Principal,
+    /// What [`push_access`] said of the document.
+    pub access: &'a PushAccess,
+    /// For [`PushAccess::UntilLeft`]: when the household was last taken off the phone's member
+    /// (server time), if it ever was.
+    pub left_at: Option<Timestamp>,
+    /// Who each actor of the push writes for, as far as the server knows (those it bound).
+    pub author_of: &'a (dyn Fn(&ActorId) -> Option<MemberId> + Sync),
+}
+
+impl std::fmt::Debug for PushContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushContext")
+            .field("principal", self.principal)
+            .field("access", self.access)
+            .field("left_at", &self.left_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Changes refused, with why, and whether they are kept for the cell's secretary to review.
+#[derive(Debug)]
+pub struct Refused {
+    pub reason: String,
+    pub changes: Vec<Change>,
+    /// What they would have done, in words; `None` when they are to be described against the
+    /// stored document read afresh ([`describe_changes`]), since trying them consumed it.
+    pub summary: Option<String>,
+    /// Kept for review: the phone may write the document (its holder tried a change the rules
+    /// refuse), or its holder wrote it while it was theirs. A push to a document the phone never
+    /// had the right to write is refused and kept nowhere, so nobody can fill a review list.
+    pub keep: bool,
+}
+
+/// The whole decision about one pushed document.
+#[derive(Debug)]
+pub enum PushPlan {
+    /// Store `new_changes` (those the server did not hold); `doc` includes them and reads as
+    /// `view`. `bind` are actors met for the first time, the phone's from now on. `late` are
+    /// changes of the same push refused (made after the household left the member).
+    Store {
+        doc: Box<Doc>,
+        view: Box<View>,
+        new_changes: Vec<Change>,
+        bind: Vec<ActorId>,
+        late: Option<Refused>,
+    },
+    /// Nothing new: the server holds all of it, up to `heads`.
+    Unchanged {
+        heads: Vec<ChangeHash>,
+        late: Option<Refused>,
+    },
+    Refused(Refused),
+    /// The server lacks changes the push depends on: ask for the document's whole history.
+    NeedHistory,
+    /// The push reuses this actor's sequence numbers, or claims the phone's holder under an
+    /// actor the server knows as another's: the phone must move to a new actor.
+    ActorReused(ActorId),
+}
+
+/// Why a push names nothing the phone may write: the same words whether the document is
+/// unknown or outside the phone's scope, so that an answer tells nothing of other units.
+pub fn unseen(id: &DocId) -> String {
+    format!("document {id}: there is no such document within this phone's scope")
+}
+
+/// Decides a phone's push to one document, as the server stores it: the document must be one
+/// the phone may write ([`push_access`]; for a household taken off its member, what they wrote
+/// before that moment stands and the rest is refused and kept); the merged document must
+/// validate; what the push changed must be within the holder's role (a member changes no
+/// household's details and no rating); and every claim of who did something must name the
+/// holder of the phone whose actor made that change. `stored` is the server's copy (`None` for
+/// a document it has not stored yet) and `actor` the server's own, for a new document.
+pub fn plan_push(
+    ctx: &PushContext<'_>,
+    id: &DocId,
+    stored: Option<Doc>,
+    changes: Vec<Change>,
+    actor: &ActorId,
+) -> PushPlan {
+    let refused_whole = |reason: &str, changes| {
+        PushPlan::Refused(Refused {
+            reason: reason.to_owned(),
+            changes,
+            summary: None,
+            keep: false,
+        })
+    };
+    let (changes, late) = match ctx.access {
+        PushAccess::Write => (changes, None),
+        PushAccess::Refused(reason) => return refused_whole(reason, changes),
+        PushAccess::UntilLeft(why) => {
+            let Some(cutoff) = ctx.left_at else {
+                return refused_whole(why, changes);
+            };
+            let reason = format!(
+                "{why} since {}; what was written before then is kept",
+                crate::Day::from_timestamp(cutoff).vi()
+            );
+            let (early, late) = split_at_time(changes, cutoff);
+            let empty = || Doc::empty(id.clone(), actor.clone());
+            let summary = describe_changes(stored.as_ref().unwrap_or(&empty()), &early, &late);
+            let late = Refused {
+                reason,
+                changes: late,
+                summary: Some(summary),
+                keep: true,
+            };
+            if early.is_empty() {
+                return PushPlan::Refused(late);
+            }
+            (early, (!late.changes.is_empty()).then_some(late))
+        }
+    };
+    let mut doc = stored.unwrap_or_else(|| Doc::empty(id.clone(), actor.clone()));
+    let before = Guarded::of(&doc);
+    let before_heads = doc.heads();
+    match apply_push(&mut doc, &changes) {
+        PushDecision::Accepted {
+            new_changes,
+            view: Some(view),
+        } => match checks(ctx, id, &before, &doc, &new_changes) {
+            Ok(bind) => PushPlan::Store {
+                doc: Box::new(doc),
+                view: Box::new(view),
+                new_changes,
+                bind,
+                late,
+            },
+            Err(Check::ActorTaken(actor)) => PushPlan::ActorReused(actor),
+            Err(Check::Refused(_)) => one_by_one(ctx, id, &doc, &before_heads, new_changes, late),
+        },
+        PushDecision::Accepted { view: None, .. } => PushPlan::Unchanged {
+            heads: doc.heads(),
+            late,
+        },
+        PushDecision::Rejected { .. } => one_by_one(ctx, id, &doc, &before_heads, changes, late),
+        PushDecision::NeedHistory => PushPlan::NeedHistory,
+        PushDecision::ActorReused { actor } => PushPlan::ActorReused(actor),
+    }
+}
+
+/// Why a merged push fails the rules.
+enum Check {
+    Refused(String),
+    ActorTaken(ActorId),
+}
+
+/// The rules a merged push must keep, past its validity: what it changed is within the
+/// holder's role, and every claim names the maker of its change. Returns the actors to bind.
+fn checks(
+    ctx: &PushContext<'_>,
+    id: &DocId,
+    before: &Guarded,
+    doc: &Doc,
+    new_changes: &[Change],
+) -> Result<Vec<ActorId>, Check> {
+    if let Err(denied) = ctx.principal.may_change(before, &Guarded::of(doc)) {
+        return Err(Check::Refused(format!("document {id}: {denied}")));
+    }
+    let claims = doc.claims(new_changes);
+    match check_claims(
+        &claims,
+        new_changes,
+        ctx.principal.member.as_ref(),
+        ctx.author_of,
+    ) {
+        ClaimCheck::Sound { bind } => Ok(bind),
+        ClaimCheck::Forged(reason) => Err(Check::Refused(format!("document {id}: {reason}"))),
+        ClaimCheck::ActorTaken(actor) => Err(Check::ActorTaken(actor)),
+    }
+}
+
+/// A push that fails the rules as a whole, decided change by change in the order sent
+/// (dependencies first): each change that keeps them is stored, each that breaks them (and
+/// every change made on top of it) is refused and kept for review. So a member's note stands
+/// beside their refused change to the household's details, rather than falling with it.
+/// `merged` is the document with the push applied (or as far as it applied), `before` its heads
+/// before the push; changes the server held before are passed over.
+fn one_by_one(
+    ctx: &PushContext<'_>,
+    id: &DocId,
+    merged: &Doc,
+    before: &[ChangeHash],
+    changes: Vec<Change>,
+    late: Option<Refused>,
+) -> PushPlan {
+    let Ok(base) = merged.automerge().fork_at(before) else {
+        return PushPlan::Refused(Refused {
+            reason: format!("document {id}: the changes do not apply"),
+            changes,
+            summary: None,
+            keep: true,
+        });
+    };
+    let mut current = Doc::from_automerge(id.clone(), base);
+    let mut accepted = Vec::new();
+    let mut refused = Vec::new();
+    let mut refused_hashes = HashSet::new();
+    let mut reasons: Vec<String> = Vec::new();
+    let mut bind = Vec::new();
+    for change in changes {
+        if current.has_change(&change.hash()) {
+            continue;
+        }
+        if change.deps().iter().any(|d| refused_hashes.contains(d)) {
+            refused_hashes.insert(change.hash());
+            refused.push(change);
+            continue;
+        }
+        let mut trial = current.clone();
+        let before_change = Guarded::of(&trial);
+        let outcome = apply_push(&mut trial, std::slice::from_ref(&change));
+        let verdict = match outcome {
+            PushDecision::Accepted { view: Some(_), .. } => checks(
+                ctx,
+                id,
+                &before_change,
+                &trial,
+                std::slice::from_ref(&change),
+            ),
+            PushDecision::Accepted { view: None, .. } => Ok(Vec::new()),
+            PushDecision::Rejected { reason } => Err(Check::Refused(reason)),
+            // A dependency the server lacks is not sent later in the same push.
+            PushDecision::NeedHistory => return PushPlan::NeedHistory,
+            PushDecision::ActorReused { actor } => Err(Check::ActorTaken(actor)),
+        };
+        match verdict {
+            Ok(more) => {
+                bind.extend(more);
+                current = trial;
+                accepted.push(change);
+            }
+            Err(Check::ActorTaken(actor)) => return PushPlan::ActorReused(actor),
+            Err(Check::Refused(reason)) => {
+                if !reasons.contains(&reason) {
+                    reasons.push(reason);
+                }
+                refused_hashes.insert(change.hash());
+                refused.push(change);
+            }
+        }
+    }
+    bind.sort();
+    bind.dedup();
+    let summary = describe_changes(&current, &[], &refused);
+    let mut refused = Refused {
+        reason: reasons.join("; "),
+        changes: refused,
+        summary: Some(summary),
+        keep: true,
+    };
+    if let Some(late) = late {
+        refused.reason = format!("{}; {}", refused.reason, late.reason);
+        refused.changes.extend(late.changes);
+        refused.summary = match (refused.summary, late.summary) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
+    }
+    // The skeleton every replica makes alike is nobody's work: with nothing else of the push
+    // standing, the push is refused whole.
+    if accepted
+        .iter()
+        .all(|c| crate::docs::is_genesis(c.actor_id()))
+    {
+        refused.changes.extend(accepted);
+        return PushPlan::Refused(refused);
+    }
+    match current.view() {
+        Ok(view) => PushPlan::Store {
+            doc: Box::new(current),
+            view: Box::new(view),
+            new_changes: accepted,
+            bind,
+            late: Some(refused),
+        },
+        Err(e) => PushPlan::Refused(Refused {
+            reason: format!("document {id} would not be valid: {e}"),
+            ..refused
+        }),
+    }
+}
+
 /// What the claims of a push come to, held against who made each change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClaimCheck {
@@ -129,38 +448,38 @@ pub enum ClaimCheck {
 
 /// Holds what a push says about who did it (its [`crate::docs::Claim`]s) against who made each
 /// change: the holder the server bound the change's actor to, or, for an actor it meets for
-/// the first time, the holder of the phone delivering it. A phone may deliver others' changes
-/// (a bundle handed over at a cell meeting), but never write in another's name.
+/// the first time, the holder of the phone delivering it (`deliverer`; `None` for one that
+/// writes for nobody, which may claim nothing). A phone may deliver others' changes (a bundle
+/// handed over at a cell meeting), but never write in another's name.
 pub fn check_claims(
     claims: &[crate::docs::Claim],
     changes: &[Change],
-    deliverer: &MemberId,
+    deliverer: Option<&MemberId>,
     owner_of: impl Fn(&ActorId) -> Option<MemberId>,
 ) -> ClaimCheck {
     for claim in claims {
-        let maker = if crate::docs::is_genesis(&claim.actor) {
-            None
-        } else {
-            Some(owner_of(&claim.actor).unwrap_or_else(|| deliverer.clone()))
-        };
-        match maker {
-            Some(maker) if maker.as_str() == claim.named => {}
-            Some(_) if claim.named == deliverer.as_str() => {
-                return ClaimCheck::ActorTaken(claim.actor.clone());
-            }
-            Some(maker) => {
-                return ClaimCheck::Forged(format!(
-                    "{} names {}, but the change was made on a phone of {maker}",
-                    claim.field, claim.named
-                ));
-            }
-            None => {
-                return ClaimCheck::Forged(format!(
-                    "{} names {}, written under the skeleton's actor, which names nobody",
-                    claim.field, claim.named
-                ));
-            }
+        if crate::docs::is_genesis(&claim.actor) {
+            return ClaimCheck::Forged(format!(
+                "{} names {}, written under the skeleton's actor, which names nobody",
+                claim.field, claim.named
+            ));
         }
+        let Some(maker) = owner_of(&claim.actor).or_else(|| deliverer.cloned()) else {
+            return ClaimCheck::Forged(format!(
+                "{} names {}, but this phone writes for nobody",
+                claim.field, claim.named
+            ));
+        };
+        if maker.as_str() == claim.named {
+            continue;
+        }
+        if deliverer.is_some_and(|d| d.as_str() == claim.named) {
+            return ClaimCheck::ActorTaken(claim.actor.clone());
+        }
+        return ClaimCheck::Forged(format!(
+            "{} names {}, but the change was made on a phone of {maker}",
+            claim.field, claim.named
+        ));
     }
     let mut bind: Vec<ActorId> = changes
         .iter()

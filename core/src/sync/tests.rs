@@ -9,8 +9,9 @@ use std::collections::{BTreeSet, HashSet};
 use automerge::{ActorId, ReadDoc, ScalarValue, Value};
 use proptest::prelude::*;
 
-use super::memory_server::MemoryServer;
+use super::memory_server::{MemoryServer, enrolled};
 use super::{Replica, SyncOutcome};
+use crate::access::AccessRole;
 use crate::docs::{Doc, cell, household, report};
 use crate::ids::{DeviceId, DocId, FlagId, HouseholdId, MemberId, NoteId};
 use crate::protocol;
@@ -236,12 +237,15 @@ fn run(replicas: usize, ops: Vec<Op>) {
     let members: Vec<MemberId> = (0..5)
         .map(|i| MemberId::parse(&format!("m{i}")).expect("id"))
         .collect();
+    // Every phone a secretary's, so that every edit of this test is one the rules allow;
+    // `members_edit_only_what_is_theirs` holds the rules themselves.
     let mut phones: Vec<Replica> = (0..replicas)
         .map(|i| {
-            let mut phone = Replica::new(
-                DeviceId::parse(&format!("d{i}")).expect("id"),
-                members[i].clone(),
-                ActorId::random(),
+            let mut phone = enrolled(
+                &mut server,
+                &format!("d{i}"),
+                &members[i],
+                AccessRole::CellSecretary,
             );
             for id in [HOUSEHOLD, CELL, REPORT] {
                 phone.open(&doc_id(id));
@@ -462,8 +466,17 @@ fn run(replicas: usize, ops: Vec<Op>) {
     assert!(model.fields().len() >= 2);
 }
 
+/// How many random schedules a property runs: a few dozen in the test command, as many as
+/// `HOSYNC_PROPTEST_CASES` says in the bench run.
+fn schedules(default: u32) -> u32 {
+    std::env::var("HOSYNC_PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: schedules(48), ..ProptestConfig::default() })]
 
     #[test]
     fn replicas_converge_and_keep_everything_typed(replicas in 2..=5_usize, ops in prop::collection::vec(op(), 1..40)) {
@@ -475,16 +488,8 @@ proptest! {
 fn concurrent_edits_to_one_note_merge_character_by_character() {
     let mut server = MemoryServer::new(1);
     let member = MemberId::parse("m0").expect("id");
-    let mut a = Replica::new(
-        DeviceId::parse("a").expect("id"),
-        member.clone(),
-        ActorId::random(),
-    );
-    let mut b = Replica::new(
-        DeviceId::parse("b").expect("id"),
-        member.clone(),
-        ActorId::random(),
-    );
+    let mut a = enrolled(&mut server, "a", &member, AccessRole::CellSecretary);
+    let mut b = enrolled(&mut server, "b", &member, AccessRole::CellSecretary);
     let hh = doc_id(HOUSEHOLD);
     let day = Day::parse("2026-11-05").expect("day");
     let note = household::add_note(a.open(&hh), &member, day, "Gia đình có 5 người.", &[], 1)
@@ -527,11 +532,7 @@ fn concurrent_edits_to_one_note_merge_character_by_character() {
 fn a_refused_change_stays_on_the_phone_and_is_not_resent_until_edited() {
     let mut server = MemoryServer::new(1);
     let member = MemberId::parse("m0").expect("id");
-    let mut phone = Replica::new(
-        DeviceId::parse("a").expect("id"),
-        member.clone(),
-        ActorId::random(),
-    );
+    let mut phone = enrolled(&mut server, "a", &member, AccessRole::CellSecretary);
     let hh = doc_id(HOUSEHOLD);
     // A change that breaks the household's rules, written around core's own checks.
     {
@@ -581,11 +582,7 @@ fn a_refused_change_stays_on_the_phone_and_is_not_resent_until_edited() {
 fn a_lost_answer_is_retried_without_duplicates() {
     let mut server = MemoryServer::new(1);
     let member = MemberId::parse("m0").expect("id");
-    let mut phone = Replica::new(
-        DeviceId::parse("a").expect("id"),
-        member.clone(),
-        ActorId::random(),
-    );
+    let mut phone = enrolled(&mut server, "a", &member, AccessRole::CellSecretary);
     let hh = doc_id(HOUSEHOLD);
     let day = Day::parse("2026-11-05").expect("day");
     household::add_note(phone.open(&hh), &member, day, "Lần 1", &[], 1).expect("note");
@@ -612,11 +609,7 @@ fn a_lost_answer_is_retried_without_duplicates() {
 fn wipe_erases_the_phone_and_drop_waits_for_unsent_work() {
     let mut server = MemoryServer::new(1);
     let member = MemberId::parse("m0").expect("id");
-    let mut phone = Replica::new(
-        DeviceId::parse("a").expect("id"),
-        member.clone(),
-        ActorId::random(),
-    );
+    let mut phone = enrolled(&mut server, "a", &member, AccessRole::CellSecretary);
     let hh = doc_id(HOUSEHOLD);
     let day = Day::parse("2026-11-05").expect("day");
     household::add_note(phone.open(&hh), &member, day, "Đã thăm", &[], 1).expect("note");
@@ -728,11 +721,7 @@ fn a_push_splits_at_the_moment_a_household_left_its_member() {
 fn a_copied_phone_recovers_under_a_new_actor_without_losing_notes() {
     let mut server = MemoryServer::new(1);
     let member = MemberId::parse("m0").expect("id");
-    let mut first = Replica::new(
-        DeviceId::parse("a").expect("id"),
-        member.clone(),
-        ActorId::random(),
-    );
+    let mut first = enrolled(&mut server, "a", &member, AccessRole::CellSecretary);
     let hh = doc_id(HOUSEHOLD);
     let day = Day::parse("2026-11-05").expect("day");
     household::add_note(first.open(&hh), &member, day, "Trước khi sao chép", &[], 1).expect("note");
@@ -778,4 +767,353 @@ fn a_copied_phone_recovers_under_a_new_actor_without_losing_notes() {
     assert_eq!(texts(copy.doc(&hh).expect("held")), all);
     assert_eq!(texts(first.doc(&hh).expect("held")), all);
     assert!(copy.unsynced().is_empty() && first.unsynced().is_empty());
+}
+
+/// What a phone of the access property may do in one step.
+#[derive(Debug, Clone)]
+enum AccessOp {
+    /// A note on one of the households the phone holds.
+    Note {
+        r: usize,
+        h: usize,
+    },
+    /// A member's note on a household fetched from the server, as a forged push would carry.
+    Forge {
+        r: usize,
+        h: usize,
+    },
+    /// The secretary gives a household to a member, or to nobody (`to == 0`).
+    Reassign {
+        h: usize,
+        to: usize,
+    },
+    /// A change to a household's details, which only the secretary may make.
+    SetHead {
+        r: usize,
+        h: usize,
+    },
+    /// The cell's rating of a member's report, which only the secretary (or commune) gives.
+    Rate {
+        r: usize,
+        of: usize,
+        rating: usize,
+    },
+    /// A member's own self-rating.
+    SelfRate {
+        r: usize,
+        rating: usize,
+    },
+    Sync {
+        r: usize,
+    },
+}
+
+fn access_op() -> impl Strategy<Value = AccessOp> {
+    let r = 0..4_usize;
+    let h = 1..=3_usize;
+    prop_oneof![
+        4 => (r.clone(), h.clone()).prop_map(|(r, h)| AccessOp::Note { r, h }),
+        1 => (1..4_usize, h.clone()).prop_map(|(r, h)| AccessOp::Forge { r, h }),
+        2 => (h.clone(), 0..4_usize).prop_map(|(h, to)| AccessOp::Reassign { h, to }),
+        1 => (r.clone(), h).prop_map(|(r, h)| AccessOp::SetHead { r, h }),
+        1 => (r.clone(), 1..4_usize, 0..4_usize).prop_map(|(r, of, rating)| AccessOp::Rate { r, of, rating }),
+        1 => (1..4_usize, 0..4_usize).prop_map(|(r, rating)| AccessOp::SelfRate { r, rating }),
+        4 => r.prop_map(|r| AccessOp::Sync { r }),
+    ]
+}
+
+/// A note as typed, to look for at the end.
+struct Typed {
+    household: DocId,
+    note: NoteId,
+    text: String,
+    author: MemberId,
+    at: i64,
+    forged: bool,
+    /// Typed on top of a change of the same phone that the rules refuse: an Automerge change
+    /// comes with everything its phone made before it, so it is kept for review with that one.
+    after_refused: bool,
+}
+
+/// Who the server had a household assigned to at `at`, from the moves it learnt.
+fn assignee_at(
+    server: &MemoryServer,
+    h: &HouseholdId,
+    at: i64,
+    first: &MemberId,
+) -> Option<MemberId> {
+    let mut holder = Some(first.clone());
+    for moved in server
+        .moves
+        .iter()
+        .filter(|m| &m.household == h && m.at <= at)
+    {
+        holder = moved.to.clone();
+    }
+    holder
+}
+
+/// One cell: secretary m0 and members m1 to m3, households hh-1 to hh-3 assigned to m1 to m3,
+/// and a report of each member, seeded on the server; phones start empty. Members write notes
+/// on their households, the secretary reassigns them in the middle of partitions, and phones
+/// try what the rules refuse (a household not theirs, its details, a rating). Then: nothing
+/// anyone typed is lost (it is on the server, or kept there for review); a note typed while the
+/// household was its author's at the server is on the server; a note pushed to a household never
+/// its author's is not; details and ratings on the server are only the secretary's, and
+/// self-ratings only the report's own member's.
+fn run_access(ops: Vec<AccessOp>) {
+    let mut server = MemoryServer::new(1);
+    let members: Vec<MemberId> = (0..4)
+        .map(|i| MemberId::parse(&format!("m{i}")).expect("id"))
+        .collect();
+    let households: Vec<HouseholdId> = (0..=3)
+        .map(|i| HouseholdId::parse(&format!("hh-{i}")).expect("id"))
+        .collect();
+    let month = crate::Month::parse("2026-11").expect("month");
+    let day = Day::parse("2026-11-05").expect("day");
+    let seed_actor = ActorId::random();
+    let mut cell_doc = Doc::create(doc_id(CELL), seed_actor.clone());
+    for (i, member) in members.iter().enumerate() {
+        let role = if i == 0 {
+            crate::Role::Secretary
+        } else {
+            crate::Role::Member
+        };
+        cell::set_member(&mut cell_doc, member, &format!("Đảng viên {i}"), role, 0)
+            .expect("roster");
+    }
+    for i in 1..=3 {
+        cell::assign(
+            &mut cell_doc,
+            &households[i],
+            Some(&members[i]),
+            day,
+            &members[0],
+            0,
+        )
+        .expect("assign");
+        let mut h = Doc::create(DocId::Household(households[i].clone()), seed_actor.clone());
+        let update = household::ProfileUpdate {
+            head: Some(format!("Chủ hộ {i}")),
+            ..Default::default()
+        };
+        household::update_profile(&mut h, &update, 0).expect("profile");
+        server.seed(h);
+        server.seed(Doc::create(
+            DocId::Report(members[i].clone(), month),
+            seed_actor.clone(),
+        ));
+    }
+    server.seed(cell_doc);
+    let roles = [
+        AccessRole::CellSecretary,
+        AccessRole::Member,
+        AccessRole::Member,
+        AccessRole::Member,
+    ];
+    let mut phones: Vec<Replica> = (0..4)
+        .map(|i| enrolled(&mut server, &format!("p{i}"), &members[i], roles[i]))
+        .collect();
+    let report_of = |i: usize| DocId::Report(members[i].clone(), month);
+    let mut typed: Vec<Typed> = Vec::new();
+    let mut heads_by_secretary =
+        BTreeSet::from(["Chủ hộ 1".to_owned(), "Chủ hộ 2".into(), "Chủ hộ 3".into()]);
+    let mut ratings_by_secretary = BTreeSet::new();
+    let mut self_ratings: Vec<BTreeSet<String>> = vec![BTreeSet::new(); 4];
+    let mut fetched: BTreeSet<(usize, DocId)> = BTreeSet::new();
+    let mut tainted: BTreeSet<(usize, DocId)> = BTreeSet::new();
+    let mut clock = 0_i64;
+    let sync_phone = |server: &mut MemoryServer, phone: &mut Replica| {
+        for _ in 0..5 {
+            let request = protocol::encode_request(&phone.start_sync());
+            let answer = server
+                .handle(&request)
+                .expect("the server reads its own protocol");
+            let answer = protocol::decode_response(&answer).expect("decode");
+            if !phone
+                .finish_sync(&answer)
+                .expect("the answer applies")
+                .again
+            {
+                break;
+            }
+        }
+    };
+    for op in ops {
+        clock += 1;
+        server.now = clock;
+        match op {
+            AccessOp::Note { r, h } | AccessOp::Forge { r, h } => {
+                let id = DocId::Household(households[h].clone());
+                if phones[r].doc(&id).is_none() {
+                    if !matches!(op, AccessOp::Forge { .. }) {
+                        continue;
+                    }
+                    let mut copy = server.doc(&id).expect("seeded").clone();
+                    phones[r].open(&id).merge(&mut copy).expect("merge");
+                    fetched.insert((r, id.clone()));
+                }
+                // A note on a household the phone holds only because it fetched it.
+                let forged = fetched.contains(&(r, id.clone()));
+                let after_refused = tainted.contains(&(r, id.clone()));
+                let text = format!("⟨{r}.{clock}⟩");
+                let doc = phones[r].doc_mut(&id).expect("held");
+                let note =
+                    household::add_note(doc, &members[r], day, &text, &[], clock).expect("note");
+                typed.push(Typed {
+                    household: id,
+                    note,
+                    text,
+                    author: members[r].clone(),
+                    at: clock,
+                    forged,
+                    after_refused,
+                });
+            }
+            AccessOp::Reassign { h, to } => {
+                let doc = phones[0].doc_mut(&doc_id(CELL));
+                let Some(doc) = doc else { continue };
+                let to = (to > 0).then(|| &members[to]);
+                cell::assign(doc, &households[h], to, day, &members[0], clock).expect("assign");
+            }
+            AccessOp::SetHead { r, h } => {
+                let id = DocId::Household(households[h].clone());
+                let Some(doc) = phones[r].doc_mut(&id) else {
+                    continue;
+                };
+                let head = format!("Chủ hộ đổi {r}.{clock}");
+                let update = household::ProfileUpdate {
+                    head: Some(head.clone()),
+                    ..Default::default()
+                };
+                household::update_profile(doc, &update, clock).expect("profile");
+                if r == 0 {
+                    heads_by_secretary.insert(head);
+                } else {
+                    tainted.insert((r, id));
+                }
+            }
+            AccessOp::Rate { r, of, rating } => {
+                let Some(doc) = phones[r].doc_mut(&report_of(of)) else {
+                    continue;
+                };
+                let rating = Rating::ALL[rating % Rating::ALL.len()];
+                report::rate(doc, rating, "Góp ý.", &members[r], day, clock).expect("rate");
+                if r == 0 {
+                    ratings_by_secretary.insert(rating.code().to_owned());
+                }
+            }
+            AccessOp::SelfRate { r, rating } => {
+                let Some(doc) = phones[r].doc_mut(&report_of(r)) else {
+                    continue;
+                };
+                let rating = Rating::ALL[rating % Rating::ALL.len()];
+                let draft = report::ReportDraft {
+                    self_rating: Some(rating),
+                    ..Default::default()
+                };
+                report::write(doc, &draft, clock).expect("self-rating");
+                self_ratings[r].insert(rating.code().to_owned());
+            }
+            AccessOp::Sync { r } => sync_phone(&mut server, &mut phones[r]),
+        }
+    }
+    for _ in 0..2 {
+        for phone in phones.iter_mut() {
+            clock += 1;
+            server.now = clock;
+            sync_phone(&mut server, phone);
+        }
+    }
+
+    for note in &typed {
+        let on_server = household::read(server.doc(&note.household).expect("stored"))
+            .expect("valid")
+            .notes
+            .into_iter()
+            .any(|n| n.id == note.note && n.text.contains(&note.text));
+        let in_review = server
+            .kept
+            .iter()
+            .filter(|(id, _)| *id == note.household)
+            .any(|(_, reviewed)| {
+                household::read(reviewed).is_ok_and(|h| {
+                    h.notes
+                        .iter()
+                        .any(|n| n.id == note.note && n.text.contains(&note.text))
+                })
+            });
+        // A push to a household never the phone's is kept nowhere, by design: nobody may fill
+        // another's review list. Everything else anyone typed is kept.
+        assert!(
+            note.forged || on_server || in_review,
+            "{:?} by {} is lost",
+            note.text,
+            note.author
+        );
+        let DocId::Household(h) = &note.household else {
+            unreachable!()
+        };
+        let first = members[households.iter().position(|x| x == h).expect("known")].clone();
+        let theirs_then = note.author == members[0]
+            || assignee_at(&server, h, note.at, &first).as_ref() == Some(&note.author);
+        if theirs_then && !note.forged && !note.after_refused {
+            assert!(
+                on_server,
+                "{:?} by {}, typed while theirs, is on the server",
+                note.text, note.author
+            );
+        }
+        let ever_theirs = note.author == members[0]
+            || assignee_at(&server, h, note.at, &first).as_ref() == Some(&note.author)
+            || server.moves.iter().any(|m| {
+                &m.household == h && m.at >= note.at && m.to.as_ref() == Some(&note.author)
+            });
+        if !ever_theirs {
+            assert!(
+                !on_server,
+                "{:?} by {} on a household never theirs is refused",
+                note.text, note.author
+            );
+        }
+    }
+    for household in &households[1..] {
+        let id = DocId::Household(household.clone());
+        let heads = all_values(
+            server.doc(&id).expect("stored"),
+            &["profile".into(), "head".into()],
+        );
+        for head in heads {
+            assert!(
+                heads_by_secretary.contains(&head),
+                "{head:?} on {id} is only the secretary's to write"
+            );
+        }
+    }
+    for i in 1..=3 {
+        let doc = server.doc(&report_of(i)).expect("stored");
+        for rating in all_values(doc, &["cell_rating".into()]) {
+            assert!(
+                rating.is_empty() || ratings_by_secretary.contains(&rating),
+                "{rating:?} rates {}",
+                report_of(i)
+            );
+        }
+        for rating in all_values(doc, &["self_rating".into()]) {
+            assert!(
+                rating.is_empty() || self_ratings[i].contains(&rating),
+                "{rating:?} is {}'s own",
+                members[i]
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: schedules(48), ..ProptestConfig::default() })]
+
+    #[test]
+    fn members_edit_only_what_is_theirs(ops in prop::collection::vec(access_op(), 1..50)) {
+        run_access(ops);
+    }
 }

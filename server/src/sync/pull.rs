@@ -8,9 +8,52 @@ use hosync_core::sync::ResponseBuilder;
 use sqlx::AnyConnection;
 use std::collections::BTreeSet;
 
+/// Above this many documents named as held, the server counts what the phone's scope holds
+/// before reading the list; no member's or secretary's phone comes near it.
+const HOLDING_CHECKED_ABOVE: usize = 1_000;
+/// How many documents a phone may hold beyond what its scope holds now: those that left its
+/// scope lately (a reassignment, a transfer) and those it made and has not sent.
+const HELD_BEYOND_SCOPE: usize = 10_000;
+
+/// Refuses a request that names as held more than a phone of its scope can hold.
+pub(super) async fn check_holding(
+    conn: &mut AnyConnection,
+    scope: &storage::ReadScope,
+    holding: &[String],
+) -> Result<(), ApiError> {
+    if holding.len() <= HOLDING_CHECKED_ABOVE {
+        return Ok(());
+    }
+    let most = storage::readable_count(conn, scope).await? as usize + HELD_BEYOND_SCOPE;
+    if holding.len() > most {
+        return Err(ApiError::BadRequest(format!(
+            "this request names {} documents as held; a phone of this scope holds at most {most}",
+            holding.len()
+        )));
+    }
+    Ok(())
+}
+
+/// What the phone may hold now, read under the writer with what it lacks: returned, to tell
+/// after the commit what it must drop.
+pub(super) async fn collect(
+    conn: &mut AnyConnection,
+    scope: &storage::ReadScope,
+    since: i64,
+    holding: &[String],
+    answer: &mut ResponseBuilder,
+) -> Result<BTreeSet<String>, ApiError> {
+    let readable: BTreeSet<String> = storage::readable_ids(&mut *conn, scope)
+        .await?
+        .into_iter()
+        .collect();
+    collect_updates(conn, scope, since, holding, &readable, answer).await?;
+    Ok(readable)
+}
+
 /// How many held documents outside the scope are looked up per sync to tell the phone to drop
 /// them; a phone holding more drops the rest over its next syncs.
-pub(super) const DROPS_CHECKED_PER_SYNC: usize = 2_000;
+const DROPS_CHECKED_PER_SYNC: usize = 2_000;
 
 /// Tells the phone to drop what it holds but may no longer read (a household reassigned): what
 /// the server stores but the scope's query did not return. A document the server does not store
@@ -43,7 +86,7 @@ pub(super) async fn drop_what_left(
 /// from another database) gets every document of its scope as a snapshot. Otherwise it gets the
 /// changes logged after its cursor, and whole any document that is new to it: created after its
 /// cursor, or come into its scope (a household assigned to it) while it held none of it.
-pub(super) async fn collect_updates(
+async fn collect_updates(
     conn: &mut AnyConnection,
     scope: &storage::ReadScope,
     since: i64,
@@ -105,7 +148,7 @@ pub(super) async fn collect_updates(
     Ok(())
 }
 
-pub(super) fn add_whole(answer: &mut ResponseBuilder, stored: storage::StoredDoc) {
+fn add_whole(answer: &mut ResponseBuilder, stored: storage::StoredDoc) {
     let Ok(id) = DocId::parse(&stored.doc_id) else {
         return;
     };

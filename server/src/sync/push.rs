@@ -1,87 +1,311 @@
-//! The push side of a sync: each pushed document checked against the phone's holder, merged,
-//! validated and encoded before the writer is taken, and the refusals kept for review.
+//! The push side of a sync: the server reads what core needs to decide each pushed document
+//! (where it sits, when a household left the member, the stored copy, who the push's actors
+//! write for), asks core ([`plan_push`]), and keeps what core decided until the write
+//! transaction stores it. Every rule is core's; here are only reads and writes.
 
-use crate::AppState;
-use crate::access::devices;
-use crate::error::ApiError;
-use crate::storage;
-use crate::storage::projection;
-use automerge::ActorId;
-use automerge::Change;
-use hosync_core::access::{Guarded, Principal};
-use hosync_core::protocol::PushOutcome;
-use hosync_core::sync::server::{ClaimCheck, check_claims};
-use hosync_core::sync::{PushDecision, ResponseBuilder, apply_push, describe_changes};
+use std::collections::HashMap;
+
+use automerge::{ActorId, Change};
+use hosync_core::docs::is_genesis;
+use hosync_core::protocol::{PushOutcome, SyncRequest};
+use hosync_core::sync::server::actor_reused;
+use hosync_core::sync::server::unseen;
+use hosync_core::sync::{
+    PushAccess, PushContext, PushPlan, Refused, ResponseBuilder, describe_changes, parse_changes,
+    plan_push, push_access,
+};
 use hosync_core::{Doc, DocId, MemberId, UnitId};
 use sqlx::AnyConnection;
-use std::collections::HashMap;
+
+use crate::AppState;
+use crate::access::devices::{self, DeviceAuth};
+use crate::error::ApiError;
+use crate::storage::{self, projection};
 
 /// A push that passed, with everything the write transaction needs computed beforehand.
 pub(super) struct Prepared {
-    pub(super) id: DocId,
-    pub(super) unit: UnitId,
+    id: DocId,
+    unit: UnitId,
     /// The stored row this was computed against: a different row at write time means another
     /// phone's push to the same document committed in between.
-    pub(super) base: Option<storage::DocRow>,
-    pub(super) changes: Vec<Change>,
-    pub(super) write: storage::DocWrite,
-    pub(super) rows: Box<projection::Rows>,
+    base: Option<storage::DocRow>,
+    /// The changes the server lacked, decided again on the current document if it moved.
+    changes: Vec<Change>,
+    write: storage::DocWrite,
+    rows: Box<projection::Rows>,
     /// Actors met for the first time in this push, bound to this phone once it is stored.
-    pub(super) bind: Vec<ActorId>,
-    /// Changes of the same push refused (made after the household left the member).
-    pub(super) late: Option<storage::Refusal>,
+    bind: Vec<ActorId>,
+    /// Changes of the same push refused (made after the household left the member), kept
+    /// for review once the rest is stored.
+    late: Option<Answered>,
 }
 
-/// Above this many documents named as held, the server counts what the phone's scope holds
-/// before reading the list; no member's or secretary's phone comes near it.
-pub(super) const HOLDING_CHECKED_ABOVE: usize = 1_000;
-
-/// How many documents a phone may hold beyond what its scope holds now: those that left its
-/// scope lately (a reassignment, a transfer) and those it made and has not sent.
-pub(super) const HELD_BEYOND_SCOPE: usize = 10_000;
-
-/// How many bytes of changes a revoked phone's request may leave for review.
-pub(super) const MAX_REVOKED_BYTES: usize = 256 * 1024;
-
-/// Why a push names nothing this phone may write; the same words whether the document is
-/// unknown or outside the phone's scope, so an answer tells nothing of other units.
-pub(super) fn unseen(id: &str) -> String {
-    format!("document {id}: there is no such document within this phone's scope")
+/// A refusal as the phone is answered, and as it is kept for review when it is.
+struct Answered {
+    reason: String,
+    kept: Option<storage::Refusal>,
 }
 
-/// Queues a refusal to be kept for the cell's secretary, while this phone has fewer than
-/// `max_refusals_per_device` waiting; returns the reason to answer, which says when it was not
-/// kept. `left` counts down what the phone may still leave, read on first use.
-pub(super) async fn keep_for_review(
-    conn: &mut AnyConnection,
+/// What the pushes of one request came to before the writer is taken.
+pub(super) struct Decided {
+    prepared: Vec<Prepared>,
+    /// Refused edits kept for the cell's secretary, stored with the rest.
+    refusals: Vec<storage::Refusal>,
+    /// Who each actor met in the request writes for, for deciding again under the writer.
+    authors: HashMap<ActorId, Option<MemberId>>,
+}
+
+/// Decides every push of a request, side by side with other requests: the CPU-heavy part
+/// (loading, merging, validating, encoding) without the writer. The server admits only a few
+/// syncs at a time (see `AppState::sync_gate`), so this keeps the runtime's threads busy without
+/// starving them; handing it to extra threads only grew memory.
+pub(super) async fn decide(
     state: &AppState,
-    auth: &devices::DeviceAuth,
-    left: &mut Option<i64>,
-    refusal: storage::Refusal,
-    refusals: &mut Vec<storage::Refusal>,
-) -> Result<String, ApiError> {
-    let most = state.settings.max_refusals_per_device;
-    let left = match left {
-        Some(left) => left,
-        None => left.insert(most - storage::refusals_of(conn, auth.device.as_str()).await?),
+    conn: &mut AnyConnection,
+    auth: &DeviceAuth,
+    request: &SyncRequest,
+    answer: &mut ResponseBuilder,
+) -> Result<Decided, ApiError> {
+    let principal = &auth.info.principal;
+    let mut review = Review::new(state, auth);
+    let mut decided = Decided {
+        prepared: Vec::new(),
+        refusals: Vec::new(),
+        authors: HashMap::new(),
     };
-    if *left <= 0 {
-        return Ok(format!(
-            "{}; not kept for review: this phone has {most} refused edits waiting already, and keeps this one itself",
-            refusal.reason
-        ));
+    for push in &request.pushes {
+        let id = match DocId::parse(&push.doc) {
+            Ok(id) => id,
+            Err(e) => {
+                answer.result_raw(
+                    &push.doc,
+                    PushOutcome::Rejected {
+                        reason: e.to_string(),
+                    },
+                );
+                continue;
+            }
+        };
+        // Read once: the hashes tell what not to send back, the changes are what is applied.
+        let parsed = parse_changes(&push.changes);
+        for change in parsed.iter().flatten() {
+            answer.pushed(change.hash());
+        }
+        let place = storage::doc_place(&mut *conn, &id).await?;
+        let access = push_access(principal, &id, place.as_ref().map(|(_, p)| p));
+        let unit = match (&access, place) {
+            (PushAccess::Refused(reason), _) => {
+                answer.result(
+                    &id,
+                    PushOutcome::Rejected {
+                        reason: reason.clone(),
+                    },
+                );
+                continue;
+            }
+            (_, Some((unit, _))) => unit,
+            // Core refuses a push to a document of no place, so this is not reached.
+            (_, None) => {
+                answer.result(
+                    &id,
+                    PushOutcome::Rejected {
+                        reason: unseen(&id),
+                    },
+                );
+                continue;
+            }
+        };
+        let changes = match parsed {
+            Ok(changes) => changes,
+            Err(reason) => {
+                answer.result(&id, PushOutcome::Rejected { reason });
+                continue;
+            }
+        };
+        let left_at = match (&access, &id, &principal.member) {
+            (PushAccess::UntilLeft(_), DocId::Household(h), Some(member)) => {
+                storage::left_member_at(&mut *conn, h, member).await?
+            }
+            _ => None,
+        };
+        learn_authors(&mut *conn, &changes, &mut decided.authors).await?;
+        let (stored, base) = storage::load_doc_with_row(&mut *conn, &id, &state.actor)
+            .await?
+            .unzip();
+        let author_of = |a: &ActorId| decided.authors.get(a).cloned().flatten();
+        let ctx = PushContext {
+            principal,
+            access: &access,
+            left_at,
+            author_of: &author_of,
+        };
+        match plan_push(&ctx, &id, stored, changes, &state.actor) {
+            PushPlan::Store {
+                doc,
+                view,
+                new_changes,
+                bind,
+                late,
+            } => {
+                let late = match late {
+                    Some(late) => Some(review.answer(&mut *conn, &id, &unit, late).await?),
+                    None => None,
+                };
+                decided.prepared.push(Prepared {
+                    write: storage::DocWrite::push(&doc, &new_changes, base.as_ref()),
+                    rows: Box::new(projection::Rows::from_view(&doc, *view)),
+                    id,
+                    unit,
+                    base,
+                    changes: new_changes,
+                    bind,
+                    late,
+                });
+            }
+            PushPlan::Unchanged { heads, late } => {
+                answer.heads(&id, &heads);
+                let late = match late {
+                    Some(late) => Some(review.answer(&mut *conn, &id, &unit, late).await?),
+                    None => None,
+                };
+                finish_push(answer, &id, late, &mut decided.refusals);
+            }
+            PushPlan::Refused(refused) => {
+                let refused = review.answer(&mut *conn, &id, &unit, refused).await?;
+                answer.result(
+                    &id,
+                    PushOutcome::Rejected {
+                        reason: refused.reason,
+                    },
+                );
+                decided.refusals.extend(refused.kept);
+            }
+            PushPlan::NeedHistory => answer.result(&id, PushOutcome::NeedHistory),
+            PushPlan::ActorReused(actor) => answer.result(&id, actor_reused(&actor)),
+        }
     }
-    *left -= 1;
-    let reason = refusal.reason.clone();
-    refusals.push(refusal);
-    Ok(reason)
+    Ok(decided)
+}
+
+/// Reads who the actors of `changes` write for, those not read yet in this request.
+async fn learn_authors(
+    conn: &mut AnyConnection,
+    changes: &[Change],
+    authors: &mut HashMap<ActorId, Option<MemberId>>,
+) -> Result<(), ApiError> {
+    let mut unknown: Vec<ActorId> = changes
+        .iter()
+        .map(|c| c.actor_id().clone())
+        .filter(|a| !authors.contains_key(a) && !is_genesis(a))
+        .collect();
+    unknown.sort();
+    unknown.dedup();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let found = devices::actor_authors(conn, &unknown).await?;
+    for actor in unknown {
+        let author = found.get(&actor).cloned();
+        authors.insert(actor, author);
+    }
+    Ok(())
+}
+
+/// Stores what was decided, under the writer: a push whose document another push changed since
+/// it was read is decided again on the current document; actors met first are bound to the
+/// phone; refused edits are kept.
+pub(super) async fn store(
+    state: &AppState,
+    tx: &mut AnyConnection,
+    auth: &DeviceAuth,
+    decided: Decided,
+    answer: &mut ResponseBuilder,
+    now: i64,
+) -> Result<(), ApiError> {
+    let Decided {
+        prepared,
+        mut refusals,
+        authors,
+    } = decided;
+    let author_of = |a: &ActorId| authors.get(a).cloned().flatten();
+    for mut p in prepared {
+        let current = storage::doc_row(&mut *tx, &p.id).await?;
+        if current != p.base {
+            // Rare, so simplicity wins: the access was decided already; only the merge and its
+            // checks are made again.
+            let stored = storage::load_doc(&mut *tx, &p.id, &state.actor).await?;
+            let ctx = PushContext {
+                principal: &auth.info.principal,
+                access: &PushAccess::Write,
+                left_at: None,
+                author_of: &author_of,
+            };
+            match plan_push(&ctx, &p.id, stored, p.changes, &state.actor) {
+                PushPlan::Store {
+                    doc,
+                    view,
+                    new_changes,
+                    bind,
+                    ..
+                } => {
+                    p.write = storage::DocWrite::push(&doc, &new_changes, current.as_ref());
+                    p.rows = Box::new(projection::Rows::from_view(&doc, *view));
+                    p.bind = bind;
+                    p.base = current;
+                    p.changes = new_changes;
+                }
+                PushPlan::Unchanged { heads, .. } => {
+                    answer.heads(&p.id, &heads);
+                    finish_push(answer, &p.id, p.late, &mut refusals);
+                    continue;
+                }
+                PushPlan::Refused(refused) => {
+                    answer.result(
+                        &p.id,
+                        PushOutcome::Rejected {
+                            reason: refused.reason,
+                        },
+                    );
+                    continue;
+                }
+                PushPlan::NeedHistory => {
+                    answer.result(&p.id, PushOutcome::NeedHistory);
+                    continue;
+                }
+                PushPlan::ActorReused(actor) => {
+                    answer.result(&p.id, actor_reused(&actor));
+                    continue;
+                }
+            }
+        }
+        storage::write_doc(
+            &mut *tx,
+            &p.id,
+            &p.unit,
+            &p.write,
+            p.base.as_ref(),
+            auth.device.as_str(),
+            now,
+        )
+        .await?;
+        p.rows.write(&mut *tx, &p.unit, now).await?;
+        for actor in &p.bind {
+            devices::bind_actor(&mut *tx, actor, &auth.device, now).await?;
+        }
+        answer.heads(&p.id, &p.write.heads);
+        finish_push(answer, &p.id, p.late, &mut refusals);
+    }
+    for refusal in &refusals {
+        storage::record_refusal(&mut *tx, refusal, now).await?;
+    }
+    Ok(())
 }
 
 /// The outcome of a push that stored its changes: accepted, unless part of it was refused.
-pub(super) fn finish_push(
+fn finish_push(
     answer: &mut ResponseBuilder,
     id: &DocId,
-    late: Option<storage::Refusal>,
+    late: Option<Answered>,
     refusals: &mut Vec<storage::Refusal>,
 ) {
     match late {
@@ -89,89 +313,88 @@ pub(super) fn finish_push(
             answer.result(
                 id,
                 PushOutcome::Rejected {
-                    reason: late.reason.clone(),
+                    reason: late.reason,
                 },
             );
-            refusals.push(late);
+            refusals.extend(late.kept);
         }
         None => answer.result(id, PushOutcome::Accepted),
     }
 }
 
-/// What refused changes would have done, for the secretary's list.
-pub(super) fn describe(
-    stored: Option<&Doc>,
-    id: &DocId,
-    actor: &ActorId,
-    kept: &[Change],
-    changes: &[Change],
-) -> String {
-    match stored {
-        Some(doc) => describe_changes(doc, kept, changes),
-        None => describe_changes(&Doc::empty(id.clone(), actor.clone()), kept, changes),
-    }
+/// What a phone may still leave for review in this request: at most
+/// `max_refusals_per_device` refused edits wait per phone, counted on first use.
+struct Review<'a> {
+    state: &'a AppState,
+    auth: &'a DeviceAuth,
+    left: Option<i64>,
 }
 
-/// What to do with one push.
-pub(super) enum Decided {
-    /// Store these changes and rows, and bind these actors (met for the first time) to the
-    /// phone.
-    Store(storage::DocWrite, Box<projection::Rows>, Vec<ActorId>),
-    /// Nothing new: the server already holds it all; these are its heads.
-    Unchanged(Vec<automerge::ChangeHash>),
-    Refused(String),
-    NeedHistory,
-    /// The push clashes with another phone's changes under the same actor.
-    ActorReused(ActorId),
-}
-
-/// Applies a push to the stored document, checks what it changed against the role of the
-/// phone's holder and what it says about who did it against who made each change (`authors`:
-/// the actors the server knows, `author`: the member id the delivering phone writes under),
-/// and encodes what storing it writes. This is CPU work done right here: the server admits only
-/// a few syncs at a time (see `AppState::sync_gate`), so it keeps the runtime's few threads busy
-/// without starving them, and handing it to extra threads only grew memory.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn decide(
-    actor: &ActorId,
-    id: DocId,
-    stored: Option<Doc>,
-    base: Option<&storage::DocRow>,
-    changes: &[Change],
-    principal: &Principal,
-    author: &MemberId,
-    authors: &HashMap<ActorId, Option<MemberId>>,
-) -> Decided {
-    let mut doc = stored.unwrap_or_else(|| Doc::empty(id, actor.clone()));
-    let before = Guarded::of(&doc);
-    match apply_push(&mut doc, changes) {
-        PushDecision::Accepted {
-            new_changes,
-            view: Some(view),
-        } => {
-            if let Err(denied) = principal.may_change(&before, &Guarded::of(&doc)) {
-                return Decided::Refused(format!("document {}: {denied}", doc.id()));
-            }
-            let claims = doc.claims(&new_changes);
-            let bind = match check_claims(&claims, &new_changes, author, |a| {
-                authors.get(a).cloned().flatten()
-            }) {
-                ClaimCheck::Sound { bind } => bind,
-                ClaimCheck::Forged(reason) => {
-                    return Decided::Refused(format!("document {}: {reason}", doc.id()));
-                }
-                ClaimCheck::ActorTaken(actor) => return Decided::ActorReused(actor),
-            };
-            let write = storage::DocWrite::push(&doc, &new_changes, base);
-            Decided::Store(
-                write,
-                Box::new(projection::Rows::from_view(&doc, view)),
-                bind,
-            )
+impl<'a> Review<'a> {
+    fn new(state: &'a AppState, auth: &'a DeviceAuth) -> Self {
+        Review {
+            state,
+            auth,
+            left: None,
         }
-        PushDecision::Accepted { view: None, .. } => Decided::Unchanged(doc.heads()),
-        PushDecision::Rejected { reason } => Decided::Refused(reason),
-        PushDecision::NeedHistory => Decided::NeedHistory,
-        PushDecision::ActorReused { actor } => Decided::ActorReused(actor),
+    }
+
+    /// The answer to refused changes, and the refusal kept for review when core says it is
+    /// for review and the phone has room left; otherwise the reason says it was not kept (the
+    /// phone keeps the edit itself, so nothing is lost).
+    async fn answer(
+        &mut self,
+        conn: &mut AnyConnection,
+        id: &DocId,
+        unit: &UnitId,
+        refused: Refused,
+    ) -> Result<Answered, ApiError> {
+        if !refused.keep {
+            return Ok(Answered {
+                reason: refused.reason,
+                kept: None,
+            });
+        }
+        let most = self.state.settings.max_refusals_per_device;
+        let left = match self.left {
+            Some(left) => left,
+            None => most - storage::refusals_of(&mut *conn, self.auth.device.as_str()).await?,
+        };
+        self.left = Some(left - 1);
+        if left <= 0 {
+            return Ok(Answered {
+                reason: format!(
+                    "{}; not kept for review: this phone has {most} refused edits waiting already, and keeps this one itself",
+                    refused.reason
+                ),
+                kept: None,
+            });
+        }
+        let summary = match refused.summary {
+            Some(summary) => summary,
+            // Trying the changes consumed the stored copy: it is read again, which is rarer
+            // than keeping a copy of every pushed document would be costly.
+            None => {
+                let stored = storage::load_doc(&mut *conn, id, &self.state.actor).await?;
+                let empty = Doc::empty(id.clone(), self.state.actor.clone());
+                describe_changes(stored.as_ref().unwrap_or(&empty), &[], &refused.changes)
+            }
+        };
+        Ok(Answered {
+            reason: refused.reason.clone(),
+            kept: Some(storage::Refusal {
+                doc: id.clone(),
+                unit: unit.clone(),
+                holder: self.auth.holder.to_string(),
+                device: self.auth.device.to_string(),
+                summary,
+                changes: refused
+                    .changes
+                    .iter()
+                    .map(|c| c.raw_bytes().to_vec())
+                    .collect(),
+                reason: refused.reason,
+            }),
+        })
     }
 }

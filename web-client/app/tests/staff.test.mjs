@@ -259,25 +259,26 @@ test('a commune committee sees its own commune and is refused another', async ()
   }
   await shot(page, '09-overview-commune-committee');
 
-  // Another commune's overview, by address: the server's refusal, no figures.
+  // Another commune's overview, by address: answered as if it were not there, no figures.
   const refusal = await page.request.get(`/api/v1/overview?unit=${OTHER_COMMUNE}`);
-  assert.equal(refusal.status(), 403);
+  assert.equal(refusal.status(), 404);
   const said = (await refusal.json()).message;
-  await open(page, `#/overview?unit=${OTHER_COMMUNE}`, '.refusal[data-status="403"]');
+  assert.ok(!said.includes('/'), `the answer names no place in the tree: ${said}`);
+  await open(page, `#/overview?unit=${OTHER_COMMUNE}`, '.refusal[data-status="404"]');
   assert.equal(await page.locator('section.overview').count(), 0);
-  assert.match(await page.locator('.refusal').innerText(), /không có quyền xem/);
+  assert.match(await page.locator('.refusal').innerText(), /trong phạm vi được giao/);
   if (said) assert.ok((await page.locator('.refusal').innerText()).includes(said));
   await shot(page, '10-refused-overview');
 
   // A household of the other commune: refused too, and its head's name is nowhere on the page.
-  await open(page, `#/household/${encodeURIComponent(foreign.household_id)}`, '.refusal[data-status="403"]');
+  await open(page, `#/household/${encodeURIComponent(foreign.household_id)}`, '.refusal[data-status="404"]');
   assert.equal(await page.locator('section.household').count(), 0);
   const head = String(foreign.head ?? foreign.household);
   assert.equal((await page.locator('main').innerText()).includes(head), false);
   await shot(page, '11-refused-household');
 
   // Nor can its tables be exported, or its households found.
-  assert.equal((await page.request.get(`/api/v1/tables/households?unit=${OTHER_COMMUNE}&format=csv`)).status(), 403);
+  assert.equal((await page.request.get(`/api/v1/tables/households?unit=${OTHER_COMMUNE}&format=csv`)).status(), 404);
   const search = await apiJson(page, `/search?q=${encodeURIComponent(strip(head))}`);
   assert.equal(search.households.some((h) => h.id === foreign.household_id), false);
 

@@ -43,7 +43,8 @@ export function ErrorView({ error }: { error: unknown }) {
       400: 'Yêu cầu không hợp lệ.',
       401: 'Phiên đăng nhập đã hết; vui lòng đăng nhập lại.',
       403: 'Bạn không có quyền xem nội dung này: nó nằm ngoài phạm vi được giao cho tài khoản của bạn.',
-      404: 'Không tìm thấy.',
+      // The server answers alike what does not exist and what lies outside the account's scope.
+      404: 'Không tìm thấy nội dung này trong phạm vi được giao cho tài khoản của bạn.',
     }[status] ?? 'Máy chủ gặp lỗi; vui lòng thử lại sau.';
   return (
     <div class={`refusal${status === 403 ? ' forbidden' : ''}`} role="alert" data-status={status}>
