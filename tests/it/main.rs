@@ -7,6 +7,7 @@ mod access;
 mod bad_input;
 mod headers;
 mod loadgen;
+mod migrations;
 mod restart;
 mod security;
 mod staff_auth;
