@@ -8,6 +8,7 @@ mod bad_input;
 mod headers;
 mod loadgen;
 mod migrations;
+mod read_scope;
 mod restart;
 mod security;
 mod staff_auth;
