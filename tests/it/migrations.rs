@@ -479,13 +479,9 @@ async fn sqlite_schema(db: &Db) -> Facts {
         .fetch_all(pool)
         .await
         .expect("SQLite's foreign keys");
-        let mut by_id: BTreeMap<i64, (String, Vec<String>, Vec<Option<String>>, String)> =
-            BTreeMap::new();
+        let mut by_id: BTreeMap<i64, ForeignKey> = BTreeMap::new();
         for key in &keys {
             let id: i64 = key.try_get(0).expect("id");
-            let target: String = key.try_get(2).expect("table");
-            let from: String = key.try_get(3).expect("from");
-            let to: Option<String> = key.try_get(4).expect("to");
             let actions = format!(
                 "on update {} on delete {}",
                 key.try_get::<String, _>(5)
@@ -495,23 +491,25 @@ async fn sqlite_schema(db: &Db) -> Facts {
                     .expect("on_delete")
                     .to_lowercase()
             );
-            let entry = by_id
-                .entry(id)
-                .or_insert_with(|| (target, Vec::new(), Vec::new(), actions));
-            entry.1.push(from);
-            entry.2.push(to);
+            let entry = by_id.entry(id).or_insert_with(|| ForeignKey {
+                target: key.try_get(2).expect("table"),
+                from: Vec::new(),
+                to: Vec::new(),
+                actions,
+            });
+            entry.from.push(key.try_get(3).expect("from"));
+            entry.to.push(key.try_get(4).expect("to"));
         }
-        for (target, from, to, actions) in by_id.into_values() {
+        for mut key in by_id.into_values() {
             // `REFERENCES t` without columns means t's primary key.
-            let to: Vec<String> = if to.iter().all(Option::is_some) {
-                to.into_iter().flatten().collect()
-            } else {
-                sqlite_primary_key(db, &target).await
-            };
-            facts.insert(
-                format!("foreign key {name} {}", key_list(&from)),
-                format!("references {target} {} {actions}", key_list(&to)),
-            );
+            if key.to.iter().any(Option::is_none) {
+                key.to = sqlite_primary_key(db, &key.target)
+                    .await
+                    .into_iter()
+                    .map(Some)
+                    .collect();
+            }
+            key.insert_into(&mut facts, &name);
         }
     }
     facts
@@ -526,6 +524,31 @@ async fn sqlite_primary_key(db: &Db, table: &str) -> Vec<String> {
         .iter()
         .map(|r| r.try_get(0).expect("column"))
         .collect()
+}
+
+/// A foreign key read from either database, gathered column by column.
+struct ForeignKey {
+    target: String,
+    from: Vec<String>,
+    /// The referenced columns; SQLite leaves them out when the key names only the table.
+    to: Vec<Option<String>>,
+    /// `on update … on delete …`, lower case.
+    actions: String,
+}
+
+impl ForeignKey {
+    fn insert_into(self, facts: &mut Facts, table: &str) {
+        let to: Vec<String> = self.to.into_iter().flatten().collect();
+        facts.insert(
+            format!("foreign key {table} {}", key_list(&self.from)),
+            format!(
+                "references {} {} {}",
+                self.target,
+                key_list(&to),
+                self.actions
+            ),
+        );
+    }
 }
 
 fn index_fact(table: &str, columns: &[String], unique: bool, partial: bool) -> String {
@@ -670,8 +693,7 @@ async fn postgres_schema(db: &Db) -> Facts {
         "d" => "set default",
         _ => "unknown",
     };
-    let mut by_id: BTreeMap<i64, (String, String, Vec<String>, Vec<String>, String)> =
-        BTreeMap::new();
+    let mut by_id: BTreeMap<i64, (String, ForeignKey)> = BTreeMap::new();
     for key in &keys {
         let id: i64 = key.try_get(0).expect("oid");
         let actions = format!(
@@ -679,23 +701,22 @@ async fn postgres_schema(db: &Db) -> Facts {
             action(&key.try_get::<String, _>(5).expect("confupdtype")),
             action(&key.try_get::<String, _>(6).expect("confdeltype"))
         );
-        let entry = by_id.entry(id).or_insert_with(|| {
+        let (_, entry) = by_id.entry(id).or_insert_with(|| {
             (
                 key.try_get(1).expect("table"),
-                key.try_get(2).expect("target"),
-                Vec::new(),
-                Vec::new(),
-                actions,
+                ForeignKey {
+                    target: key.try_get(2).expect("target"),
+                    from: Vec::new(),
+                    to: Vec::new(),
+                    actions,
+                },
             )
         });
-        entry.2.push(key.try_get(3).expect("from"));
-        entry.3.push(key.try_get(4).expect("to"));
+        entry.from.push(key.try_get(3).expect("from"));
+        entry.to.push(Some(key.try_get(4).expect("to")));
     }
-    for (table, target, from, to, actions) in by_id.into_values() {
-        facts.insert(
-            format!("foreign key {table} {}", key_list(&from)),
-            format!("references {target} {} {actions}", key_list(&to)),
-        );
+    for (table, key) in by_id.into_values() {
+        key.insert_into(&mut facts, &table);
     }
     facts
 }
