@@ -7,6 +7,8 @@ mod access;
 mod bad_input;
 mod headers;
 mod loadgen;
+mod migrations;
+mod read_scope;
 mod restart;
 mod security;
 mod staff_auth;

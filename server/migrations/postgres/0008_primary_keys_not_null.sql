@@ -1,0 +1,3 @@
+-- Primary keys that SQLite let hold NULL were made NOT NULL there (see the SQLite migration of
+-- the same number). PostgreSQL never lets a primary key hold NULL, so its schema already says
+-- so; this migration keeps the two folders' numbers in step and changes nothing.
