@@ -12,6 +12,10 @@ pub struct UnknownCode {
     pub expected: String,
 }
 
+/// An enum of coded values: a stable code for storage and the wire, and a Vietnamese label
+/// for people; `parse` refuses an unknown code, naming the ones it knows. The server defines
+/// its own coded values (the audit log's actions) with it too.
+#[macro_export]
 macro_rules! coded_enum {
     ($(#[$doc:meta])* $name:ident, $what:literal, { $($(#[$vdoc:meta])* $variant:ident => ($code:literal, $vi:literal)),+ $(,)? }) => {
         $(#[$doc])*
@@ -44,7 +48,7 @@ macro_rules! coded_enum {
         }
     };
 }
-pub(crate) use coded_enum;
+pub use coded_enum;
 
 coded_enum!(
     /// The four levels of the monthly rating (xếp loại), self-given and given by the cell.

@@ -17,6 +17,8 @@ pub enum IdError {
     BadCharacter { kind: &'static str, value: String },
     #[error("document id {0:?} is not of the form h:<household>, c:<cell> or r:<member>:<yyyy-mm>")]
     BadDocId(String),
+    #[error("login {0:?} may only contain lower-case letters a-z, digits, '.', '-' and '_'")]
+    BadLogin(String),
 }
 
 const MAX_ID_LEN: usize = 64;
@@ -104,6 +106,56 @@ slug_id!(
     DeviceId,
     "device id"
 );
+
+/// The longest staff login: short enough that the member id its phones write under
+/// (`staff-` and the login) is a valid one.
+pub const MAX_LOGIN_CHARS: usize = MAX_ID_LEN - STAFF_AUTHOR_PREFIX.len();
+
+/// A staff account's login: lower-case letters, digits, `.`, `-` and `_`. Sign-in lower-cases
+/// what is typed, so a login with capitals could never sign in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Login(String);
+
+impl Login {
+    pub fn parse(value: &str) -> Result<Login, IdError> {
+        let allowed = |c: char| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-' || c == '_'
+        };
+        if value.is_empty() {
+            return Err(IdError::Empty { kind: "login" });
+        }
+        if value.chars().count() > MAX_LOGIN_CHARS {
+            return Err(IdError::TooLong {
+                kind: "login",
+                value: value.chars().take(MAX_LOGIN_CHARS).collect(),
+                max: MAX_LOGIN_CHARS,
+            });
+        }
+        if !value.chars().all(allowed) {
+            return Err(IdError::BadLogin(value.to_owned()));
+        }
+        Ok(Login(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The member id a staff account's phones write under: `staff-` and the login, its dots
+    /// made dashes (member ids allow no dots). Accounts are made so that no two read alike.
+    pub fn author(&self) -> MemberId {
+        MemberId(format!("{STAFF_AUTHOR_PREFIX}{}", self.0.replace('.', "-")))
+    }
+}
+
+impl fmt::Display for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the member id of a staff account's phone starts with; no member's id may.
+pub const STAFF_AUTHOR_PREFIX: &str = "staff-";
 
 impl NoteId {
     /// A fresh id, unique across phones without coordination, so that two notes written on two

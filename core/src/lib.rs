@@ -17,7 +17,9 @@ pub use access::{AccessRole, Denied, Principal, UnitPath};
 pub use date::{Day, Month};
 pub use docs::{Conflict, ConflictValue, Doc, DocError, ValidationError, View};
 pub use domain::{FlagStatus, MemberStatus, OrgUnit, Rating, Role, UnitKind};
-pub use ids::{DeviceId, DocId, DocKind, FlagId, HouseholdId, IdError, MemberId, NoteId, UnitId};
+pub use ids::{
+    DeviceId, DocId, DocKind, FlagId, HouseholdId, IdError, Login, MemberId, NoteId, UnitId,
+};
 
 /// Seconds since the Unix epoch, as the caller's clock gave them. Advisory only: merges never
 /// depend on it, so a phone with a wrong clock cannot lose anyone's work.

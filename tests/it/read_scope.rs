@@ -120,7 +120,13 @@ async fn the_sql_filter_reads_what_may_read_allows(backend: Backend) {
     }
     let mut conn = db.reader.acquire().await.expect("a connection");
     for (login, ..) in accounts {
-        cases.push(holder_case(&mut conn, &Holder::User(login.into())).await);
+        cases.push(
+            holder_case(
+                &mut conn,
+                &Holder::User(hosync_core::Login::parse(login).expect("login")),
+            )
+            .await,
+        );
     }
 
     let all: BTreeSet<String> = places.iter().map(|p| p.id.to_string()).collect();

@@ -200,7 +200,7 @@ async fn the_audit_log_is_read_within_scope(backend: Backend) {
         &mut conn,
         app.state.now(),
         &hosync_server::access::audit::Actor::Cli,
-        "maintenance",
+        hosync_server::access::audit::AuditAction::EnrolPaused,
         "the whole organisation",
         "",
         None,

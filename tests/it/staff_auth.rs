@@ -424,7 +424,7 @@ async fn overlong_logins_are_refused_unstored(backend: Backend) {
         assert!(
             body["message"]
                 .as_str()
-                .is_some_and(|m| m.contains("at most 64 characters")),
+                .is_some_and(|m| m.contains(&format!("at most {MAX_LOGIN_CHARS} characters"))),
             "{body}"
         );
     }
@@ -1068,7 +1068,24 @@ async fn user_and_audit_commands(backend: Backend) {
             && out.contains("h2"),
         "{out}"
     );
-    let out = audit(None, Some("no_such_action"), None).await;
+    let out = audit(None, Some("wipe"), None).await;
     assert_eq!(out.trim(), "No audit entries match.");
+    // An action that does not exist is a mistake, told as one rather than matching nothing.
+    let args = AuditArgs {
+        actor: None,
+        action: Some("no_such_action".into()),
+        target_contains: None,
+        since: None,
+        until: None,
+        unit: None,
+        limit: 100,
+    };
+    let refused = admin::audit(&url, args, &mut Vec::new())
+        .await
+        .expect_err("an unknown action is refused");
+    assert!(
+        refused.to_string().contains("not a valid audit action"),
+        "{refused}"
+    );
 }
 test_both_dbs!(user_and_audit_commands);

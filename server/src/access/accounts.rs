@@ -4,6 +4,7 @@
 //! written to the audit log with who made it.
 
 use crate::Db;
+use crate::access::audit::AuditAction;
 use crate::access::audit::{self, Actor};
 use crate::access::sessions::StaffSession;
 use crate::storage;
@@ -18,38 +19,9 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 const MAX_PASSWORD_CHARS: usize = 256;
 
 /// The longest login an account can have; sign-in refuses a longer one before counting it.
-pub const MAX_LOGIN_CHARS: usize = 64;
+pub use hosync_core::ids::{Login, MAX_LOGIN_CHARS};
 
 const MAX_NAME_CHARS: usize = 100;
-
-/// A staff login: lower-case letters, digits, `.`, `-` and `_`. Sign-in lower-cases what is
-/// typed, so a login with capitals could never sign in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Login(String);
-
-impl Login {
-    pub fn parse(value: &str) -> Result<Login, AccountError> {
-        let allowed = |c: char| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-' || c == '_'
-        };
-        if value.is_empty() || value.chars().count() > MAX_LOGIN_CHARS {
-            return Err(AccountError::Invalid(format!(
-                "a login has 1 to {MAX_LOGIN_CHARS} characters, not {}",
-                value.chars().count()
-            )));
-        }
-        if !value.chars().all(allowed) {
-            return Err(AccountError::Invalid(format!(
-                "login {value:?} may only contain lower-case letters a-z, digits, '.', '-' and '_'"
-            )));
-        }
-        Ok(Login(value.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// Who is making a change, which decides what they may change and whom the audit log names.
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +69,8 @@ pub enum AccountError {
     Exists(String),
     #[error(transparent)]
     Denied(#[from] Denied),
+    #[error("{0}")]
+    Id(#[from] hosync_core::IdError),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("{0:#}")]
@@ -256,7 +230,7 @@ pub async fn add_user(db: &Db, by: By<'_>, new: &NewUser, now: i64) -> Result<Us
         &mut tx,
         now,
         &by.actor(),
-        "user_add",
+        AuditAction::UserAdd,
         login,
         &format!("{} ({name})", role_over(new.role, &new.scope)),
         Some(&new.scope),
@@ -297,7 +271,7 @@ pub async fn set_role(
         &mut tx,
         now,
         &by.actor(),
-        "role",
+        AuditAction::Role,
         login,
         &format!(
             "from {} to {}",
@@ -347,7 +321,7 @@ pub async fn disable_user(
         &mut tx,
         now,
         &by.actor(),
-        "user_disable",
+        AuditAction::UserDisable,
         login,
         &role_over(user.role, &user.scope),
         Some(&user.scope),
@@ -399,7 +373,7 @@ pub async fn disable_member(
         &mut tx,
         now,
         &by.actor(),
-        "member_disable",
+        AuditAction::MemberDisable,
         member.as_str(),
         &format!("cell {cell}"),
         Some(&cell),

@@ -20,6 +20,7 @@ impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::Invalid(m) => ApiError::BadRequest(m),
+            AccountError::Id(e) => ApiError::BadRequest(e.to_string()),
             AccountError::NotFound(what) => ApiError::unseen(&what),
             AccountError::Exists(m) => ApiError::Conflict(m),
             AccountError::Denied(d) => ApiError::denied(d, "account"),
@@ -109,7 +110,7 @@ pub async fn api_add(
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     let Json(body) = body?;
     let new = NewUser {
-        login: Login::parse(&body.login)?,
+        login: Login::parse(&body.login).map_err(|e| ApiError::BadRequest(e.to_string()))?,
         name: body.name,
         password: body.password,
         role: parse_role(&body.role)?,

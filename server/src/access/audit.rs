@@ -7,6 +7,30 @@ use hosync_core::{Day, UnitId};
 use serde::Deserialize;
 use sqlx::{AnyConnection, Row};
 
+hosync_core::coded_enum!(
+    /// What an audit entry records.
+    AuditAction, "audit action", {
+        SignIn => ("sign_in", "Đăng nhập"),
+        SignOut => ("sign_out", "Đăng xuất"),
+        SignInPaused => ("sign_in_paused", "Tạm dừng đăng nhập"),
+        UserAdd => ("user_add", "Thêm tài khoản"),
+        Role => ("role", "Đổi vai trò"),
+        UserDisable => ("user_disable", "Khóa tài khoản"),
+        MemberDisable => ("member_disable", "Khóa đảng viên"),
+        EnrolCode => ("enrol_code", "Cấp mã kích hoạt"),
+        Enrol => ("enrol", "Kích hoạt thiết bị"),
+        EnrolPaused => ("enrol_paused", "Tạm dừng kích hoạt"),
+        Revoke => ("revoke", "Thu hồi thiết bị"),
+        Wipe => ("wipe", "Xóa dữ liệu trên máy"),
+        ReadHousehold => ("read_household", "Xem hộ"),
+        ReadHouseholds => ("read_households", "Xem danh sách hộ"),
+        ReadRefusals => ("read_refusals", "Xem thay đổi bị từ chối"),
+        ViewTable => ("view_table", "Xem bảng"),
+        Export => ("export", "Xuất bảng"),
+        Search => ("search", "Tìm kiếm"),
+    }
+);
+
 /// Who did something: a staff account, a member's phone, the command line on the server, or
 /// a client known only by its address (guessing passwords or enrolment codes).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +58,7 @@ pub async fn record(
     conn: &mut AnyConnection,
     at: i64,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     target: &str,
     detail: &str,
     unit: Option<&UnitId>,
@@ -44,7 +68,7 @@ pub async fn record(
     )
     .bind(at)
     .bind(actor.to_string())
-    .bind(action)
+    .bind(action.code())
     .bind(truncated(target, MAX_FIELD_CHARS))
     .bind(truncated(detail, MAX_FIELD_CHARS))
     .bind(unit.map(|u| u.as_str().to_owned()))
@@ -89,8 +113,8 @@ fn day_start(day: Day) -> i64 {
 pub struct AuditFilter {
     /// Exactly this actor (`user:LOGIN`, `device:ID` or `cli`).
     pub actor: Option<String>,
-    /// Exactly this action (`read_household`, `user_add`…).
-    pub action: Option<String>,
+    /// Exactly this action.
+    pub action: Option<AuditAction>,
     /// Targets containing this, ignoring case.
     pub target_contains: Option<String>,
     /// From the start of this day (Vietnam time).
@@ -160,7 +184,9 @@ impl AuditFilter {
                     format!("user:{a}")
                 }
             }),
-            action: given(&raw.action),
+            action: given(&raw.action)
+                .map(|a| AuditAction::parse(&a).map_err(|e| BadFilter(e.to_string())))
+                .transpose()?,
             target_contains: given(&raw.target_contains),
             since: day(&raw.since, "since")?,
             until: day(&raw.until, "until")?,
@@ -250,7 +276,7 @@ pub async fn list(
          ORDER BY a.seq DESC LIMIT $6",
     )
     .bind(filter.actor.clone())
-    .bind(filter.action.clone())
+    .bind(filter.action.map(|a| a.code().to_owned()))
     .bind(pattern)
     .bind(filter.since.map_or(i64::MIN, day_start))
     .bind(filter.until.map_or(i64::MAX, |d| day_start(d.add_days(1))))

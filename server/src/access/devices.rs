@@ -1,12 +1,13 @@
 //! Phones: one-time enrolment codes, the device tokens they are exchanged for, who a token acts
 //! for, and revocation. Only hashes of codes and tokens are stored.
 
+use crate::access::audit::AuditAction;
 use std::collections::HashMap;
 
 use automerge::ActorId;
 use hosync_core::access::{AccessRole, Principal, UnitPath};
 use hosync_core::protocol::Enrolment;
-use hosync_core::{DeviceId, MemberId, Role, UnitId};
+use hosync_core::{DeviceId, Login, MemberId, Role, UnitId};
 use sqlx::{AnyConnection, Row};
 
 use crate::access::audit::{self, Actor};
@@ -20,7 +21,7 @@ pub const MAX_LABEL_CHARS: usize = 80;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Holder {
     Member(MemberId),
-    User(String),
+    User(Login),
 }
 
 impl std::fmt::Display for Holder {
@@ -48,18 +49,12 @@ pub struct HolderInfo {
     pub author: MemberId,
 }
 
-/// What the member id of a staff account's phone starts with; no member id may.
-pub const STAFF_AUTHOR_PREFIX: &str = "staff-";
-
-/// The member id a holder's phones write under: a member's own id, or for a staff account
-/// `staff-` and its login (member ids allow no dots).
-pub fn author_of(holder: &Holder) -> DbResult<MemberId> {
+/// The member id a holder's phones write under: a member's own id, or a staff account's
+/// (`Login::author`).
+pub fn author_of(holder: &Holder) -> MemberId {
     match holder {
-        Holder::Member(m) => Ok(m.clone()),
-        Holder::User(login) => decode(MemberId::parse(&format!(
-            "{STAFF_AUTHOR_PREFIX}{}",
-            login.replace('.', "-")
-        ))),
+        Holder::Member(m) => m.clone(),
+        Holder::User(login) => login.author(),
     }
 }
 
@@ -94,7 +89,7 @@ pub async fn holder_info(
         Holder::Member(_) => AccessRole::of_member(decode(Role::parse(&role_code))?),
         Holder::User(_) => decode(AccessRole::parse(&role_code))?,
     };
-    let author = author_of(holder)?;
+    let author = author_of(holder);
     Ok(Some(HolderInfo {
         principal: Principal {
             role,
@@ -138,7 +133,7 @@ pub async fn issue_code(
         conn,
         now,
         by,
-        "enrol_code",
+        AuditAction::EnrolCode,
         &holder.to_string(),
         "one-time code issued",
         unit.as_ref(),
@@ -150,7 +145,7 @@ pub async fn issue_code(
 fn split(holder: &Holder) -> (Option<String>, Option<String>) {
     match holder {
         Holder::Member(m) => (Some(m.to_string()), None),
-        Holder::User(login) => (None, Some(login.clone())),
+        Holder::User(login) => (None, Some(login.to_string())),
     }
 }
 
@@ -232,7 +227,7 @@ fn holder_from_row(row: &sqlx::any::AnyRow) -> DbResult<Holder> {
     let user: Option<String> = row.try_get(1)?;
     match (member, user) {
         (Some(m), _) => Ok(Holder::Member(decode(MemberId::parse(&m))?)),
-        (None, Some(login)) => Ok(Holder::User(login)),
+        (None, Some(login)) => Ok(Holder::User(decode(Login::parse(&login))?)),
         (None, None) => Err(sqlx::Error::Decode("a device or code for nobody".into())),
     }
 }
@@ -270,7 +265,7 @@ pub async fn register(
         conn,
         now,
         by,
-        "enrol",
+        AuditAction::Enrol,
         &holder.to_string(),
         &format!("device {device} «{label}»"),
         Some(unit),
@@ -315,7 +310,7 @@ pub async fn actor_authors(
         .await?;
         if let Some(row) = row {
             let holder = holder_from_row(&row)?;
-            authors.insert(actor.clone(), author_of(&holder)?);
+            authors.insert(actor.clone(), author_of(&holder));
         }
     }
     Ok(authors)
@@ -474,7 +469,7 @@ pub async fn revoke(
             conn,
             now,
             by,
-            "revoke",
+            AuditAction::Revoke,
             &format!("device {device}"),
             "",
             unit.as_ref(),
@@ -495,5 +490,8 @@ pub async fn find_holder(conn: &mut AnyConnection, name: &str) -> DbResult<Optio
         .bind(name)
         .fetch_optional(conn)
         .await?;
-    Ok(row.map(|_| Holder::User(name.to_owned())))
+    let Ok(login) = Login::parse(name) else {
+        return Ok(None);
+    };
+    Ok(row.map(|_| Holder::User(login)))
 }

@@ -1,6 +1,7 @@
 //! Phones over HTTP: a phone exchanges its enrolment code for a token; staff issue codes (with a
 //! QR code to scan), list and revoke devices, and see the edits refused at sync.
 
+use crate::access::audit::AuditAction;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use hosync_core::access::StaffAction;
@@ -75,7 +76,7 @@ pub async fn enrol(
                     &mut conn,
                     now,
                     &Actor::Address(subject.clone()),
-                    "enrol_paused",
+                    AuditAction::EnrolPaused,
                     &subject,
                     &detail,
                     None,

@@ -3,6 +3,7 @@
 //! and the extractor that gives every staff request its `StaffSession`, refusing a request that
 //! changes something without the session's CSRF token.
 
+use crate::access::audit::AuditAction;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, State};
@@ -181,7 +182,7 @@ pub async fn sign_in(
         &mut tx,
         now,
         &Actor::User(account.login.clone()),
-        "sign_in",
+        AuditAction::SignIn,
         &account.login,
         "",
         account.principal.scope.unit().as_ref(),
@@ -308,7 +309,7 @@ impl Attempt {
                 &mut conn,
                 now,
                 &Actor::Address(self.address.to_string()),
-                "sign_in_paused",
+                AuditAction::SignInPaused,
                 &self.address.to_string(),
                 detail,
                 // An address is no unit's: the entry belongs to the whole organisation.
@@ -363,7 +364,7 @@ pub async fn sign_out(
         &mut tx,
         now,
         &session.actor(),
-        "sign_out",
+        AuditAction::SignOut,
         &session.login,
         "",
         session.principal.scope.unit().as_ref(),

@@ -7,6 +7,7 @@ use super::places::record_read;
 use crate::AppState;
 use crate::access::audit;
 use crate::access::audit::Actor;
+use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
 use crate::storage;
@@ -148,7 +149,14 @@ pub async fn cell_households(
         }
     }
     drop(conn);
-    record_read(&state, &session, "read_households", cell.as_str(), &cell).await?;
+    record_read(
+        &state,
+        &session,
+        AuditAction::ReadHouseholds,
+        cell.as_str(),
+        &cell,
+    )
+    .await?;
     Ok(Json(households))
 }
 
@@ -288,7 +296,7 @@ pub async fn refusals(
         &mut conn,
         state.now(),
         &Actor::User(session.login.clone()),
-        "read_refusals",
+        AuditAction::ReadRefusals,
         cell.as_str(),
         "",
         Some(&cell),

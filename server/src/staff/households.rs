@@ -3,6 +3,7 @@
 
 use super::places::record_read;
 use crate::AppState;
+use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
 use crate::staff::export::{Cell, Column, Table, TableRow};
@@ -241,7 +242,7 @@ pub async fn household_detail(
     record_read(
         &state,
         &session,
-        "read_household",
+        AuditAction::ReadHousehold,
         loaded.household.id.as_str(),
         &cell,
     )

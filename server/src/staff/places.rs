@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::access::audit;
+use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
 use hosync_core::access::{StaffAction, UnitPath};
@@ -150,7 +151,7 @@ pub fn parse_day(raw: String) -> Option<Day> {
 pub async fn record_read(
     state: &AppState,
     session: &StaffSession,
-    action: &str,
+    action: AuditAction,
     target: &str,
     unit: &UnitId,
 ) -> Result<(), ApiError> {

@@ -4,6 +4,7 @@ use super::places::cells_under;
 use super::places::{UnitRef, place};
 use crate::AppState;
 use crate::access::audit;
+use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
 use axum::Json;
@@ -147,7 +148,7 @@ pub async fn search(
         &mut conn,
         state.now(),
         &session.actor(),
-        "search",
+        AuditAction::Search,
         &place.unit.id,
         &format!(
             "q={raw:?} households={} members={}",

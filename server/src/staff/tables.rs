@@ -9,6 +9,7 @@ use super::overview::{
 use super::places::{Place, ViewQuery, as_of, cell_names, cells_under, month_of, parse_day, place};
 use crate::AppState;
 use crate::access::audit;
+use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
 use crate::staff::export::{self, Cell, Column, Format, Table, TableRow};
@@ -55,7 +56,7 @@ pub async fn table(
     // a sync; it is recorded before it leaves, so no view or export goes unrecorded.
     let (action, detail, response) = match format {
         None => (
-            "view_table",
+            AuditAction::ViewTable,
             format!("table={name} month={} rows={rows}", table.month),
             Json(table.to_json()).into_response(),
         ),
@@ -65,7 +66,7 @@ pub async fn table(
             session.principal.may(StaffAction::Export, &path)?;
             let file = export::render(&table, format).map_err(ApiError::Internal)?;
             (
-                "export",
+                AuditAction::Export,
                 format!(
                     "table={name} month={} format={} rows={rows}",
                     table.month,

@@ -2,19 +2,26 @@
 //! is dropped without a trace.
 
 use super::changelog::DbResult;
-use hosync_core::{DocId, UnitId};
+use hosync_core::{DeviceId, DocId, MemberId, UnitId};
 use sqlx::{AnyConnection, Row};
 
 /// An edit the server refused, kept so that the cell's secretary sees it: nothing a member
 /// typed is dropped without a trace.
 #[derive(Debug, Clone)]
 pub struct Refusal {
+    /// The document the edit was for.
     pub doc: DocId,
+    /// Its cell, whose secretary reviews it.
     pub unit: UnitId,
-    pub holder: String,
-    pub device: String,
+    /// Who made it: the member id the phone's holder writes under.
+    pub holder: MemberId,
+    /// The phone that sent it.
+    pub device: DeviceId,
+    /// Why it was refused, in words for the member and the secretary.
     pub reason: String,
+    /// What it would have done, in words.
     pub summary: String,
+    /// The refused changes themselves, each an Automerge change chunk.
     pub changes: Vec<Vec<u8>>,
 }
 
@@ -26,7 +33,7 @@ pub async fn record_refusal(conn: &mut AnyConnection, refusal: &Refusal, now: i6
         "SELECT 1 FROM refusals WHERE doc_id = $1 AND device_id = $2 AND reason = $3 AND summary = $4",
     )
     .bind(&doc)
-    .bind(&refusal.device)
+    .bind(refusal.device.as_str())
     .bind(&refusal.reason)
     .bind(&refusal.summary)
     .fetch_optional(&mut *conn)
@@ -40,8 +47,8 @@ pub async fn record_refusal(conn: &mut AnyConnection, refusal: &Refusal, now: i6
     )
     .bind(&doc)
     .bind(refusal.unit.as_str())
-    .bind(&refusal.holder)
-    .bind(&refusal.device)
+    .bind(refusal.holder.as_str())
+    .bind(refusal.device.as_str())
     .bind(&refusal.reason)
     .bind(&refusal.summary)
     .bind(hosync_core::protocol::encode_changes(&refusal.changes))

@@ -3,6 +3,7 @@
 //! phone lacks, and the answer is sent only after it commits, so whatever a phone sees
 //! acknowledged is durable. What the phone must drop is looked up after the commit.
 
+use crate::access::audit::AuditAction;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
@@ -133,8 +134,8 @@ async fn wipe(
         let refusal = storage::Refusal {
             doc: id,
             unit,
-            holder: auth.holder.to_string(),
-            device: auth.device.to_string(),
+            holder: auth.info.author.clone(),
+            device: auth.device.clone(),
             reason: "the phone was revoked or its holder disabled; held for review".into(),
             summary: format!("{} changes from a revoked phone", changes.len()),
             changes: push.changes.clone(),
@@ -145,7 +146,7 @@ async fn wipe(
         &mut tx,
         now,
         &audit::Actor::Device(auth.device.to_string()),
-        "wipe",
+        AuditAction::Wipe,
         &auth.holder.to_string(),
         "told to erase its data",
         Some(&auth.info.scope_unit),

@@ -385,8 +385,8 @@ impl<'a> Review<'a> {
             kept: Some(storage::Refusal {
                 doc: id.clone(),
                 unit: unit.clone(),
-                holder: self.auth.holder.to_string(),
-                device: self.auth.device.to_string(),
+                holder: self.auth.info.author.clone(),
+                device: self.auth.device.clone(),
                 summary,
                 changes: refused
                     .changes
