@@ -111,8 +111,11 @@ impl fmt::Display for UnitPath {
 /// enrolled for a member, or a staff account tied to none).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    /// What they do in the organisation.
     pub role: AccessRole,
+    /// The subtree they work in.
     pub scope: UnitPath,
+    /// The member id they write under: a member's, a staff account's phone's, or none for a staff session on the web.
     pub member: Option<MemberId>,
 }
 
@@ -147,8 +150,11 @@ pub enum ReadFilter {
 /// member looking after it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocPlace {
+    /// The document.
     pub id: DocId,
+    /// The cell it belongs to.
     pub cell: UnitPath,
+    /// For a household, the member looking after it now.
     pub assignee: Option<MemberId>,
 }
 

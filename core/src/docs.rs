@@ -115,7 +115,9 @@ pub enum View {
 /// An Automerge document with its hosync id.
 #[derive(Debug, Clone)]
 pub struct Doc {
+    /// Which document this is, which decides its kind and its rules.
     id: DocId,
+    /// The Automerge document itself.
     am: Automerge,
 }
 

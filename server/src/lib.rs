@@ -44,6 +44,7 @@ pub struct AppState {
     /// only adds memory (each holds its documents) without adding throughput; the rest wait
     /// their turn holding nothing but their request.
     pub sync_gate: Arc<tokio::sync::Semaphore>,
+    /// What the operator tuned (lock period, session length, limits, the app's folder).
     pub settings: Arc<Settings>,
 }
 

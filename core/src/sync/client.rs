@@ -67,6 +67,7 @@ pub const DEFAULT_LOCK_AFTER: i64 = 30 * 24 * 60 * 60;
 
 #[derive(Debug, Clone)]
 struct DocState {
+    /// The document as this phone holds it.
     doc: Doc,
     /// The server holds every change up to these heads.
     acked: Vec<ChangeHash>,
@@ -100,16 +101,21 @@ impl DocState {
 /// Everything a phone holds.
 #[derive(Debug, Clone)]
 pub struct Replica {
+    /// The device the server enrolled this phone as.
     device: DeviceId,
+    /// The member id this phone writes under (the author of its notes).
     member: MemberId,
+    /// The Automerge actor its edits are made under; replaced when another phone wrote under it.
     actor: ActorId,
     /// The device token from enrolment, sent with every sync.
     token: String,
     /// Seconds away from the server after which the data locks, as the server last said.
     lock_after: i64,
+    /// How far this phone has read the server's change log.
     cursor: Cursor,
     /// Server time at the last answer, to tell how long the phone has been away.
     last_contact: Option<Timestamp>,
+    /// Every document on the phone, with what the server has acknowledged of each.
     docs: BTreeMap<DocId, DocState>,
     /// What the request in flight pushed of each document, to know what a refusal refers to.
     in_flight: BTreeMap<DocId, BTreeSet<ChangeHash>>,

@@ -33,9 +33,13 @@ pub(crate) struct Moved {
 }
 
 pub(crate) struct MemoryServer {
+    /// The database's epoch, carried in every cursor.
     epoch: u64,
+    /// The server's own actor, for documents it has not stored yet.
     actor: ActorId,
+    /// The change log, in the order changes were stored.
     log: Vec<Logged>,
+    /// Every stored document, whole.
     docs: BTreeMap<DocId, Doc>,
     /// The log position of each document's first change.
     first_seq: BTreeMap<DocId, u64>,

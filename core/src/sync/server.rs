@@ -573,10 +573,13 @@ pub fn describe_changes(doc: &Doc, kept: &[Change], changes: &[Change]) -> Strin
 pub struct ResponseBuilder {
     /// Changes the phone sent in this request: it holds them, so they are not sent back.
     pushed: HashSet<ChangeHash>,
+    /// What happened to each push, in the order pushed.
     results: Vec<PushResult>,
     /// Documents the phone pushed in this request: it holds them, so never needs a snapshot.
     pushed_docs: HashSet<DocId>,
+    /// What the phone lacks of each document, by id.
     updates: BTreeMap<DocId, DocUpdate>,
+    /// Documents the phone must drop, having left its scope.
     drops: Vec<String>,
 }
 

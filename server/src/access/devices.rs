@@ -40,7 +40,9 @@ pub struct HolderInfo {
     /// holder writes under (`author`), so that a phone of a staff account whose role is
     /// `member` reads as a member does: the cell's document and nothing assigned to nobody.
     pub principal: Principal,
+    /// Their name, as the device list shows it.
     pub name: String,
+    /// A disabled holder's phones are wiped at their next contact.
     pub disabled: bool,
     /// The unit the holder's scope covers.
     pub scope_unit: UnitId,
@@ -319,9 +321,13 @@ pub async fn actor_authors(
 /// What a sync's token says: which device, for whom, and whether it must be wiped.
 #[derive(Debug, Clone)]
 pub struct DeviceAuth {
+    /// The device the token belongs to.
     pub device: DeviceId,
+    /// Whom it is enrolled for.
     pub holder: Holder,
+    /// The holder's role, scope and name, as the access rules see them.
     pub info: HolderInfo,
+    /// Revoked (lost or stolen): its next contact is answered "wipe".
     pub revoked: bool,
 }
 

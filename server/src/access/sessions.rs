@@ -24,7 +24,9 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// changes something without the session's CSRF token.
 #[derive(Debug, Clone)]
 pub struct StaffSession {
+    /// The account's login.
     pub login: String,
+    /// The account holder's name, as the page greets them.
     pub name: String,
     /// The account's role over its scope, which every staff request is checked against.
     pub principal: Principal,

@@ -19,7 +19,9 @@ use crate::storage::db::Backend;
 /// At most `max` attempts within `window` seconds of the first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
+    /// How many attempts a window allows.
     pub max: i64,
+    /// How long a window lasts, in seconds, from its first attempt.
     pub window: i64,
 }
 

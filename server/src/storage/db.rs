@@ -24,6 +24,7 @@ pub struct Db {
     /// with "database is locked"; on PostgreSQL the same pool as the readers, and writers of
     /// the change log take an advisory lock instead (see [`Db::begin_write`]).
     pub writer: AnyPool,
+    /// Which database the pools speak to, for the few statements that differ.
     pub backend: Backend,
 }
 

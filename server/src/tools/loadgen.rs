@@ -21,10 +21,13 @@ use crate::tools::phone::{Phone, WireStats};
 /// What to play.
 #[derive(Debug, Clone)]
 pub struct LoadPlan {
+    /// The server to load.
     pub server: String,
+    /// Its database, to pick the phones and check what they wrote arrived.
     pub database_url: String,
     /// How many phones; all members with households when `None`.
     pub phones: Option<usize>,
+    /// How many phones sync at once.
     pub concurrency: usize,
     /// Notes each phone writes offline before its sync.
     pub edits: usize,

@@ -11,8 +11,11 @@ use hosync_core::{DeviceId, MemberId};
 /// What one phone has put on the wire.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct WireStats {
+    /// Requests sent.
     pub round_trips: u64,
+    /// Bytes of requests.
     pub bytes_up: u64,
+    /// Bytes of answers.
     pub bytes_down: u64,
 }
 
@@ -47,9 +50,13 @@ fn server_error(status: u16, bytes: &[u8]) -> PhoneError {
 
 #[derive(Debug)]
 pub struct Phone {
+    /// The same core state machine a real phone runs.
     replica: Replica,
+    /// The server it syncs with.
     base_url: String,
+    /// Its HTTP client, kept for the connection pool.
     http: reqwest::Client,
+    /// What it has put on the wire so far.
     pub stats: WireStats,
 }
 
