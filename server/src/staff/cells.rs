@@ -6,7 +6,7 @@
 use super::overview::{
     assigned_by_cell, households_by_cell, open_flag_counts, open_flags_by_cell, visited_by_cell,
 };
-use super::places::{CELL_KINDS, as_of, record_read};
+use super::places::{as_of, cell_names, record_read};
 use crate::AppState;
 use crate::access::audit;
 use crate::access::audit::Actor;
@@ -15,10 +15,10 @@ use crate::error::ApiError;
 use crate::storage;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use hosync_core::access::{StaffAction, UnitPath};
+use hosync_core::access::StaffAction;
 use hosync_core::{Month, UnitId};
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
 use std::collections::HashMap;
 
 #[derive(Debug, Serialize)]
@@ -204,8 +204,16 @@ pub async fn summary(
     };
     let today = as_of(&state, month);
     let pool = &state.db.reader;
-    let (names, households, assigned, visited, flags) = tokio::try_join!(
-        cell_names(pool, scope),
+    let mut names: Vec<(String, String)> = {
+        let mut conn = pool.acquire().await?;
+        cell_names(&mut conn, scope.as_str())
+            .await?
+            .into_iter()
+            .map(|(id, (name, _path))| (id, name))
+            .collect()
+    };
+    names.sort();
+    let (households, assigned, visited, flags) = tokio::try_join!(
         households_by_cell(pool, scope),
         assigned_by_cell(pool, scope),
         visited_by_cell(pool, scope, month),
@@ -225,20 +233,6 @@ pub async fn summary(
         })
         .collect();
     Ok(Json(cells))
-}
-
-/// The id and name of each cell under `scope`, by id.
-async fn cell_names(pool: &AnyPool, scope: &UnitPath) -> Result<Vec<(String, String)>, ApiError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id, name FROM units WHERE kind IN {CELL_KINDS} AND SUBSTR(path, 1, LENGTH($1)) = $1 ORDER BY id"
-    )))
-    .bind(scope.as_str())
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(ApiError::from)
 }
 
 #[derive(Debug, Serialize)]

@@ -362,7 +362,7 @@ pub(super) async fn open_flag_counts(
     Ok(counts)
 }
 
-/// Open flags per cell under `path`.
+/// Open flags per cell, added up from `open_flag_counts`.
 pub(super) fn open_flags_by_cell(flags: &[FlagCount]) -> HashMap<String, i64> {
     let mut by_cell = HashMap::new();
     for f in flags {
