@@ -94,6 +94,18 @@ coded_enum!(
     }
 );
 
+impl FlagStatus {
+    /// The statuses a flag may be moved to from this one, as the app offers them: an open flag
+    /// is escalated or resolved, an escalated one resolved, and a resolved one opened again.
+    pub fn moves(self) -> &'static [FlagStatus] {
+        match self {
+            FlagStatus::Open => &[FlagStatus::Escalated, FlagStatus::Resolved],
+            FlagStatus::Escalated => &[FlagStatus::Resolved],
+            FlagStatus::Resolved => &[FlagStatus::Open],
+        }
+    }
+}
+
 impl Role {
     /// Secretaries and their deputies run the cell: they assign households, rate reports and
     /// settle conflicts.
@@ -264,6 +276,15 @@ pub fn given_name(full_name: &str) -> &str {
     full_name.split_whitespace().last().unwrap_or(full_name)
 }
 
+/// What a list of people sorts by, on the phone and in the staff views alike: the given name,
+/// then the whole name, both folded, so that "Đức" comes among the D's and "an" beside "An".
+pub fn name_order(full_name: &str) -> (String, String) {
+    (
+        fold_for_search(given_name(full_name)),
+        fold_for_search(full_name),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,5 +344,42 @@ mod tests {
         assert_eq!(fold_for_search("Nguyễn Văn Đức"), "nguyen van duc");
         assert_eq!(fold_for_search("Giàng Seo Pủa"), "giang seo pua");
         assert_eq!(given_name("Triệu Thị Mây"), "Mây");
+    }
+
+    #[test]
+    fn names_sort_by_the_given_name_folded_then_the_whole_name() {
+        let mut names = vec![
+            "Nguyễn Văn Đức",
+            "Lê Thị Bình",
+            "Giàng Seo Pủa",
+            "Trần  Ánh",
+            "Hoàng Văn an",
+            "Nguyễn Văn An",
+        ];
+        names.sort_by_key(|n| name_order(n));
+        assert_eq!(
+            names,
+            [
+                "Hoàng Văn an",
+                "Nguyễn Văn An",
+                "Trần  Ánh",
+                "Lê Thị Bình",
+                "Nguyễn Văn Đức",
+                "Giàng Seo Pủa",
+            ]
+        );
+        assert_eq!(name_order(" Mây "), ("may".into(), " may ".into()));
+    }
+
+    #[test]
+    fn each_flag_status_moves_to_others_only() {
+        for &status in FlagStatus::ALL {
+            assert!(!status.moves().is_empty(), "{status:?} can be moved on");
+            assert!(
+                !status.moves().contains(&status),
+                "{status:?} moves elsewhere"
+            );
+        }
+        assert_eq!(FlagStatus::Resolved.moves(), [FlagStatus::Open]);
     }
 }

@@ -2,6 +2,7 @@
 //! counts alike: which households are gaps, whose monthly report is due, how old a flag is.
 
 use crate::date::{Day, Month};
+use crate::docs::report::ReportState;
 use crate::domain::{FlagStatus, MemberStatus};
 
 /// A household with no visit in this many months up to the month looked at (that month
@@ -38,6 +39,21 @@ pub fn owes_monthly_report(status: &MemberStatus) -> bool {
 /// A flag still needs someone's action unless it is resolved.
 pub fn flag_is_open(status: FlagStatus) -> bool {
     status != FlagStatus::Resolved
+}
+
+/// The statuses of open flags, by [`flag_is_open`], for a query to bind rather than restate.
+pub fn open_flag_statuses() -> Vec<FlagStatus> {
+    FlagStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| flag_is_open(*s))
+        .collect()
+}
+
+/// A member's report for the month is missing when they owe one and have not handed it in; a
+/// draft is still missing.
+pub fn report_is_missing(status: &MemberStatus, report: ReportState) -> bool {
+    owes_monthly_report(status) && report != ReportState::HandedIn
 }
 
 /// How long a flag has been open, in the brackets the overview counts.
@@ -163,6 +179,22 @@ mod tests {
         }));
         assert!(flag_is_open(FlagStatus::Escalated));
         assert!(!flag_is_open(FlagStatus::Resolved));
+        assert_eq!(
+            open_flag_statuses(),
+            [FlagStatus::Open, FlagStatus::Escalated]
+        );
+        let away = MemberStatus::WorkingAway {
+            place: "Bình Dương".into(),
+        };
+        let exempt = MemberStatus::Exempt {
+            reason: "tuổi cao".into(),
+        };
+        for &state in ReportState::ALL {
+            let handed_in = state == ReportState::HandedIn;
+            assert_eq!(report_is_missing(&MemberStatus::Active, state), !handed_in);
+            assert_eq!(report_is_missing(&away, state), !handed_in);
+            assert!(!report_is_missing(&exempt, state));
+        }
     }
 
     #[test]

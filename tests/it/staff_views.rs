@@ -1,10 +1,13 @@
 //! The district staff views over what phones sent: the overview's counts, the tables behind
 //! them and their CSV and XLSX exports (audited, with no text read as a formula), search without
 //! diacritics, a household's history with who and when, and a commune committee kept to its
-//! commune.
+//! commune; the summary and the overview counting visits, flags and reports by core's rules.
 
 use hosync_core::docs::{cell, household, report};
-use hosync_core::{AccessRole, Day, DocId, FlagStatus, MemberId, MemberStatus, Month, Rating};
+use hosync_core::oversight::GAP_MONTHS;
+use hosync_core::{
+    AccessRole, Day, DocId, FlagStatus, HouseholdId, MemberId, MemberStatus, Month, Rating,
+};
 use serde_json::Value;
 
 use crate::helpers::{
@@ -156,7 +159,7 @@ async fn staff_views_count_what_phones_sent(backend: Backend) {
     // Not visited in October or November: h3, h4, h9, h20.
     assert_eq!(
         overview["gaps"],
-        serde_json::json!({"unassigned": 0, "not_visited": 4})
+        serde_json::json!({"months": GAP_MONTHS, "unassigned": 0, "not_visited": 4})
     );
     assert_eq!(
         overview["idle_members"], 1,
@@ -345,6 +348,8 @@ async fn staff_views_count_what_phones_sent(backend: Backend) {
     assert_eq!(detail["cell"]["id"], "d-x1-c1");
     assert_eq!(detail["assigned_name"], "Giàng Seo Pủa");
     assert_eq!(detail["notes"][0]["author_name"], "Giàng Seo Pủa");
+    assert_eq!(detail["flags"][0]["status"], "escalated");
+    assert_eq!(detail["flags"][0]["open"], true, "escalated is still open");
     let history = detail["history"].as_array().expect("history");
     let lines: Vec<(&str, &str, &str)> = history
         .iter()
@@ -468,6 +473,7 @@ async fn households_stored_before_the_staff_views_are_projected_at_start(backend
     for sql in [
         "DELETE FROM visit_view",
         "DELETE FROM flag_view",
+        "UPDATE report_view SET state = ''",
         "DELETE FROM meta WHERE key = 'projections'",
     ] {
         sqlx::query(sql)
@@ -485,6 +491,7 @@ async fn households_stored_before_the_staff_views_are_projected_at_start(backend
     assert_eq!(overview["coverage"]["visited"], 1);
     assert_eq!(overview["flags"]["open"], 2);
     assert_eq!(overview["gaps"]["not_visited"], 4);
+    assert_eq!(overview["reports"]["submitted"], 1);
     app.stop().await;
 }
 test_both_dbs!(households_stored_before_the_staff_views_are_projected_at_start);
@@ -520,3 +527,127 @@ async fn exported_text_never_becomes_a_formula(backend: Backend) {
     assert!(xlsx.starts_with(b"PK\x03\x04"), "an XLSX is a zip");
 }
 test_both_dbs!(exported_text_never_becomes_a_formula);
+
+/// "Visited this month" is one count: a note on a household nobody is assigned to, a deleted
+/// note and a note of another month once made `GET /summary` (which counted notes) and the
+/// overview (which counts core's visited months of assigned households) disagree.
+async fn the_summary_and_the_overview_count_visits_alike(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    let now = today().noon_timestamp();
+    let m1 = MemberId::parse("m1").expect("id");
+    let m2 = MemberId::parse("m2").expect("id");
+    let mut secretary = app.phone("m1 phone", "m1").await;
+    secretary.sync().await.expect("first sync");
+    {
+        let replica = secretary.replica_mut();
+        let cell_doc = replica
+            .doc_mut(&DocId::parse("c:d-x1-c1").expect("id"))
+            .expect("cell held");
+        let h4 = HouseholdId::parse("h4").expect("id");
+        cell::assign(cell_doc, &h4, None, today(), &m1, now).expect("unassign");
+        let h4 = replica.doc_mut(&household_doc("h4")).expect("h4 held");
+        household::add_note(h4, &m1, today(), "Thăm hộ chưa ai phụ trách.", &[], now)
+            .expect("note");
+    }
+    let outcome = secretary.sync().await.expect("sync");
+    assert!(outcome.refused.is_empty(), "{outcome:?}");
+
+    let mut member = app.phone("m2 phone", "m2").await;
+    member.sync().await.expect("first sync");
+    {
+        let replica = member.replica_mut();
+        let h1 = replica.doc_mut(&household_doc("h1")).expect("h1 held");
+        household::add_note(h1, &m2, today(), "Đã thăm.", &[], now).expect("note");
+        let h2 = replica.doc_mut(&household_doc("h2")).expect("h2 held");
+        let wrong = household::add_note(h2, &m2, today(), "Nhầm hộ.", &[], now).expect("note");
+        household::set_note_deleted(h2, &wrong, true, now + 1).expect("delete");
+        let h3 = replica.doc_mut(&household_doc("h3")).expect("h3 held");
+        household::add_note(h3, &m2, day("2026-10-05"), "Tháng trước.", &[], now).expect("note");
+        // A report begun and not handed in: a draft, still missing.
+        let november = Month::parse("2026-11").expect("month");
+        let draft = replica.open(&DocId::Report(m2.clone(), november));
+        let part = report::ReportDraft {
+            tasks: Some("Đang viết.".into()),
+            ..Default::default()
+        };
+        report::write(draft, &part, now).expect("draft");
+    }
+    let outcome = member.sync().await.expect("sync");
+    assert!(outcome.refused.is_empty(), "{outcome:?}");
+
+    app.add_staff("huyen", "huyen-password", AccessRole::DistrictStaff, "d")
+        .await;
+    let staff = signed_in(&app, "huyen", "huyen-password").await;
+    let (status, summary) = get(&app, "/summary?month=2026-11", &staff).await;
+    assert_eq!(status, 200, "{summary}");
+    let (_, commune) = get(&app, "/overview?unit=d-x1&month=2026-11", &staff).await;
+    let cells = summary.as_array().expect("cells");
+    for child in commune["children"].as_array().expect("children") {
+        let cell = cells
+            .iter()
+            .find(|c| c["cell"] == child["id"])
+            .expect("every cell in the summary");
+        for (summary_key, overview_key) in [
+            ("households", "households"),
+            ("assigned", "assigned"),
+            ("visited_this_month", "visited"),
+            ("open_flags", "open_flags"),
+        ] {
+            assert_eq!(
+                cell[summary_key], child[overview_key],
+                "{summary_key} of {}",
+                child["id"]
+            );
+        }
+    }
+    let c1 = cells.iter().find(|c| c["cell"] == "d-x1-c1").expect("c1");
+    // h1 only: h4 is visited but assigned to nobody, h2's note is deleted, h3's is October's.
+    assert_eq!(c1["visited_this_month"], 1, "{c1}");
+    assert_eq!(c1["assigned"], 3);
+
+    // Each household's own answer is core's visited_in, assigned or not.
+    let (_, households) = get(&app, "/tables/households?unit=d-x1-c1", &staff).await;
+    let visited: Vec<(&str, bool)> = rows(&households)
+        .iter()
+        .map(|r| {
+            (
+                r["household_id"].as_str().unwrap_or_default(),
+                r["visited_this_month"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        visited,
+        vec![("h1", true), ("h2", false), ("h3", false), ("h4", true)]
+    );
+
+    // The gap's length is core's; a draft is a report not handed in.
+    let (_, overview) = get(&app, "/overview?unit=d-x1-c1", &staff).await;
+    assert_eq!(overview["gaps"]["months"], GAP_MONTHS);
+    assert_eq!(
+        overview["reports"],
+        serde_json::json!({"due": 3, "submitted": 0, "missing": 3})
+    );
+    let (_, reports) = get(&app, "/tables/reports?unit=d-x1-c1", &staff).await;
+    let states: Vec<(&str, &str)> = rows(&reports)
+        .iter()
+        .map(|r| {
+            (
+                r["member"].as_str().unwrap_or_default(),
+                r["status"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("Lê Thị Bình", "Chưa nộp"),
+            ("Triệu Thị Mây", "Chưa nộp"),
+            ("Giàng Seo Pủa", "Chưa nộp (đang soạn)"),
+        ]
+    );
+    let (_, missing) = get(&app, "/tables/missing_reports?unit=d-x1-c1", &staff).await;
+    assert_eq!(rows(&missing).len(), 3);
+    app.stop().await;
+}
+test_both_dbs!(the_summary_and_the_overview_count_visits_alike);

@@ -12,6 +12,7 @@
 mod interop;
 mod views;
 
+use hosync_core::docs::report::ReportState;
 use hosync_core::docs::{Doc, cell, household, report};
 use hosync_core::ids::DocKind;
 use hosync_core::protocol::{self, PROTOCOL_VERSION};
@@ -24,8 +25,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::interop::{now, to_js};
 use crate::views::{
-    CellView, CodeLabel, ConflictView, DocConflictsView, HouseholdSummary, HouseholdView,
-    ReportView, StatusView, SyncOutcomeView,
+    CellView, CodeLabel, ConflictView, DocConflictsView, DocIdView, HouseholdSummary,
+    HouseholdView, ReportView, StatusView, SyncOutcomeView,
 };
 
 /// Everything this phone holds: its documents, what the server has acknowledged of each, and
@@ -180,8 +181,9 @@ impl WasmReplica {
     // Households.
 
     /// Every household on this phone, for the list screen: who holds it (from the cell's
-    /// assignments, when the cell is on the phone), whether it was visited in `month`
-    /// (yyyy-mm), and where its changes stand. Sorted by the head's given name.
+    /// assignments, when the cell is on the phone) and whether it is on the phone's member's
+    /// own list, whether it was visited in `month` (yyyy-mm), and where its changes stand.
+    /// Sorted by the head's given name.
     #[wasm_bindgen(js_name = householdList, unchecked_return_type = "HouseholdSummary[]")]
     pub fn household_list(&self, month: &str) -> Result<JsValue, JsError> {
         let month = Month::parse(month)?;
@@ -194,20 +196,17 @@ impl WasmReplica {
         let mut list = Vec::new();
         for doc in self.0.docs().filter(|d| d.kind() == DocKind::Household) {
             let household = household::read(doc)?;
-            let assignee = cell
-                .as_ref()
-                .and_then(|c| c.assignee(&household.id))
-                .cloned();
             let status = self.0.status(doc.id()).map(StatusView::from);
             list.push(HouseholdSummary::new(
                 doc.id(),
                 &household,
                 month,
-                assignee,
+                cell.as_ref(),
+                self.0.member(),
                 status,
             ));
         }
-        list.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        list.sort_by_cached_key(HouseholdSummary::sort_key);
         to_js(&list)
     }
 
@@ -598,6 +597,19 @@ impl WasmReplica {
     }
 }
 
+/// What a document id names (a household, a cell, or a member's report for a month), read by
+/// core; a malformed id throws core's message.
+#[wasm_bindgen(js_name = parseDocId, unchecked_return_type = "DocIdParts")]
+pub fn parse_doc_id(#[wasm_bindgen(js_name = docId)] doc_id: &str) -> Result<JsValue, JsError> {
+    to_js(&DocIdView::from(&DocId::parse(doc_id)?))
+}
+
+/// The document id of `member`'s report for `month` (yyyy-mm).
+#[wasm_bindgen(js_name = reportDocId)]
+pub fn report_doc_id(member: &str, month: &str) -> Result<String, JsError> {
+    Ok(DocId::Report(MemberId::parse(member)?, Month::parse(month)?).to_string())
+}
+
 /// The four ratings (xếp loại), best first, with their Vietnamese labels.
 #[wasm_bindgen(unchecked_return_type = "CodeLabel<RatingCode>[]")]
 pub fn ratings() -> Result<JsValue, JsError> {
@@ -615,6 +627,18 @@ pub fn ratings() -> Result<JsValue, JsError> {
 pub fn flag_statuses() -> Result<JsValue, JsError> {
     to_js(
         &FlagStatus::ALL
+            .iter()
+            .copied()
+            .map(CodeLabel::from)
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Where a month's report may stand, with their Vietnamese labels.
+#[wasm_bindgen(js_name = reportStates, unchecked_return_type = "CodeLabel<ReportStateCode>[]")]
+pub fn report_states() -> Result<JsValue, JsError> {
+    to_js(
+        &ReportState::ALL
             .iter()
             .copied()
             .map(CodeLabel::from)

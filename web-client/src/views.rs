@@ -5,9 +5,11 @@
 //! Days come twice, as `yyyy-mm-dd` for code and as dd/mm/yyyy for people; codes (ratings,
 //! statuses, roles) come with their Vietnamese label, both taken from core.
 
-use hosync_core::docs::cell::{Assignment, AssignmentEvent, Cell, RosterEntry};
+use hosync_core::docs::cell::{self, Assignment, AssignmentEvent, Cell, RosterEntry};
 use hosync_core::docs::household::{FollowUpFlag, Household, VisitNote};
-use hosync_core::docs::report::MonthlyReport;
+use hosync_core::docs::report::{MonthlyReport, ReportState};
+use hosync_core::domain::name_order;
+use hosync_core::oversight;
 use hosync_core::sync::{DocSyncStatus, SyncOutcome};
 use hosync_core::{Conflict, ConflictValue, Day, DocId, FlagStatus, MemberId, Month, Rating, Role};
 use serde::Serialize;
@@ -19,6 +21,8 @@ const CODES_TS: &str = r#"
 export type RatingCode = "excellent" | "good" | "completed" | "not_completed";
 /** Where a follow-up flag stands; `flagStatuses()` gives their labels. */
 export type FlagStatusCode = "open" | "escalated" | "resolved";
+/** Where a month's report stands; `reportStates()` gives their labels. */
+export type ReportStateCode = "missing" | "drafted" | "handed_in";
 /** A member's role in their cell; `roles()` gives their labels. */
 export type RoleCode = "member" | "secretary" | "deputy_secretary" | "committee_member";
 /** Whether a member takes part as usual, works away (đi làm ăn xa) or is exempt (miễn sinh hoạt). */
@@ -49,6 +53,15 @@ impl From<Rating> for CodeLabel {
 
 impl From<FlagStatus> for CodeLabel {
     fn from(s: FlagStatus) -> Self {
+        CodeLabel {
+            code: s.code(),
+            label: s.label_vi(),
+        }
+    }
+}
+
+impl From<ReportState> for CodeLabel {
+    fn from(s: ReportState) -> Self {
         CodeLabel {
             code: s.code(),
             label: s.label_vi(),
@@ -120,6 +133,10 @@ export interface FollowUpFlag {
   text: string;
   status: FlagStatusCode;
   statusLabel: string;
+  /** Still waiting for someone's action (not resolved). */
+  open: boolean;
+  /** The statuses the flag may be moved to from this one, as the buttons offer them. */
+  moves: FlagStatusCode[];
   /** Who last changed the status, and when. */
   statusBy: string;
   statusOn: string;
@@ -202,6 +219,11 @@ export interface HouseholdSummary {
   people: number;
   /** The member it is assigned to, when the cell's document is on the phone. */
   assignee: string | null;
+  /**
+   * On the phone's member's own list: assigned to them, or to no one the phone knows of (the
+   * cell's document not yet on the phone, or the household just taken off everyone).
+   */
+  mine: boolean;
   /** A note not deleted dated in the month asked for. */
   visited: boolean;
   lastVisit: string | null;
@@ -220,6 +242,7 @@ pub(crate) struct HouseholdSummary {
     village: String,
     people: u32,
     assignee: Option<String>,
+    mine: bool,
     visited: bool,
     last_visit: Option<String>,
     last_visit_vi: Option<String>,
@@ -228,11 +251,14 @@ pub(crate) struct HouseholdSummary {
 }
 
 impl HouseholdSummary {
+    /// The household as the list shows it, `cell` being the cell's document as the phone has
+    /// it and `member` the phone's member.
     pub(crate) fn new(
         doc: &DocId,
         h: &Household,
         month: Month,
-        assignee: Option<MemberId>,
+        cell: Option<&Cell>,
+        member: &MemberId,
         status: Option<StatusView>,
     ) -> Self {
         let last_visit = h.last_visit();
@@ -242,7 +268,10 @@ impl HouseholdSummary {
             head: h.head.clone(),
             village: h.village.clone(),
             people: h.people,
-            assignee: assignee.map(|m| m.to_string()),
+            assignee: cell
+                .and_then(|c| c.assignee(&h.id))
+                .map(ToString::to_string),
+            mine: cell::on_member_list(cell, member, &h.id),
             visited: h.visited_in(month),
             last_visit: last_visit.as_ref().map(Day::iso),
             last_visit_vi: last_visit.as_ref().map(Day::vi),
@@ -251,10 +280,10 @@ impl HouseholdSummary {
         }
     }
 
-    /// Vietnamese names sort by the given name, the last word: "Nguyễn Văn An" under A.
-    pub(crate) fn sort_key(&self) -> (&str, &str) {
-        let given = self.head.rsplit(' ').next().unwrap_or(&self.head);
-        (given, &self.head)
+    /// Vietnamese names sort by the given name, the last word: "Nguyễn Văn An" under A, as
+    /// every list in the staff views does.
+    pub(crate) fn sort_key(&self) -> ((String, String), String) {
+        (name_order(&self.head), self.doc_id.clone())
     }
 }
 
@@ -297,6 +326,8 @@ struct FlagView<'a> {
     text: &'a str,
     status: &'static str,
     status_label: &'static str,
+    open: bool,
+    moves: Vec<&'static str>,
     status_by: &'a str,
     status_on: String,
     status_on_vi: String,
@@ -313,6 +344,8 @@ impl<'a> From<&'a FollowUpFlag> for FlagView<'a> {
             text: &f.text,
             status: f.status.code(),
             status_label: f.status.label_vi(),
+            open: oversight::flag_is_open(f.status),
+            moves: f.status.moves().iter().map(|s| s.code()).collect(),
             status_by: f.status_by.as_str(),
             status_on: f.status_on.iso(),
             status_on_vi: f.status_on.vi(),
@@ -356,6 +389,8 @@ export interface AssignmentEvent {
 export interface Cell {
   /** The cell's unit id (without the `c:` of its document id). */
   id: string;
+  /** The document id, `c:<cell>`. */
+  docId: string;
   members: RosterEntry[];
   assignments: Assignment[];
   history: AssignmentEvent[];
@@ -366,6 +401,7 @@ export interface Cell {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CellView<'a> {
     id: &'a str,
+    doc_id: String,
     members: Vec<RosterView<'a>>,
     assignments: Vec<AssignmentView<'a>>,
     history: Vec<EventView<'a>>,
@@ -375,6 +411,7 @@ impl<'a> From<&'a Cell> for CellView<'a> {
     fn from(c: &'a Cell) -> Self {
         CellView {
             id: c.id.as_str(),
+            doc_id: DocId::Cell(c.id.clone()).to_string(),
             members: c.members.iter().map(RosterView::from).collect(),
             assignments: c.assignments.iter().map(AssignmentView::from).collect(),
             history: c.history.iter().map(EventView::from).collect(),
@@ -466,6 +503,9 @@ export interface MonthlyReport {
   /** Tự nhận xếp loại. */
   selfRating: RatingCode | null;
   selfRatingLabel: string | null;
+  /** Drafted until handed in (core's reading, as the staff views count it). */
+  state: ReportStateCode;
+  stateLabel: string;
   /** The day it was handed in; null while it is a draft. */
   submittedOn: string | null;
   submittedOnVi: string | null;
@@ -497,6 +537,8 @@ pub(crate) struct ReportView<'a> {
     household_content: &'a str,
     self_rating: Option<&'static str>,
     self_rating_label: Option<&'static str>,
+    state: &'static str,
+    state_label: &'static str,
     submitted_on: Option<String>,
     submitted_on_vi: Option<String>,
     cell_comment: &'a str,
@@ -517,6 +559,8 @@ impl<'a> From<&'a MonthlyReport> for ReportView<'a> {
             household_content: &r.household_content,
             self_rating: r.self_rating.map(Rating::code),
             self_rating_label: r.self_rating.map(Rating::label_vi),
+            state: r.state().code(),
+            state_label: r.state().label_vi(),
             submitted_on: r.submitted_on.as_ref().map(Day::iso),
             submitted_on_vi: r.submitted_on.as_ref().map(Day::vi),
             cell_comment: &r.cell_comment,
@@ -525,6 +569,38 @@ impl<'a> From<&'a MonthlyReport> for ReportView<'a> {
             rated_by: r.rated_by.as_ref().map(|m| m.as_str()),
             rated_on: r.rated_on.as_ref().map(Day::iso),
             rated_on_vi: r.rated_on.as_ref().map(Day::vi),
+        }
+    }
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const DOC_ID_TS: &str = r#"
+/** What a document id names, as core reads `h:<household>`, `c:<cell>` or `r:<member>:<yyyy-mm>`. */
+export type DocIdParts =
+  | { kind: "household"; household: string }
+  | { kind: "cell"; cell: string }
+  | { kind: "report"; member: string; month: string };
+"#;
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum DocIdView<'a> {
+    Household { household: &'a str },
+    Cell { cell: &'a str },
+    Report { member: &'a str, month: String },
+}
+
+impl<'a> From<&'a DocId> for DocIdView<'a> {
+    fn from(id: &'a DocId) -> Self {
+        match id {
+            DocId::Household(h) => DocIdView::Household {
+                household: h.as_str(),
+            },
+            DocId::Cell(c) => DocIdView::Cell { cell: c.as_str() },
+            DocId::Report(member, month) => DocIdView::Report {
+                member: member.as_str(),
+                month: month.iso(),
+            },
         }
     }
 }

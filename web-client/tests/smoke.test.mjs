@@ -1,6 +1,8 @@
 // Smoke test of the generated bindings in Node: two phones working offline exchange bundles and
 // see each other's work merged, conflicts surface with both values, sync frames and saved bytes
-// come out as core makes them, and bad input throws core's message.
+// come out as core makes them, and bad input throws core's message; what the app asks instead
+// of deciding itself (document ids, a member's own households, name order, a flag's moves, a
+// report's state) comes from core.
 //
 // Build first (`cargo xtask wasm`), then: node --test web-client/tests/ (the `.test.mjs` ending
 // is what makes Node pick the file from a folder).
@@ -284,9 +286,91 @@ test("coded values come with core's Vietnamese labels and match the TypeScript t
   assert.deepEqual(union("RatingCode"), codes(web.ratings()));
   assert.deepEqual(union("FlagStatusCode"), codes(web.flagStatuses()));
   assert.deepEqual(union("RoleCode"), codes(web.roles()));
+  assert.deepEqual(union("ReportStateCode"), codes(web.reportStates()));
   for (const name of ["Household", "Cell", "MonthlyReport", "Conflict", "SyncOutcome"]) {
     assert.match(dts, new RegExp(`export interface ${name} \\{`));
   }
+});
+
+test("document ids are read and written by core", () => {
+  assert.deepEqual(web.parseDocId(HOUSEHOLD), { kind: "household", household: "hsp-h0001" });
+  assert.deepEqual(web.parseDocId("c:hsp-x01-c02"), { kind: "cell", cell: "hsp-x01-c02" });
+  assert.deepEqual(web.parseDocId(REPORT), { kind: "report", member: "m-an", month: "2026-11" });
+  assert.equal(web.reportDocId("m-an", "2026-11"), REPORT);
+  assert.throws(() => web.parseDocId("r:m-an:2026-13"), /is not of the form/);
+  assert.throws(() => web.parseDocId("x:1"), /is not of the form/);
+  assert.throws(() => web.reportDocId("m an", "2026-11"), /member id "m an" may only contain/);
+  assert.throws(() => web.reportDocId("m-an", "11/2026"), /month/);
+  const an = phone("phone-an", "m-an");
+  an.openDocument("c:hsp-x01-c02");
+  assert.equal(an.cell("c:hsp-x01-c02").docId, "c:hsp-x01-c02");
+});
+
+test("the household list says which are the member's own and sorts heads as core does", () => {
+  const an = phone("phone-an", "m-an");
+  const heads = {
+    "h:hh-1": "Nguyễn Văn Đức",
+    "h:hh-2": "Lê Thị Bình",
+    "h:hh-3": "Trần Văn Ánh",
+    "h:hh-4": "Giàng Seo Pủa",
+  };
+  for (const [doc, head] of Object.entries(heads)) {
+    an.openDocument(doc);
+    an.updateProfile(doc, { head });
+  }
+  an.addNote("h:hh-1", "m-an", "2026-11-02", "Đã thăm.", []);
+  const gone = an.addNote("h:hh-2", "m-an", "2026-11-03", "Nhầm.", []);
+  an.setNoteDeleted("h:hh-2", gone, true);
+  an.addNote("h:hh-3", "m-an", "2026-10-30", "Tháng trước.", []);
+  // Before the cell's document is on the phone, no assignee is known: every household is listed.
+  assert.deepEqual(
+    an.householdList("2026-11").map((h) => [h.head, h.mine, h.visited]),
+    [
+      ["Trần Văn Ánh", true, false],
+      ["Lê Thị Bình", true, false],
+      ["Nguyễn Văn Đức", true, true],
+      ["Giàng Seo Pủa", true, false],
+    ],
+    "by the given name folded (Ánh among the A's, Đức among the D's); visited as core reads it",
+  );
+  const CELL = "c:hsp-x01-c02";
+  an.openDocument(CELL);
+  an.assign(CELL, "hh-1", "m-an", "2026-11-01", "m-binh");
+  an.assign(CELL, "hh-2", "m-binh", "2026-11-01", "m-binh");
+  const list = an.householdList("2026-11");
+  assert.deepEqual(
+    Object.fromEntries(list.map((h) => [h.id, [h.assignee, h.mine]])),
+    {
+      "hh-1": ["m-an", true],
+      "hh-2": ["m-binh", false],
+      "hh-3": [null, true],
+      "hh-4": [null, true],
+    },
+  );
+});
+
+test("flags say whether they are open and where they may move, and reports where they stand", () => {
+  const an = phone("phone-an", "m-an");
+  an.openDocument(HOUSEHOLD);
+  const flag = an.raiseFlag(HOUSEHOLD, null, "m-an", "2026-11-02", "Xin giống chè");
+  const moves = () => {
+    const [f] = an.household(HOUSEHOLD).flags;
+    return [f.status, f.open, f.moves];
+  };
+  assert.deepEqual(moves(), ["open", true, ["escalated", "resolved"]]);
+  an.setFlagStatus(HOUSEHOLD, flag, "escalated", "m-an", "2026-11-03");
+  assert.deepEqual(moves(), ["escalated", true, ["resolved"]]);
+  an.setFlagStatus(HOUSEHOLD, flag, "resolved", "m-an", "2026-11-04");
+  assert.deepEqual(moves(), ["resolved", false, ["open"]]);
+  assert.equal(an.household(HOUSEHOLD).openFlags, 0);
+
+  an.openDocument(REPORT);
+  assert.equal(an.report(REPORT).state, "drafted");
+  assert.equal(an.report(REPORT).stateLabel, "Chưa nộp (đang soạn)");
+  an.writeReport(REPORT, { selfRating: "good" });
+  an.submitReport(REPORT, "2026-11-28");
+  assert.equal(an.report(REPORT).state, "handed_in");
+  assert.equal(an.report(REPORT).stateLabel, "Đã nộp");
 });
 
 // A server's answer refusing one push, encoded as the server would (postcard in a plain frame),

@@ -64,6 +64,15 @@ impl Cell {
     }
 }
 
+/// Whether a household a phone holds is on its member's own list (hộ tôi phụ trách), `cell`
+/// being the cell's document as the phone has it: assigned to them, or to no one the phone
+/// knows of (before the cell's document arrives every assignee is unknown, and a household
+/// just taken off everyone stays on the phone until its unsent edits are sent).
+pub fn on_member_list(cell: Option<&Cell>, member: &MemberId, household: &HouseholdId) -> bool {
+    cell.and_then(|c| c.assignee(household))
+        .is_none_or(|assignee| assignee == member)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RosterEntry {
     pub id: MemberId,
@@ -146,15 +155,7 @@ pub(super) fn validate(doc: &Doc) -> Result<Cell, ValidationError> {
             name: m.name,
         });
     }
-    members.sort_by(|a, b| {
-        let key = |m: &RosterEntry| {
-            (
-                crate::domain::fold_for_search(crate::domain::given_name(&m.name)),
-                crate::domain::fold_for_search(&m.name),
-            )
-        };
-        key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
-    });
+    members.sort_by_cached_key(|m| (crate::domain::name_order(&m.name), m.id.clone()));
 
     let mut history = Vec::with_capacity(raw.assignment_log.len());
     for (i, e) in raw.assignment_log.into_iter().enumerate() {
@@ -338,5 +339,25 @@ mod tests {
         let cell = read(&doc).expect("valid");
         assert_eq!(cell.assignee(&hh), None);
         assert_eq!(cell.history.len(), 2);
+    }
+
+    #[test]
+    fn a_members_list_holds_their_households_and_those_of_no_one_known() {
+        let mut doc = Doc::create(DocId::parse("c:x1-c1").expect("id"), random_actor());
+        let an = MemberId::parse("m-an").expect("id");
+        let binh = MemberId::parse("m-binh").expect("id");
+        let [mine, theirs, nobodys] =
+            ["hh-1", "hh-2", "hh-3"].map(|h| HouseholdId::parse(h).expect("id"));
+        let day = Day::parse("2026-11-01").expect("day");
+        assign(&mut doc, &mine, Some(&an), day, &binh, 1).expect("assign");
+        assign(&mut doc, &theirs, Some(&binh), day, &binh, 1).expect("assign");
+        let cell = read(&doc).expect("valid");
+        assert!(on_member_list(Some(&cell), &an, &mine));
+        assert!(!on_member_list(Some(&cell), &an, &theirs));
+        assert!(on_member_list(Some(&cell), &an, &nobodys));
+        assert!(
+            on_member_list(None, &an, &theirs),
+            "before the cell's document arrives"
+        );
     }
 }

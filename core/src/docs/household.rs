@@ -7,7 +7,7 @@
 //!   flags:   { <flag id>: { note, raised_by, raised_on, text: Text, status, status_by, status_on } } }
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{ObjType, ReadDoc};
@@ -69,21 +69,27 @@ pub struct Household {
 }
 
 impl Household {
+    /// The days of its visits, oldest first: one for each note that is not deleted. Every
+    /// other reading of visits below is made from this one.
+    pub fn visits(&self) -> impl Iterator<Item = Day> + '_ {
+        self.notes.iter().filter(|n| !n.deleted).map(|n| n.date)
+    }
+
     /// The most recent visit that is not deleted.
     pub fn last_visit(&self) -> Option<Day> {
-        self.notes
-            .iter()
-            .filter(|n| !n.deleted)
-            .map(|n| n.date)
-            .max()
+        self.visits().max()
     }
 
     /// Visited in `month`: a note not deleted dated in it. This is what "visited this month"
     /// means on the phone and in the staff views alike.
     pub fn visited_in(&self, month: Month) -> bool {
-        self.notes
-            .iter()
-            .any(|n| !n.deleted && n.date.month() == month)
+        self.visits().any(|day| day.month() == month)
+    }
+
+    /// Every month it was visited in, by [`Household::visited_in`]'s rule: what the server
+    /// projects, so that the staff views' counts read the phone's own answer.
+    pub fn visited_months(&self) -> BTreeSet<Month> {
+        self.visits().map(|day| day.month()).collect()
     }
 
     pub fn open_flags(&self) -> usize {
@@ -576,6 +582,36 @@ mod tests {
         assert_eq!(h.flags[0].status, FlagStatus::Open);
         assert_eq!(h.open_flags(), 1);
         assert_eq!(h.last_visit(), Some(day("2026-11-02")));
+    }
+
+    #[test]
+    fn the_months_projected_are_the_months_visited_in() {
+        let mut doc = household();
+        let m1 = member("m-1");
+        for (date, text) in [
+            ("2026-09-30", "Cuối tháng 9."),
+            ("2026-10-01", "Đầu tháng 10."),
+            ("2026-10-20", "Lại tháng 10."),
+            ("2026-11-05", "Xóa sau."),
+        ] {
+            add_note(&mut doc, &m1, day(date), text, &[], 1).expect("note");
+        }
+        let deleted = read(&doc).expect("valid").notes[3].id.clone();
+        set_note_deleted(&mut doc, &deleted, true, 2).expect("delete");
+        let h = read(&doc).expect("valid");
+        let mut month = Month::parse("2026-08").expect("month");
+        let mut visited = BTreeSet::new();
+        for _ in 0..6 {
+            if h.visited_in(month) {
+                visited.insert(month);
+            }
+            month = month.next();
+        }
+        assert_eq!(h.visited_months(), visited);
+        let months: Vec<String> = visited.iter().map(Month::iso).collect();
+        assert_eq!(months, ["2026-09", "2026-10"], "a deleted note is no visit");
+        assert_eq!(h.visits().count(), 3);
+        assert_eq!(h.last_visit(), Some(day("2026-10-20")));
     }
 
     #[test]

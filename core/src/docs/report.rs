@@ -59,6 +59,36 @@ pub struct MonthlyReport {
     pub rated_on: Option<Day>,
 }
 
+impl MonthlyReport {
+    /// Where the report stands: handed in once it has a day of hand-in, a draft until then.
+    pub fn state(&self) -> ReportState {
+        if self.submitted_on.is_some() {
+            ReportState::HandedIn
+        } else {
+            ReportState::Drafted
+        }
+    }
+}
+
+crate::domain::coded_enum!(
+    /// Where a member's report for a month stands. The server stores the code with the report
+    /// it projects and counts by it, so no query decides for itself what a draft is.
+    ReportState, "report state", {
+        /// No report for the month at all.
+        Missing => ("missing", "Chưa nộp"),
+        /// Begun on the phone but not handed in.
+        Drafted => ("drafted", "Chưa nộp (đang soạn)"),
+        HandedIn => ("handed_in", "Đã nộp"),
+    }
+);
+
+impl ReportState {
+    /// The state of a member's report for a month, or of none.
+    pub fn of(report: Option<&MonthlyReport>) -> ReportState {
+        report.map_or(ReportState::Missing, MonthlyReport::state)
+    }
+}
+
 /// What a member writes; `None` leaves a part as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportDraft {
@@ -222,6 +252,9 @@ mod tests {
         let mut doc = Doc::create(id, random_actor());
         let on = Day::parse("2026-11-28").expect("day");
         assert!(submit(&mut doc, on, 1).is_err(), "no self-rating yet");
+        assert_eq!(ReportState::of(None), ReportState::Missing);
+        let begun = read(&doc).expect("valid");
+        assert_eq!(ReportState::of(Some(&begun)), ReportState::Drafted);
         let draft = ReportDraft {
             tasks: Some("Dự họp chi bộ đầy đủ.".into()),
             household_content: Some("Thăm 3 hộ; hộ ông Pủa cần giống chè.".into()),
@@ -232,6 +265,7 @@ mod tests {
         let secretary = MemberId::parse("m-binh").expect("id");
         rate(&mut doc, Rating::Excellent, "Làm tốt.", &secretary, on, 3).expect("rate");
         let report = read(&doc).expect("valid");
+        assert_eq!(report.state(), ReportState::HandedIn);
         assert_eq!(report.self_rating, Some(Rating::Good));
         assert_eq!(report.cell_rating, Some(Rating::Excellent));
         assert_eq!(report.submitted_on, Some(on));

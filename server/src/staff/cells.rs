@@ -3,7 +3,10 @@
 //! needs a signed-in staff member whose scope holds what is asked for, and every read of
 //! household data is written to the audit log.
 
-use super::places::record_read;
+use super::overview::{
+    assigned_by_cell, households_by_cell, open_flag_counts, open_flags_by_cell, visited_by_cell,
+};
+use super::places::{as_of, cell_names, record_read};
 use crate::AppState;
 use crate::access::audit;
 use crate::access::audit::Actor;
@@ -17,6 +20,7 @@ use hosync_core::access::StaffAction;
 use hosync_core::{Month, UnitId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use std::collections::HashMap;
 
 #[derive(Debug, Serialize)]
 pub struct HouseholdRow {
@@ -189,16 +193,12 @@ pub async fn cell_members(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     // Vietnamese lists sort by given name.
-    members.sort_by_cached_key(|m| {
-        (
-            hosync_core::domain::fold_for_search(hosync_core::domain::given_name(&m.name)),
-            hosync_core::domain::fold_for_search(&m.name),
-        )
-    });
+    members.sort_by_cached_key(|m| hosync_core::domain::name_order(&m.name));
     Ok(Json(members))
 }
 
-/// Each cell within the session's scope.
+/// Each cell within the session's scope, counted by the overview's own queries, so that the
+/// two never give a cell different numbers.
 pub async fn summary(
     State(state): State<AppState>,
     session: StaffSession,
@@ -210,35 +210,36 @@ pub async fn summary(
         Some(m) => Month::parse(&m).map_err(|e| ApiError::BadRequest(e.to_string()))?,
         None => hosync_core::Day::from_timestamp(state.now()).month(),
     };
-    let (from, to) = (month.first_day().iso(), month.next().first_day().iso());
-    let mut conn = state.db.reader.acquire().await?;
-    let rows = sqlx::query(
-        "SELECT u.id, u.name, \
-         (SELECT COUNT(*) FROM households h WHERE h.cell_id = u.id), \
-         (SELECT COUNT(*) FROM assignment_view a WHERE a.cell_id = u.id), \
-         (SELECT COUNT(DISTINCT n.household_id) FROM note_view n WHERE n.cell_id = u.id AND n.deleted = 0 AND n.day >= $1 AND n.day < $2), \
-         (SELECT CAST(COALESCE(SUM(h.open_flags), 0) AS BIGINT) FROM household_view h WHERE h.cell_id = u.id) \
-         FROM units u WHERE u.kind IN ('cell', 'grassroots_cell') \
-         AND SUBSTR(u.path, 1, LENGTH($3)) = $3 ORDER BY u.id",
-    )
-    .bind(from)
-    .bind(to)
-    .bind(scope.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    let cells = rows
+    let today = as_of(&state, month);
+    let pool = &state.db.reader;
+    let mut names: Vec<(String, String)> = {
+        let mut conn = pool.acquire().await?;
+        cell_names(&mut conn, scope.as_str())
+            .await?
+            .into_iter()
+            .map(|(id, (name, _path))| (id, name))
+            .collect()
+    };
+    names.sort();
+    let (households, assigned, visited, flags) = tokio::try_join!(
+        households_by_cell(pool, scope),
+        assigned_by_cell(pool, scope),
+        visited_by_cell(pool, scope, month),
+        open_flag_counts(pool, scope, today),
+    )?;
+    let open_flags = open_flags_by_cell(&flags);
+    let count = |counts: &HashMap<String, i64>, cell: &str| counts.get(cell).copied().unwrap_or(0);
+    let cells = names
         .into_iter()
-        .map(|r| {
-            Ok(CellSummary {
-                cell: r.try_get(0)?,
-                name: r.try_get(1)?,
-                households: r.try_get(2)?,
-                assigned: r.try_get(3)?,
-                visited_this_month: r.try_get(4)?,
-                open_flags: r.try_get(5)?,
-            })
+        .map(|(cell, name)| CellSummary {
+            households: count(&households, &cell),
+            assigned: count(&assigned, &cell),
+            visited_this_month: count(&visited, &cell),
+            open_flags: count(&open_flags, &cell),
+            cell,
+            name,
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect();
     Ok(Json(cells))
 }
 

@@ -80,13 +80,16 @@ pub enum Cell {
     Percent(Option<f64>),
 }
 
-/// One row, with what it links to in the views (not exported).
+/// One row, with what it links to in the views and what they filter by (not exported).
 #[derive(Debug, Clone)]
 pub struct TableRow {
     pub cells: Vec<Cell>,
     pub household_id: Option<String>,
     pub unit_id: Option<String>,
     pub member_id: Option<String>,
+    /// For a household: whether it was visited in the table's month, so that a page keeping
+    /// only those not visited reads the server's answer, not the words of a column.
+    pub visited_this_month: Option<bool>,
 }
 
 impl TableRow {
@@ -96,7 +99,13 @@ impl TableRow {
             household_id: None,
             unit_id: None,
             member_id: None,
+            visited_this_month: None,
         }
+    }
+
+    pub fn visited(mut self, visited: bool) -> TableRow {
+        self.visited_this_month = Some(visited);
+        self
     }
 
     pub fn household(mut self, id: String) -> TableRow {
@@ -167,6 +176,9 @@ impl Table {
                     if let Some(id) = link {
                         object.insert(key.to_owned(), Value::from(id.as_str()));
                     }
+                }
+                if let Some(visited) = row.visited_this_month {
+                    object.insert("visited_this_month".to_owned(), Value::from(visited));
                 }
                 Value::Object(object)
             })

@@ -57,6 +57,8 @@ pub struct FlagDetail {
     pub text: String,
     pub status: String,
     pub status_label: String,
+    /// Still waiting for someone's action (`oversight::flag_is_open`).
+    pub open: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -283,6 +285,7 @@ pub async fn household_detail(
             text: f.text.clone(),
             status: f.status.code().to_owned(),
             status_label: f.status.label_vi().to_owned(),
+            open: hosync_core::oversight::flag_is_open(f.status),
         })
         .collect();
     let (assigned_member, assigned_name) = loaded.assigned.clone().unzip();

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Query, State};
 use hosync_core::access::UnitPath;
+use hosync_core::docs::report::ReportState;
 use hosync_core::oversight::{self, FlagAge};
 use hosync_core::{Day, FlagStatus, MemberStatus, Month, Rating};
 use serde::Serialize;
@@ -71,6 +72,73 @@ pub(super) async fn counts(
         .map_err(ApiError::from)
 }
 
+/// Households per cell under `scope`.
+pub(super) async fn households_by_cell(
+    pool: &AnyPool,
+    scope: &UnitPath,
+) -> Result<HashMap<String, i64>, ApiError> {
+    counts(
+        pool,
+        format!(
+            "SELECT cell_id, COUNT(*) FROM households WHERE cell_id IN {} GROUP BY cell_id",
+            cells_under("$1")
+        ),
+        vec![scope.as_str()],
+    )
+    .await
+}
+
+/// Households assigned to a member now, per cell under `scope`.
+pub(super) async fn assigned_by_cell(
+    pool: &AnyPool,
+    scope: &UnitPath,
+) -> Result<HashMap<String, i64>, ApiError> {
+    counts(
+        pool,
+        format!(
+            "SELECT cell_id, COUNT(*) FROM assignment_view WHERE cell_id IN {} GROUP BY cell_id",
+            cells_under("$1")
+        ),
+        vec![scope.as_str()],
+    )
+    .await
+}
+
+/// Households assigned now and visited in `month`, per cell under `scope`: the one count of
+/// "visited this month" that the overview, its coverage table and the summary all show. A
+/// visit is a month `visit_view` holds for the household, which the projection takes from
+/// core (`Household::visited_months`, the same rule as `visited_in` on the phone).
+pub(super) async fn visited_by_cell(
+    pool: &AnyPool,
+    scope: &UnitPath,
+    month: Month,
+) -> Result<HashMap<String, i64>, ApiError> {
+    let month = month.iso();
+    counts(
+        pool,
+        format!(
+            "SELECT v.cell_id, COUNT(*) FROM visit_view v JOIN assignment_view a ON a.household_id = v.household_id \
+             WHERE v.cell_id IN {} AND v.month = $2 GROUP BY v.cell_id",
+            cells_under("$1")
+        ),
+        vec![scope.as_str(), &month],
+    )
+    .await
+}
+
+/// `IN (…)` with a placeholder for each open flag status from `$first` on, and the codes to
+/// bind to them: which statuses are open is core's to say (`oversight::flag_is_open`).
+pub(super) fn open_statuses(first: usize) -> (String, Vec<&'static str>) {
+    let codes: Vec<&'static str> = oversight::open_flag_statuses()
+        .into_iter()
+        .map(FlagStatus::code)
+        .collect();
+    let placeholders: Vec<String> = (first..first + codes.len())
+        .map(|i| format!("${i}"))
+        .collect();
+    (format!("IN ({})", placeholders.join(", ")), codes)
+}
+
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Coverage {
     pub households: i64,
@@ -100,6 +168,9 @@ pub struct TrendPoint {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Gaps {
+    /// How many months without a visit make a gap (`oversight::GAP_MONTHS`), for the pages
+    /// to print.
+    pub months: u8,
     pub unassigned: i64,
     pub not_visited: i64,
 }
@@ -186,9 +257,9 @@ pub(super) struct MemberReport {
     pub(super) cell_id: String,
     pub(super) status: MemberStatus,
     pub(super) has_household: bool,
+    pub(super) report: ReportState,
     /// The report's day of hand-in; `None` when not handed in.
     pub(super) submitted_on: Option<Day>,
-    pub(super) drafted: bool,
     pub(super) self_rating: String,
     pub(super) cell_rating: String,
 }
@@ -199,8 +270,13 @@ impl MemberReport {
     }
 
     pub(super) fn missing(&self) -> bool {
-        self.owes_report() && self.submitted_on.is_none()
+        oversight::report_is_missing(&self.status, self.report)
     }
+}
+
+/// A report's state as projected; a member with no report for the month reads `Missing`.
+fn report_state(code: &str) -> Result<ReportState, ApiError> {
+    ReportState::parse(code).map_err(|e| ApiError::Internal(e.into()))
 }
 
 pub(super) async fn member_reports(
@@ -211,18 +287,19 @@ pub(super) async fn member_reports(
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT r.member_id, r.name, r.cell_id, r.status, r.status_detail, \
          CASE WHEN EXISTS (SELECT 1 FROM assignment_view a WHERE a.member_id = r.member_id) THEN 1 ELSE 0 END, \
-         rep.submitted_on, rep.self_rating, rep.cell_rating \
+         COALESCE(rep.state, $3), rep.submitted_on, rep.self_rating, rep.cell_rating \
          FROM roster_view r LEFT JOIN report_view rep ON rep.member_id = r.member_id AND rep.month = $2 \
          WHERE r.cell_id IN {}",
         cells_under("$1")
     )))
     .bind(path.as_str())
     .bind(month.iso())
+    .bind(ReportState::Missing.code())
     .fetch_all(&mut *conn)
     .await?;
     let mut members = Vec::with_capacity(rows.len());
     for r in rows {
-        let submitted: Option<String> = r.try_get(6)?;
+        let submitted: Option<String> = r.try_get(7)?;
         let status = MemberStatus::parse(&r.try_get::<String, _>(3)?, &r.try_get::<String, _>(4)?)
             .map_err(|e| ApiError::Internal(e.into()))?;
         members.push(MemberReport {
@@ -231,24 +308,21 @@ pub(super) async fn member_reports(
             cell_id: r.try_get(2)?,
             status,
             has_household: r.try_get::<i64, _>(5)? != 0,
-            submitted_on: submitted
-                .as_deref()
-                .filter(|s| !s.is_empty())
-                .and_then(|s| Day::parse(s).ok()),
-            drafted: submitted.is_some(),
-            self_rating: r.try_get::<Option<String>, _>(7)?.unwrap_or_default(),
-            cell_rating: r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
+            report: report_state(&r.try_get::<String, _>(6)?)?,
+            submitted_on: submitted.as_deref().and_then(|s| Day::parse(s).ok()),
+            self_rating: r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
+            cell_rating: r.try_get::<Option<String>, _>(9)?.unwrap_or_default(),
         });
     }
     Ok(members)
 }
 
-/// Open flags counted per cell, escalated or not, and age bracket (counted in the database:
-/// a district has thousands).
+/// Open flags counted per cell, status and age bracket (counted in the database: a district
+/// has thousands).
 #[derive(Debug)]
 pub(super) struct FlagCount {
     pub(super) cell_id: String,
-    pub(super) escalated: bool,
+    pub(super) status: FlagStatus,
     pub(super) age: FlagAge,
     pub(super) count: i64,
 }
@@ -259,31 +333,42 @@ pub(super) async fn open_flag_counts(
     today: Day,
 ) -> Result<Vec<FlagCount>, ApiError> {
     let [week, month, quarter] = FlagAge::earliest_raised_on(today).map(|d| d.iso());
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT cell_id, CASE WHEN status = $2 THEN 1 ELSE 0 END, \
-         CASE WHEN raised_on >= $3 THEN 0 WHEN raised_on >= $4 THEN 1 WHEN raised_on >= $5 THEN 2 ELSE 3 END, COUNT(*) \
-         FROM flag_view WHERE status <> $6 AND cell_id IN {} GROUP BY 1, 2, 3",
+    let (open, open_codes) = open_statuses(5);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT cell_id, status, \
+         CASE WHEN raised_on >= $2 THEN 0 WHEN raised_on >= $3 THEN 1 WHEN raised_on >= $4 THEN 2 ELSE 3 END, COUNT(*) \
+         FROM flag_view WHERE status {open} AND cell_id IN {} GROUP BY 1, 2, 3",
         cells_under("$1")
     )))
     .bind(path.as_str())
-    .bind(FlagStatus::Escalated.code())
     .bind(week)
     .bind(month)
-    .bind(quarter)
-    .bind(FlagStatus::Resolved.code())
-    .fetch_all(pool)
-    .await?;
+    .bind(quarter);
+    for code in open_codes {
+        query = query.bind(code);
+    }
+    let rows = query.fetch_all(pool).await?;
     let mut counts = Vec::with_capacity(rows.len());
     for r in rows {
         let bracket: i64 = r.try_get(2)?;
         counts.push(FlagCount {
             cell_id: r.try_get(0)?,
-            escalated: r.try_get::<i64, _>(1)? != 0,
+            status: FlagStatus::parse(&r.try_get::<String, _>(1)?)
+                .map_err(|e| ApiError::Internal(e.into()))?,
             age: FlagAge::ALL[usize::try_from(bracket).unwrap_or(3).min(3)],
             count: r.try_get(3)?,
         });
     }
     Ok(counts)
+}
+
+/// Open flags per cell, added up from `open_flag_counts`.
+pub(super) fn open_flags_by_cell(flags: &[FlagCount]) -> HashMap<String, i64> {
+    let mut by_cell = HashMap::new();
+    for f in flags {
+        *by_cell.entry(f.cell_id.clone()).or_insert(0) += f.count;
+    }
+    by_cell
 }
 
 /// Members counted per cell by status, whether they hold a household, and their report for the
@@ -299,13 +384,6 @@ pub(super) struct MemberCount {
     pub(super) count: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ReportState {
-    None,
-    Draft,
-    Submitted,
-}
-
 pub(super) async fn member_counts(
     pool: &AnyPool,
     path: &UnitPath,
@@ -314,14 +392,14 @@ pub(super) async fn member_counts(
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT r.cell_id, r.status, \
          CASE WHEN EXISTS (SELECT 1 FROM assignment_view a WHERE a.member_id = r.member_id) THEN 1 ELSE 0 END, \
-         CASE WHEN rep.submitted_on IS NULL THEN 0 WHEN rep.submitted_on = '' THEN 1 ELSE 2 END, \
-         COALESCE(rep.self_rating, ''), COALESCE(rep.cell_rating, ''), COUNT(*) \
+         COALESCE(rep.state, $3), COALESCE(rep.self_rating, ''), COALESCE(rep.cell_rating, ''), COUNT(*) \
          FROM roster_view r LEFT JOIN report_view rep ON rep.member_id = r.member_id AND rep.month = $2 \
          WHERE r.cell_id IN {} GROUP BY 1, 2, 3, 4, 5, 6",
         cells_under("$1")
     )))
     .bind(path.as_str())
     .bind(month.iso())
+    .bind(ReportState::Missing.code())
     .fetch_all(pool)
     .await?;
     let mut counts = Vec::with_capacity(rows.len());
@@ -331,11 +409,7 @@ pub(super) async fn member_counts(
             status: MemberStatus::parse(&r.try_get::<String, _>(1)?, "")
                 .map_err(|e| ApiError::Internal(e.into()))?,
             has_household: r.try_get::<i64, _>(2)? != 0,
-            report: match r.try_get::<i64, _>(3)? {
-                0 => ReportState::None,
-                1 => ReportState::Draft,
-                _ => ReportState::Submitted,
-            },
+            report: report_state(&r.try_get::<String, _>(3)?)?,
             self_rating: r.try_get(4)?,
             cell_rating: r.try_get(5)?,
             count: r.try_get(6)?,
@@ -378,22 +452,8 @@ pub async fn build_overview(
         flags,
         members,
     ) = tokio::try_join!(
-        counts(
-            pool,
-            format!(
-                "SELECT cell_id, COUNT(*) FROM households WHERE cell_id IN {} GROUP BY cell_id",
-                cells_under("$1")
-            ),
-            vec![scope],
-        ),
-        counts(
-            pool,
-            format!(
-                "SELECT cell_id, COUNT(*) FROM assignment_view WHERE cell_id IN {} GROUP BY cell_id",
-                cells_under("$1")
-            ),
-            vec![scope],
-        ),
+        households_by_cell(pool, &place.path),
+        assigned_by_cell(pool, &place.path),
         counts(
             pool,
             format!(
@@ -413,18 +473,10 @@ pub async fn build_overview(
             ),
             vec![scope, &gap_from, &gap_to],
         ),
-        // Coverage counts visits to households assigned now; the trend counts every household
-        // visited each month (joining a year of visits to the assignments would double its
-        // time, and a visited household is nearly always an assigned one).
-        counts(
-            pool,
-            format!(
-                "SELECT v.cell_id, COUNT(*) FROM visit_view v JOIN assignment_view a ON a.household_id = v.household_id \
-                 WHERE v.cell_id IN {} AND v.month = $2 GROUP BY v.cell_id",
-                cells_under("$1")
-            ),
-            vec![scope, &this_month],
-        ),
+        visited_by_cell(pool, &place.path, month),
+        // The trend counts every household visited each month, by the same visits as coverage
+        // but not only those assigned now (joining a year of visits to the assignments would
+        // double its time, and a visited household is nearly always an assigned one).
         counts(
             pool,
             format!(
@@ -479,7 +531,7 @@ pub async fn build_overview(
         let bracket = &mut by_age[f.age as usize];
         bracket.open += f.count;
         open += f.count;
-        if f.escalated {
+        if f.status == FlagStatus::Escalated {
             bracket.escalated += f.count;
             escalated += f.count;
         }
@@ -502,12 +554,11 @@ pub async fn build_overview(
         if m.status == MemberStatus::Active && !m.has_household {
             idle += n;
         }
-        let owes = oversight::owes_monthly_report(&m.status);
-        let missing = owes && m.report != ReportState::Submitted;
-        if owes {
+        let missing = oversight::report_is_missing(&m.status, m.report);
+        if oversight::owes_monthly_report(&m.status) {
             reports.due += n;
         }
-        if m.report == ReportState::Submitted {
+        if m.report == ReportState::HandedIn {
             reports.submitted += n;
         }
         if missing {
@@ -538,6 +589,7 @@ pub async fn build_overview(
             })
             .collect(),
         gaps: Gaps {
+            months: oversight::GAP_MONTHS,
             unassigned: unassigned.values().sum(),
             not_visited: not_visited.values().sum(),
         },
@@ -556,10 +608,7 @@ pub async fn build_overview(
 /// Handed-in reports counted by self-rating against the cell's rating.
 pub(super) fn rating_matrix(members: &[MemberCount]) -> RatingMatrix {
     let mut counts = vec![vec![0i64; RATINGS.len() + 1]; RATINGS.len() + 1];
-    for m in members
-        .iter()
-        .filter(|m| m.report == ReportState::Submitted)
-    {
+    for m in members.iter().filter(|m| m.report == ReportState::HandedIn) {
         counts[rating_index(&m.self_rating)][rating_index(&m.cell_rating)] += m.count;
     }
     RatingMatrix {

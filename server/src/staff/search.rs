@@ -9,7 +9,7 @@ use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Query, State};
-use hosync_core::domain::{fold_for_search, given_name};
+use hosync_core::domain::{fold_for_search, name_order};
 use hosync_core::{MemberStatus, UnitId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -138,10 +138,9 @@ pub async fn search(
             });
         }
     }
-    let by_name = |name: &str| (fold_for_search(given_name(name)), fold_for_search(name));
-    households.sort_by_cached_key(|h| (by_name(&h.head), h.id.clone()));
+    households.sort_by_cached_key(|h| (name_order(&h.head), h.id.clone()));
     households.truncate(MAX_HITS);
-    members.sort_by_cached_key(|m| (by_name(&m.name), m.id.clone()));
+    members.sort_by_cached_key(|m| (name_order(&m.name), m.id.clone()));
     members.truncate(MAX_HITS);
     let mut conn = state.db.writer.acquire().await?;
     audit::record(

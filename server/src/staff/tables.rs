@@ -4,7 +4,8 @@
 use super::households::history_table;
 use super::overview::Coverage;
 use super::overview::{
-    MemberReport, build_overview, member_counts, member_reports, rating_label, rating_matrix,
+    MemberReport, build_overview, member_counts, member_reports, open_statuses, rating_label,
+    rating_matrix,
 };
 use super::places::{Place, ViewQuery, as_of, cell_names, cells_under, month_of, parse_day, place};
 use crate::AppState;
@@ -17,7 +18,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use hosync_core::access::{StaffAction, UnitPath};
-use hosync_core::domain::{fold_for_search, given_name};
+use hosync_core::domain::name_order;
 use hosync_core::oversight::{self};
 use hosync_core::{FlagStatus, MemberStatus, Month, UnitId, UnitKind};
 use sqlx::Row;
@@ -188,16 +189,19 @@ async fn build_table(
                 Column::number("days_open", "Số ngày"),
                 Column::text("status", "Trạng thái"),
             ];
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let (open, open_codes) = open_statuses(2);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT f.household_id, h.head, f.cell_id, u.name, f.body, r.name, f.raised_by, f.raised_on, f.status \
                  FROM flag_view f JOIN household_view h ON h.household_id = f.household_id \
                  JOIN units u ON u.id = f.cell_id LEFT JOIN roster_view r ON r.member_id = f.raised_by \
-                 WHERE f.status <> 'resolved' AND f.cell_id IN {}",
+                 WHERE f.status {open} AND f.cell_id IN {}",
                 cells_under("$1")
             )))
-            .bind(&scope)
-            .fetch_all(&mut *conn)
-            .await?;
+            .bind(&scope);
+            for code in open_codes {
+                query = query.bind(code);
+            }
+            let rows = query.fetch_all(&mut *conn).await?;
             let mut flags = Vec::with_capacity(rows.len());
             for r in rows {
                 let status = FlagStatus::parse(&r.try_get::<String, _>(8)?)
@@ -234,8 +238,7 @@ async fn build_table(
             members.sort_by_cached_key(|m| {
                 (
                     cell_names.get(&m.cell_id).map(|(_, path)| path.clone()),
-                    fold_for_search(given_name(&m.name)),
-                    fold_for_search(&m.name),
+                    name_order(&m.name),
                 )
             });
             let cell_name = |m: &MemberReport| {
@@ -300,14 +303,10 @@ async fn build_table(
                         Column::text("cell_rating", "Chi bộ xếp loại"),
                     ];
                     for m in members.iter().filter(|m| !only_missing || m.missing()) {
-                        let status = if !m.owes_report() {
-                            "Miễn (miễn sinh hoạt)"
-                        } else if m.submitted_on.is_some() {
-                            "Đã nộp"
-                        } else if m.drafted {
-                            "Chưa nộp (đang soạn)"
+                        let status = if m.owes_report() {
+                            m.report.label_vi()
                         } else {
-                            "Chưa nộp"
+                            "Miễn (miễn sinh hoạt)"
                         };
                         table.push(
                             TableRow::new(vec![
@@ -382,6 +381,7 @@ async fn build_table(
             .fetch_all(&mut *conn)
             .await?;
             for r in rows {
+                let visited = r.try_get::<i64, _>(8)? != 0;
                 table.push(
                     TableRow::new(vec![
                         Cell::Text(r.try_get(0)?),
@@ -391,18 +391,12 @@ async fn build_table(
                         Cell::Text(r.try_get(5)?),
                         Cell::Text(r.try_get::<Option<String>, _>(6)?.unwrap_or_default()),
                         Cell::Date(parse_day(r.try_get::<String, _>(7)?)),
-                        Cell::Text(
-                            if r.try_get::<i64, _>(8)? != 0 {
-                                "Đã thăm"
-                            } else {
-                                "Chưa thăm"
-                            }
-                            .to_owned(),
-                        ),
+                        Cell::Text(if visited { "Đã thăm" } else { "Chưa thăm" }.to_owned()),
                         Cell::Number(r.try_get(9)?),
                     ])
                     .household(r.try_get::<String, _>(0)?)
-                    .unit(r.try_get::<String, _>(4)?),
+                    .unit(r.try_get::<String, _>(4)?)
+                    .visited(visited),
                 );
             }
         }
@@ -456,9 +450,7 @@ async fn coverage_table(
             };
             members.push((name, r.try_get::<String, _>(0)?, c));
         }
-        members.sort_by_cached_key(|(name, _, _)| {
-            (fold_for_search(given_name(name)), fold_for_search(name))
-        });
+        members.sort_by_cached_key(|(name, _, _)| name_order(name));
         for (name, id, c) in members {
             table.push(
                 TableRow::new(vec![

@@ -85,7 +85,7 @@ async fn project_household(
     .bind(i64::from(h.people))
     .bind(h.livelihood.as_str())
     .bind(h.last_visit().map(|d| d.iso()).unwrap_or_default())
-    .bind(h.notes.iter().filter(|n| !n.deleted).count() as i64)
+    .bind(h.visits().count() as i64)
     .bind(h.open_flags() as i64)
     .bind(conflicts)
     .execute(&mut *conn)
@@ -131,7 +131,8 @@ async fn project_household(
     Ok(())
 }
 
-/// The months the household was visited in and its flags, for the staff overview.
+/// The months the household was visited in, as core reads them, and its flags, for the staff
+/// overview.
 async fn project_visits_and_flags(
     conn: &mut AnyConnection,
     h: &Household,
@@ -141,16 +142,10 @@ async fn project_visits_and_flags(
         .bind(h.id.as_str())
         .execute(&mut *conn)
         .await?;
-    let months: std::collections::BTreeSet<String> = h
-        .notes
-        .iter()
-        .filter(|n| !n.deleted)
-        .map(|n| n.date.month().iso())
-        .collect();
-    for month in months {
+    for month in h.visited_months() {
         sqlx::query("INSERT INTO visit_view (household_id, month, cell_id) VALUES ($1, $2, $3)")
             .bind(h.id.as_str())
-            .bind(month)
+            .bind(month.iso())
             .bind(unit.as_str())
             .execute(&mut *conn)
             .await?;
@@ -259,9 +254,9 @@ async fn project_report(
 ) -> anyhow::Result<()> {
     let code = |rating: Option<hosync_core::Rating>| rating.map(|r| r.code()).unwrap_or_default();
     sqlx::query(
-        "INSERT INTO report_view (member_id, month, cell_id, self_rating, cell_rating, submitted_on) VALUES ($1, $2, $3, $4, $5, $6) \
+        "INSERT INTO report_view (member_id, month, cell_id, self_rating, cell_rating, submitted_on, state) VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (member_id, month) DO UPDATE SET cell_id = excluded.cell_id, self_rating = excluded.self_rating, \
-         cell_rating = excluded.cell_rating, submitted_on = excluded.submitted_on",
+         cell_rating = excluded.cell_rating, submitted_on = excluded.submitted_on, state = excluded.state",
     )
     .bind(r.member.as_str())
     .bind(r.month.iso())
@@ -269,6 +264,7 @@ async fn project_report(
     .bind(code(r.self_rating))
     .bind(code(r.cell_rating))
     .bind(r.submitted_on.map(|d| d.iso()).unwrap_or_default())
+    .bind(r.state().code())
     .execute(conn)
     .await?;
     Ok(())
@@ -277,7 +273,7 @@ async fn project_report(
 /// The projections' version, kept in `meta`. A version that adds what a kind of document
 /// projects to names that kind here, and documents of it stored before are projected again
 /// when the server starts.
-const VERSIONS: &[(i64, DocKind)] = &[(2, DocKind::Household)];
+const VERSIONS: &[(i64, DocKind)] = &[(2, DocKind::Household), (3, DocKind::Report)];
 
 /// Projects again the documents whose projections an upgrade extended, once; a new database
 /// is marked current at once.

@@ -2,7 +2,7 @@
 // Every edit goes through `edit`, which stores the replica before it resolves, so the app
 // only says "saved" once a killed tab or a restart cannot lose the edit.
 
-import init, { Replica, type HouseholdSummary, type SyncOutcome } from 'hosync-web';
+import init, { Replica, parseDocId, type HouseholdSummary, type SyncOutcome } from 'hosync-web';
 import wasmUrl from 'hosync-web/wasm?url';
 import * as store from './store';
 import type { Identity, Saved } from './store';
@@ -159,7 +159,7 @@ export class Phone {
       this.idsCache = {
         dataVersion: this.dataVersion,
         ids: new Set(list),
-        cell: list.find((d) => d.startsWith('c:')) ?? null,
+        cell: list.find((d) => parseDocId(d).kind === 'cell') ?? null,
       };
     }
     return this.idsCache;

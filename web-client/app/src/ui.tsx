@@ -4,7 +4,7 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { ratings, type Cell, type RatingCode } from 'hosync-web';
+import { parseDocId, ratings, type Cell, type RatingCode } from 'hosync-web';
 import type { Phone } from './phone';
 import { t, codeLabel, lang, setLang } from './i18n';
 import { monthVi } from './dates';
@@ -134,16 +134,17 @@ export function RatingPicker(props: { name: string; value: RatingCode | null; on
   );
 }
 
+/** What a person reads for a document: the household's head, whose report for which month, or the cell. */
 export function docName(phone: Phone, cell: Cell | null, doc: string): string {
-  if (doc.startsWith('h:') && phone.holds(doc)) return phone.replica.household(doc).head;
-  const report = /^r:([^:]+):(\d{4}-\d{2})$/.exec(doc);
-  if (report) return `${t('reportTitle')} ${monthVi(report[2])} · ${nameOf(cell, report[1])}`;
-  if (doc.startsWith('c:')) return t('tabCell');
-  return doc;
-}
-
-export function reportDoc(member: string, month: string): string {
-  return `r:${member}:${month}`;
+  const id = parseDocId(doc);
+  switch (id.kind) {
+    case 'household':
+      return phone.holds(doc) ? phone.replica.household(doc).head : doc;
+    case 'report':
+      return `${t('reportTitle')} ${monthVi(id.month)} · ${nameOf(cell, id.member)}`;
+    case 'cell':
+      return t('tabCell');
+  }
 }
 
 export function Centered({ children }: { children: ComponentChildren }) {

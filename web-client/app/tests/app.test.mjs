@@ -100,6 +100,11 @@ test("a member's month offline reaches the server and the secretary", async () =
   await A.page.locator('.flag-form textarea[name=flag]').fill(FLAG);
   await A.page.getByRole('button', { name: 'Nêu kiến nghị' }).click();
   await A.page.locator('li.flag', { hasText: FLAG }).waitFor();
+  // A new flag offers the moves core allows from open: escalate or resolve.
+  assert.deepEqual(await A.page.locator('li.flag', { hasText: FLAG }).locator('.actions button').allInnerTexts(), [
+    'Báo cáo cấp trên',
+    'Đã giải quyết',
+  ]);
   await shot(A.page, '03-household');
 
   await tab(A.page, 'Báo cáo');
@@ -138,6 +143,19 @@ test("a member's month offline reaches the server and the secretary", async () =
   await note(S.page, NOTE).waitFor();
   await S.page.locator('li.flag', { hasText: FLAG }).waitFor();
   await tab(S.page, 'Chi bộ');
+  // The member's phone lists the households the cell assigns to them, as core says.
+  const assigned = await S.page
+    .locator('ul.assignments li[data-household]')
+    .evaluateAll((items) => items.map((li) => [li.dataset.household, li.querySelector('select[name=assignee]').value]));
+  await tab(A.page, 'Hộ');
+  const listed = await A.page.locator('a.card').evaluateAll((cards) => cards.map((a) => a.dataset.household));
+  assert.deepEqual(
+    listed.sort(),
+    assigned
+      .filter(([, member]) => member === server.ids.member)
+      .map(([h]) => h)
+      .sort(),
+  );
   const report = S.page.locator(`ul.reports li[data-member="${server.ids.member}"]`);
   await report.getByText(TASKS).waitFor();
   assert.match(await report.innerText(), /Đã nộp ngày/);

@@ -106,6 +106,10 @@ test('district staff: overview, every table, a drill-down to a household, search
   assert.equal(await page.locator('[data-count=missing_reports] .value').innerText(), vi(o.reports.missing));
   assert.match(await page.locator('[data-count=coverage] .value').innerText(), /^\d{1,3},\d{2}%$/);
   assert.match(await page.locator('.overview > .title-row p').innerText(), /tháng \d{2}\/\d{4}/);
+  // The gap's length is the API's (core's), not the page's own.
+  assert.equal(typeof o.gaps.months, 'number');
+  const gapCount = page.locator('[data-count=gaps]', { hasText: `chưa được thăm từ ${o.gaps.months} tháng trở lên` });
+  assert.equal(await gapCount.locator('.value').innerText(), vi(o.gaps.not_visited));
   // The charts are SVG with titles a screen reader reads.
   assert.equal(await page.locator('svg.chart.trend g[data-month]').count(), 12);
   assert.ok((await page.locator('svg.chart.trend > title').textContent()).length > 10);
@@ -178,6 +182,10 @@ test('district staff: overview, every table, a drill-down to a household, search
   assert.ok(firstRow.includes(first.what) && firstRow.includes(first.time), firstRow);
   assert.match(firstRow, /\d{2}\/\d{2}\/\d{4}/);
   assert.equal(await page.locator(`.breadcrumb a[data-unit="${cell.id}"]`).count(), 1);
+  // Flags still open come first, open as the API says.
+  const shownOpen = await page.locator('ul.flags li[data-flag]').evaluateAll((items) => items.map((li) => li.dataset.open));
+  const apiOpen = household.flags.map((f) => String(f.open));
+  assert.deepEqual(shownOpen, [...apiOpen.filter((x) => x === 'true'), ...apiOpen.filter((x) => x === 'false')]);
   await shot(page, '05-household');
   // The same history as a table view, the tenth table.
   await page.locator('[data-section=history]').getByRole('link', { name: 'Bảng đầy đủ' }).click();
@@ -217,6 +225,7 @@ test('district staff: overview, every table, a drill-down to a household, search
   // The district summary and the cell's monthly report, printed to A4.
   await open(page, '#/print/district', 'article.printout[data-print=district] svg.chart.trend');
   assert.equal(await page.locator('article.printout table.children tbody tr').count(), o.children.length);
+  assert.ok((await page.locator('article.printout').innerText()).includes(`Hộ chưa được thăm từ ${o.gaps.months} tháng trở lên`));
   await shot(page, '07-print-district');
   await page.emulateMedia({ media: 'print' });
   assert.equal(await page.locator('article.printout .toolbar button').isVisible(), false);
@@ -228,6 +237,12 @@ test('district staff: overview, every table, a drill-down to a household, search
   await page.getByRole('button', { name: 'In', exact: true }).waitFor();
   const printedReports = page.locator('article.printout .data-table').first().locator('tbody tr');
   assert.equal(await printedReports.count(), reports.rows.length);
+  // The households not visited this month, as the server marks each row.
+  assert.ok(households.rows.every((r) => typeof r.visited_this_month === 'boolean'));
+  const unvisited = households.rows.filter((r) => r.visited_this_month === false);
+  const printedUnvisited = page.locator('article.printout .data-table[data-table=households] tbody tr');
+  assert.equal(await printedUnvisited.count(), unvisited.length);
+  assert.match(await page.locator('article.printout').innerText(), new RegExp(`chưa được thăm từ ${o.gaps.months} tháng trở lên`));
   await shot(page, '08-print-cell');
   await page.emulateMedia({ media: 'print' });
   await pdf(page, 'cell-report');

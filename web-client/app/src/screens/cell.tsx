@@ -1,17 +1,17 @@
 // The secretary's cell: members, assignments, the month's reports to rate, conflicts to settle.
 
 import { useState } from 'preact/hooks';
-import { ratings, type Cell, type RatingCode } from 'hosync-web';
+import { ratings, reportDocId, type Cell, type RatingCode } from 'hosync-web';
 import type { Phone } from '../phone';
 import { t, codeLabel } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
-import { ErrorLine, RatingPicker, SavedLine, StatusBadge, docName, readCell, reportDoc, useAction } from '../ui';
+import { ErrorLine, RatingPicker, SavedLine, StatusBadge, docName, readCell, useAction } from '../ui';
 
 export function CellScreen({ phone }: { phone: Phone }) {
   const cell = readCell(phone);
   const month = thisMonth();
   if (!cell) return <p>{t('noHouseholds')}</p>;
-  const cellDoc = `c:${cell.id}`;
+  const cellDoc = cell.docId;
   const households = phone.householdList(month);
   return (
     <section>
@@ -40,7 +40,7 @@ export function CellScreen({ phone }: { phone: Phone }) {
       <ul class="reports">
         {cell.members.map((m) => (
           <li data-member={m.id}>
-            <RateRow phone={phone} doc={reportDoc(m.id, month)} name={m.name} />
+            <RateRow phone={phone} doc={reportDocId(m.id, month)} name={m.name} />
           </li>
         ))}
       </ul>
@@ -111,7 +111,7 @@ function RateRow({ phone, doc, name }: { phone: Phone; doc: string; name: string
       }}
     >
       <p>
-        <strong>{name}</strong> · {report.submittedOnVi ? `${t('submittedOn')} ${report.submittedOnVi}` : t('draft')}
+        <strong>{name}</strong> · {report.state === 'handed_in' ? `${t('submittedOn')} ${report.submittedOnVi}` : t('draft')}
       </p>
       <p class="muted">
         {t('selfRating')}: {report.selfRating ? codeLabel(report.selfRating, report.selfRatingLabel ?? '') : '—'}

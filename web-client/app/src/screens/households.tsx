@@ -2,9 +2,9 @@
 // with who wrote each, and its follow-up flags.
 
 import { useEffect, useState } from 'preact/hooks';
-import type { Household } from 'hosync-web';
+import type { FlagStatusCode, Household } from 'hosync-web';
 import type { Phone } from '../phone';
-import { t, codeLabel } from '../i18n';
+import { t, codeLabel, type Key } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
 import { ErrorLine, SavedLine, StatusBadge, nameOf, readCell, useAction } from '../ui';
 
@@ -12,8 +12,9 @@ export function Households({ phone }: { phone: Phone }) {
   const month = thisMonth();
   const cell = readCell(phone);
   const all = phone.householdList(month);
-  // A member's phone lists what they look after; a secretary's or a committee's, all it holds.
-  const mine = phone.isMember ? all.filter((h) => h.assignee === null || h.assignee === phone.identity.member) : all;
+  // A member's phone lists what they look after (core says which those are); a secretary's or
+  // a committee's, all it holds.
+  const mine = phone.isMember ? all.filter((h) => h.mine) : all;
   // Marks the moment the first screen with data is up, for the phone benchmark.
   useEffect(() => void performance.mark('hosync:households'), []);
   return (
@@ -95,14 +96,9 @@ export function HouseholdScreen({ phone, doc }: { phone: Phone; doc: string }) {
             </p>
             <StatusBadge phone={phone} doc={doc} item={`flag:${flag.id}`} />
             <div class="actions">
-              {flag.status !== 'escalated' && flag.status !== 'resolved' && (
-                <FlagAction phone={phone} doc={doc} flag={flag.id} to="escalated" label={t('escalate')} />
-              )}
-              {flag.status !== 'resolved' ? (
-                <FlagAction phone={phone} doc={doc} flag={flag.id} to="resolved" label={t('resolve')} />
-              ) : (
-                <FlagAction phone={phone} doc={doc} flag={flag.id} to="open" label={t('reopen')} />
-              )}
+              {flag.moves.map((to) => (
+                <FlagAction phone={phone} doc={doc} flag={flag.id} to={to} label={t(MOVE_LABELS[to])} />
+              ))}
             </div>
           </li>
         ))}
@@ -111,7 +107,10 @@ export function HouseholdScreen({ phone, doc }: { phone: Phone; doc: string }) {
   );
 }
 
-function FlagAction(props: { phone: Phone; doc: string; flag: string; to: 'open' | 'escalated' | 'resolved'; label: string }) {
+/** The button that moves a flag to a status, named by what it does; core says which to offer. */
+const MOVE_LABELS = { escalated: 'escalate', resolved: 'resolve', open: 'reopen' } as const satisfies Record<FlagStatusCode, Key>;
+
+function FlagAction(props: { phone: Phone; doc: string; flag: string; to: FlagStatusCode; label: string }) {
   const { phone, doc, flag, to, label } = props;
   const [busy, error, run] = useAction();
   return (

@@ -2,15 +2,15 @@
 // draft or handed in; the cell's rating once it comes.
 
 import { useState } from 'preact/hooks';
-import type { MonthlyReport, ReportDraft } from 'hosync-web';
+import { reportDocId, type MonthlyReport, type ReportDraft } from 'hosync-web';
 import type { Phone } from '../phone';
 import { t, codeLabel } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
-import { ErrorLine, RatingPicker, SavedLine, StatusBadge, reportDoc, useAction } from '../ui';
+import { ErrorLine, RatingPicker, SavedLine, StatusBadge, useAction } from '../ui';
 
 export function ReportScreen({ phone }: { phone: Phone }) {
   const month = thisMonth();
-  const doc = reportDoc(phone.identity.member, month);
+  const doc = reportDocId(phone.identity.member, month);
   const held = phone.holds(doc);
   const report: MonthlyReport | null = held ? phone.replica.report(doc) : null;
   // Only what the member changed here is written: a field left alone shows the stored value,
@@ -39,7 +39,7 @@ export function ReportScreen({ phone }: { phone: Phone }) {
         {t('reportTitle')} {monthVi(month)}
       </h1>
       {held && <StatusBadge phone={phone} doc={doc} item="report" />}
-      <p class="muted">{report?.submittedOnVi ? `${t('submittedOn')} ${report.submittedOnVi}` : t('draft')}</p>
+      <p class="muted">{report?.state === 'handed_in' ? `${t('submittedOn')} ${report.submittedOnVi}` : t('draft')}</p>
       <form
         class="report-form"
         onSubmit={(e) => {

@@ -57,7 +57,8 @@ export interface Overview {
   coverage: Coverage;
   children: ChildRow[];
   trend: TrendPoint[];
-  gaps: { unassigned: number; not_visited: number };
+  /** `months`: how many months without a visit make a gap, as the server counts them. */
+  gaps: { months: number; unassigned: number; not_visited: number };
   idle_members: number;
   flags: { open: number; escalated: number; by_age: FlagAge[] };
   reports: { due: number; submitted: number; missing: number };
@@ -80,7 +81,10 @@ export interface Table {
   unit: UnitRef;
   month: string;
   columns: Column[];
-  /** Keyed by column key; `household_id` and `unit_id` ride along for links. */
+  /**
+   * Keyed by column key; `household_id` and `unit_id` ride along for links, and
+   * `visited_this_month` (true or false) on each household's row.
+   */
   rows: Record<string, Cell>[];
 }
 
@@ -117,6 +121,8 @@ export interface FlagDetail {
   text: string;
   status: string;
   status_label: string;
+  /** Still waiting for someone's action, as the server counts open flags. */
+  open: boolean;
 }
 
 export interface HistoryEntry {

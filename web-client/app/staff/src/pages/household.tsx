@@ -17,7 +17,7 @@ function HouseholdView({ h }: { h: HouseholdDetail }) {
   const notes = [...h.notes].sort((a, b) => b.date.localeCompare(a.date));
   const history = h.history ?? [];
   // What still needs action comes first; the order within each group is the server's.
-  const flags = [...h.flags].sort((a, b) => Number(a.status === 'resolved') - Number(b.status === 'resolved'));
+  const flags = [...h.flags].sort((a, b) => Number(b.open) - Number(a.open));
   return (
     <section class="household" data-household={h.id}>
       <Breadcrumb units={trail} last={`Hộ ${h.head}`} />
@@ -84,7 +84,7 @@ function HouseholdView({ h }: { h: HouseholdDetail }) {
           {h.flags.length === 0 && <p class="muted">Không có kiến nghị.</p>}
           <ul class="flags">
             {flags.map((f) => (
-              <li data-flag={f.id} data-status={f.status}>
+              <li data-flag={f.id} data-status={f.status} data-open={String(f.open)}>
                 <span class={`badge status-${f.status}`}>{f.status_label}</span>
                 <p class="text">{f.text}</p>
                 <div class="muted">

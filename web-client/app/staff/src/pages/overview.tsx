@@ -68,7 +68,7 @@ function OverviewView({ o }: { o: Overview }) {
           </span>
         </a>
         <CountLink label="hộ chưa phân công" value={o.gaps.unassigned} to={t('gaps')} table="gaps" alert />
-        <CountLink label="hộ chưa được thăm từ 2 tháng trở lên" value={o.gaps.not_visited} to={t('gaps')} table="gaps" alert />
+        <CountLink label={`hộ chưa được thăm từ ${o.gaps.months} tháng trở lên`} value={o.gaps.not_visited} to={t('gaps')} table="gaps" alert />
         <CountLink label="đảng viên chưa phụ trách hộ" value={o.idle_members} to={t('idle_members')} table="idle_members" alert />
         <CountLink label="kiến nghị đang mở" value={o.flags.open} to={t('flags')} table="flags" alert />
         <CountLink
@@ -96,8 +96,8 @@ function OverviewView({ o }: { o: Overview }) {
 
       <div class="two">
         <section class="panel">
-          <h2>Hộ được thăm 12 tháng qua</h2>
-          <TrendChart points={o.trend} title={`Số hộ đã phân công và đã thăm mỗi tháng, 12 tháng đến ${monthVi(month)}`} />
+          <h2>Hộ được thăm {o.trend.length} tháng qua</h2>
+          <TrendChart points={o.trend} title={`Số hộ đã phân công và đã thăm mỗi tháng, ${o.trend.length} tháng đến ${monthVi(month)}`} />
         </section>
         <section class="panel">
           <h2>

@@ -2,7 +2,7 @@
 // member's report with the self-rating and the cell's rating, the households not visited this
 // month, and the open flags.
 
-import { api, type Cell, type Overview, type Table } from '../api';
+import { api, type Overview, type Table } from '../api';
 import { dateVi, monthVi, num, pct, ratio } from '../format';
 import { href } from '../route';
 import { DataTable, Load, PrintButton, useLoad, type Loaded } from '../ui';
@@ -27,19 +27,9 @@ export function PrintCellPage({ unit, month }: { unit?: string; month?: string }
   return <Load result={result}>{(r) => <Report r={r} />}</Load>;
 }
 
-/** Says whether a "visited this month" cell means no, whichever way the server writes it. */
-function isNo(value: Cell | undefined): boolean {
-  if (value === false || value === 0 || value === null || value === undefined || value === '') return true;
-  return typeof value === 'string' && /^(không|chưa|no|false)/i.test(value.trim());
-}
-
-/** The households table cut down to those with no visit this month. */
+/** The households table cut down to those with no visit this month, as the server says. */
 function notVisited(t: Table): Table {
-  const column =
-    t.columns.find((c) => c.key === 'visited_this_month') ??
-    t.columns.find((c) => c.key.startsWith('visited') || /tháng này|trong tháng/i.test(c.label));
-  if (!column) return t;
-  return { ...t, rows: t.rows.filter((r) => isNo(r[column.key])) };
+  return { ...t, rows: t.rows.filter((r) => r.visited_this_month === false) };
 }
 
 function Report({ r }: { r: CellReport }) {
@@ -63,7 +53,7 @@ function Report({ r }: { r: CellReport }) {
       <p>
         Chi bộ có {num(o.coverage.households)} hộ, đã phân công đảng viên phụ trách {num(o.coverage.assigned)} hộ; trong{' '}
         {monthVi(month)} đã thăm {num(o.coverage.visited)} hộ, đạt <strong>{pct(ratio(o.coverage.visited, o.coverage.assigned))}</strong>. Chưa phân
-        công {num(o.gaps.unassigned)} hộ; {num(o.gaps.not_visited)} hộ chưa được thăm từ 2 tháng trở lên.
+        công {num(o.gaps.unassigned)} hộ; {num(o.gaps.not_visited)} hộ chưa được thăm từ {o.gaps.months} tháng trở lên.
       </p>
 
       <h2>Báo cáo tháng của đảng viên</h2>

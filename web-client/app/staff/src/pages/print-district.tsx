@@ -22,7 +22,7 @@ function Summary({ o }: { o: Overview }) {
     ['Hộ đã được thăm trong tháng', num(o.coverage.visited)],
     ['Tỷ lệ hộ được thăm', pct(ratio(o.coverage.visited, o.coverage.assigned))],
     ['Hộ chưa phân công', num(o.gaps.unassigned)],
-    ['Hộ chưa được thăm từ 2 tháng trở lên', num(o.gaps.not_visited)],
+    [`Hộ chưa được thăm từ ${o.gaps.months} tháng trở lên`, num(o.gaps.not_visited)],
     ['Đảng viên chưa phụ trách hộ', num(o.idle_members)],
     ['Kiến nghị đang mở (đã báo cáo cấp trên)', `${num(o.flags.open)} (${num(o.flags.escalated)})`],
     ['Báo cáo tháng đã nộp / phải nộp', `${num(o.reports.submitted)} / ${num(o.reports.due)}`],
@@ -70,9 +70,9 @@ function Summary({ o }: { o: Overview }) {
         </>
       )}
 
-      <h2>Hộ được thăm 12 tháng qua</h2>
+      <h2>Hộ được thăm {o.trend.length} tháng qua</h2>
       <figure>
-        <TrendChart points={o.trend} title={`Số hộ đã phân công và đã thăm mỗi tháng, 12 tháng đến ${monthVi(month)}`} />
+        <TrendChart points={o.trend} title={`Số hộ đã phân công và đã thăm mỗi tháng, ${o.trend.length} tháng đến ${monthVi(month)}`} />
       </figure>
 
       <h2>Kiến nghị đang mở theo thời gian</h2>
