@@ -442,7 +442,7 @@ async fn bad_view_requests_say_what_was_wrong(backend: Backend) {
         ("/overview?month=2026-13", 400, "not a valid month"),
         ("/overview?unit=nowhere", 404, "there is no unit nowhere"),
         ("/overview?unit=bad%20id", 400, ""),
-        ("/tables/nope", 404, "the tables are: coverage"),
+        ("/tables/nope", 404, "expected one of: coverage"),
         ("/tables/history", 400, "?household="),
         ("/tables/flags?format=pdf", 400, "json, csv, xlsx"),
         ("/search?q=a", 400, "at least two letters"),

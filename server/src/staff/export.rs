@@ -11,6 +11,22 @@ use serde_json::{Map, Value};
 
 use crate::staff::places::{Place, UnitRef};
 
+hosync_core::coded_enum!(
+    /// The tables behind the overview, each viewable and exportable.
+    TableName, "table", {
+        Coverage => ("coverage", "Tỷ lệ hộ được thăm"),
+        Gaps => ("gaps", "Hộ chưa phân công, hộ chưa được thăm"),
+        IdleMembers => ("idle_members", "Đảng viên chưa được phân công phụ trách hộ"),
+        Flags => ("flags", "Kiến nghị chưa giải quyết"),
+        Reports => ("reports", "Báo cáo tháng"),
+        MissingReports => ("missing_reports", "Báo cáo còn thiếu"),
+        Ratings => ("ratings", "Tự nhận xếp loại và chi bộ xếp loại"),
+        Away => ("away", "Đảng viên đi làm ăn xa, miễn sinh hoạt"),
+        Households => ("households", "Hộ gia đình"),
+        History => ("history", "Lịch sử hộ"),
+    }
+);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
     Text,
@@ -126,7 +142,7 @@ impl TableRow {
 
 #[derive(Debug, Clone)]
 pub struct Table {
-    pub name: String,
+    pub name: TableName,
     pub title: String,
     pub unit: UnitRef,
     /// The unit's path, which the export permission is checked against.
@@ -137,9 +153,9 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn new(name: &str, place: &Place, month: Month) -> Table {
+    pub fn new(name: TableName, place: &Place, month: Month) -> Table {
         Table {
-            name: name.to_owned(),
+            name,
             title: String::new(),
             unit: place.unit.clone(),
             unit_path: place.path.as_str().to_owned(),
@@ -184,7 +200,7 @@ impl Table {
             })
             .collect();
         serde_json::json!({
-            "table": self.name,
+            "table": self.name.code(),
             "title": self.title,
             "unit": self.unit,
             "month": self.month,
@@ -199,7 +215,7 @@ impl Table {
     fn file_name(&self, format: Format) -> String {
         format!(
             "hosync-{}-{}-{}.{}",
-            self.name,
+            self.name.code(),
             self.unit.id,
             self.month,
             format.extension()
@@ -406,12 +422,16 @@ mod tests {
             unit: UnitRef {
                 id: "hsp-x01".into(),
                 name: "Đảng bộ xã Nậm Ty".into(),
-                kind: "commune".into(),
+                kind: hosync_core::UnitKind::CommuneCommittee,
                 level_label: "xã".into(),
             },
             path: UnitPath::parse("/hsp/hsp-x01/").expect("valid path"),
         };
-        let mut table = Table::new("flags", &place, Month::parse("2026-11").expect("month"));
+        let mut table = Table::new(
+            TableName::Flags,
+            &place,
+            Month::parse("2026-11").expect("month"),
+        );
         table.title = "Kiến nghị chưa giải quyết".into();
         table.columns = vec![
             Column::text("head", "Chủ hộ"),

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
+use crate::staff::export::TableName;
 use crate::staff::export::{Cell, Column, Table, TableRow};
 use crate::staff::places::{self, Place, UnitRef};
 use crate::storage;
@@ -317,7 +318,7 @@ pub async fn history_table(
 ) -> Result<Table, ApiError> {
     let loaded = load_household(state, session, household).await?;
     let history = loaded.history()?;
-    let mut table = Table::new("history", &loaded.place, month);
+    let mut table = Table::new(TableName::History, &loaded.place, month);
     table.title = format!(
         "Lịch sử hộ {} ({})",
         loaded.household.head, loaded.household.id

@@ -4,8 +4,7 @@
 //! by cell, and communes and the district are added up here from their cells' rows.
 
 use super::places::{
-    CELL_KINDS, Place, UnitRef, ViewQuery, as_of, breadcrumb, cells_under, month_of, place,
-    unit_ref,
+    Place, UnitRef, ViewQuery, as_of, breadcrumb, cells_under, month_of, place, unit_ref,
 };
 use crate::AppState;
 use crate::access::sessions::StaffSession;
@@ -39,7 +38,8 @@ pub(super) async fn tree(
         child_paths.push(r.try_get::<String, _>("path")?);
     }
     let cell_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id, path FROM units WHERE kind IN {CELL_KINDS} AND SUBSTR(path, 1, LENGTH($1)) = $1"
+        "SELECT id, path FROM units WHERE kind IN {} AND SUBSTR(path, 1, LENGTH($1)) = $1",
+        crate::storage::tree::cell_kinds()
     )))
     .bind(place.path.as_str())
     .fetch_all(&mut *conn)

@@ -6,8 +6,10 @@ use crate::access::audit;
 use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
+use crate::storage::decode;
+use crate::storage::tree::cell_kinds;
 use hosync_core::access::{StaffAction, UnitPath};
-use hosync_core::{Day, Month, UnitId};
+use hosync_core::{Day, Month, UnitId, UnitKind};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
@@ -17,8 +19,15 @@ use std::collections::HashMap;
 pub struct UnitRef {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    /// Its kind's code (`district`, `commune_committee`, `cell`…).
+    #[serde(serialize_with = "kind_code")]
+    pub kind: UnitKind,
+    /// What its level is called (huyện, xã, chi bộ thôn…).
     pub level_label: String,
+}
+
+fn kind_code<S: serde::Serializer>(kind: &UnitKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.code())
 }
 
 /// A unit looked at, with where it sits in the tree.
@@ -40,13 +49,11 @@ pub struct ViewQuery {
     pub format: Option<String>,
 }
 
-pub const CELL_KINDS: &str = "('cell', 'grassroots_cell')";
-
 pub fn unit_ref(row: &sqlx::any::AnyRow) -> Result<UnitRef, sqlx::Error> {
     Ok(UnitRef {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        kind: row.try_get("kind")?,
+        kind: decode(UnitKind::parse(&row.try_get::<String, _>("kind")?))?,
         level_label: row.try_get("level_label")?,
     })
 }
@@ -121,7 +128,8 @@ pub fn as_of(state: &AppState, month: Month) -> Day {
 /// The cells under a path, as SQL to put after `cell_id IN`.
 pub fn cells_under(param: &str) -> String {
     format!(
-        "(SELECT id FROM units WHERE kind IN {CELL_KINDS} AND SUBSTR(path, 1, LENGTH({param})) = {param})"
+        "(SELECT id FROM units WHERE kind IN {} AND SUBSTR(path, 1, LENGTH({param})) = {param})",
+        cell_kinds()
     )
 }
 
@@ -131,7 +139,8 @@ pub async fn cell_names(
     scope: &str,
 ) -> Result<HashMap<String, (String, String)>, ApiError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id, name, path FROM units WHERE kind IN {CELL_KINDS} AND SUBSTR(path, 1, LENGTH($1)) = $1"
+        "SELECT id, name, path FROM units WHERE kind IN {} AND SUBSTR(path, 1, LENGTH($1)) = $1",
+        cell_kinds()
     )))
     .bind(scope)
     .fetch_all(&mut *conn)

@@ -75,7 +75,9 @@ pub async fn search(
         Ok(UnitRef {
             id: r.try_get("cell_id")?,
             name: r.try_get("cell_name")?,
-            kind: r.try_get("cell_kind")?,
+            kind: crate::storage::decode(hosync_core::UnitKind::parse(
+                &r.try_get::<String, _>("cell_kind")?,
+            ))?,
             level_label: r.try_get("cell_level")?,
         })
     };

@@ -13,29 +13,15 @@ use crate::access::audit;
 use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
-use crate::staff::export::{self, Cell, Column, Format, Table, TableRow};
+use crate::staff::export::{self, Cell, Column, Format, Table, TableName, TableRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use hosync_core::access::{StaffAction, UnitPath};
 use hosync_core::domain::name_order;
 use hosync_core::oversight::{self};
-use hosync_core::{FlagStatus, MemberStatus, Month, UnitId, UnitKind};
+use hosync_core::{FlagStatus, MemberStatus, Month, UnitId};
 use sqlx::Row;
-
-/// The tables the views show and export.
-const TABLES: &[&str] = &[
-    "coverage",
-    "gaps",
-    "idle_members",
-    "flags",
-    "reports",
-    "missing_reports",
-    "ratings",
-    "away",
-    "households",
-    "history",
-];
 
 /// `GET /tables/{table}`: a table as JSON, or as a CSV or XLSX download; both are audited.
 pub async fn table(
@@ -50,7 +36,8 @@ pub async fn table(
             ApiError::BadRequest(format!("format {other:?} is not one of: json, csv, xlsx"))
         })?),
     };
-    let table = build_table(&state, &session, &name, &query).await?;
+    let name = TableName::parse(name.trim()).map_err(|e| ApiError::NotFound(e.to_string()))?;
+    let table = build_table(&state, &session, name, &query).await?;
     let target = table.unit.id.clone();
     let rows = table.rows.len();
     // The answer is made before the writer is taken, so rendering a spreadsheet never holds up
@@ -58,7 +45,7 @@ pub async fn table(
     let (action, detail, response) = match format {
         None => (
             AuditAction::ViewTable,
-            format!("table={name} month={} rows={rows}", table.month),
+            format!("table={} month={} rows={rows}", name.code(), table.month),
             Json(table.to_json()).into_response(),
         ),
         Some(format) => {
@@ -69,7 +56,8 @@ pub async fn table(
             (
                 AuditAction::Export,
                 format!(
-                    "table={name} month={} format={} rows={rows}",
+                    "table={} month={} format={} rows={rows}",
+                    name.code(),
                     table.month,
                     format.extension()
                 ),
@@ -95,17 +83,11 @@ pub async fn table(
 async fn build_table(
     state: &AppState,
     session: &StaffSession,
-    name: &str,
+    name: TableName,
     query: &ViewQuery,
 ) -> Result<Table, ApiError> {
-    if !TABLES.contains(&name) {
-        return Err(ApiError::NotFound(format!(
-            "there is no table {name:?}; the tables are: {}",
-            TABLES.join(", ")
-        )));
-    }
     let month = month_of(state, query.month.as_deref())?;
-    if name == "history" {
+    if name == TableName::History {
         let household = query.household.as_deref().ok_or_else(|| {
             ApiError::BadRequest("the history table needs ?household=<household id>".into())
         })?;
@@ -117,11 +99,11 @@ async fn build_table(
     let mut table = Table::new(name, &place, month);
     let scope = place.path.as_str().to_owned();
     match name {
-        "coverage" => {
+        TableName::Coverage => {
             drop(conn);
             coverage_table(state, session, &place, month, &mut table).await?;
         }
-        "gaps" => {
+        TableName::Gaps => {
             let (from, to) = oversight::gap_window(month);
             table.title = format!(
                 "Hộ chưa phân công hoặc chưa được thăm từ {} tháng trở lên",
@@ -177,7 +159,7 @@ async fn build_table(
                 );
             }
         }
-        "flags" => {
+        TableName::Flags => {
             table.title = "Kiến nghị chưa giải quyết".into();
             table.columns = vec![
                 Column::text("household", "Mã hộ"),
@@ -231,7 +213,10 @@ async fn build_table(
                 );
             }
         }
-        "idle_members" | "reports" | "missing_reports" | "away" => {
+        TableName::IdleMembers
+        | TableName::Reports
+        | TableName::MissingReports
+        | TableName::Away => {
             let mut members = member_reports(&mut conn, &place.path, month).await?;
             let cell_names = cell_names(&mut conn, &scope).await?;
             drop(conn);
@@ -248,7 +233,7 @@ async fn build_table(
                     .unwrap_or_default()
             };
             match name {
-                "idle_members" => {
+                TableName::IdleMembers => {
                     table.title = "Đảng viên chưa được phân công phụ trách hộ".into();
                     table.columns = vec![
                         Column::text("member", "Đảng viên"),
@@ -267,7 +252,7 @@ async fn build_table(
                         );
                     }
                 }
-                "away" => {
+                TableName::Away => {
                     table.title = "Đảng viên đi làm ăn xa, miễn sinh hoạt".into();
                     table.columns = vec![
                         Column::text("member", "Đảng viên"),
@@ -288,7 +273,7 @@ async fn build_table(
                     }
                 }
                 _ => {
-                    let only_missing = name == "missing_reports";
+                    let only_missing = name == TableName::MissingReports;
                     table.title = if only_missing {
                         format!("Báo cáo còn thiếu {}", month.vi())
                     } else {
@@ -324,7 +309,7 @@ async fn build_table(
                 }
             }
         }
-        "ratings" => {
+        TableName::Ratings => {
             drop(conn);
             let ratings =
                 rating_matrix(&member_counts(&state.db.reader, &place.path, month).await?);
@@ -353,7 +338,7 @@ async fn build_table(
                 table.push(TableRow::new(cells));
             }
         }
-        "households" => {
+        TableName::Households => {
             table.title = format!("Các hộ, {}", month.vi());
             table.columns = vec![
                 Column::text("household", "Mã hộ"),
@@ -400,7 +385,7 @@ async fn build_table(
                 );
             }
         }
-        _ => unreachable!("checked against TABLES above"),
+        TableName::History => {}
     }
     Ok(table)
 }
@@ -414,7 +399,7 @@ async fn coverage_table(
     table: &mut Table,
 ) -> Result<(), ApiError> {
     table.title = format!("Tỷ lệ hộ được thăm {}", month.vi());
-    let is_cell = UnitKind::parse(&place.unit.kind).is_ok_and(UnitKind::holds_members);
+    let is_cell = place.unit.kind.holds_members();
     let first = if is_cell {
         Column::text("member", "Đảng viên")
     } else {

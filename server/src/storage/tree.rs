@@ -122,12 +122,15 @@ pub async fn doc_place(
         .bind(member.as_str())
         .fetch_optional(&mut *conn)
         .await?,
-        DocId::Cell(cell) => sqlx::query(
-            "SELECT path, NULL FROM units WHERE id = $1 AND kind IN ('cell', 'grassroots_cell')",
-        )
-        .bind(cell.as_str())
-        .fetch_optional(&mut *conn)
-        .await?,
+        DocId::Cell(cell) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT path, NULL FROM units WHERE id = $1 AND kind IN {}",
+                cell_kinds()
+            )))
+            .bind(cell.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+        }
     };
     let Some(row) = row else { return Ok(None) };
     let cell = UnitPath::parse(&row.try_get::<String, _>(0)?)
@@ -164,4 +167,19 @@ pub async fn left_member_at(
     .fetch_one(conn)
     .await?
     .try_get(0)
+}
+
+/// The kinds of unit that hold members, as an SQL list to put after `kind IN`: core's
+/// `UnitKind::holds_members`, written once here rather than restated in queries. Only core's
+/// own codes are spliced in, never input.
+pub fn cell_kinds() -> &'static str {
+    static KINDS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| {
+        let codes: Vec<String> = UnitKind::ALL
+            .iter()
+            .filter(|k| k.holds_members())
+            .map(|k| format!("'{}'", k.code()))
+            .collect();
+        format!("({})", codes.join(", "))
+    })
 }
