@@ -26,6 +26,13 @@ pub enum ApiError {
     /// The thing to create exists already.
     #[error("{0}")]
     Conflict(String),
+    /// The request did not arrive in time (a stalled or very slow connection).
+    #[error("{0}")]
+    Timeout(String),
+    /// The server cannot do it now (its storage is full, or it took too long); nothing was
+    /// stored, and trying again later is safe.
+    #[error("{0}")]
+    Unavailable(String),
     /// Too many attempts; `retry_after` seconds until the next one is heard.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after: i64 },
@@ -35,7 +42,15 @@ pub enum ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        ApiError::Internal(e.into())
+        match crate::storage::db::StorageTrouble::of(&e) {
+            Some(trouble) => {
+                tracing::error!("{trouble}: {e}");
+                ApiError::Unavailable(format!(
+                    "{trouble}: nothing from this request was stored, and nothing is lost; try again later"
+                ))
+            }
+            None => ApiError::Internal(e.into()),
+        }
     }
 }
 
@@ -89,12 +104,24 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::TooManyRequests { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
             }
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         let message = match &self {
+            // A storage failure deep inside a request still says what it is.
+            ApiError::Internal(cause)
+                if let Some(trouble) = crate::storage::db::StorageTrouble::in_error(cause) =>
+            {
+                tracing::error!("request failed: {cause:#}");
+                return ApiError::Unavailable(format!(
+                    "{trouble}: nothing from this request was stored, and nothing is lost; try again later"
+                ))
+                .into_response();
+            }
             ApiError::Internal(cause) => {
                 tracing::error!("request failed: {cause:#}");
                 "the server failed to handle the request; nothing from it was stored".to_owned()

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod cli;
 pub mod error;
+pub mod listen;
 pub mod staff;
 pub mod storage;
 pub mod sync;
@@ -12,7 +13,6 @@ pub mod tools;
 pub mod web_app;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use automerge::ActorId;
@@ -20,6 +20,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
 use axum::response::{Redirect, Response};
 use axum::routing::get;
 use hosync_core::protocol::MAX_FRAME_BYTES;
@@ -76,6 +77,14 @@ pub struct Settings {
     /// How many refused edits of one phone are kept for the secretary's review; past it,
     /// refusals are answered but not kept (the phone keeps its changes, so nothing is lost).
     pub max_refusals_per_device: i64,
+    /// Connections served at once; past them, new ones wait to be accepted.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: std::time::Duration,
+    /// How long a client may take to send a request's body, whole.
+    pub body_timeout: std::time::Duration,
+    /// How long the server may take to answer a request once it has arrived.
+    pub answer_timeout: std::time::Duration,
 }
 
 pub const DAY: i64 = 24 * 60 * 60;
@@ -102,6 +111,12 @@ impl Default for Settings {
             trust_forwarded_for: false,
             app_dir: None,
             max_refusals_per_device: 200,
+            max_connections: 1024,
+            header_timeout: std::time::Duration::from_secs(30),
+            // A sync of a few kilobytes takes a second or two over 2G; a large bundle handed
+            // over, a minute or two.
+            body_timeout: std::time::Duration::from_secs(180),
+            answer_timeout: std::time::Duration::from_secs(120),
         }
     }
 }
@@ -153,14 +168,61 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/staff", get(staff_page))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .nest("/api/v1", api)
         .merge(app)
+        .layer(middleware::from_fn_with_state(state.clone(), deadlines))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
         ))
         .with_state(state)
+}
+
+/// Bounds a request's time: its body must have arrived within `body_timeout` (a stalled or
+/// trickling client is cut off with a clear answer rather than holding its connection), and
+/// the answer be ready within `answer_timeout`. Either way nothing of the request is stored:
+/// a sync's transaction is rolled back when its future is dropped, and the phone tries again.
+async fn deadlines(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let settings = &state.settings;
+    let (parts, body) = request.into_parts();
+    let bytes = match tokio::time::timeout(
+        settings.body_timeout,
+        axum::body::to_bytes(body, MAX_FRAME_BYTES),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
+            return if too_large {
+                error::ApiError::TooLarge(format!(
+                    "the request is larger than the limit of {MAX_FRAME_BYTES} bytes"
+                ))
+            } else {
+                error::ApiError::BadRequest(format!("the request's body could not be read: {e}"))
+            }
+            .into_response();
+        }
+        Err(_) => {
+            return error::ApiError::Timeout(format!(
+                "the request did not arrive within {} s: the connection is too slow or stalled; nothing was stored, try again",
+                settings.body_timeout.as_secs()
+            ))
+            .into_response();
+        }
+    };
+    let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+    match tokio::time::timeout(settings.answer_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error::ApiError::Unavailable(format!(
+            "the server took longer than {} s to answer; nothing was stored, try again later",
+            settings.answer_timeout.as_secs()
+        ))
+        .into_response(),
+    }
 }
 
 /// What the pages may load and do: only the server's own files, and no framing, plugins,
@@ -214,9 +276,18 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     response
 }
 
-async fn healthz(State(state): State<AppState>) -> Result<&'static str, error::ApiError> {
-    sqlx::query("SELECT 1").execute(&state.db.reader).await?;
-    Ok("ok")
+/// `GET /healthz`: the process is alive (it asks nothing of the database).
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: the database answers, its migrations are applied and it takes a write; 503
+/// with what is wrong otherwise.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db.readiness().await {
+        Ok(()) => "ready".into_response(),
+        Err(why) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, why).into_response(),
+    }
 }
 
 /// The staff dashboard lives in the built app under `/staff/`.
@@ -230,14 +301,11 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    // The peer address is what sign-in and enrolment throttling count by (see `throttle`).
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
-    Ok(())
+    let limits = listen::Limits {
+        max_connections: state.settings.max_connections,
+        header_timeout: state.settings.header_timeout,
+    };
+    listen::serve(listener, app(state), limits, shutdown).await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -267,7 +267,7 @@ type FixtureMember = (&'static str, &'static str, Role, &'static [&'static str])
 /// d-x2-c1: secretary `m20` (household h20).
 pub async fn seed_fixture(db: &Db) {
     let actor = hosync_core::docs::actor_from_bytes(b"test-fixture");
-    let mut tx = db.begin_write().await.expect("tx");
+    let mut tx = db.begin_log_write().await.expect("tx");
     let units = [
         OrgUnit::new("d", None, UnitKind::District, "huyện", "Huyện thử"),
         OrgUnit::new(

@@ -9,6 +9,7 @@ mod headers;
 mod loadgen;
 mod migrations;
 mod read_scope;
+mod reliability;
 mod restart;
 mod security;
 mod staff_auth;

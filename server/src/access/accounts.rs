@@ -194,7 +194,7 @@ pub async fn add_user(db: &Db, by: By<'_>, new: &NewUser, now: i64) -> Result<Us
         .await
         .map_err(anyhow::Error::from)??;
     let login = new.login.as_str();
-    let mut tx = db.writer.begin().await?;
+    let mut tx = db.begin_write().await?;
     if find_user(&mut tx, login).await?.is_some() {
         return Err(AccountError::Exists(format!(
             "there is already an account {login:?}"
@@ -251,7 +251,7 @@ pub async fn set_role(
     scope: Option<&UnitId>,
     now: i64,
 ) -> Result<User, AccountError> {
-    let mut tx = db.writer.begin().await?;
+    let mut tx = db.begin_write().await?;
     let user = existing_user(&mut tx, login).await?;
     by.check(&format!("account {login:?}"), |p| {
         p.may_grant(user.role, &user.scope_path)
@@ -294,7 +294,7 @@ pub async fn disable_user(
     login: &str,
     now: i64,
 ) -> Result<(User, bool), AccountError> {
-    let mut tx = db.writer.begin().await?;
+    let mut tx = db.begin_write().await?;
     let user = existing_user(&mut tx, login).await?;
     by.check(&format!("account {login:?}"), |p| {
         p.may_grant(user.role, &user.scope_path)
@@ -349,7 +349,7 @@ pub async fn disable_member(
     member: &MemberId,
     now: i64,
 ) -> Result<(MemberState, bool), AccountError> {
-    let mut tx = db.writer.begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query(
         "SELECT m.name, m.cell_id, u.path, m.disabled_at FROM members m \
          JOIN units u ON u.id = m.cell_id WHERE m.id = $1",

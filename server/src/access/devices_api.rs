@@ -40,7 +40,7 @@ pub async fn enrol(
     };
     let limit = state.settings.enrol_limit;
     let subject = address.to_string();
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let count = throttle::count(&mut tx, ENROL, &subject, limit, now).await?;
     if count.over(limit) {
         // Refused unchecked, so not counted: retrying while paused does not lengthen the pause.

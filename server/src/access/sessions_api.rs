@@ -175,7 +175,7 @@ pub async fn sign_in(
     };
 
     let ttl = state.settings.session_ttl;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     attempt.succeeded(&mut tx, state.db.backend, now).await?;
     let (token, csrf) = sessions::open(&mut tx, &account.login, ttl, now).await?;
     audit::record(
@@ -232,7 +232,7 @@ impl Attempt {
     ) -> Result<Attempt, ApiError> {
         let settings = &state.settings;
         let subject = format!("{address} {login}");
-        let mut tx = state.db.writer.begin().await?;
+        let mut tx = state.db.begin_write().await?;
         let per_login =
             throttle::count(&mut tx, PER_LOGIN, &subject, settings.sign_in_limit, now).await?;
         if per_login.over(settings.sign_in_limit) {
@@ -358,7 +358,7 @@ pub async fn sign_out(
     session: StaffSession,
 ) -> Result<CookieJar, ApiError> {
     let now = state.now();
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     sessions::close(&mut tx, &session).await?;
     audit::record(
         &mut tx,

@@ -41,6 +41,9 @@ pub async fn serve(db: Db, args: &ServeArgs) -> anyhow::Result<()> {
         "--session-hours must be at least 1"
     );
     let bind = args.bind;
+    if let Err(why) = db.readiness().await {
+        anyhow::bail!("cannot serve this database: {why}");
+    }
     crate::storage::projection::bring_up_to_date(&db)
         .await
         .context("bringing the projections up to date")?;

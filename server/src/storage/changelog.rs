@@ -53,24 +53,21 @@ fn hash_from_bytes(bytes: &[u8]) -> ChangeHash {
 }
 
 /// The database's epoch, made once: phones' cursors carry it, so a cursor into another (or a
-/// restored) database is recognised and not trusted.
+/// restored) database is recognised and not trusted. Servers starting together on a new
+/// database each propose one; the first stored wins (`DO NOTHING`), and every server reads back
+/// the one stored, so all of them speak the same epoch.
 pub async fn epoch(conn: &mut AnyConnection) -> DbResult<u64> {
-    let row = sqlx::query("SELECT value FROM meta WHERE key = 'epoch'")
-        .fetch_optional(&mut *conn)
-        .await?;
-    if let Some(row) = row {
-        let value: String = row.try_get(0)?;
-        if let Ok(epoch) = value.parse() {
-            return Ok(epoch);
-        }
-    }
     // Nonzero, and small enough for PostgreSQL's signed BIGINT should it ever be stored as one.
-    let epoch = rand::random::<u64>() >> 2 | 1;
-    sqlx::query("INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(epoch.to_string())
+    let proposed = rand::random::<u64>() >> 2 | 1;
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING")
+        .bind(proposed.to_string())
         .execute(&mut *conn)
         .await?;
-    Ok(epoch)
+    let value: String = sqlx::query("SELECT value FROM meta WHERE key = 'epoch'")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    decode(value.parse::<u64>())
 }
 
 pub async fn doc_row(conn: &mut AnyConnection, id: &DocId) -> DbResult<Option<DocRow>> {

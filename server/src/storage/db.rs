@@ -45,16 +45,66 @@ impl Db {
         Ok(db)
     }
 
-    /// Applies the migrations the database lacks.
-    pub async fn migrate(&self) -> anyhow::Result<()> {
-        let migrator = match self.backend {
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator
-            .run(&self.writer)
+        }
+    }
+
+    /// Applies the migrations the database lacks.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.migrator().run(&self.writer).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let trouble = match &e {
+                    sqlx::migrate::MigrateError::Execute(db) => StorageTrouble::of(db),
+                    _ => None,
+                };
+                let what = match trouble {
+                    Some(trouble) => format!("applying database migrations: {trouble}"),
+                    None => "applying database migrations".to_owned(),
+                };
+                Err(anyhow::Error::new(e).context(what))
+            }
+        }
+    }
+
+    /// Whether the database is ready to serve: it answers, every migration this build knows is
+    /// applied, and it takes a write (a small one, rolled back), so that a full disk or a
+    /// read-only file shows before a phone's sync finds it.
+    pub async fn readiness(&self) -> Result<(), String> {
+        let applied: Vec<i64> = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version",
+        )
+        .fetch_all(&self.reader)
+        .await
+        .map_err(|e| explain(&e, "reading the applied migrations"))?;
+        let missing: Vec<String> = self
+            .migrator()
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .map(|m| format!("{} {}", m.version, m.description))
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "migrations not applied: {} (start `hosync serve`, which applies them)",
+                missing.join(", ")
+            ));
+        }
+        let mut tx = self
+            .begin_write()
             .await
-            .context("applying database migrations")
+            .map_err(|e| explain(&e, "beginning a write"))?;
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('readiness-probe', $1)")
+            .bind("x".repeat(4096))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| explain(&e, "writing"))?;
+        tx.rollback()
+            .await
+            .map_err(|e| explain(&e, "rolling back the probe"))?;
+        Ok(())
     }
 
     /// Connects, creating the SQLite file and its folder if needed; the schema is as found.
@@ -78,17 +128,19 @@ impl Db {
                     std::fs::create_dir_all(dir)
                         .with_context(|| format!("creating {}", dir.display()))?;
                 }
+                // One connection first, alone: a database that cannot be opened (read-only,
+                // on a full disk) says why at once, where a pool would retry until it timed out
+                // and say only that.
+                let mut probe = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("opening {url}: {}", explain(&e, "connecting")))?;
+                sqlite_pragmas(&mut probe).await.map_err(|e| {
+                    anyhow::anyhow!("opening {url}: {}", explain(&e, "setting it up"))
+                })?;
+                sqlx::Connection::close(probe).await?;
                 let pragmas = || {
                     AnyPoolOptions::new().after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // WAL lets readers run beside the writer; synchronous=FULL makes every
-                            // acknowledged commit survive a power cut, not just a crash.
-                            conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA synchronous = FULL").await?;
-                            conn.execute("PRAGMA foreign_keys = ON").await?;
-                            conn.execute("PRAGMA busy_timeout = 10000").await?;
-                            Ok(())
-                        })
+                        Box::pin(async move { sqlite_pragmas(conn).await })
                     })
                 };
                 let writer = pragmas()
@@ -132,9 +184,37 @@ impl Db {
         Ok(db)
     }
 
-    /// A transaction that may append to the change log.
+    /// A write transaction. On SQLite it takes the write lock when it begins (`BEGIN
+    /// IMMEDIATE`): a transaction that read first and wrote later would be refused at once
+    /// ("database is locked") when another process, the command line say, wrote in between,
+    /// whatever the busy timeout; taking the lock first makes every writer wait its turn.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        let mut tx = self.writer.begin().await?;
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = self.writer.acquire().await?;
+                if sqlx::Connection::is_in_transaction(&*conn) {
+                    // A commit the disk refused (full) leaves SQLite's transaction rolled back
+                    // but the connection still counting it: it is replaced, not reused.
+                    conn.close_on_drop();
+                    drop(conn);
+                    conn = self.writer.acquire().await?;
+                }
+                sqlx::Transaction::begin(
+                    conn,
+                    Some(sqlx::SqlSafeStr::into_sql_str("BEGIN IMMEDIATE")),
+                )
+                .await
+            }
+            Backend::Postgres => self.writer.begin().await,
+        }
+    }
+
+    /// A write transaction that may append to the change log: on PostgreSQL it also takes the
+    /// advisory lock that makes log order commit order.
+    pub async fn begin_log_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(LOG_LOCK)
@@ -147,6 +227,62 @@ impl Db {
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+}
+
+/// What is wrong with the storage, when a database error says so: named for the people who
+/// read it (a phone's member, an operator), since the fix is theirs (free space, permissions)
+/// and nothing of the request was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageTrouble {
+    /// The disk (or the database's allowed size) is full.
+    Full,
+    /// The database may be read but not written.
+    ReadOnly,
+    /// The database does not answer (down, or no connection free in time).
+    Unreachable,
+}
+
+impl std::fmt::Display for StorageTrouble {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StorageTrouble::Full => "the server's storage is full",
+            StorageTrouble::ReadOnly => "the server's database is read-only",
+            StorageTrouble::Unreachable => "the server's database does not answer",
+        })
+    }
+}
+
+impl StorageTrouble {
+    /// The trouble a database error reports, if it reports one (SQLite's result codes,
+    /// PostgreSQL's SQLSTATEs).
+    pub fn of(error: &sqlx::Error) -> Option<StorageTrouble> {
+        match error {
+            sqlx::Error::Database(db) => {
+                let code = db.code();
+                match code.as_deref() {
+                    // SQLITE_FULL, and PostgreSQL's disk_full and out of memory or space.
+                    Some("13" | "53100" | "53200") => Some(StorageTrouble::Full),
+                    // SQLITE_READONLY and its extended codes; read_only_sql_transaction.
+                    Some("8" | "264" | "520" | "776" | "1032" | "1288" | "25006") => {
+                        Some(StorageTrouble::ReadOnly)
+                    }
+                    _ => None,
+                }
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                Some(StorageTrouble::Unreachable)
+            }
+            _ => None,
+        }
+    }
+
+    /// The same, for an error that may wrap a database error.
+    pub fn in_error(error: &anyhow::Error) -> Option<StorageTrouble> {
+        error
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<sqlx::Error>())
+            .and_then(StorageTrouble::of)
     }
 }
 
@@ -197,6 +333,24 @@ pub async fn recreate(url: &str) -> anyhow::Result<()> {
             .with_context(|| format!("recreating database {name}"))?;
     }
     Ok(())
+}
+
+/// What every SQLite connection is set up with. WAL lets readers run beside the writer;
+/// synchronous=FULL makes every acknowledged commit survive a power cut, not just a crash.
+async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute("PRAGMA synchronous = FULL").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
+    Ok(())
+}
+
+/// A database error while doing `what`, in words: the storage trouble when it is one.
+fn explain(error: &sqlx::Error, what: &str) -> String {
+    match StorageTrouble::of(error) {
+        Some(trouble) => format!("{trouble} ({what}: {error})"),
+        None => format!("{what}: {error}"),
+    }
 }
 
 /// The file a `sqlite:` URL names, if it names one.

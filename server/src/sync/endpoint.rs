@@ -74,7 +74,7 @@ async fn handle(
     let decided = push::decide(state, &mut conn, &auth, request, &mut answer).await?;
     drop(conn);
 
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = state.db.begin_log_write().await?;
     push::store(state, &mut tx, &auth, decided, &mut answer, now).await?;
     let since = if request.cursor.epoch == state.epoch {
         request.cursor.seq as i64

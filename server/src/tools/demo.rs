@@ -419,6 +419,9 @@ fn stable_hash(id: &str) -> u64 {
 /// Seeds an empty database. Refuses a database that already has an organisation tree. Cells
 /// are generated on blocking threads while earlier ones are stored, two at a time.
 pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<DemoSummary> {
+    // The database is empty, and what is seeded is projected by this build as it is stored:
+    // marking the projections current first keeps the first `serve` from projecting it again.
+    crate::storage::projection::bring_up_to_date(db).await?;
     let (units, plans) = plan_cells(shape)?;
     let months: Vec<Month> = {
         let mut m = today.month();
@@ -435,7 +438,7 @@ pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<Demo
         ..DemoSummary::default()
     };
 
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_log_write().await?;
     let existing: i64 = sqlx::Row::try_get(
         &sqlx::query("SELECT COUNT(*) FROM units")
             .fetch_one(&mut *tx)
@@ -454,7 +457,7 @@ pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<Demo
     let now = today.noon_timestamp();
     let mut pending = std::collections::VecDeque::new();
     let mut plans = plans.into_iter();
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_log_write().await?;
     let mut in_tx = 0;
     loop {
         while pending.len() < 2 {
@@ -489,7 +492,7 @@ pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<Demo
         in_tx += 1;
         if in_tx == 8 {
             tx.commit().await?;
-            tx = db.begin_write().await?;
+            tx = db.begin_log_write().await?;
             in_tx = 0;
         }
     }

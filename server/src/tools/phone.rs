@@ -2,6 +2,7 @@
 //! documents in memory or in a file. The end-to-end tests and the load generator drive it.
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context;
 use hosync_core::protocol::{self, EnrolRequest, Enrolment, ErrorBody};
@@ -19,10 +20,19 @@ pub struct WireStats {
     pub bytes_down: u64,
 }
 
+/// How long a phone waits for the server's answer before it gives up on that sync (nothing
+/// is acknowledged, so the next sync sends it all again).
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(90);
+
 #[derive(Debug, thiserror::Error)]
 pub enum PhoneError {
+    #[error(
+        "the server did not answer within {} s; nothing was acknowledged, so the next sync sends it again",
+        .0.as_secs()
+    )]
+    Timeout(Duration),
     #[error("cannot reach the server: {0}")]
-    Http(#[from] reqwest::Error),
+    Http(reqwest::Error),
     #[error("the server answered {status}: {message} ({error})")]
     Server {
         status: u16,
@@ -58,6 +68,27 @@ pub struct Phone {
     http: reqwest::Client,
     /// What it has put on the wire so far.
     pub stats: WireStats,
+    /// How long it waits for an answer.
+    timeout: Duration,
+}
+
+impl From<reqwest::Error> for PhoneError {
+    fn from(e: reqwest::Error) -> Self {
+        if e.is_timeout() {
+            PhoneError::Timeout(ANSWER_TIMEOUT)
+        } else {
+            PhoneError::Http(e)
+        }
+    }
+}
+
+/// An HTTP client that gives up on a server that does not answer.
+fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(20)))
+        .build()
+        .unwrap_or_default()
 }
 
 impl Phone {
@@ -73,7 +104,7 @@ impl Phone {
     /// token and identity from the server, and no data until it syncs.
     pub async fn enrol(base_url: &str, code: &str, label: &str) -> Result<Self, PhoneError> {
         let base_url = base_url.trim_end_matches('/');
-        let http = reqwest::Client::new();
+        let http = client(ANSWER_TIMEOUT);
         // The actor is made before enrolment and named in it, so the server knows this phone's
         // changes as its own even when another phone delivers them.
         let actor = hosync_core::docs::random_actor();
@@ -109,8 +140,25 @@ impl Phone {
         Phone {
             replica,
             base_url: base_url.trim_end_matches('/').to_owned(),
-            http: reqwest::Client::new(),
+            http: client(ANSWER_TIMEOUT),
+            timeout: ANSWER_TIMEOUT,
             stats: WireStats::default(),
+        }
+    }
+
+    /// The same phone, waiting at most `timeout` for each answer.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.http = client(timeout);
+        self.timeout = timeout;
+        self
+    }
+
+    /// A transport error, as the phone tells it.
+    fn http_error(&self, e: reqwest::Error) -> PhoneError {
+        if e.is_timeout() {
+            PhoneError::Timeout(self.timeout)
+        } else {
+            PhoneError::Http(e)
         }
     }
 
@@ -159,9 +207,10 @@ impl Phone {
             .header("content-type", "application/vnd.hosync.sync")
             .body(body)
             .send()
-            .await?;
+            .await
+            .map_err(|e| self.http_error(e))?;
         let status = response.status();
-        let bytes = response.bytes().await?;
+        let bytes = response.bytes().await.map_err(|e| self.http_error(e))?;
         self.stats.bytes_down += bytes.len() as u64;
         if !status.is_success() {
             return Err(server_error(status.as_u16(), &bytes));

@@ -5,6 +5,7 @@
 import init, { Replica, parseDocId, type HouseholdSummary, type SyncOutcome } from 'hosync-web';
 import wasmUrl from 'hosync-web/wasm?url';
 import * as store from './store';
+import { t } from './i18n';
 import type { Identity, Saved } from './store';
 
 export type { Identity };
@@ -28,6 +29,19 @@ async function failure(res: Response): Promise<ServerError> {
     // Not JSON (a proxy's page): the status says enough.
   }
   return new ServerError(res.status, message);
+}
+
+/** How long a request may go unanswered before the phone gives up on it (and tries later). */
+const ANSWER_TIMEOUT_MS = 90_000;
+
+/** `fetch`, giving up on a server that does not answer in time with words a person reads. */
+async function fetchAnswer(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'TimeoutError') throw new ServerError(0, t('serverSilent'));
+    throw e;
+  }
 }
 
 let ready: Promise<unknown> | undefined;
@@ -81,7 +95,7 @@ export class Phone {
     // The actor is named in the enrolment, so the server knows this phone's changes as its own
     // even when another phone delivers them.
     const actor = Replica.newActor();
-    const res = await fetch('/api/v1/enrol', {
+    const res = await fetchAnswer('/api/v1/enrol', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code, label, actor }),
@@ -223,7 +237,7 @@ export class Phone {
     this.changed();
     try {
       for (let round = 0; round < 10; round++) {
-        const res = await fetch('/api/v1/sync', {
+        const res = await fetchAnswer('/api/v1/sync', {
           method: 'POST',
           headers: { 'content-type': 'application/vnd.hosync.sync' },
           body: this.replica.startSync() as Uint8Array<ArrayBuffer>,
