@@ -31,14 +31,21 @@ async fn the_load_generator_loses_nothing(backend: Backend) {
         concurrency: 16,
         edits: 2,
         server_pid: None,
+        soak_seconds: Some(3),
     };
     let report = run(&plan).await.expect("the load runs");
     assert!(report.phones >= 200, "phones: {}", report.phones);
     assert_eq!(report.errors, 0);
-    // Two notes from a phone with households, a report edit from one without, and the
-    // steady-state note.
+    // Two notes from a phone with households, a report edit from one without, the
+    // steady-state note, and a note a round from each phone with households in the soak.
+    let soak = report.soak.as_ref().expect("a soak was asked for");
+    assert!(soak.rounds >= 1 && soak.syncs >= soak.phones, "{soak:?}");
+    assert_eq!(soak.errors, 0, "{soak:?}");
+    assert!(!soak.minutes.is_empty());
+    let soaked = soak.rounds * soak.phones;
     assert!(
-        report.edits_written > report.phones && report.edits_written <= report.phones * 2 + 1,
+        report.edits_written > report.phones + soaked
+            && report.edits_written <= report.phones * 2 + 1 + soaked,
         "edits written: {}",
         report.edits_written
     );

@@ -94,8 +94,13 @@ pub fn run_all() -> Result<()> {
         .env("HOSYNC_BENCH_DATABASE_URL", &pg))?;
 
     let phone = app::phone_bench(&hosync)?;
+    // The soak reuses the quarter district the load run left behind.
+    let soak = soak_run(&hosync, &sqlite("quarter.db"), &out)?;
+    let convergence = convergence_run()?;
 
-    let report = write_report(&runs, &phone, started.elapsed())?;
+    let mut report = write_report(&runs, &phone, started.elapsed())?;
+    report.push_str(&soak_section(&soak)?);
+    report.push_str(&convergence_section(&convergence)?);
     let path = root().join("BENCHMARKS.md");
     fs::write(&path, report).with_context(|| format!("writing {}", shown_path(&path)))?;
     println!(
@@ -173,6 +178,125 @@ fn load_run(hosync: &Path, label: &str, url: &str, scale: f64, out: &Path) -> Re
             "hosync seed --fresh --scale {scale} && hosync serve & hosync loadgen --server-pid <pid>"
         ),
     })
+}
+
+/// How long the soak runs, in seconds: ten minutes unless `HOSYNC_SOAK_SECONDS` says.
+fn soak_seconds() -> u64 {
+    std::env::var("HOSYNC_SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600)
+}
+
+/// A thousand phones syncing again and again against one server for the soak's length.
+fn soak_run(hosync: &Path, url: &str, out: &Path) -> Result<Value> {
+    println!("\n==> soak");
+    let port = free_port()?;
+    let mut server = Server::start(hosync, url, port)?;
+    let json = out.join("soak.json");
+    let mut loadgen = Command::new(hosync);
+    loadgen
+        .args([
+            "loadgen",
+            "--server",
+            &format!("http://127.0.0.1:{port}"),
+            "--database-url",
+            url,
+            "--server-pid",
+            &server.child.id().to_string(),
+            "--phones",
+            "1000",
+            "--soak-seconds",
+            &soak_seconds().to_string(),
+            "--json",
+        ])
+        .arg(&json);
+    let result = run(&mut loadgen);
+    server.stop();
+    result?;
+    serde_json::from_slice(
+        &fs::read(&json).with_context(|| format!("reading {}", shown_path(&json)))?,
+    )
+    .context("reading the soak's JSON")
+}
+
+fn soak_section(load: &Value) -> Result<String> {
+    let mut md = String::new();
+    let soak = &load["soak"];
+    writeln!(
+        md,
+        "\n## Soak: phones syncing again and again against one server\n"
+    )?;
+    writeln!(
+        md,
+        "{} phones of the quarter district, each writing a note and syncing, round after round, for {:.0} s: {} rounds, {} syncs, {} errors (bar: 0). The server's memory at each minute's end (bar: flat as the documents grow).\n",
+        soak["phones"],
+        num(soak, "seconds"),
+        soak["rounds"],
+        soak["syncs"],
+        soak["errors"]
+    )?;
+    writeln!(
+        md,
+        "| minute | syncs | errors | latency p50 / p95 | server memory |"
+    )?;
+    writeln!(md, "| --- | --- | --- | --- | --- |")?;
+    for m in soak["minutes"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        writeln!(
+            md,
+            "| {} | {} | {} | {:.0} / {:.0} ms | {} |",
+            m["minute"],
+            m["syncs"],
+            m["errors"],
+            num(m, "latency_ms_p50"),
+            num(m, "latency_ms_p95"),
+            m["server_rss_mib"]
+                .as_f64()
+                .map_or("?".to_owned(), |v| format!("{v:.0} MiB"))
+        )?;
+    }
+    writeln!(
+        md,
+        "\nEvery note written in the soak is on the server: {} missing. Command: `hosync loadgen --phones 1000 --soak-seconds {}` (run by `cargo xtask bench`; `HOSYNC_SOAK_SECONDS` sets the length).",
+        load["edits_missing"],
+        soak_seconds()
+    )?;
+    Ok(md)
+}
+
+/// How many random schedules each merge property runs in the bench.
+const SCHEDULES: u32 = 10_000;
+
+/// The merge and access properties of core, over many more random schedules than the test
+/// command runs; returns the schedules and how long they took.
+fn convergence_run() -> Result<(u32, f64)> {
+    println!("\n==> convergence at volume");
+    let started = Instant::now();
+    run(cargo()
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "hosync-core",
+            "--lib",
+            "sync::tests::",
+        ])
+        .env("HOSYNC_PROPTEST_CASES", SCHEDULES.to_string()))?;
+    Ok((SCHEDULES, started.elapsed().as_secs_f64()))
+}
+
+fn convergence_section((schedules, seconds): &(u32, f64)) -> Result<String> {
+    let mut md = String::new();
+    writeln!(md, "\n## Convergence at volume\n")?;
+    writeln!(
+        md,
+        "The property tests of `core/src/sync/tests.rs` ran {schedules} random schedules each, all passing ({seconds:.0} s, build included): 2 to 5 phones editing under random partitions and hand-overs converge with every character typed kept and every conflict shown; a secretary and members with reassignments in the middle of partitions keep what members wrote while it was theirs and nothing the rules refuse. The test command runs 48 of each. Command: `HOSYNC_PROPTEST_CASES={schedules} cargo test --release -p hosync-core --lib sync::tests::`."
+    )?;
+    Ok(md)
 }
 
 fn free_port() -> Result<u16> {

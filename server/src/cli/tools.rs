@@ -85,6 +85,10 @@ pub struct LoadgenArgs {
     /// The server's process id, to report its peak memory and CPU time.
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// After the wave, keep every phone writing and syncing for this many seconds (a soak),
+    /// reporting each minute.
+    #[arg(long)]
+    pub soak_seconds: Option<u64>,
     /// Also write the figures as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -355,6 +359,7 @@ pub async fn loadgen(database_url: String, args: LoadgenArgs) -> anyhow::Result<
         concurrency: args.concurrency,
         edits: args.edits,
         server_pid: args.server_pid,
+        soak_seconds: args.soak_seconds,
     };
     let report = crate::tools::loadgen::run(&plan).await?;
     report.print();

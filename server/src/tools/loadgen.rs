@@ -33,6 +33,9 @@ pub struct LoadPlan {
     pub edits: usize,
     /// The server's process, to read its memory and CPU from /proc.
     pub server_pid: Option<u32>,
+    /// After the wave, keep every phone writing a note and syncing, round after round, for
+    /// this long (a soak), and report each minute.
+    pub soak_seconds: Option<u64>,
 }
 
 /// A network, for the model time = round trips × RTT + bytes ÷ bandwidth.
@@ -114,6 +117,32 @@ pub struct LoadReport {
     pub server_cpu_seconds: Option<f64>,
     pub database_bytes: Option<u64>,
     pub networks: Vec<NetworkTimes>,
+    /// The soak, when one was asked for.
+    pub soak: Option<Soak>,
+}
+
+/// Phones syncing again and again against one server: whether it stays up, answers and keeps
+/// its memory flat as the documents grow.
+#[derive(Debug, Serialize)]
+pub struct Soak {
+    pub phones: usize,
+    pub seconds: f64,
+    pub rounds: usize,
+    pub syncs: usize,
+    pub errors: usize,
+    pub minutes: Vec<SoakMinute>,
+}
+
+/// One minute of a soak.
+#[derive(Debug, Serialize)]
+pub struct SoakMinute {
+    pub minute: usize,
+    pub syncs: usize,
+    pub errors: usize,
+    pub latency_ms_p50: f64,
+    pub latency_ms_p95: f64,
+    /// The server's resident memory at the minute's end.
+    pub server_rss_mib: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -244,6 +273,19 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// The server's peak resident memory (MiB) and CPU seconds so far, from /proc.
+/// The server's resident memory now, in MiB.
+fn server_rss(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
 fn server_usage(pid: u32) -> Option<(f64, f64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let peak_kib: f64 = status
@@ -514,15 +556,15 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
     let usage_before = plan.server_pid.and_then(server_usage);
     let started = Instant::now();
     let results = each_phone(
-        phones.into_iter().map(|(p, _)| p).collect(),
+        phones,
         plan.concurrency,
-        |mut phone| async move {
+        |(mut phone, households)| async move {
             let before = phone.stats;
             let t = Instant::now();
             let outcome = phone.sync().await?;
             anyhow::ensure!(outcome.refused.is_empty(), "refused: {:?}", outcome.refused);
             let sample = SyncSample::from(before, phone.stats, t.elapsed());
-            Ok((phone, sample))
+            Ok((phone, households, sample))
         },
     )
     .await;
@@ -531,9 +573,13 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
 
     let mut samples = Vec::with_capacity(results.len());
     let mut errors = 0;
+    let mut synced = Vec::with_capacity(results.len());
     for result in results {
         match result {
-            Ok((_, sample)) => samples.push(sample),
+            Ok((phone, households, sample)) => {
+                samples.push(sample);
+                synced.push((phone, households));
+            }
             Err(e) => {
                 errors += 1;
                 if errors <= 5 {
@@ -542,6 +588,10 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
             }
         }
     }
+    let soak = match plan.soak_seconds {
+        Some(seconds) => Some(soak(plan, synced, seconds, today, &mut written).await?),
+        None => None,
+    };
     let mut latencies: Vec<f64> = samples.iter().map(|s| s.millis).collect();
     latencies.sort_by(f64::total_cmp);
     let count = samples.len().max(1) as f64;
@@ -625,8 +675,117 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
         server_peak_rss_mib: usage_after.map(|(peak, _)| peak),
         server_cpu_seconds: usage_before.zip(usage_after).map(|((_, a), (_, b))| b - a),
         database_bytes: database_bytes(&db, &plan.database_url).await,
+        soak,
     };
     db.close().await;
+    Ok(report)
+}
+
+/// The soak: round after round, every phone with a household writes one note on it and syncs,
+/// until `seconds` have passed; each minute's syncs, errors, latency and the server's memory.
+/// A failed sync keeps its phone, which sends the note again in the next round.
+async fn soak(
+    plan: &LoadPlan,
+    mut phones: Vec<(Phone, Vec<HouseholdId>)>,
+    seconds: u64,
+    today: Day,
+    written: &mut Vec<(HouseholdId, NoteId)>,
+) -> anyhow::Result<Soak> {
+    phones.retain(|(_, households)| !households.is_empty());
+    println!("loadgen: soaking {} phones for {seconds} s", phones.len());
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let mut report = Soak {
+        phones: phones.len(),
+        seconds: 0.0,
+        rounds: 0,
+        syncs: 0,
+        errors: 0,
+        minutes: Vec::new(),
+    };
+    let mut minute_latencies: Vec<f64> = Vec::new();
+    let mut minute_errors = 0;
+    let mut minute_start = started;
+    while Instant::now() < deadline && !phones.is_empty() {
+        report.rounds += 1;
+        let now = crate::system_now();
+        for (phone, households) in &mut phones {
+            let member = phone.replica().member().clone();
+            let target = households[report.rounds % households.len()].clone();
+            let doc = phone
+                .replica_mut()
+                .doc_mut(&DocId::Household(target.clone()))
+                .context("household on the phone")?;
+            let text = format!(
+                "Lượt {} của {member}: đã thăm, gia đình ổn định.",
+                report.rounds
+            );
+            let note = household::add_note(doc, &member, today, &text, &[], now)?;
+            written.push((target, note));
+        }
+        let results = each_phone(
+            phones,
+            plan.concurrency,
+            |(mut phone, households)| async move {
+                let t = Instant::now();
+                let synced = phone.sync().await.map(|_| t.elapsed());
+                Ok((phone, households, synced))
+            },
+        )
+        .await;
+        phones = Vec::with_capacity(results.len());
+        for result in results {
+            let (phone, households, synced) = result?;
+            match synced {
+                Ok(took) => {
+                    report.syncs += 1;
+                    minute_latencies.push(took.as_secs_f64() * 1000.0);
+                }
+                Err(e) => {
+                    report.errors += 1;
+                    minute_errors += 1;
+                    if report.errors <= 5 {
+                        eprintln!("loadgen: a soak sync failed: {e:#}");
+                    }
+                }
+            }
+            phones.push((phone, households));
+        }
+        if minute_start.elapsed() >= Duration::from_secs(60) || Instant::now() >= deadline {
+            minute_latencies.sort_by(f64::total_cmp);
+            let minute = SoakMinute {
+                minute: report.minutes.len() + 1,
+                syncs: minute_latencies.len(),
+                errors: minute_errors,
+                latency_ms_p50: percentile(&minute_latencies, 50.0),
+                latency_ms_p95: percentile(&minute_latencies, 95.0),
+                server_rss_mib: plan.server_pid.and_then(server_rss),
+            };
+            println!(
+                "loadgen: soak minute {}: {} syncs, {} errors, p50 {:.0} ms, p95 {:.0} ms, server {} MiB",
+                minute.minute,
+                minute.syncs,
+                minute.errors,
+                minute.latency_ms_p50,
+                minute.latency_ms_p95,
+                minute
+                    .server_rss_mib
+                    .map_or("?".to_owned(), |m| format!("{m:.0}"))
+            );
+            report.minutes.push(minute);
+            minute_latencies.clear();
+            minute_errors = 0;
+            minute_start = Instant::now();
+        }
+    }
+    // What a failed sync left on its phone goes now, so that every note written is checked.
+    for (phone, _) in &mut phones {
+        phone
+            .sync()
+            .await
+            .context("a phone's last sync after the soak")?;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
 
@@ -672,6 +831,12 @@ impl LoadReport {
             self.round_trips_per_sync,
             self.errors
         );
+        if let Some(soak) = &self.soak {
+            println!(
+                "soak: {} phones for {:.0} s, {} rounds, {} syncs, {} errors",
+                soak.phones, soak.seconds, soak.rounds, soak.syncs, soak.errors
+            );
+        }
         if let Some(peak) = self.server_peak_rss_mib {
             println!("server: peak memory {peak:.1} MiB");
         }
