@@ -75,6 +75,7 @@ pub fn run_all() -> Result<()> {
         1.0,
         &out,
     )?);
+    let chaos = crate::chaos::bench(&hosync, &admin)?;
 
     run(cargo().args(["bench", "-p", "hosync-core", "--bench", "core"]))?;
     run(cargo()
@@ -95,7 +96,7 @@ pub fn run_all() -> Result<()> {
 
     let phone = app::phone_bench(&hosync)?;
 
-    let report = write_report(&runs, &phone, started.elapsed())?;
+    let report = write_report(&runs, &chaos, &phone, started.elapsed())?;
     let path = root().join("BENCHMARKS.md");
     fs::write(&path, report).with_context(|| format!("writing {}", shown_path(&path)))?;
     println!(
@@ -256,7 +257,12 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "**not met**" }
 }
 
-fn write_report(runs: &[LoadRun], phone: &Value, took: Duration) -> Result<String> {
+fn write_report(
+    runs: &[LoadRun],
+    chaos: &[crate::chaos::Run],
+    phone: &Value,
+    took: Duration,
+) -> Result<String> {
     let mut md = String::new();
     let cores = thread::available_parallelism().map_or(0, usize::from);
     writeln!(md, "# Benchmarks\n")?;
@@ -433,6 +439,7 @@ fn write_report(runs: &[LoadRun], phone: &Value, took: Duration) -> Result<Strin
         writeln!(md, "- {}: {}", r.label, r.seed_line)?;
     }
     writeln!(md, "\nCommand, for each column: `{}`.\n", runs[0].command)?;
+    writeln!(md, "{}", crate::chaos::section(chaos)?)?;
 
     writeln!(md, "## Staff views and core (criterion, mean)\n")?;
     writeln!(md, "| bench | mean | bar |")?;
