@@ -48,6 +48,10 @@ pub struct Args {
     /// Run the release build (as `cargo xtask bench` does) rather than the debug one.
     #[arg(long)]
     release: bool,
+    /// Play the long runs of `cargo xtask bench` instead: 40 kills on SQLite and 20 on
+    /// PostgreSQL, on the release build.
+    #[arg(long, conflicts_with_all = ["kills", "seconds", "backend", "phones", "release", "seed"])]
+    bench: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +112,23 @@ pub struct Run {
 
 /// `cargo xtask chaos`.
 pub fn run_cli(args: Args) -> Result<()> {
+    let runs = if args.bench {
+        let hosync = build(true)?;
+        bench(&hosync, &postgres::ensure_running()?)?
+    } else {
+        custom(&args)?
+    };
+    let md = target_dir().join("chaos").join("crash-run.md");
+    fs::write(&md, section(&runs)?).with_context(|| format!("writing {}", shown_path(&md)))?;
+    println!(
+        "\nThe figures as `cargo xtask bench` writes them: {}",
+        shown_path(&md)
+    );
+    verdict(&runs)
+}
+
+/// The runs the command line asks for.
+fn custom(args: &Args) -> Result<Vec<Run>> {
     let hosync = build(args.release)?;
     let databases: &[Database] = match args.backend {
         Backends::Sqlite => &[Database::Sqlite],
@@ -130,14 +151,7 @@ pub fn run_cli(args: Args) -> Result<()> {
     } else {
         None
     };
-    let runs = play_all(&hosync, &plans, admin.as_deref())?;
-    let md = target_dir().join("chaos").join("crash-run.md");
-    fs::write(&md, section(&runs)?).with_context(|| format!("writing {}", shown_path(&md)))?;
-    println!(
-        "\nThe figures as `cargo xtask bench` writes them: {}",
-        shown_path(&md)
-    );
-    verdict(&runs)
+    play_all(&hosync, &plans, admin.as_deref())
 }
 
 /// The short run of `cargo xtask ci`: a few kills on each database, PostgreSQL's on the server
@@ -246,8 +260,10 @@ fn play(hosync: &Path, plan: &Plan, postgres_admin: Option<&str>) -> Result<Run>
         &url,
     ]))?;
     let json = out.join(format!("{name}.json"));
-    // A figure left from an earlier run must not pass for this one's.
+    let log = out.join(format!("{name}-server.log"));
+    // A figure left from an earlier run must not pass for this one's, nor its log mix in.
     let _ = fs::remove_file(&json);
+    let _ = fs::remove_file(&log);
     let mut chaos = Command::new(hosync);
     chaos
         .args(["chaos", "--database-url", &url, "--server-bin"])
@@ -257,7 +273,7 @@ fn play(hosync: &Path, plan: &Plan, postgres_admin: Option<&str>) -> Result<Run>
         .args(["--seed", &plan.seed.to_string()])
         .args(["--phones", &plan.phones.to_string()])
         .arg("--server-log")
-        .arg(out.join(format!("{name}-server.log")))
+        .arg(&log)
         .arg("--json")
         .arg(&json);
     println!("$ {}", show(&chaos));
@@ -407,7 +423,7 @@ pub fn section(runs: &[Run]) -> Result<String> {
         },
         "",
     )?;
-    writeln!(md)?;
+    writeln!(md, "\nCommand, for each column:\n")?;
     for r in runs {
         writeln!(md, "- {}: `{}`", r.plan.database.label(), r.plan.command())?;
     }
