@@ -2,6 +2,7 @@
 //! line; each command calls the domain and storage functions of its area.
 
 pub mod admin;
+pub mod chaos;
 pub mod serve;
 pub mod tools;
 
@@ -12,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 use crate::Db;
 use admin::{AuditArgs, DeviceArgs, EnrolArgs, UserArgs};
+use chaos::ChaosArgs;
 pub use serve::{ServeArgs, serve};
 use tools::{DemoArgs, LoadgenArgs, PhoneArgs, SeedArgs};
 
@@ -43,6 +45,9 @@ pub enum Command {
     Phone(PhoneArgs),
     /// Play the phones of a seeded district against a running server and measure it.
     Loadgen(LoadgenArgs),
+    /// Play phones against `hosync serve` killed with SIGKILL at random moments and restarted,
+    /// then check that every acknowledged note is in the database once.
+    Chaos(ChaosArgs),
     /// Issue a one-time enrolment code (and QR code) for a member's phone, or a staff account's.
     Enrol(EnrolArgs),
     /// List or revoke enrolled phones.
@@ -86,6 +91,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "hosync loadgen needs the server's database (--database-url or DATABASE_URL), to pick the phones and check their notes",
             )?;
             tools::loadgen(database_url, args).await
+        }
+        Command::Chaos(args) => {
+            let database_url = cli.database_url.context(
+                "hosync chaos needs the seeded database to serve and check (--database-url or DATABASE_URL)",
+            )?;
+            chaos::chaos(database_url, args).await
         }
     }
 }

@@ -75,6 +75,7 @@ pub fn run_all() -> Result<()> {
         1.0,
         &out,
     )?);
+    let chaos = crate::chaos::bench(&hosync, &admin)?;
 
     run(cargo().args(["bench", "-p", "hosync-core", "--bench", "core"]))?;
     run(cargo()
@@ -98,7 +99,7 @@ pub fn run_all() -> Result<()> {
     let soak = soak_run(&hosync, &sqlite("quarter.db"), &out)?;
     let convergence = convergence_run()?;
 
-    let mut report = write_report(&runs, &phone, started.elapsed())?;
+    let mut report = write_report(&runs, &chaos, &phone, started.elapsed())?;
     report.push_str(&soak_section(&soak)?);
     report.push_str(&convergence_section(&convergence)?);
     let path = root().join("BENCHMARKS.md");
@@ -380,7 +381,12 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "**not met**" }
 }
 
-fn write_report(runs: &[LoadRun], phone: &Value, took: Duration) -> Result<String> {
+fn write_report(
+    runs: &[LoadRun],
+    chaos: &[crate::chaos::Run],
+    phone: &Value,
+    took: Duration,
+) -> Result<String> {
     let mut md = String::new();
     let cores = thread::available_parallelism().map_or(0, usize::from);
     writeln!(md, "# Benchmarks\n")?;
@@ -557,6 +563,7 @@ fn write_report(runs: &[LoadRun], phone: &Value, took: Duration) -> Result<Strin
         writeln!(md, "- {}: {}", r.label, r.seed_line)?;
     }
     writeln!(md, "\nCommand, for each column: `{}`.\n", runs[0].command)?;
+    writeln!(md, "{}", crate::chaos::section(chaos)?)?;
 
     writeln!(md, "## Staff views and core (criterion, mean)\n")?;
     writeln!(md, "| bench | mean | bar |")?;

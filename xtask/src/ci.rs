@@ -31,6 +31,7 @@ const STEPS: &[(&str, Step)] = &[
     ("app", build_app),
     ("postgres", start_postgres),
     ("test", test),
+    ("chaos", chaos),
     ("browser", browser),
 ];
 
@@ -130,6 +131,15 @@ fn wasm_smoke(_: &mut Ci) -> Result<()> {
 fn build_app(_: &mut Ci) -> Result<()> {
     app::build()?;
     app::check_budgets()
+}
+
+/// The crash run, short: the server killed a few times on each database under the phones' load.
+fn chaos(ci: &mut Ci) -> Result<()> {
+    let url = ci
+        .postgres_url
+        .as_deref()
+        .context("the postgres step must run before the crash run")?;
+    crate::chaos::ci(url)
 }
 
 fn browser(_: &mut Ci) -> Result<()> {

@@ -3,6 +3,7 @@
 
 mod app;
 mod bench;
+mod chaos;
 mod ci;
 mod postgres;
 mod wasm;
@@ -36,6 +37,9 @@ enum Task {
     AppTest,
     /// Measure everything on the demo district (SQLite and PostgreSQL) and write BENCHMARKS.md.
     Bench,
+    /// The crash run: phones sync against `hosync serve` killed with SIGKILL at random moments
+    /// and restarted; fails if an acknowledged note was lost or doubled.
+    Chaos(chaos::Args),
     /// Build the WASM, then run the server's demo (seeded database, http://127.0.0.1:8080).
     Demo {
         /// Passed on to `hosync demo`.
@@ -48,6 +52,7 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Task::Ci => ci::run_all(),
         Task::Bench => bench::run_all(),
+        Task::Chaos(args) => chaos::run_cli(args),
         Task::Wasm => {
             wasm::ensure_target()?;
             wasm::build()

@@ -160,16 +160,17 @@ pub struct NetworkTimes {
     pub first_sync_seconds: f64,
 }
 
-struct CellPlan {
-    households: usize,
+/// One cell of the district, as the phones to play are picked from it.
+pub(crate) struct CellPlan {
+    pub(crate) households: usize,
     /// The secretary, whose phone holds every document of the cell.
-    secretary: MemberId,
+    pub(crate) secretary: MemberId,
     /// Every member, and the households each looks after (none for a member working away or
     /// exempt: their phone writes their monthly report instead).
-    members: Vec<(MemberId, Vec<HouseholdId>)>,
+    pub(crate) members: Vec<(MemberId, Vec<HouseholdId>)>,
 }
 
-async fn district(db: &Db) -> anyhow::Result<BTreeMap<String, CellPlan>> {
+pub(crate) async fn district(db: &Db) -> anyhow::Result<BTreeMap<String, CellPlan>> {
     let rows = sqlx::query(
         "SELECT m.cell_id, m.id, m.role, COALESCE(a.household_id, '') FROM members m \
          LEFT JOIN assignment_view a ON a.member_id = m.id ORDER BY m.cell_id, m.id, a.household_id",
@@ -231,7 +232,7 @@ fn pick_phones(
 
 /// Enrols a phone for each member straight in the database (codes and their exchange are not
 /// what is measured), returning empty phones that hold their tokens.
-async fn enrol(
+pub(crate) async fn enrol(
     db: &Db,
     members: &[MemberId],
     label: &str,
