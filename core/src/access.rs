@@ -288,10 +288,12 @@ impl Principal {
             StaffAction::Export | StaffAction::ReadAudit => {
                 matches!(self.role, DistrictStaff | Admin)
             }
-            StaffAction::Enrol | StaffAction::ManageDevices => {
-                matches!(self.role, CellSecretary | DistrictStaff | Admin)
-            }
+            StaffAction::Enrol | StaffAction::ManageDevices => self.role != Member,
             StaffAction::ManageAccounts => matches!(self.role, DistrictStaff | Admin),
+            StaffAction::ManageOrganisation => {
+                matches!(self.role, CommuneCommittee | DistrictStaff | Admin)
+            }
+            StaffAction::ChangeRoles => self.role == Admin,
         };
         if allowed {
             Ok(())
@@ -343,8 +345,13 @@ pub enum StaffAction {
     Enrol,
     /// List and revoke phones.
     ManageDevices,
-    /// Add staff accounts, change roles, disable accounts and members.
+    /// Add staff accounts, disable and enable them, reset their passwords.
     ManageAccounts,
+    /// Change an account's role or scope.
+    ChangeRoles,
+    /// Bring units, members and households in (an import), add members, transfer a member or
+    /// move a household to another cell.
+    ManageOrganisation,
     ReadAudit,
 }
 
@@ -356,6 +363,10 @@ impl StaffAction {
             StaffAction::Enrol => "enrol phones",
             StaffAction::ManageDevices => "list or revoke phones",
             StaffAction::ManageAccounts => "manage accounts",
+            StaffAction::ChangeRoles => "change an account's role or scope",
+            StaffAction::ManageOrganisation => {
+                "change the organisation (import, add or transfer members, move households)"
+            }
             StaffAction::ReadAudit => "read the audit log",
         }
     }

@@ -51,6 +51,18 @@ macro_rules! coded_enum {
 pub use coded_enum;
 
 coded_enum!(
+    /// Why a household was closed: it is kept, with its notes, but looked after no more.
+    ClosedReason, "reason for closing", {
+        /// The family moved out of the village.
+        MovedAway => ("moved_away", "Chuyển đi nơi khác"),
+        /// It joined another household.
+        Merged => ("merged", "Nhập vào hộ khác"),
+        /// Anything else, said in the detail.
+        Other => ("other", "Lý do khác"),
+    }
+);
+
+coded_enum!(
     /// The four levels of the monthly rating (xếp loại), self-given and given by the cell.
     Rating, "rating", {
         Excellent => ("excellent", "Hoàn thành xuất sắc nhiệm vụ"),

@@ -141,6 +141,11 @@ impl Login {
         &self.0
     }
 
+    /// Whether no account may take this login (it would sign as the command line does).
+    pub fn is_reserved(&self) -> bool {
+        self.author() == MemberId::command_line()
+    }
+
     /// The member id a staff account's phones write under: `staff-` and the login, its dots
     /// made dashes (member ids allow no dots). Accounts are made so that no two read alike.
     pub fn author(&self) -> MemberId {
@@ -156,6 +161,29 @@ impl fmt::Display for Login {
 
 /// What the member id of a staff account's phone starts with; no member's id may.
 pub const STAFF_AUTHOR_PREFIX: &str = "staff-";
+
+impl MemberId {
+    /// The id the server's command line signs what it writes into documents with (an
+    /// assignment's `by` in an import): no member's, and no account's, since logins are
+    /// made to differ from it (see `Login::is_reserved`).
+    pub fn command_line() -> MemberId {
+        MemberId(format!("{STAFF_AUTHOR_PREFIX}{COMMAND_LINE_LOGIN}"))
+    }
+}
+
+/// The login no account may take: its author is the command line's.
+const COMMAND_LINE_LOGIN: &str = "cli";
+
+impl HouseholdId {
+    /// A fresh id for a household a secretary adds on a phone, offline: random enough that
+    /// two phones (or a phone and an import) never make the same one.
+    pub fn random() -> Self {
+        Self(format!(
+            "hh-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..20]
+        ))
+    }
+}
 
 impl NoteId {
     /// A fresh id, unique across phones without coordination, so that two notes written on two

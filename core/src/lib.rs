@@ -16,7 +16,7 @@ pub mod sync;
 pub use access::{AccessRole, Denied, Principal, UnitPath};
 pub use date::{Day, Month};
 pub use docs::{Conflict, ConflictValue, Doc, DocError, ValidationError, View};
-pub use domain::{FlagStatus, MemberStatus, OrgUnit, Rating, Role, UnitKind};
+pub use domain::{ClosedReason, FlagStatus, MemberStatus, OrgUnit, Rating, Role, UnitKind};
 pub use ids::{
     DeviceId, DocId, DocKind, FlagId, HouseholdId, IdError, Login, MemberId, NoteId, UnitId,
 };

@@ -19,7 +19,7 @@ mod tests;
 
 pub use client::{DocSyncStatus, Replica, SyncError, SyncOutcome};
 pub use server::{
-    PushAccess, PushContext, PushDecision, PushPlan, Refused, ResponseBuilder, apply_push,
+    Left, PushAccess, PushContext, PushDecision, PushPlan, Refused, ResponseBuilder, apply_push,
     describe_changes, parse_changes, plan_push, push_access, split_at_time,
 };
 

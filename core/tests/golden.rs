@@ -344,6 +344,8 @@ fn expected_household() -> Household {
         people: 7,
         livelihood: "Trồng chè, thảo quả".into(),
         tags: vec!["hộ nghèo".into()],
+        // The fixture was written before households could be closed; it reads as open.
+        closed: None,
         notes: vec![
             VisitNote {
                 id: note_id(FIRST_NOTE),

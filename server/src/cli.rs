@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod chaos;
+pub mod org;
 pub mod serve;
 pub mod tools;
 
@@ -35,6 +36,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a real district on an empty database: its top unit and first administrator.
+    Init(org::InitArgs),
     /// Serve the sync API and staff views.
     Serve(ServeArgs),
     /// Seed the demo district into an empty database (if it is empty), then serve it.
@@ -61,6 +64,15 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = database_url(&cli.database_url);
     match cli.command {
+        Command::Init(args) => {
+            org::init(
+                &url,
+                args,
+                admin::password_from_env_or_stdin,
+                &mut std::io::stdout(),
+            )
+            .await
+        }
         Command::Serve(args) => {
             let db = Db::open(&url).await?;
             serve(db, &args).await

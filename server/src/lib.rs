@@ -6,6 +6,7 @@ pub mod access;
 pub mod cli;
 pub mod error;
 pub mod listen;
+pub mod org;
 pub mod staff;
 pub mod storage;
 pub mod sync;
@@ -163,6 +164,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(sync::router())
         .merge(access::router())
+        .merge(org::router())
         .merge(staff::router());
     let app = web_app::routes(state.settings.app_dir.as_deref());
     Router::new()

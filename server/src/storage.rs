@@ -17,12 +17,12 @@ pub use changelog::{
     write_doc,
 };
 pub use db::Db;
-pub use documents::{insert_doc, insert_prepared};
+pub use documents::{document_unit, edit_on_server, insert_doc, insert_prepared, move_document};
 pub use refusals::{Refusal, record_refusal, refusals_of};
 pub use scope::{
     ReadScope, UnitChange, changes_since, readable_count, readable_ids, scope_documents, stored_ids,
 };
 pub use tree::{
-    doc_place, insert_household, insert_member, insert_unit, left_member_at, member_cell, unit,
-    unit_path,
+    doc_place, insert_household, insert_member, insert_unit, left_member_at, left_scope_at,
+    member_cell, unit, unit_path,
 };

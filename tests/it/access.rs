@@ -60,7 +60,7 @@ const MATRIX: [(&str, &str, [&str; 4]); 7] = [
     (
         "commune_committee",
         "xa1",
-        ["R- R- RW R-", "R- R- RW R-", "-- -- -- --", "-- -- -- --"],
+        ["R- R- RW RW", "R- R- RW RW", "-- -- -- --", "-- -- -- --"],
     ),
     (
         "district_staff",

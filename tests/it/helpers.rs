@@ -58,6 +58,11 @@ fn admin_url() -> String {
 }
 
 impl TestDb {
+    /// The SQLite database's file, for a test that reads it beside the server.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        self.sqlite_dir.as_ref().map(|dir| dir.join("hosync.db"))
+    }
+
     pub async fn new(backend: Backend) -> TestDb {
         let name = format!("hosync_test_{}", uuid::Uuid::new_v4().simple());
         match backend {

@@ -107,9 +107,16 @@ async fn remaking_the_sqlite_tables_keeps_every_row() {
         .run_to(SQLITE_REBUILD - 1, &before.writer)
         .await
         .expect("migrate to just before the rebuild");
-    crate::helpers::seed_fixture(&before).await;
-    fill_access_tables(&before).await;
-    let rows_before = every_row(&before).await;
+    // The rows as today's code writes them, put into the tables as they were then: a fixture
+    // written by today's code straight into the old schema would meet columns it lacks.
+    let fresh_db = TestDb::new(Backend::Sqlite).await;
+    let fresh = Db::open(&fresh_db.url).await.expect("a fresh database");
+    crate::helpers::seed_fixture(&fresh).await;
+    fill_access_tables(&fresh).await;
+    fresh.close().await;
+    copy_into_older_schema(&before, &fresh_db.sqlite_file().expect("a SQLite file")).await;
+    let rows_before = every_row(&before, None).await;
+    let columns_before = columns(&before).await;
     before.close().await;
     assert!(
         [
@@ -132,7 +139,7 @@ async fn remaking_the_sqlite_tables_keeps_every_row() {
 
     let db = Db::open(&test_db.url).await.expect("the rebuild applies");
     assert_eq!(
-        every_row(&db).await,
+        every_row(&db, Some(&columns_before)).await,
         rows_before,
         "every row kept as it was"
     );
@@ -204,7 +211,8 @@ async fn fill_access_tables(db: &Db) {
 }
 
 /// Every row of every table, each quoted as SQLite writes values, sorted per table.
-async fn every_row(db: &Db) -> BTreeMap<String, Vec<String>> {
+/// Each table of a SQLite database and its columns in order.
+async fn columns(db: &Db) -> BTreeMap<String, Vec<String>> {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
          AND name <> '_sqlx_migrations'",
@@ -220,6 +228,62 @@ async fn every_row(db: &Db) -> BTreeMap<String, Vec<String>> {
                 .fetch_all(&db.reader)
                 .await
                 .expect("columns");
+        all.insert(table, columns);
+    }
+    all
+}
+
+/// Copies every row of the database in `file` into `db`, whose schema is older: for each of
+/// `db`'s tables, the columns it has.
+async fn copy_into_older_schema(db: &Db, file: &std::path::Path) {
+    let older = columns(db).await;
+    let mut conn = db.writer.acquire().await.expect("a connection");
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await
+        .expect("foreign keys off for the copy");
+    sqlx::query("ATTACH DATABASE $1 AS fresh")
+        .bind(file.to_string_lossy().into_owned())
+        .execute(&mut *conn)
+        .await
+        .expect("attach the fresh database");
+    for (table, columns) in &older {
+        let list: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+        let list = list.join(", ");
+        // Names come from the database's own catalogue, not from input.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "INSERT INTO main.\"{table}\" ({list}) SELECT {list} FROM fresh.\"{table}\""
+        ));
+        sqlx::query(sql)
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("copy {table}: {e}"));
+    }
+    sqlx::query("DETACH DATABASE fresh")
+        .execute(&mut *conn)
+        .await
+        .expect("detach");
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await
+        .expect("foreign keys on again");
+}
+
+/// Every row of every table, as text; of the columns named in `only` where given (a database
+/// migrated further has columns the one before lacked).
+async fn every_row(
+    db: &Db,
+    only: Option<&BTreeMap<String, Vec<String>>>,
+) -> BTreeMap<String, Vec<String>> {
+    let mut all = BTreeMap::new();
+    for (table, columns) in columns(db).await {
+        let columns = match only {
+            Some(only) => match only.get(&table) {
+                Some(kept) => kept.clone(),
+                None => continue,
+            },
+            None => columns,
+        };
         let quoted: Vec<String> = columns.iter().map(|c| format!("quote(\"{c}\")")).collect();
         // Names come from the database's own catalogue, not from input.
         let sql = sqlx::AssertSqlSafe(format!(

@@ -656,6 +656,8 @@ async fn accounts_stay_within_scope_and_rank(backend: Backend) {
         .await;
     app.add_staff("boss", "mật khẩu quản trị", AccessRole::Admin, "d")
         .await;
+    app.add_staff("ax1", "mật khẩu quản trị xã", AccessRole::Admin, "d-x1")
+        .await;
     app.add_staff(
         "bi",
         "mật khẩu bí thư",
@@ -705,23 +707,37 @@ async fn accounts_stay_within_scope_and_rank(backend: Backend) {
     let (status, _) = post(&app, "/users", &x1, user("a", "member", "nowhere")).await;
     assert_eq!(status, 404, "no such unit");
 
-    // Role changes: both the account as it is and as it becomes must be within reach.
+    // Role changes: only an administrator changes roles, and both the account as it is and
+    // as it becomes must be within their reach.
     let role = |role: &str, scope: &str| json!({"role": role, "scope": scope});
-    // An account outside the caller's scope is, to them, not there.
-    assert_unseen(
-        &post(&app, "/users/staff/role", &x1, role("member", "d-x1")).await,
-        "an account over the whole district",
-    );
-    assert_unseen(
-        &post(&app, "/users/short/role", &x1, role("member", "d-x2")).await,
-        "moved out of scope",
-    );
-    let (status, _) = post(&app, "/users/short/role", &x1, role("admin", "d-x1")).await;
-    assert_eq!(status, 403, "raised above the caller");
     let (status, body) = post(
         &app,
         "/users/short/role",
         &x1,
+        role("cell_secretary", "d-x1-c1"),
+    )
+    .await;
+    assert_eq!(status, 403, "district staff do not change roles: {body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("change an account's role")),
+        "{body}"
+    );
+    let admin_x1 = signed_in(&app, "ax1", "mật khẩu quản trị xã").await;
+    // An account outside the caller's scope is, to them, not there.
+    assert_unseen(
+        &post(&app, "/users/staff/role", &admin_x1, role("member", "d-x1")).await,
+        "an account over the whole district",
+    );
+    assert_unseen(
+        &post(&app, "/users/short/role", &admin_x1, role("member", "d-x2")).await,
+        "moved out of scope",
+    );
+    let (status, body) = post(
+        &app,
+        "/users/short/role",
+        &admin_x1,
         role("cell_secretary", "d-x1-c1"),
     )
     .await;
@@ -768,7 +784,8 @@ async fn accounts_stay_within_scope_and_rank(backend: Backend) {
         .iter()
         .filter_map(|u| u["login"].as_str())
         .collect();
-    assert_eq!(logins, ["bi", "short", "x1"]);
+    // The admin over x1's commune is within x1's scope: listed, though not x1's to manage.
+    assert_eq!(logins, ["ax1", "bi", "short", "x1"]);
 
     // A cell secretary manages no accounts; an admin may make another admin.
     let bi = signed_in(&app, "bi", "mật khẩu bí thư").await;
@@ -779,9 +796,9 @@ async fn accounts_stay_within_scope_and_rank(backend: Backend) {
     let (status, _) = post(&app, "/users", &boss, user("boss2", "admin", "d")).await;
     assert_eq!(status, 201);
 
-    let actions: Vec<(String, String, String)> = {
+    let actions_of = async |actor: &str| -> Vec<(String, String, String)> {
         let filter = AuditFilter::parse(&audit::AuditQuery {
-            actor: Some("x1".into()),
+            actor: Some(actor.into()),
             ..Default::default()
         })
         .expect("filter");
@@ -795,17 +812,20 @@ async fn accounts_stay_within_scope_and_rank(backend: Backend) {
             .collect()
     };
     assert_eq!(
-        actions,
+        actions_of("ax1").await,
+        [(
+            "role".into(),
+            "short".into(),
+            "from member over d-x1 to cell_secretary over d-x1-c1".into()
+        )]
+    );
+    assert_eq!(
+        actions_of("x1").await,
         [
             (
                 "user_add".into(),
                 "short".into(),
                 "member over d-x1 (Người mới)".into()
-            ),
-            (
-                "role".into(),
-                "short".into(),
-                "from member over d-x1 to cell_secretary over d-x1-c1".into()
             ),
             (
                 "user_disable".into(),

@@ -298,6 +298,61 @@ pub fn assign(
     })
 }
 
+/// Ends a member's place in this cell (transferred to another cell): every household they
+/// look after here is taken off them from `on`, and they leave the roster. Their reports and
+/// the notes they wrote stay where they are. Returns the households taken off them.
+pub fn end_membership(
+    doc: &mut Doc,
+    member: &MemberId,
+    on: Day,
+    by: &MemberId,
+    now: Timestamp,
+) -> Result<Vec<HouseholdId>, DocError> {
+    let households: Vec<HouseholdId> = read(doc)?
+        .households_of(member)
+        .into_iter()
+        .cloned()
+        .collect();
+    for household in &households {
+        assign(doc, household, None, on, by, now)?;
+    }
+    let members = section(doc, "members")?;
+    if child(doc.automerge(), &members, member.as_str()).is_some() {
+        doc.edit(now, |tx| {
+            tx.delete(&members, member.as_str())?;
+            Ok(())
+        })?;
+    }
+    Ok(households)
+}
+
+/// Lets a household go to another cell: taken off whoever looks after it here from `on`,
+/// and off this cell's list of assignments.
+pub fn release_household(
+    doc: &mut Doc,
+    household: &HouseholdId,
+    on: Day,
+    by: &MemberId,
+    now: Timestamp,
+) -> Result<(), DocError> {
+    let assignments = section(doc, "assignments")?;
+    let held = read(doc)?.assignee(household).is_some();
+    if held {
+        assign(doc, household, None, on, by, now)?;
+    }
+    if child_value(doc, &assignments, household.as_str()) {
+        doc.edit(now, |tx| {
+            tx.delete(&assignments, household.as_str())?;
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+fn child_value(doc: &Doc, map: &automerge::ObjId, key: &str) -> bool {
+    doc.automerge().get(map, key).ok().flatten().is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,6 +394,33 @@ mod tests {
         let cell = read(&doc).expect("valid");
         assert_eq!(cell.assignee(&hh), None);
         assert_eq!(cell.history.len(), 2);
+    }
+
+    #[test]
+    fn a_member_leaving_the_cell_takes_their_households_off_them_and_leaves_the_roster() {
+        let mut doc = Doc::create(DocId::parse("c:x1-c1").expect("id"), random_actor());
+        let an = MemberId::parse("m-an").expect("id");
+        let binh = MemberId::parse("m-binh").expect("id");
+        set_member(&mut doc, &binh, "Lê Thị Bình", Role::Secretary, 1).expect("member");
+        set_member(&mut doc, &an, "Nguyễn Văn An", Role::Member, 1).expect("member");
+        let [first, second, hers] =
+            ["hh-1", "hh-2", "hh-3"].map(|h| HouseholdId::parse(h).expect("id"));
+        let day = Day::parse("2026-11-01").expect("day");
+        assign(&mut doc, &first, Some(&an), day, &binh, 2).expect("assign");
+        assign(&mut doc, &second, Some(&an), day, &binh, 2).expect("assign");
+        assign(&mut doc, &hers, Some(&binh), day, &binh, 2).expect("assign");
+        let left = end_membership(&mut doc, &an, day.add_days(5), &binh, 3).expect("transfer");
+        assert_eq!(left, vec![first.clone(), second.clone()]);
+        let cell = read(&doc).expect("valid");
+        assert!(cell.member(&an).is_none(), "off the roster");
+        assert_eq!(cell.assignee(&first), None);
+        assert_eq!(cell.assignee(&hers), Some(&binh), "others keep theirs");
+        assert_eq!(cell.history.len(), 5, "the history keeps every assignment");
+
+        release_household(&mut doc, &hers, day.add_days(6), &binh, 4).expect("move");
+        let cell = read(&doc).expect("valid");
+        assert_eq!(cell.assignee(&hers), None);
+        assert_eq!(cell.history.last().map(|e| &e.member), Some(&None));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::household::{Household, validate};
 use super::{Doc, DocError};
 use crate::Timestamp;
 use crate::date::Day;
-use crate::domain::FlagStatus;
+use crate::domain::{ClosedReason, FlagStatus};
 use crate::ids::{DocKind, FlagId, MemberId, NoteId};
 
 /// One change to a household.
@@ -72,6 +72,12 @@ pub enum HistoryEvent {
         status: FlagStatus,
         by: MemberId,
     },
+    Closed {
+        reason: ClosedReason,
+        detail: String,
+        by: MemberId,
+    },
+    Reopened,
 }
 
 /// Texts in the history are cut to this many characters; the household page shows them whole.
@@ -91,7 +97,9 @@ impl HistoryEvent {
     pub fn member(&self) -> Option<&MemberId> {
         match self {
             HistoryEvent::NoteAdded { author, .. } => Some(author),
-            HistoryEvent::FlagRaised { by, .. } | HistoryEvent::FlagStatus { by, .. } => Some(by),
+            HistoryEvent::FlagRaised { by, .. }
+            | HistoryEvent::FlagStatus { by, .. }
+            | HistoryEvent::Closed { by, .. } => Some(by),
             _ => None,
         }
     }
@@ -121,6 +129,13 @@ impl HistoryEvent {
             HistoryEvent::FlagStatus { status, .. } => {
                 format!("Kiến nghị chuyển sang: {}", status.label_vi())
             }
+            HistoryEvent::Closed { reason, detail, .. } if detail.is_empty() => {
+                format!("Đóng hồ sơ hộ: {}", reason.label_vi())
+            }
+            HistoryEvent::Closed { reason, detail, .. } => {
+                format!("Đóng hồ sơ hộ: {} ({})", reason.label_vi(), excerpt(detail))
+            }
+            HistoryEvent::Reopened => "Mở lại hồ sơ hộ".to_owned(),
         }
     }
 }
@@ -177,6 +192,7 @@ fn blank(like: &Household) -> Household {
         people: 0,
         livelihood: String::new(),
         tags: Vec::new(),
+        closed: None,
         notes: Vec::new(),
         flags: Vec::new(),
     }
@@ -205,6 +221,15 @@ fn changes_between(before: &Household, after: &Household) -> Vec<HistoryEvent> {
         if !before.tags.contains(tag) {
             events.push(HistoryEvent::TagAdded { tag: tag.clone() });
         }
+    }
+    match (&before.closed, &after.closed) {
+        (old, Some(c)) if old.as_ref() != Some(c) => events.push(HistoryEvent::Closed {
+            reason: c.reason,
+            detail: c.detail.clone(),
+            by: c.by.clone(),
+        }),
+        (Some(_), None) => events.push(HistoryEvent::Reopened),
+        _ => {}
     }
     for note in &after.notes {
         let Some(old) = before.notes.iter().find(|n| n.id == note.id) else {

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! { kind: "household", id: "h:…",
-//!   profile: { head, village, people, livelihood, tags: [..] },
+//!   profile: { head, village, people, livelihood, tags: [..],
+//!              closed?: { reason, detail, on, by } },
 //!   notes:   { <note id>: { date, author, created_at, text: Text, topics: [..], deleted, deleted_by } },
 //!   flags:   { <flag id>: { note, raised_by, raised_on, text: Text, status, status_by, status_on } } }
 //! ```
@@ -17,7 +18,7 @@ use super::{
     Doc, DocError, ValidationError, check_short, check_text, child, put_text, update_text,
 };
 use crate::date::{Day, Month};
-use crate::domain::FlagStatus;
+use crate::domain::{ClosedReason, FlagStatus};
 use crate::ids::{DocKind, FlagId, HouseholdId, MemberId, NoteId};
 use crate::{DocId, Timestamp};
 
@@ -34,6 +35,7 @@ pub(super) const CONFLICT_FIELDS: &[&[&str]] = &[
 
 /// Fields that name who did something; each value a change writes must be its maker.
 pub(super) const CLAIM_FIELDS: &[&[&str]] = &[
+    &["profile", "closed", "by"],
     &["notes", "*", "author"],
     &["flags", "*", "raised_by"],
     &["flags", "*", "status_by"],
@@ -46,6 +48,10 @@ pub(crate) const DETAIL_FIELDS: &[&[&str]] = &[
     &["profile", "people"],
     &["profile", "livelihood"],
     &["profile", "tags"],
+    &["profile", "closed", "reason"],
+    &["profile", "closed", "detail"],
+    &["profile", "closed", "on"],
+    &["profile", "closed", "by"],
 ];
 
 const MAX_PEOPLE: u32 = 99;
@@ -62,10 +68,23 @@ pub struct Household {
     pub people: u32,
     pub livelihood: String,
     pub tags: Vec<String>,
+    /// Closed by the cell's secretary (the family moved away, merged into another): kept with
+    /// its notes, never deleted, but looked after no more.
+    pub closed: Option<Closure>,
     /// Notes by date, oldest first; deleted ones included and marked.
     pub notes: Vec<VisitNote>,
     /// Flags by the day they were raised, oldest first.
     pub flags: Vec<FollowUpFlag>,
+}
+
+/// Why and when a household was closed, and by whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closure {
+    pub reason: ClosedReason,
+    /// In words: where the family went, which household it joined.
+    pub detail: String,
+    pub on: Day,
+    pub by: MemberId,
 }
 
 impl Household {
@@ -151,6 +170,18 @@ struct RawProfile {
     people: i64,
     livelihood: String,
     tags: Vec<String>,
+    // Households stored before closing existed have none; the skeleton never makes one, so
+    // every replica's first change stays the same.
+    #[autosurgeon(missing = "Option::default")]
+    closed: Option<RawClosed>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate)]
+struct RawClosed {
+    reason: String,
+    detail: String,
+    on: String,
+    by: String,
 }
 
 #[derive(Hydrate)]
@@ -214,6 +245,21 @@ pub(super) fn validate(doc: &Doc) -> Result<Household, ValidationError> {
     for (i, tag) in p.tags.iter().enumerate() {
         check_short(&format!("profile.tags.{i}"), tag)?;
     }
+    let closed = match &p.closed {
+        None => None,
+        Some(c) => {
+            let bad = |field: &str, e: &dyn std::fmt::Display| {
+                ValidationError::new(format!("profile.closed.{field}"), e.to_string())
+            };
+            check_short("profile.closed.detail", &c.detail)?;
+            Some(Closure {
+                reason: ClosedReason::parse(&c.reason).map_err(|e| bad("reason", &e))?,
+                detail: c.detail.clone(),
+                on: Day::parse(&c.on).map_err(|e| bad("on", &e))?,
+                by: MemberId::parse(&c.by).map_err(|e| bad("by", &e))?,
+            })
+        }
+    };
 
     let mut notes = Vec::with_capacity(raw.notes.len());
     for (key, n) in raw.notes {
@@ -275,6 +321,7 @@ pub(super) fn validate(doc: &Doc) -> Result<Household, ValidationError> {
         people,
         livelihood: p.livelihood,
         tags: p.tags,
+        closed,
         notes,
         flags,
     })
@@ -342,6 +389,42 @@ pub fn update_profile(
         if let Some(people) = update.people.filter(|p| *p != current.people) {
             tx.put(&profile, "people", i64::from(people))?;
         }
+        Ok(())
+    })
+}
+
+/// Closes a household (the family moved away, merged into another): it stays, with every
+/// note, but is looked after no more. Closing again changes the reason.
+pub fn close(
+    doc: &mut Doc,
+    reason: ClosedReason,
+    detail: &str,
+    by: &MemberId,
+    on: Day,
+    now: Timestamp,
+) -> Result<(), DocError> {
+    doc.expect_kind(DocKind::Household)?;
+    check_short("profile.closed.detail", detail)?;
+    let profile = section(doc, "profile")?;
+    doc.edit(now, |tx| {
+        let closed = tx.put_object(&profile, "closed", ObjType::Map)?;
+        tx.put(&closed, "reason", reason.code())?;
+        tx.put(&closed, "detail", detail)?;
+        tx.put(&closed, "on", on.iso())?;
+        tx.put(&closed, "by", by.as_str())?;
+        Ok(())
+    })
+}
+
+/// Opens a closed household again (closed by mistake, or the family came back).
+pub fn reopen(doc: &mut Doc, now: Timestamp) -> Result<(), DocError> {
+    doc.expect_kind(DocKind::Household)?;
+    let profile = section(doc, "profile")?;
+    if child(doc.automerge(), &profile, "closed").is_none() {
+        return Ok(());
+    }
+    doc.edit(now, |tx| {
+        tx.delete(&profile, "closed")?;
         Ok(())
     })
 }
@@ -612,6 +695,44 @@ mod tests {
         assert_eq!(months, ["2026-09", "2026-10"], "a deleted note is no visit");
         assert_eq!(h.visits().count(), 3);
         assert_eq!(h.last_visit(), Some(day("2026-10-20")));
+    }
+
+    #[test]
+    fn a_closed_household_keeps_its_notes_and_can_be_opened_again() {
+        let mut doc = household();
+        let secretary = member("m-1");
+        let day = Day::parse("2026-11-20").expect("day");
+        add_note(&mut doc, &secretary, day, "Thăm hộ", &[], 1).expect("note");
+        close(
+            &mut doc,
+            ClosedReason::MovedAway,
+            "Chuyển vào Bình Dương",
+            &secretary,
+            day,
+            2,
+        )
+        .expect("close");
+        let closed = read(&doc).expect("valid");
+        assert_eq!(
+            closed.closed,
+            Some(Closure {
+                reason: ClosedReason::MovedAway,
+                detail: "Chuyển vào Bình Dương".into(),
+                on: day,
+                by: secretary.clone(),
+            })
+        );
+        assert_eq!(closed.notes.len(), 1, "closing keeps the notes");
+        reopen(&mut doc, 3).expect("reopen");
+        assert_eq!(read(&doc).expect("valid").closed, None);
+    }
+
+    #[test]
+    fn household_ids_made_apart_differ() {
+        let ids: std::collections::HashSet<HouseholdId> =
+            (0..1000).map(|_| HouseholdId::random()).collect();
+        assert_eq!(ids.len(), 1000);
+        assert!(ids.iter().all(|id| HouseholdId::parse(id.as_str()).is_ok()));
     }
 
     #[test]

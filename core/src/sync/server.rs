@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use automerge::{ActorId, Change, ChangeHash, ReadDoc};
 
 use crate::Timestamp;
-use crate::access::{Denied, DocPlace, Guarded, Principal};
+use crate::access::{AccessRole, Denied, DocPlace, Guarded, Principal};
 use crate::docs::{Doc, View};
 use crate::ids::{DocId, MemberId};
 use crate::protocol::{Cursor, DocUpdate, PushOutcome, PushResult, SyncResponse};
@@ -19,7 +19,7 @@ pub enum PushDecision {
     Accepted {
         new_changes: Vec<Change>,
         /// The document as it now reads, checked; `None` when the push held nothing new.
-        view: Option<View>,
+        view: Option<Box<View>>,
     },
     /// Store nothing; tell the phone why.
     Rejected { reason: String },
@@ -111,7 +111,7 @@ pub fn apply_push(doc: &mut Doc, changes: &[Change]) -> PushDecision {
     };
     PushDecision::Accepted {
         new_changes: doc.automerge().get_changes(&before),
-        view: Some(view),
+        view: Some(Box::new(view)),
     }
 }
 
@@ -120,28 +120,68 @@ pub fn apply_push(doc: &mut Doc, changes: &[Change]) -> PushDecision {
 pub enum PushAccess {
     /// The phone may write the document.
     Write,
-    /// A household that is not its member's now: what they wrote while it was theirs stands,
-    /// once the server says when it left them (`PushContext::left_at`). The words say why the
-    /// rest is refused.
-    UntilLeft(String),
+    /// A household the server does not know, pushed by a cell's secretary: added to their
+    /// cell (a family moved into the village), once the server has checked the scope is a cell.
+    Create,
+    /// A household that is not the phone's now (taken off its member, or moved to another
+    /// cell): what was written while it was theirs stands, once the server says when it left
+    /// them (`PushContext::left_at`, looked up as `left` says). The words say why the rest is
+    /// refused.
+    UntilLeft { why: String, left: Left },
     /// Refused whole, and kept nowhere: the phone never had the right to write it.
     Refused(String),
+}
+
+/// How a household left a phone, which says where the server looks up when it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Left {
+    /// Taken off the phone's member: the latest time the cell's assignments moved it off them
+    /// (a reassignment, or the household or the member leaving the cell).
+    Member,
+    /// Moved out of the phone's scope: the latest move of the household from a cell inside it.
+    Scope,
 }
 
 /// Whether `principal`'s phone may push to document `id`, which sits at `place` (`None`: the
 /// server knows nothing of it).
 pub fn push_access(principal: &Principal, id: &DocId, place: Option<&DocPlace>) -> PushAccess {
     let Some(place) = place else {
-        return PushAccess::Refused(unseen(id));
+        return match (id, principal.role, &principal.member) {
+            (DocId::Household(_), AccessRole::CellSecretary, Some(_)) => PushAccess::Create,
+            _ => PushAccess::Refused(unseen(id)),
+        };
     };
     match principal.may_write(place) {
         Ok(()) => PushAccess::Write,
-        Err(Denied::OutOfScope) => PushAccess::Refused(unseen(id)),
+        // A household that left the scope may have been the phone's; if it never was, the
+        // server finds no moment it left and refuses it as unseen, like any other.
+        Err(Denied::OutOfScope) => match (id, &principal.member) {
+            (DocId::Household(_), Some(_)) => PushAccess::UntilLeft {
+                why: unseen(id),
+                left: if principal.role == AccessRole::Member {
+                    Left::Member
+                } else {
+                    Left::Scope
+                },
+            },
+            _ => PushAccess::Refused(unseen(id)),
+        },
         Err(Denied::NotAllowed(why)) => match (id, &principal.member) {
-            (DocId::Household(_), Some(_)) => PushAccess::UntilLeft(why),
+            (DocId::Household(_), Some(_)) => PushAccess::UntilLeft {
+                why,
+                left: Left::Member,
+            },
             _ => PushAccess::Refused(why),
         },
     }
+}
+
+/// Why a secretary's phone whose scope is not a cell may not add a household.
+pub fn not_a_cell(id: &DocId) -> String {
+    format!(
+        "household {id}: a household is added in a cell, and this phone's scope is not one; \
+         it is added by a cell's secretary"
+    )
 }
 
 /// What the server knows, before a push is decided, of the phone that sent it and of the
@@ -238,9 +278,9 @@ pub fn plan_push(
         })
     };
     let (changes, late) = match ctx.access {
-        PushAccess::Write => (changes, None),
+        PushAccess::Write | PushAccess::Create => (changes, None),
         PushAccess::Refused(reason) => return refused_whole(reason, changes),
-        PushAccess::UntilLeft(why) => {
+        PushAccess::UntilLeft { why, .. } => {
             let Some(cutoff) = ctx.left_at else {
                 return refused_whole(why, changes);
             };
@@ -273,7 +313,7 @@ pub fn plan_push(
         } => match checks(ctx, id, &before, &doc, &new_changes) {
             Ok(bind) => PushPlan::Store {
                 doc: Box::new(doc),
-                view: Box::new(view),
+                view,
                 new_changes,
                 bind,
                 late,

@@ -33,10 +33,30 @@ pub enum By<'a> {
 }
 
 impl By<'_> {
-    fn actor(&self) -> Actor {
+    /// Whom the audit log names.
+    pub fn actor(&self) -> Actor {
         match self {
             By::Cli => Actor::Cli,
             By::Staff(session) => session.actor(),
+        }
+    }
+
+    /// The member id what they write into documents is signed with (an assignment's `by`):
+    /// a staff account's, or the command line's.
+    pub fn author(&self) -> MemberId {
+        match self {
+            By::Cli => MemberId::command_line(),
+            // A session's login was checked when its account was made.
+            By::Staff(session) => Login::parse(&session.login)
+                .map_or_else(|_| MemberId::command_line(), |l| l.author()),
+        }
+    }
+
+    /// The rules they are held to; `None` for the command line, which may do anything.
+    pub fn principal(&self) -> Option<&Principal> {
+        match self {
+            By::Cli => None,
+            By::Staff(session) => Some(&session.principal),
         }
     }
 
@@ -145,7 +165,7 @@ async fn scope_path(conn: &mut AnyConnection, unit: &UnitId) -> Result<UnitPath,
         .ok_or_else(|| AccountError::NotFound(format!("unit {unit}")))
 }
 
-fn check_name(name: &str) -> Result<String, AccountError> {
+pub(crate) fn check_name(name: &str) -> Result<String, AccountError> {
     let name = name.trim();
     if name.is_empty()
         || name.chars().count() > MAX_NAME_CHARS
@@ -158,7 +178,7 @@ fn check_name(name: &str) -> Result<String, AccountError> {
     Ok(name.to_owned())
 }
 
-fn check_password(password: &str) -> Result<(), AccountError> {
+pub(crate) fn check_password(password: &str) -> Result<(), AccountError> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
         return Err(AccountError::Invalid(format!(
@@ -193,6 +213,12 @@ pub async fn add_user(db: &Db, by: By<'_>, new: &NewUser, now: i64) -> Result<Us
     let hash = tokio::task::spawn_blocking(move || crate::access::secret::hash_password(&password))
         .await
         .map_err(anyhow::Error::from)??;
+    if new.login.is_reserved() {
+        return Err(AccountError::Invalid(format!(
+            "login {:?} is kept for the server's command line; choose another",
+            new.login.as_str()
+        )));
+    }
     let login = new.login.as_str();
     let mut tx = db.begin_write().await?;
     if find_user(&mut tx, login).await?.is_some() {
@@ -254,7 +280,8 @@ pub async fn set_role(
     let mut tx = db.begin_write().await?;
     let user = existing_user(&mut tx, login).await?;
     by.check(&format!("account {login:?}"), |p| {
-        p.may_grant(user.role, &user.scope_path)
+        p.may_grant(user.role, &user.scope_path)?;
+        p.may(StaffAction::ChangeRoles, &user.scope_path)
     })?;
     let (scope, path) = match scope {
         Some(unit) => (unit.clone(), scope_path(&mut tx, unit).await?),

@@ -28,6 +28,17 @@ hosync_core::coded_enum!(
         ViewTable => ("view_table", "Xem bảng"),
         Export => ("export", "Xuất bảng"),
         Search => ("search", "Tìm kiếm"),
+        Init => ("init", "Khởi tạo hệ thống"),
+        Import => ("import", "Nhập danh sách"),
+        UnitAdd => ("unit_add", "Thêm đơn vị"),
+        UnitChange => ("unit_change", "Sửa đơn vị"),
+        MemberAdd => ("member_add", "Thêm đảng viên"),
+        MemberChange => ("member_change", "Sửa thông tin đảng viên"),
+        MemberTransfer => ("member_transfer", "Chuyển sinh hoạt đảng"),
+        HouseholdAdd => ("household_add", "Thêm hộ"),
+        HouseholdChange => ("household_change", "Sửa thông tin hộ"),
+        HouseholdMove => ("household_move", "Chuyển hộ sang chi bộ khác"),
+        Assign => ("assign", "Phân công phụ trách hộ"),
     }
 );
 

@@ -90,6 +90,7 @@ async fn project_household(
     .bind(conflicts)
     .execute(&mut *conn)
     .await?;
+    project_closure(conn, h).await?;
     project_visits_and_flags(conn, h, unit).await?;
     sqlx::query("DELETE FROM note_view WHERE household_id = $1")
         .bind(h.id.as_str())
@@ -127,6 +128,35 @@ async fn project_household(
                 .bind(note.created_at);
         }
         query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Whether the household is looked after: a closed one leaves its cell's counts, and nobody
+/// looks after it (an assignment made beside the closing, on another phone, does not count).
+async fn project_closure(conn: &mut AnyConnection, h: &Household) -> anyhow::Result<()> {
+    let (reason, on) = match &h.closed {
+        Some(c) => (c.reason.code(), Some(c.on.iso())),
+        None => ("", None),
+    };
+    sqlx::query(
+        "UPDATE household_view SET closed_reason = $2, closed_on = $3 WHERE household_id = $1",
+    )
+    .bind(h.id.as_str())
+    .bind(reason)
+    .bind(on.clone().unwrap_or_default())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE households SET closed_on = $2 WHERE id = $1")
+        .bind(h.id.as_str())
+        .bind(on.clone())
+        .execute(&mut *conn)
+        .await?;
+    if on.is_some() {
+        sqlx::query("DELETE FROM assignment_view WHERE household_id = $1")
+            .bind(h.id.as_str())
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -232,9 +262,12 @@ async fn project_cell(
         .bind(unit.as_str())
         .execute(&mut *conn)
         .await?;
+    // Only households of this cell that are open: one moved to another cell or closed may
+    // still be assigned here by a phone that did not know yet.
     for a in &c.assignments {
         sqlx::query(
-            "INSERT INTO assignment_view (household_id, cell_id, member_id, since) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO assignment_view (household_id, cell_id, member_id, since) SELECT $1, $2, $3, $4 \
+             WHERE EXISTS (SELECT 1 FROM households h WHERE h.id = $1 AND h.cell_id = $2 AND h.closed_on IS NULL) \
              ON CONFLICT (household_id) DO UPDATE SET cell_id = excluded.cell_id, member_id = excluded.member_id, since = excluded.since",
         )
         .bind(a.household.as_str())
@@ -268,6 +301,27 @@ async fn project_report(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Projects a stored document again, as it stands: after the tree changed under it (a
+/// household joined or left its cell, a member moved).
+pub async fn project_again(
+    conn: &mut AnyConnection,
+    id: &hosync_core::DocId,
+    actor: &automerge::ActorId,
+    now: i64,
+) -> anyhow::Result<()> {
+    let Some(doc) = storage::load_doc(&mut *conn, id, actor).await? else {
+        return Ok(());
+    };
+    let unit = sqlx::query("SELECT unit_id FROM documents WHERE doc_id = $1")
+        .bind(id.to_string())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get::<String, _>(0)?;
+    Rows::read(&doc)?
+        .write(conn, &UnitId::parse(&unit)?, now)
+        .await
 }
 
 /// The projections' version, kept in `meta`. A version that adds what a kind of document

@@ -169,6 +169,23 @@ pub async fn left_member_at(
     .try_get(0)
 }
 
+/// When a household last moved out of a cell inside `scope` (server time), if it ever did.
+pub async fn left_scope_at(
+    conn: &mut AnyConnection,
+    household: &HouseholdId,
+    scope: &UnitPath,
+) -> DbResult<Option<i64>> {
+    sqlx::query(
+        "SELECT MAX(m.moved_at) FROM household_moves m JOIN units u ON u.id = m.from_cell \
+         WHERE m.household_id = $1 AND substr(u.path, 1, length($2)) = $2",
+    )
+    .bind(household.as_str())
+    .bind(scope.as_str())
+    .fetch_one(conn)
+    .await?
+    .try_get(0)
+}
+
 /// The kinds of unit that hold members, as an SQL list to put after `kind IN`: core's
 /// `UnitKind::holds_members`, written once here rather than restated in queries. Only core's
 /// own codes are spliced in, never input.

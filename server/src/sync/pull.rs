@@ -3,7 +3,6 @@
 use crate::error::ApiError;
 use crate::storage;
 use hosync_core::DocId;
-use hosync_core::access::ReadFilter;
 use hosync_core::sync::ResponseBuilder;
 use sqlx::AnyConnection;
 use std::collections::BTreeSet;
@@ -85,7 +84,8 @@ pub(super) async fn drop_what_left(
 /// Adds what the phone has not read yet. A phone that has read nothing (or whose cursor is
 /// from another database) gets every document of its scope as a snapshot. Otherwise it gets the
 /// changes logged after its cursor, and whole any document that is new to it: created after its
-/// cursor, or come into its scope (a household assigned to it) while it held none of it.
+/// cursor, or come into its scope (a household assigned to it or moved into its cell) while it
+/// held none of it.
 async fn collect_updates(
     conn: &mut AnyConnection,
     scope: &storage::ReadScope,
@@ -100,18 +100,15 @@ async fn collect_updates(
         }
         return Ok(());
     }
-    // Only a member's scope changes with assignments; a larger scope gets a document new to it
-    // through the change log.
-    let mut missing = BTreeSet::new();
-    if matches!(scope.0, ReadFilter::Member { .. }) {
-        let held: BTreeSet<&str> = holding.iter().map(String::as_str).collect();
-        missing.extend(
-            readable
-                .iter()
-                .filter(|id| !held.contains(id.as_str()))
-                .cloned(),
-        );
-    }
+    // A document can come into a scope long after it was made: a household assigned to a
+    // member, moved into a cell, a member's reports following them to their new cell. Whatever
+    // the scope reads and the phone does not hold is sent whole.
+    let held: BTreeSet<&str> = holding.iter().map(String::as_str).collect();
+    let missing: BTreeSet<String> = readable
+        .iter()
+        .filter(|id| !held.contains(id.as_str()))
+        .cloned()
+        .collect();
     let rows = storage::changes_since(&mut *conn, scope, since).await?;
     let mut seen = BTreeSet::new();
     let mut snapshot_upto = std::collections::BTreeMap::new();

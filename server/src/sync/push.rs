@@ -9,10 +9,10 @@ use automerge::{ActorId, Change};
 use hosync_core::docs::is_genesis;
 use hosync_core::protocol::{PushOutcome, SyncRequest};
 use hosync_core::sync::server::actor_reused;
-use hosync_core::sync::server::unseen;
+use hosync_core::sync::server::{not_a_cell, unseen};
 use hosync_core::sync::{
-    PushAccess, PushContext, PushPlan, Refused, ResponseBuilder, describe_changes, parse_changes,
-    plan_push, push_access,
+    Left, PushAccess, PushContext, PushPlan, Refused, ResponseBuilder, describe_changes,
+    parse_changes, plan_push, push_access,
 };
 use hosync_core::{Doc, DocId, MemberId, UnitId};
 use sqlx::AnyConnection;
@@ -25,6 +25,8 @@ use crate::storage::{self, projection};
 /// A push that passed, with everything the write transaction needs computed beforehand.
 pub(super) struct Prepared {
     id: DocId,
+    /// A household added on the phone: the server's tree learns it in the same transaction.
+    created: bool,
     unit: UnitId,
     /// The stored row this was computed against: a different row at write time means another
     /// phone's push to the same document committed in between.
@@ -103,8 +105,20 @@ pub(super) async fn decide(
                 );
                 continue;
             }
+            (PushAccess::Create, None) => match creatable_in(&mut *conn, auth).await? {
+                Some(cell) => cell,
+                None => {
+                    answer.result(
+                        &id,
+                        PushOutcome::Rejected {
+                            reason: not_a_cell(&id),
+                        },
+                    );
+                    continue;
+                }
+            },
             (_, Some((unit, _))) => unit,
-            // Core refuses a push to a document of no place, so this is not reached.
+            // Core refuses a push to a document of no place unless it is a new household.
             (_, None) => {
                 answer.result(
                     &id,
@@ -123,9 +137,20 @@ pub(super) async fn decide(
             }
         };
         let left_at = match (&access, &id, &principal.member) {
-            (PushAccess::UntilLeft(_), DocId::Household(h), Some(member)) => {
-                storage::left_member_at(&mut *conn, h, member).await?
-            }
+            (
+                PushAccess::UntilLeft {
+                    left: Left::Member, ..
+                },
+                DocId::Household(h),
+                Some(member),
+            ) => storage::left_member_at(&mut *conn, h, member).await?,
+            (
+                PushAccess::UntilLeft {
+                    left: Left::Scope, ..
+                },
+                DocId::Household(h),
+                _,
+            ) => storage::left_scope_at(&mut *conn, h, &principal.scope).await?,
             _ => None,
         };
         learn_authors(&mut *conn, &changes, &mut decided.authors).await?;
@@ -152,6 +177,7 @@ pub(super) async fn decide(
                     None => None,
                 };
                 decided.prepared.push(Prepared {
+                    created: access == PushAccess::Create,
                     write: storage::DocWrite::push(&doc, &new_changes, base.as_ref()),
                     rows: Box::new(projection::Rows::from_view(&doc, *view)),
                     id,
@@ -185,6 +211,15 @@ pub(super) async fn decide(
         }
     }
     Ok(decided)
+}
+
+/// The cell a household added on this phone joins: the holder's scope, when it is a cell.
+async fn creatable_in(
+    conn: &mut AnyConnection,
+    auth: &DeviceAuth,
+) -> Result<Option<UnitId>, ApiError> {
+    let unit = storage::unit(conn, auth.info.scope_unit.as_str()).await?;
+    Ok(unit.filter(|u| u.kind.holds_members()).map(|u| u.id))
 }
 
 /// Reads who the actors of `changes` write for, those not read yet in this request.
@@ -228,6 +263,11 @@ pub(super) async fn store(
         authors,
     } = decided;
     let author_of = |a: &ActorId| authors.get(a).cloned().flatten();
+    // Households added on the phone join the tree first, so that the cell's document pushed
+    // beside them projects its assignments of them.
+    let mut prepared = prepared;
+    prepared.sort_by_key(|p| !p.created);
+    let mut joined_cells = std::collections::BTreeSet::new();
     for mut p in prepared {
         let current = storage::doc_row(&mut *tx, &p.id).await?;
         if current != p.base {
@@ -278,6 +318,13 @@ pub(super) async fn store(
                 }
             }
         }
+        if p.created
+            && p.base.is_none()
+            && let DocId::Household(household) = &p.id
+        {
+            storage::insert_household(&mut *tx, household, &p.unit).await?;
+            joined_cells.insert(p.unit.clone());
+        }
         storage::write_doc(
             &mut *tx,
             &p.id,
@@ -294,6 +341,11 @@ pub(super) async fn store(
         }
         answer.heads(&p.id, &p.write.heads);
         finish_push(answer, &p.id, p.late, &mut refusals);
+    }
+    // A cell's document stored before its new household (in an earlier push) assigned it
+    // before the tree knew it: projected again, its assignment of it counts now.
+    for cell in joined_cells {
+        projection::project_again(&mut *tx, &DocId::Cell(cell), &state.actor, now).await?;
     }
     for refusal in &refusals {
         storage::record_refusal(&mut *tx, refusal, now).await?;

@@ -1,0 +1,22 @@
+//! The organisation's life, as staff change it: a district started from nothing (`init`), its
+//! units, members and households brought in and kept current, members transferred and
+//! households moved between cells. Each change's domain and SQL (`changes`, `init`) stand apart
+//! from its HTTP handlers (`api`).
+
+pub mod api;
+pub mod changes;
+pub mod init;
+
+use axum::Router;
+use axum::routing::post;
+
+use crate::AppState;
+
+/// Members added and transferred, households added and moved.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/org/members", post(api::add_member))
+        .route("/org/members/{id}/transfer", post(api::transfer_member))
+        .route("/org/households", post(api::add_household))
+        .route("/org/households/{id}/move", post(api::move_household))
+}

@@ -1,0 +1,235 @@
+//! Changes to the organisation over HTTP, for staff signed in to the dashboard.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use hosync_core::{Day, HouseholdId, MemberId, MemberStatus, Role, UnitId};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::access::accounts::By;
+use crate::access::sessions::StaffSession;
+use crate::error::ApiError;
+use crate::org::changes::{self, HouseholdEntry, MemberEntry, OrgError};
+
+impl From<OrgError> for ApiError {
+    fn from(e: OrgError) -> Self {
+        match e {
+            OrgError::Invalid(m) => ApiError::BadRequest(m),
+            OrgError::Id(e) => ApiError::BadRequest(e.to_string()),
+            OrgError::NotFound(what) => ApiError::unseen(&what),
+            OrgError::Exists(m) => ApiError::Conflict(m),
+            OrgError::Denied(d) => ApiError::denied(d, "such thing"),
+            OrgError::Db(e) => ApiError::Internal(e.into()),
+            OrgError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+fn bad(field: &str) -> impl Fn(hosync_core::IdError) -> ApiError + '_ {
+    move |e| ApiError::BadRequest(format!("{field}: {e}"))
+}
+
+/// The day a change takes effect: the one given, else today (Vietnam time).
+fn day_or_today(raw: Option<&str>, state: &AppState) -> Result<Day, ApiError> {
+    match raw {
+        Some(raw) => Day::parse(raw).map_err(|e| ApiError::BadRequest(format!("on: {e}"))),
+        None => Ok(Day::from_timestamp(state.now())),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewMemberBody {
+    pub id: String,
+    pub cell: String,
+    pub name: String,
+    /// A role in the cell (`member`, `secretary`, …); `member` when absent.
+    pub role: Option<String>,
+    /// `active`, `working_away` or `exempt`; `active` when absent.
+    pub status: Option<String>,
+    /// Where they work, or why they are exempt.
+    pub status_detail: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberAdded {
+    pub id: String,
+    pub cell: String,
+    pub name: String,
+    pub role: String,
+}
+
+/// `POST /api/v1/org/members`: adds a member to a cell.
+pub async fn add_member(
+    State(state): State<AppState>,
+    session: StaffSession,
+    body: Result<Json<NewMemberBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<MemberAdded>), ApiError> {
+    let Json(body) = body?;
+    let role = match body.role.as_deref() {
+        None | Some("") => Role::Member,
+        Some(raw) => Role::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))?,
+    };
+    let status = MemberStatus::parse(
+        body.status.as_deref().unwrap_or("active"),
+        body.status_detail.as_deref().unwrap_or(""),
+    )
+    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let entry = MemberEntry {
+        id: MemberId::parse(&body.id).map_err(bad("id"))?,
+        cell: UnitId::parse(&body.cell).map_err(bad("cell"))?,
+        name: body.name.trim().to_owned(),
+        role,
+        status,
+    };
+    let mut tx = state.db.begin_log_write().await?;
+    changes::add_member(&mut tx, By::Staff(&session), &entry, state.now()).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MemberAdded {
+            id: entry.id.to_string(),
+            cell: entry.cell.to_string(),
+            name: entry.name,
+            role: entry.role.code().to_owned(),
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TransferBody {
+    /// The cell they move to.
+    pub cell: String,
+    /// From when (YYYY-MM-DD); today when absent.
+    pub on: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TransferDone {
+    pub member: String,
+    pub from: String,
+    pub to: String,
+    pub households_left: Vec<String>,
+    pub reports: usize,
+}
+
+/// `POST /api/v1/org/members/{id}/transfer`: transfers a member to another cell.
+pub async fn transfer_member(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+    body: Result<Json<TransferBody>, JsonRejection>,
+) -> Result<Json<TransferDone>, ApiError> {
+    let Json(body) = body?;
+    let member = MemberId::parse(&id).map_err(bad("member"))?;
+    let to = UnitId::parse(&body.cell).map_err(bad("cell"))?;
+    let on = day_or_today(body.on.as_deref(), &state)?;
+    let mut tx = state.db.begin_log_write().await?;
+    let done =
+        changes::transfer_member(&mut tx, By::Staff(&session), &member, &to, on, state.now())
+            .await?;
+    tx.commit().await?;
+    Ok(Json(TransferDone {
+        member: member.to_string(),
+        from: done.from.to_string(),
+        to: to.to_string(),
+        households_left: done
+            .households_left
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        reports: done.reports,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewHouseholdBody {
+    /// The household's code; one is made when absent.
+    pub id: Option<String>,
+    pub cell: String,
+    pub head: String,
+    pub village: String,
+    pub people: u32,
+    #[serde(default)]
+    pub livelihood: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HouseholdAdded {
+    pub id: String,
+    pub cell: String,
+}
+
+/// `POST /api/v1/org/households`: adds a household to a cell, unassigned.
+pub async fn add_household(
+    State(state): State<AppState>,
+    session: StaffSession,
+    body: Result<Json<NewHouseholdBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<HouseholdAdded>), ApiError> {
+    let Json(body) = body?;
+    let id = match body.id.as_deref() {
+        None | Some("") => HouseholdId::random(),
+        Some(raw) => HouseholdId::parse(raw).map_err(bad("id"))?,
+    };
+    let entry = HouseholdEntry {
+        id,
+        cell: UnitId::parse(&body.cell).map_err(bad("cell"))?,
+        head: body.head.trim().to_owned(),
+        village: body.village.trim().to_owned(),
+        people: body.people,
+        livelihood: body.livelihood.trim().to_owned(),
+    };
+    let mut tx = state.db.begin_log_write().await?;
+    changes::add_household(&mut tx, By::Staff(&session), &entry, state.now()).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(HouseholdAdded {
+            id: entry.id.to_string(),
+            cell: entry.cell.to_string(),
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MoveBody {
+    pub cell: String,
+    pub on: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MoveDone {
+    pub household: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// `POST /api/v1/org/households/{id}/move`: moves a household to another cell.
+pub async fn move_household(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+    body: Result<Json<MoveBody>, JsonRejection>,
+) -> Result<Json<MoveDone>, ApiError> {
+    let Json(body) = body?;
+    let household = HouseholdId::parse(&id).map_err(bad("household"))?;
+    let to = UnitId::parse(&body.cell).map_err(bad("cell"))?;
+    let on = day_or_today(body.on.as_deref(), &state)?;
+    let mut tx = state.db.begin_log_write().await?;
+    let from = changes::move_household(
+        &mut tx,
+        By::Staff(&session),
+        &household,
+        &to,
+        on,
+        state.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(MoveDone {
+        household: household.to_string(),
+        from: from.to_string(),
+        to: to.to_string(),
+    }))
+}
