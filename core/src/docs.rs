@@ -69,6 +69,8 @@ pub enum DocError {
         what: &'static str,
         id: String,
     },
+    #[error("{0} is required")]
+    Required(&'static str),
     #[error("the document's bytes are damaged: {0}")]
     Corrupt(String),
     #[error("automerge: {0}")]

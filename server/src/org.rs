@@ -12,9 +12,10 @@ use axum::routing::post;
 
 use crate::AppState;
 
-/// Members added and transferred, households added and moved.
+/// Units and members added, members transferred, households added and moved.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/org/units", post(api::add_unit))
         .route("/org/members", post(api::add_member))
         .route("/org/members/{id}/transfer", post(api::transfer_member))
         .route("/org/households", post(api::add_household))

@@ -8,6 +8,7 @@ mod bad_input;
 mod headers;
 mod loadgen;
 mod migrations;
+mod org;
 mod read_scope;
 mod reliability;
 mod restart;

@@ -18,8 +18,8 @@ use hosync_core::ids::DocKind;
 use hosync_core::protocol::{self, PROTOCOL_VERSION};
 use hosync_core::sync::Replica;
 use hosync_core::{
-    Day, DeviceId, DocId, FlagId, FlagStatus, HouseholdId, MemberId, MemberStatus, Month, NoteId,
-    Rating, Role,
+    ClosedReason, Day, DeviceId, DocId, FlagId, FlagStatus, HouseholdId, MemberId, MemberStatus,
+    Month, NoteId, Rating, Role,
 };
 use wasm_bindgen::prelude::*;
 
@@ -234,6 +234,58 @@ impl WasmReplica {
             &update,
             now(),
         )?)
+    }
+
+    /// A new household of the secretary's cell (a family moved into the village), made on this
+    /// phone, offline if need be: its id is random, so ids made on two phones never collide, and
+    /// the server takes it into the cell at the next sync. Returns its document id.
+    #[wasm_bindgen(js_name = createHousehold)]
+    pub fn create_household(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "ProfileUpdate")] profile: JsValue,
+    ) -> Result<String, JsError> {
+        let profile = interop::profile_update(profile)?;
+        let id = DocId::Household(HouseholdId::random());
+        let created = household::create(self.0.open(&id), &profile, now());
+        if let Err(e) = created {
+            // Nothing of a refused household stays on the phone.
+            self.0.remove(&id);
+            return Err(e.into());
+        }
+        Ok(id.to_string())
+    }
+
+    /// Closes a household (moved away, merged) from a day on: kept with its notes, looked after
+    /// no more.
+    #[wasm_bindgen(js_name = closeHousehold)]
+    pub fn close_household(
+        &mut self,
+        #[wasm_bindgen(js_name = docId)] doc_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "ClosedReasonCode")] reason: &str,
+        detail: &str,
+        #[wasm_bindgen(js_name = onIso)] on_iso: &str,
+        by: &str,
+    ) -> Result<(), JsError> {
+        let reason = ClosedReason::parse(reason)?;
+        let on = Day::parse(on_iso)?;
+        let by = MemberId::parse(by)?;
+        Ok(household::close(
+            self.doc_mut(doc_id)?,
+            reason,
+            detail,
+            &by,
+            on,
+            now(),
+        )?)
+    }
+
+    /// Opens a closed household again (closed by mistake, or the family came back).
+    #[wasm_bindgen(js_name = reopenHousehold)]
+    pub fn reopen_household(
+        &mut self,
+        #[wasm_bindgen(js_name = docId)] doc_id: &str,
+    ) -> Result<(), JsError> {
+        Ok(household::reopen(self.doc_mut(doc_id)?, now())?)
     }
 
     /// Adds a tag such as "hộ nghèo"; tags added on two phones are both kept.
@@ -639,6 +691,18 @@ pub fn flag_statuses() -> Result<JsValue, JsError> {
 pub fn report_states() -> Result<JsValue, JsError> {
     to_js(
         &ReportState::ALL
+            .iter()
+            .copied()
+            .map(CodeLabel::from)
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Why a household may be closed, with their Vietnamese labels.
+#[wasm_bindgen(js_name = closedReasons, unchecked_return_type = "CodeLabel<ClosedReasonCode>[]")]
+pub fn closed_reasons() -> Result<JsValue, JsError> {
+    to_js(
+        &ClosedReason::ALL
             .iter()
             .copied()
             .map(CodeLabel::from)

@@ -11,7 +11,9 @@ use hosync_core::docs::report::{MonthlyReport, ReportState};
 use hosync_core::domain::name_order;
 use hosync_core::oversight;
 use hosync_core::sync::{DocSyncStatus, SyncOutcome};
-use hosync_core::{Conflict, ConflictValue, Day, DocId, FlagStatus, MemberId, Month, Rating, Role};
+use hosync_core::{
+    ClosedReason, Conflict, ConflictValue, Day, DocId, FlagStatus, MemberId, Month, Rating, Role,
+};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -27,6 +29,8 @@ export type ReportStateCode = "missing" | "drafted" | "handed_in";
 export type RoleCode = "member" | "secretary" | "deputy_secretary" | "committee_member";
 /** Whether a member takes part as usual, works away (đi làm ăn xa) or is exempt (miễn sinh hoạt). */
 export type MemberStatusCode = "active" | "working_away" | "exempt";
+/** Why a household was closed; `closedReasons()` gives their labels. */
+export type ClosedReasonCode = "moved_away" | "merged" | "other";
 
 /** A stored code and what a member reads for it. */
 export interface CodeLabel<C extends string = string> {
@@ -44,6 +48,15 @@ pub(crate) struct CodeLabel {
 
 impl From<Rating> for CodeLabel {
     fn from(r: Rating) -> Self {
+        CodeLabel {
+            code: r.code(),
+            label: r.label_vi(),
+        }
+    }
+}
+
+impl From<ClosedReason> for CodeLabel {
+    fn from(r: ClosedReason) -> Self {
         CodeLabel {
             code: r.code(),
             label: r.label_vi(),
@@ -143,6 +156,17 @@ export interface FollowUpFlag {
   statusOnVi: string;
 }
 
+/** Why and when the cell closed a household. */
+export interface HouseholdClosure {
+  reason: ClosedReasonCode;
+  reasonLabel: string;
+  detail: string;
+  /** yyyy-mm-dd, and as dd/mm/yyyy. */
+  on: string;
+  onVi: string;
+  by: string;
+}
+
 /** A household (hộ gia đình): profile, notes by date (oldest first) and flags. */
 export interface Household {
   /** The household id (without the `h:` of its document id). */
@@ -156,6 +180,8 @@ export interface Household {
   tags: string[];
   notes: VisitNote[];
   flags: FollowUpFlag[];
+  /** Set when the cell closed the household: kept with its notes, looked after no more. */
+  closed: HouseholdClosure | null;
   /** The day of the latest visit not deleted, yyyy-mm-dd, or null if none. */
   lastVisit: string | null;
   lastVisitVi: string | null;
@@ -186,6 +212,18 @@ pub(crate) struct HouseholdView<'a> {
     last_visit: Option<String>,
     last_visit_vi: Option<String>,
     open_flags: usize,
+    closed: Option<ClosureView<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClosureView<'a> {
+    reason: &'static str,
+    reason_label: &'static str,
+    detail: &'a str,
+    on: String,
+    on_vi: String,
+    by: &'a str,
 }
 
 impl<'a> From<&'a Household> for HouseholdView<'a> {
@@ -203,6 +241,14 @@ impl<'a> From<&'a Household> for HouseholdView<'a> {
             last_visit: last_visit.as_ref().map(Day::iso),
             last_visit_vi: last_visit.as_ref().map(Day::vi),
             open_flags: h.open_flags(),
+            closed: h.closed.as_ref().map(|c| ClosureView {
+                reason: c.reason.code(),
+                reason_label: c.reason.label_vi(),
+                detail: &c.detail,
+                on: c.on.iso(),
+                on_vi: c.on.vi(),
+                by: c.by.as_str(),
+            }),
         }
     }
 }
@@ -229,6 +275,8 @@ export interface HouseholdSummary {
   lastVisit: string | null;
   lastVisitVi: string | null;
   openFlags: number;
+  /** Closed by the cell (moved away, merged): kept, but off the lists. */
+  closed: boolean;
   status: DocStatus;
 }
 "#;
@@ -247,6 +295,8 @@ pub(crate) struct HouseholdSummary {
     last_visit: Option<String>,
     last_visit_vi: Option<String>,
     open_flags: usize,
+    /// Closed by the cell (moved away, merged): kept on the phone, off the lists.
+    closed: bool,
     status: Option<StatusView>,
 }
 
@@ -276,6 +326,7 @@ impl HouseholdSummary {
             last_visit: last_visit.as_ref().map(Day::iso),
             last_visit_vi: last_visit.as_ref().map(Day::vi),
             open_flags: h.open_flags(),
+            closed: h.closed.is_some(),
             status,
         }
     }

@@ -147,6 +147,21 @@ pub struct FollowUpFlag {
     pub status_on: Day,
 }
 
+/// A household is known by its head's name: a new one needs it, and no edit blanks it.
+pub fn check_head(head: &str) -> Result<(), DocError> {
+    if head.trim().is_empty() {
+        return Err(DocError::Required("the head of the household (chủ hộ)"));
+    }
+    Ok(())
+}
+
+/// Starts a new household's document (a family moved into the village): its head's name is
+/// required, the other fields as given.
+pub fn create(doc: &mut Doc, profile: &ProfileUpdate, now: Timestamp) -> Result<(), DocError> {
+    check_head(profile.head.as_deref().unwrap_or_default())?;
+    update_profile(doc, profile, now)
+}
+
 /// Profile fields to change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfileUpdate {
@@ -353,6 +368,9 @@ pub fn update_profile(
     update: &ProfileUpdate,
     now: Timestamp,
 ) -> Result<(), DocError> {
+    if let Some(head) = &update.head {
+        check_head(head)?;
+    }
     let current = read(doc)?;
     for (field, value) in [
         ("head", &update.head),
@@ -627,6 +645,34 @@ mod tests {
 
     fn day(d: &str) -> Day {
         Day::parse(d).expect("day")
+    }
+
+    #[test]
+    fn a_new_household_needs_its_head_and_no_edit_blanks_it() {
+        let id = DocId::Household(HouseholdId::random());
+        let mut doc = Doc::create(id, random_actor());
+        let nameless = ProfileUpdate {
+            village: Some("Thôn Nậm Mì".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            create(&mut doc, &nameless, 1),
+            Err(DocError::Required(_))
+        ));
+        let named = ProfileUpdate {
+            head: Some("Sùng A Tú".into()),
+            ..nameless
+        };
+        create(&mut doc, &named, 1).expect("a household with its head");
+        let blank = ProfileUpdate {
+            head: Some("  ".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            update_profile(&mut doc, &blank, 2),
+            Err(DocError::Required(_))
+        ));
+        assert_eq!(read(&doc).expect("read").head, "Sùng A Tú");
     }
 
     #[test]

@@ -49,7 +49,14 @@ pub async fn init(
         role: AccessRole::Admin,
         scope: top.id.clone(),
     };
-    let db = Db::open(url).await?;
+    // Starting a district makes its database: a SQLite file named without a mode is created.
+    let url = if url.starts_with("sqlite:") && !url.contains("mode=") {
+        let joiner = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{joiner}mode=rwc")
+    } else {
+        url.to_owned()
+    };
+    let db = Db::open(&url).await?;
     let result = crate::org::init::init(&db, &top, &admin, crate::system_now()).await;
     db.close().await;
     let user = result?;
@@ -57,11 +64,10 @@ pub async fn init(
         out,
         "Created {} ({}) and its administrator {} ({}).\n\
          Next:\n  \
-         1. hosync serve                                  (the dashboard is at http://127.0.0.1:8080/staff)\n  \
-         2. sign in as {} and bring in the units, members and households:\n     \
-            hosync import --template district.xlsx       (fill it in, then)\n     \
-            hosync import district.xlsx                  (see what it would do and every error)\n     \
-            hosync import district.xlsx --apply          (do it), or the same from the dashboard's Import page.",
+         1. hosync serve --database-url {url}   (the dashboard is at http://127.0.0.1:8080/staff/)\n  \
+         2. sign in as {} and bring in the units, members and households through the API\n     \
+            (POST /api/v1/org/units, /org/members, /org/households; the README shows how),\n  \
+         3. hosync enrol MEMBER --database-url {url}   prints a phone's enrolment code.",
         top.name, top.id, user.login, user.name, user.login
     )?;
     Ok(())

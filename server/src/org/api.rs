@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use hosync_core::{Day, HouseholdId, MemberId, MemberStatus, Role, UnitId};
+use hosync_core::{Day, HouseholdId, MemberId, MemberStatus, OrgUnit, Role, UnitId, UnitKind};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -37,6 +37,56 @@ fn day_or_today(raw: Option<&str>, state: &AppState) -> Result<Day, ApiError> {
         Some(raw) => Day::parse(raw).map_err(|e| ApiError::BadRequest(format!("on: {e}"))),
         None => Ok(Day::from_timestamp(state.now())),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewUnitBody {
+    pub id: String,
+    pub parent: String,
+    /// `commune`, `cell`, … (core's unit kinds).
+    pub kind: String,
+    /// How the level is called, e.g. "xã" or "chi bộ thôn".
+    pub level_label: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UnitAdded {
+    pub id: String,
+    pub parent: String,
+}
+
+/// `POST /api/v1/org/units`: adds a unit (a commune, a cell…) under one in the caller's scope.
+pub async fn add_unit(
+    State(state): State<AppState>,
+    session: StaffSession,
+    body: Result<Json<NewUnitBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<UnitAdded>), ApiError> {
+    let Json(body) = body?;
+    let kind = UnitKind::parse(&body.kind).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if body.name.trim().is_empty() || body.level_label.trim().is_empty() {
+        return Err(ApiError::BadRequest(
+            "name and level_label are required".into(),
+        ));
+    }
+    let unit = OrgUnit::new(
+        &body.id,
+        Some(&body.parent),
+        kind,
+        body.level_label.trim(),
+        body.name.trim(),
+    )
+    .map_err(bad("unit"))?;
+    let mut tx = state.db.begin_log_write().await?;
+    changes::add_unit(&mut tx, By::Staff(&session), &unit, state.now()).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(UnitAdded {
+            id: body.id,
+            parent: body.parent,
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -455,6 +455,7 @@ pub async fn add_household(
 ) -> Result<(), OrgError> {
     let path = cell_of(&mut *conn, &entry.cell).await?;
     check(by, &format!("unit {}", entry.cell), &path)?;
+    household::check_head(&entry.head).map_err(|e| OrgError::Invalid(e.to_string()))?;
     let id = DocId::Household(entry.id.clone());
     if storage::doc_place(&mut *conn, &id).await?.is_some() {
         return Err(OrgError::Exists(format!(

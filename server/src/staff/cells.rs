@@ -17,7 +17,7 @@ use crate::storage;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use hosync_core::access::StaffAction;
-use hosync_core::{Month, UnitId};
+use hosync_core::{ClosedReason, Month, UnitId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -37,6 +37,17 @@ pub struct HouseholdRow {
     pub conflicts: i64,
     /// The three most recent notes that are not deleted.
     pub latest_notes: Vec<NoteRow>,
+    /// Set when the household was closed (moved away, merged): kept, looked after no more.
+    pub closed: Option<ClosedRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClosedRow {
+    /// yyyy-mm-dd.
+    pub on: String,
+    pub reason: String,
+    /// The reason as people read it.
+    pub reason_label: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -109,7 +120,8 @@ pub async fn cell_households(
     let cell = visible_cell(&state, &session, &cell).await?;
     let mut conn = state.db.reader.acquire().await?;
     let rows = sqlx::query(
-        "SELECT h.household_id, h.head, h.village, h.people, h.livelihood, a.member_id, m.name, h.last_visit, h.open_flags, h.conflicts \
+        "SELECT h.household_id, h.head, h.village, h.people, h.livelihood, a.member_id, m.name, h.last_visit, h.open_flags, h.conflicts, \
+         h.closed_on, h.closed_reason \
          FROM household_view h LEFT JOIN assignment_view a ON a.household_id = h.household_id \
          LEFT JOIN members m ON m.id = a.member_id WHERE h.cell_id = $1 ORDER BY h.household_id",
     )
@@ -125,7 +137,23 @@ pub async fn cell_households(
     .await?;
     let mut households = Vec::with_capacity(rows.len());
     for r in rows {
+        let closed_on: String = r.try_get(10)?;
+        let closed_reason: String = r.try_get(11)?;
+        let closed = if closed_on.is_empty() {
+            None
+        } else {
+            // The projection stores only codes core wrote; an unknown one is shown as it is.
+            let reason_label = ClosedReason::parse(&closed_reason)
+                .map(|reason| reason.label_vi().to_owned())
+                .unwrap_or_else(|_| closed_reason.clone());
+            Some(ClosedRow {
+                on: closed_on,
+                reason: closed_reason,
+                reason_label,
+            })
+        };
         households.push(HouseholdRow {
+            closed,
             id: r.try_get(0)?,
             head: r.try_get(1)?,
             village: r.try_get(2)?,

@@ -35,6 +35,19 @@ pub struct HouseholdDetail {
     pub conflicts: Vec<ConflictDetail>,
     /// Every change that did something, oldest first.
     pub history: Vec<HistoryRow>,
+    /// Set when the cell closed the household: kept with its notes, looked after no more.
+    pub closed: Option<ClosedDetail>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClosedDetail {
+    /// yyyy-mm-dd.
+    pub on: String,
+    pub reason: String,
+    /// The reason as people read it.
+    pub reason_label: String,
+    pub detail: String,
+    pub by_name: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -290,6 +303,13 @@ pub async fn household_detail(
         })
         .collect();
     let (assigned_member, assigned_name) = loaded.assigned.clone().unzip();
+    let closed = loaded.household.closed.as_ref().map(|c| ClosedDetail {
+        on: c.on.iso(),
+        reason: c.reason.code().to_owned(),
+        reason_label: c.reason.label_vi().to_owned(),
+        detail: c.detail.clone(),
+        by_name: loaded.name(c.by.as_str()),
+    });
     let h = loaded.household;
     Ok(Json(HouseholdDetail {
         id: h.id.to_string(),
@@ -302,6 +322,7 @@ pub async fn household_detail(
         breadcrumb,
         assigned_member,
         assigned_name,
+        closed,
         notes,
         flags,
         conflicts,

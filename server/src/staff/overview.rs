@@ -72,7 +72,8 @@ pub(super) async fn counts(
         .map_err(ApiError::from)
 }
 
-/// Households per cell under `scope`.
+/// Households each cell under `scope` looks after (closed ones, moved away or merged, are kept
+/// but no longer counted).
 pub(super) async fn households_by_cell(
     pool: &AnyPool,
     scope: &UnitPath,
@@ -80,7 +81,7 @@ pub(super) async fn households_by_cell(
     counts(
         pool,
         format!(
-            "SELECT cell_id, COUNT(*) FROM households WHERE cell_id IN {} GROUP BY cell_id",
+            "SELECT cell_id, COUNT(*) FROM households WHERE cell_id IN {} AND closed_on IS NULL GROUP BY cell_id",
             cells_under("$1")
         ),
         vec![scope.as_str()],
@@ -457,7 +458,7 @@ pub async fn build_overview(
         counts(
             pool,
             format!(
-                "SELECT h.cell_id, COUNT(*) FROM households h WHERE h.cell_id IN {} \
+                "SELECT h.cell_id, COUNT(*) FROM households h WHERE h.cell_id IN {} AND h.closed_on IS NULL \
                  AND NOT EXISTS (SELECT 1 FROM assignment_view a WHERE a.household_id = h.id) GROUP BY h.cell_id",
                 cells_under("$1")
             ),

@@ -123,7 +123,7 @@ async fn build_table(
                  FROM household_view h JOIN units u ON u.id = h.cell_id \
                  LEFT JOIN assignment_view a ON a.household_id = h.household_id \
                  LEFT JOIN roster_view r ON r.member_id = a.member_id \
-                 WHERE h.cell_id IN {} AND (a.member_id IS NULL OR NOT EXISTS \
+                 WHERE h.cell_id IN {} AND h.closed_on = '' AND (a.member_id IS NULL OR NOT EXISTS \
                    (SELECT 1 FROM visit_view v WHERE v.household_id = h.household_id AND v.month >= $2 AND v.month <= $3)) \
                  ORDER BY u.path, h.household_id",
                 cells_under("$1")

@@ -157,6 +157,19 @@ export class Phone {
     return result;
   }
 
+  /**
+   * Creates a document on the replica (a household the secretary adds) and resolves once it is
+   * on disk. Returns the new document's id.
+   */
+  async create(change: (replica: Replica) => string): Promise<string> {
+    const doc = change(this.replica);
+    this.pending.set(doc, new Set(['profile']));
+    this.changed(true);
+    await this.persist();
+    for (const listener of this.editListeners) listener();
+    return doc;
+  }
+
   /** Whether an item (or, with no item, the document) has changes the server lacks. */
   onPhone(doc: string, item?: string): boolean {
     if (!this.holds(doc)) return false;

@@ -1,10 +1,11 @@
 // The secretary's cell: members, assignments, the month's reports to rate, conflicts to settle.
 
 import { useState } from 'preact/hooks';
-import { ratings, reportDocId, type Cell, type RatingCode } from 'hosync-web';
+import { ratings, reportDocId, type Cell, type MemberStatusCode, type RatingCode } from 'hosync-web';
 import type { Phone } from '../phone';
 import { t, codeLabel } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
+import { ProfileInputs, profileUpdate, type ProfileFields } from './households';
 import { ErrorLine, RatingPicker, SavedLine, StatusBadge, docName, readCell, useAction } from '../ui';
 
 export function CellScreen({ phone }: { phone: Phone }) {
@@ -23,12 +24,14 @@ export function CellScreen({ phone }: { phone: Phone }) {
             <strong>{m.name}</strong> · {m.roleLabel}
             {m.status !== 'active' && ` · ${m.statusLabel}`}
             <span class="muted"> · {cell.assignments.filter((a) => a.member === m.id).length} hộ</span>
+            <MemberStatusForm phone={phone} cellDoc={cellDoc} member={m} />
           </li>
         ))}
       </ul>
+      <AddHousehold phone={phone} />
       <h2>{t('assign')}</h2>
       <ul class="assignments">
-        {households.map((h) => (
+        {households.filter((h) => !h.closed).map((h) => (
           <li data-household={h.id}>
             <AssignRow phone={phone} cellDoc={cellDoc} cell={cell} household={h.id} head={h.head} assignee={h.assignee} />
           </li>
@@ -186,5 +189,94 @@ function Conflicts({ phone, cell }: { phone: Phone; cell: Cell }) {
       )}
       <ErrorLine error={error} />
     </ul>
+  );
+}
+
+/** A family moved into the village: the secretary adds its household, offline if need be. */
+function AddHousehold({ phone }: { phone: Phone }) {
+  const empty: ProfileFields = { head: '', village: '', people: '', livelihood: '' };
+  const [open, setOpen] = useState(false);
+  const [fields, setFields] = useState(empty);
+  const [busy, error, run] = useAction();
+  if (!open) {
+    return (
+      <button class="secondary" name="add-household" onClick={() => setOpen(true)}>
+        {t('addHousehold')}
+      </button>
+    );
+  }
+  return (
+    <form
+      class="add-household"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        let doc = '';
+        const ok = await run(async () => {
+          const profile = profileUpdate(fields);
+          doc = await phone.create((r) => r.createHousehold(profile));
+        });
+        if (ok) {
+          setFields(empty);
+          setOpen(false);
+          location.hash = `#/h/${encodeURIComponent(doc)}`;
+        }
+      }}
+    >
+      <h2>{t('addHousehold')}</h2>
+      <p class="muted">{t('addHouseholdHelp')}</p>
+      <ProfileInputs fields={fields} set={setFields} />
+      <button disabled={busy}>{busy ? t('saving') : t('add')}</button>
+      <button type="button" class="secondary" onClick={() => setOpen(false)}>
+        {t('cancel')}
+      </button>
+      <ErrorLine error={error} />
+    </form>
+  );
+}
+
+const STATUS_LABELS = { active: 'statusActive', working_away: 'statusAway', exempt: 'statusExempt' } as const;
+
+/** Marks a member working away (where, since when), exempt (why), or back. */
+function MemberStatusForm(props: { phone: Phone; cellDoc: string; member: Cell['members'][number] }) {
+  const { phone, cellDoc, member } = props;
+  const [status, setStatus] = useState<MemberStatusCode>(member.status);
+  const [detail, setDetail] = useState(member.statusDetail ?? '');
+  const [saved, setSaved] = useState(false);
+  const [busy, error, run] = useAction();
+  return (
+    <form
+      class="member-status"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setSaved(false);
+        const ok = await run(() =>
+          phone.edit(cellDoc, [`member:${member.id}`], (r) =>
+            r.setMemberStatus(cellDoc, member.id, status, status === 'active' ? '' : detail.trim()),
+          ),
+        );
+        if (ok) setSaved(true);
+      }}
+    >
+      <label>
+        {t('memberStatus')}
+        <select name="status" value={status} onChange={(e) => setStatus(e.currentTarget.value as MemberStatusCode)}>
+          {(Object.keys(STATUS_LABELS) as MemberStatusCode[]).map((code) => (
+            <option value={code}>{t(STATUS_LABELS[code])}</option>
+          ))}
+        </select>
+      </label>
+      {status !== 'active' && (
+        <label>
+          {status === 'working_away' ? t('statusDetailAway') : t('statusDetailExempt')}
+          <input name="detail" value={detail} onInput={(e) => setDetail(e.currentTarget.value)} />
+        </label>
+      )}
+      <button class="secondary" disabled={busy}>
+        {busy ? t('saving') : t('save')}
+      </button>
+      <StatusBadge phone={phone} doc={cellDoc} item={`member:${member.id}`} />
+      <SavedLine saved={saved} />
+      <ErrorLine error={error} />
+    </form>
   );
 }

@@ -2,7 +2,7 @@
 // with who wrote each, and its follow-up flags.
 
 import { useEffect, useState } from 'preact/hooks';
-import type { FlagStatusCode, Household } from 'hosync-web';
+import { closedReasons, type ClosedReasonCode, type FlagStatusCode, type Household } from 'hosync-web';
 import type { Phone } from '../phone';
 import { t, codeLabel, type Key } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
@@ -14,7 +14,11 @@ export function Households({ phone }: { phone: Phone }) {
   const all = phone.householdList(month);
   // A member's phone lists what they look after (core says which those are); a secretary's or
   // a committee's, all it holds.
-  const mine = phone.isMember ? all.filter((h) => h.mine) : all;
+  const open = all.filter((h) => !h.closed);
+  const mine = phone.isMember ? open.filter((h) => h.mine) : open;
+  // A closed household (moved away, merged) is kept with its notes; the secretary may open it
+  // again, so their list keeps it apart at the end.
+  const closed = phone.isSecretary ? all.filter((h) => h.closed) : [];
   // Marks the moment the first screen with data is up, for the phone benchmark.
   useEffect(() => void performance.mark('hosync:households'), []);
   return (
@@ -48,6 +52,23 @@ export function Households({ phone }: { phone: Phone }) {
           </li>
         ))}
       </ul>
+      {closed.length > 0 && (
+        <details class="closed-households">
+          <summary>
+            {t('closedHouseholds')} ({closed.length})
+          </summary>
+          <ul class="cards">
+            {closed.map((h) => (
+              <li>
+                <a href={`#/h/${encodeURIComponent(h.docId)}`} class="card closed" data-household={h.id}>
+                  <strong>{h.head}</strong>
+                  <span class="muted">{h.village}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </section>
   );
 }
@@ -74,7 +95,14 @@ export function HouseholdScreen({ phone, doc }: { phone: Phone; doc: string }) {
         <br />
         {t('lastVisit')}: {household.lastVisitVi ?? t('never')}
       </p>
-      <NoteForm phone={phone} doc={doc} />
+      {household.closed && (
+        <p class="notice" data-closed={household.closed.reason}>
+          {t('closedNotice')} {household.closed.onVi}: {codeLabel(household.closed.reason, household.closed.reasonLabel)}
+          {household.closed.detail && ` (${household.closed.detail})`}
+        </p>
+      )}
+      {phone.isSecretary && <HouseholdAdmin phone={phone} doc={doc} household={household} />}
+      {!household.closed && <NoteForm phone={phone} doc={doc} />}
       <h2>{t('notes')}</h2>
       {notes.length === 0 && <p>{t('noNotes')}</p>}
       <ul class="notes">
@@ -249,6 +277,161 @@ function FlagForm({ phone, doc }: { phone: Phone; doc: string }) {
       </label>
       <button disabled={busy}>{busy ? t('saving') : t('raiseFlag')}</button>
       <SavedLine saved={saved} />
+      <ErrorLine error={error} />
+    </form>
+  );
+}
+
+/** The secretary's part of a household: its details, closing it (moved away, merged) or opening it again. */
+function HouseholdAdmin({ phone, doc, household }: { phone: Phone; doc: string; household: Household }) {
+  const [editing, setEditing] = useState(false);
+  const [closing, setClosing] = useState(false);
+  const [busy, error, run] = useAction();
+  if (household.closed) {
+    return (
+      <div class="actions">
+        <button
+          class="secondary"
+          name="reopen"
+          disabled={busy}
+          onClick={() => run(() => phone.edit(doc, ['closed'], (r) => r.reopenHousehold(doc)))}
+        >
+          {t('reopenHousehold')}
+        </button>
+        <StatusBadge phone={phone} doc={doc} item="closed" />
+        <ErrorLine error={error} />
+      </div>
+    );
+  }
+  return (
+    <div class="household-admin">
+      {editing ? (
+        <ProfileForm phone={phone} doc={doc} household={household} done={() => setEditing(false)} />
+      ) : closing ? (
+        <CloseForm phone={phone} doc={doc} done={() => setClosing(false)} />
+      ) : (
+        <div class="actions">
+          <button class="secondary" name="edit-details" onClick={() => setEditing(true)}>
+            {t('editDetails')}
+          </button>
+          <button class="secondary" name="close-household" onClick={() => setClosing(true)}>
+            {t('closeHousehold')}
+          </button>
+          <StatusBadge phone={phone} doc={doc} item="profile" />
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A household's details as the form holds them; also the form for a new household. */
+export interface ProfileFields {
+  head: string;
+  village: string;
+  people: string;
+  livelihood: string;
+}
+
+/** The profile fields as core takes them; a number of people that is not one is refused here. */
+export function profileUpdate(fields: ProfileFields) {
+  const people = fields.people.trim() === '' ? null : Number(fields.people);
+  if (people !== null && (!Number.isInteger(people) || people < 0)) throw new Error(`${t('peopleCount')}: ${fields.people}`);
+  return { head: fields.head.trim(), village: fields.village.trim(), people, livelihood: fields.livelihood.trim() };
+}
+
+export function ProfileInputs({ fields, set }: { fields: ProfileFields; set: (f: ProfileFields) => void }) {
+  const input = (key: keyof ProfileFields, label: string, type = 'text') => (
+    <label>
+      {label}
+      <input
+        type={type}
+        name={key}
+        value={fields[key]}
+        min={type === 'number' ? 0 : undefined}
+        onInput={(e) => set({ ...fields, [key]: e.currentTarget.value })}
+      />
+    </label>
+  );
+  return (
+    <>
+      {input('head', t('head'))}
+      {input('village', t('village'))}
+      {input('people', t('peopleCount'), 'number')}
+      {input('livelihood', t('livelihood'))}
+    </>
+  );
+}
+
+function ProfileForm(props: { phone: Phone; doc: string; household: Household; done: () => void }) {
+  const { phone, doc, household, done } = props;
+  const [fields, setFields] = useState<ProfileFields>({
+    head: household.head,
+    village: household.village,
+    people: String(household.people),
+    livelihood: household.livelihood,
+  });
+  const [busy, error, run] = useAction();
+  return (
+    <form
+      class="profile-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const ok = await run(async () => {
+          const update = profileUpdate(fields);
+          await phone.edit(doc, ['profile'], (r) => r.updateProfile(doc, update));
+        });
+        if (ok) done();
+      }}
+    >
+      <ProfileInputs fields={fields} set={setFields} />
+      <button disabled={busy}>{busy ? t('saving') : t('save')}</button>
+      <button type="button" class="secondary" onClick={done}>
+        {t('cancel')}
+      </button>
+      <ErrorLine error={error} />
+    </form>
+  );
+}
+
+function CloseForm({ phone, doc, done }: { phone: Phone; doc: string; done: () => void }) {
+  const reasons = closedReasons();
+  const [reason, setReason] = useState<ClosedReasonCode>(reasons[0]?.code ?? 'moved_away');
+  const [detail, setDetail] = useState('');
+  const [on, setOn] = useState(todayIso());
+  const [busy, error, run] = useAction();
+  return (
+    <form
+      class="close-form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const ok = await run(() =>
+          phone.edit(doc, ['closed'], (r) => r.closeHousehold(doc, reason, detail.trim(), on, phone.identity.member)),
+        );
+        if (ok) done();
+      }}
+    >
+      <h2>{t('closeHousehold')}</h2>
+      <p class="muted">{t('closeHelp')}</p>
+      <label>
+        {t('closedReason')}
+        <select name="reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as ClosedReasonCode)}>
+          {reasons.map((r) => (
+            <option value={r.code}>{codeLabel(r.code, r.label)}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('closedDetail')}
+        <input name="detail" value={detail} onInput={(e) => setDetail(e.currentTarget.value)} />
+      </label>
+      <label>
+        {t('closedOn')}
+        <input type="date" name="on" value={on} max={todayIso()} onInput={(e) => setOn(e.currentTarget.value)} />
+      </label>
+      <button disabled={busy}>{busy ? t('saving') : t('closeHousehold')}</button>
+      <button type="button" class="secondary" onClick={done}>
+        {t('cancel')}
+      </button>
       <ErrorLine error={error} />
     </form>
   );

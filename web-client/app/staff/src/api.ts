@@ -148,6 +148,8 @@ export interface HouseholdDetail {
   assigned_member?: string | null;
   assigned_name?: string | null;
   history?: HistoryEntry[];
+  /** Set when the cell closed the household (moved away, merged): kept, looked after no more. */
+  closed?: { on: string; reason: string; reason_label: string; detail: string; by_name: string } | null;
 }
 
 export interface SearchResults {

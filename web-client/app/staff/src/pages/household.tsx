@@ -22,6 +22,12 @@ function HouseholdView({ h }: { h: HouseholdDetail }) {
     <section class="household" data-household={h.id}>
       <Breadcrumb units={trail} last={`Hộ ${h.head}`} />
       <h1>Hộ {h.head}</h1>
+      {h.closed && (
+        <p class="notice" data-closed={h.closed.reason}>
+          Hộ đã đóng ngày {dateVi(h.closed.on)}: {h.closed.reason_label}
+          {h.closed.detail && ` (${h.closed.detail})`} · {h.closed.by_name}. Ghi chép vẫn được giữ.
+        </p>
+      )}
       <dl class="details">
         <dt>Chủ hộ</dt>
         <dd>{h.head}</dd>
