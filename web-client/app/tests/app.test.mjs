@@ -306,6 +306,64 @@ test('a phone away longer than the lock period shows nothing until it syncs', as
   await page.locator('a.card').first().waitFor();
 });
 
+test('a secretary adds a household offline, closes another and marks a member working away', async () => {
+  assert.ok(S, 'runs after the month test');
+  const P = await phone(browser, server);
+  await enrol(P, server.code(server.ids.secretary));
+  await P.context.setOffline(true);
+  const { page } = P;
+
+  await tab(page, 'Chi bộ');
+  await page.getByRole('button', { name: 'Thêm hộ mới' }).click();
+  const form = page.locator('form.add-household');
+  await form.locator('input[name=head]').fill('Sùng A Tú');
+  await form.locator('input[name=village]').fill('Thôn Nậm Mì');
+  await form.locator('input[name=people]').fill('4');
+  await form.locator('input[name=livelihood]').fill('Trồng ngô');
+  await form.getByRole('button', { name: 'Thêm', exact: true }).click();
+  await page.getByRole('heading', { name: 'Sùng A Tú' }).waitFor();
+  await shot(page, '11-new-household');
+
+  await tab(page, 'Hộ');
+  await page.locator('a.card', { hasText: 'Sùng A Tú' }).waitFor();
+  const others = await page
+    .locator('a.card')
+    .evaluateAll((cards, keep) => cards.map((a) => a.dataset.household).filter((h) => h !== keep), household);
+  const closing = others.find((h) => !h.startsWith('hh-'));
+  assert.ok(closing, 'a household of the cell to close');
+  await page.locator(`a.card[data-household="${closing}"]`).click();
+  await page.getByRole('button', { name: 'Đóng hộ' }).click();
+  const close = page.locator('form.close-form');
+  await close.locator('select[name=reason]').selectOption('moved_away');
+  await close.locator('input[name=detail]').fill('Chuyển về Hà Giang');
+  await close.getByRole('button', { name: 'Đóng hộ' }).click();
+  await page.locator('[data-closed=moved_away]').waitFor();
+  assert.equal(await page.locator('.note-form').count(), 0, 'a closed household takes no new visits');
+  await shot(page, '12-closed-household');
+  await tab(page, 'Hộ');
+  assert.equal(await page.locator(`section > ul.cards > li > a.card[data-household="${closing}"]`).count(), 0, 'off the list');
+  await page.locator('details.closed-households').waitFor();
+
+  await tab(page, 'Chi bộ');
+  const row = page.locator(`ul.roster li[data-member="${server.ids.member}"]`);
+  await row.locator('select[name=status]').selectOption('working_away');
+  await row.locator('input[name=detail]').fill('Hà Nội, từ tháng 11');
+  await row.getByRole('button', { name: 'Lưu' }).click();
+  await row.locator('.saved').waitFor();
+
+  // The network comes back: all of it reaches the server, and the cell's other phone.
+  const since = await lastSync(page);
+  await P.context.setOffline(false);
+  await syncedAfter(page, since);
+  await syncNow(S.page);
+  await tab(S.page, 'Hộ');
+  await S.page.locator('a.card', { hasText: 'Sùng A Tú' }).waitFor();
+  assert.equal(await S.page.locator(`section > ul.cards > li > a.card[data-household="${closing}"]`).count(), 0);
+  await tab(S.page, 'Chi bộ');
+  await S.page.locator(`ul.roster li[data-member="${server.ids.member}"]`, { hasText: 'Đi làm ăn xa' }).waitFor();
+  await P.context.close();
+});
+
 test('the content security policy refused nothing the app does', () => {
   assert.deepEqual(policyViolations, []);
 });

@@ -113,7 +113,7 @@ export function HouseholdScreen({ phone, doc }: { phone: Phone; doc: string }) {
         ))}
       </ul>
       <h2>{t('flags')}</h2>
-      <FlagForm phone={phone} doc={doc} />
+      {!household.closed && <FlagForm phone={phone} doc={doc} />}
       {flags.length === 0 && <p>{t('noFlags')}</p>}
       <ul class="flags">
         {flags.map((flag) => (
