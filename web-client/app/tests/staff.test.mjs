@@ -307,6 +307,59 @@ test('a commune committee sees its own commune and is refused another', async ()
   await context.close();
 });
 
+test('the organisation page adds a household, moves it and transfers a member; another commune is refused', async () => {
+  const { page, context, errors } = await desk();
+  await signIn(page, 'staff');
+  const cells = (await apiJson(page, '/summary')).map((c) => c.cell);
+  const [from, to] = [cells.find((c) => c.startsWith(`${COMMUNE}-`)), cells.find((c) => c.startsWith(`${OTHER_COMMUNE}-`))];
+  assert.ok(from && to, `a cell in each commune: ${cells}`);
+  await open(page, '#/org', 'section.org');
+  await shot(page, '12-organisation');
+
+  const add = page.locator('form[data-form=household]');
+  await add.locator('input[name=cell]').fill(from);
+  await add.locator('input[name=head]').fill('Vàng Seo Chử');
+  await add.locator('input[name=village]').fill('Thôn Lùng Chín');
+  await add.locator('input[name=people]').fill('5');
+  await add.getByRole('button', { name: 'Thêm hộ' }).click();
+  const added = await add.locator('.saved').innerText();
+  const id = /Đã thêm hộ (\S+)\./.exec(added)?.[1];
+  assert.ok(id, added);
+  const households = await apiJson(page, `/cells/${from}/households`);
+  assert.ok(households.some((h) => h.id === id && h.head === 'Vàng Seo Chử'), 'the household is in its cell');
+
+  const move = page.locator('form[data-form=move]');
+  await move.locator('input[name=household]').fill(id);
+  await move.locator('input[name=cell]').fill(to);
+  await move.getByRole('button', { name: 'Chuyển hộ' }).click();
+  await move.locator('.saved').waitFor();
+  assert.ok((await apiJson(page, `/cells/${to}/households`)).some((h) => h.id === id), 'moved to the other cell');
+
+  const member = (await apiJson(page, `/cells/${from}/members`)).find((m) => m.role === 'member');
+  const transfer = page.locator('form[data-form=transfer]');
+  await transfer.locator('input[name=member]').fill(member.id);
+  await transfer.locator('input[name=cell]').fill(to);
+  await transfer.getByRole('button', { name: 'Chuyển sinh hoạt' }).click();
+  await transfer.locator('.saved').waitFor();
+  assert.ok((await apiJson(page, `/cells/${to}/members`)).some((m) => m.id === member.id), 'transferred');
+  await shot(page, '13-organisation-done');
+  await context.close();
+
+  // A commune committee moving a household of its own into another commune is refused, saying
+  // nothing of that commune.
+  const xa = await desk();
+  await signIn(xa.page, 'xa');
+  await open(xa.page, '#/org', 'section.org');
+  const refused = xa.page.locator('form[data-form=move]');
+  await refused.locator('input[name=household]').fill(households[0].id);
+  await refused.locator('input[name=cell]').fill(to);
+  await refused.getByRole('button', { name: 'Chuyển hộ' }).click();
+  await refused.locator('.refusal[data-status="404"]').waitFor();
+  await shot(xa.page, '14-organisation-refused');
+  assert.deepEqual([...errors, ...xa.errors], []);
+  await xa.context.close();
+});
+
 test('the content security policy refused nothing the dashboard does', () => {
   assert.deepEqual(policyViolations, []);
 });

@@ -234,6 +234,8 @@ export const api = {
   table: (name: string, q: TableQuery) => call<Table>('GET', tableUrl(name, q)),
   household: (id: string) => call<HouseholdDetail>('GET', apiUrl(`/households/${encodeURIComponent(id)}`)),
   search: (q: string) => call<SearchResults>('GET', apiUrl('/search', { q })),
+  /** A change to the organisation (`/org/units`, `/org/members/{id}/transfer`, …); the answer as the server gives it. */
+  org: (path: string, body: Record<string, unknown>) => call<Record<string, unknown>>('POST', apiUrl(`/org${path}`), body),
 };
 
 export interface TableQuery {

@@ -14,6 +14,7 @@ import { HouseholdPage } from './pages/household';
 import { SearchBox, SearchPage } from './pages/search';
 import { PrintCellPage } from './pages/print-cell';
 import { PrintDistrictPage } from './pages/print-district';
+import { OrgPage } from './pages/org';
 import './staff.css';
 
 function Page({ route }: { route: Route }) {
@@ -26,6 +27,8 @@ function Page({ route }: { route: Route }) {
       return <HouseholdPage id={route.id} />;
     case 'search':
       return <SearchPage q={route.q} />;
+    case 'org':
+      return <OrgPage />;
     case 'print-cell':
       return <PrintCellPage unit={route.unit} month={route.month} />;
     case 'print-district':
@@ -61,6 +64,9 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
           </a>
           <a href={href.printDistrict()} class={route.page.startsWith('print') ? 'active' : ''}>
             Bản in
+          </a>
+          <a href={href.org()} class={route.page === 'org' ? 'active' : ''}>
+            Tổ chức
           </a>
         </nav>
         <SearchBox q={route.page === 'search' ? route.q : ''} />

@@ -1,6 +1,6 @@
 // Hash routes, so that the server serves one page and every view has an address a person can
 // bookmark or paste: `#/overview?unit=hsp-x01&month=2026-11`, `#/table/gaps?unit=…`,
-// `#/household/ID`, `#/search?q=…`, `#/print/cell?unit=…`, `#/print/district?unit=…`.
+// `#/household/ID`, `#/search?q=…`, `#/org`, `#/print/cell?unit=…`, `#/print/district?unit=…`.
 
 import { useEffect, useState } from 'preact/hooks';
 
@@ -9,6 +9,7 @@ export type Route =
   | { page: 'table'; table: string; unit?: string; month?: string; household?: string }
   | { page: 'household'; id: string }
   | { page: 'search'; q: string }
+  | { page: 'org' }
   | { page: 'print-cell'; unit?: string; month?: string }
   | { page: 'print-district'; unit?: string; month?: string };
 
@@ -24,6 +25,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'household', id: parts[1] ?? '' };
     case 'search':
       return { page: 'search', q: q.get('q') ?? '' };
+    case 'org':
+      return { page: 'org' };
     case 'print':
       return parts[1] === 'cell'
         ? { page: 'print-cell', unit: get('unit'), month: get('month') }
@@ -46,6 +49,7 @@ export const href = {
     withQuery(`table/${encodeURIComponent(table)}`, q),
   household: (id: string) => `#/household/${encodeURIComponent(id)}`,
   search: (q: string) => withQuery('search', { q }),
+  org: () => '#/org',
   printCell: (unit?: string, month?: string) => withQuery('print/cell', { unit, month }),
   printDistrict: (unit?: string, month?: string) => withQuery('print/district', { unit, month }),
 };
