@@ -328,3 +328,103 @@ async fn a_district_starts_from_nothing(backend: Backend) {
     app.stop().await;
 }
 test_both_dbs!(a_district_starts_from_nothing);
+
+/// Who may change the organisation, and where: every `/org` route for every role, inside its
+/// scope and in another commune. A secretary changes households on the phone, not here; a
+/// commune committee only within its commune; what lies outside the scope answers as unknown.
+async fn organisation_changes_follow_role_and_scope(backend: Backend) {
+    use hosync_core::AccessRole;
+    let (app, _db) = spawn_app(backend).await;
+    let accounts = [
+        ("dvm2", AccessRole::Member, "d-x1-c1"),
+        ("bt1", AccessRole::CellSecretary, "d-x1-c1"),
+        ("xa1", AccessRole::CommuneCommittee, "d-x1"),
+        ("huyen", AccessRole::DistrictStaff, "d"),
+        ("quantri", AccessRole::Admin, "d"),
+    ];
+    for (login, role, scope) in accounts {
+        app.add_staff(login, "mật khẩu đủ dài", role, scope).await;
+    }
+    // Each route tried at the fixture's own cell d-x1-c1 and at d-x2-c1, another commune.
+    for (login, role, _) in accounts {
+        let manages = matches!(
+            role,
+            AccessRole::CommuneCommittee | AccessRole::DistrictStaff | AccessRole::Admin
+        );
+        let whole_district = matches!(role, AccessRole::DistrictStaff | AccessRole::Admin);
+        let browser = signed_in(&app, login, "mật khẩu đủ dài").await;
+        for (cell, inside) in [("d-x1-c1", true), ("d-x2-c1", whole_district)] {
+            let tries = [
+                (
+                    "/org/units".to_owned(),
+                    serde_json::json!({"id": format!("{cell}-{login}"), "parent": cell.rsplit_once('-').map(|(p, _)| p).unwrap_or(cell), "kind": "cell", "level_label": "chi bộ", "name": "Chi bộ mới"}),
+                ),
+                (
+                    "/org/members".to_owned(),
+                    serde_json::json!({"id": format!("m-{login}-{cell}"), "cell": cell, "name": "Đảng viên mới"}),
+                ),
+                (
+                    "/org/households".to_owned(),
+                    serde_json::json!({"cell": cell, "head": "Chủ hộ mới", "village": "Thôn", "people": 3, "livelihood": ""}),
+                ),
+            ];
+            for (path, body) in tries {
+                let what = format!("{login} at {cell}: {path}");
+                let answer = post(&app, &path, &browser, body).await;
+                if manages && inside {
+                    assert_eq!(answer.0, 201, "{what}: {}", answer.1);
+                } else if manages {
+                    crate::helpers::assert_unseen(&answer, &what);
+                } else {
+                    assert!(
+                        answer.0 == 403 || answer.0 == 404,
+                        "{what}: refused, {answer:?}"
+                    );
+                    assert!(
+                        !answer.1["message"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .contains('/'),
+                        "{what}: names no path: {answer:?}"
+                    );
+                }
+            }
+        }
+        // Transfers and moves, into another commune: only for those over the whole district.
+        let transfer = post(
+            &app,
+            "/org/households/h4/move",
+            &browser,
+            serde_json::json!({"cell": "d-x2-c1"}),
+        )
+        .await;
+        let what = format!("{login}: move h4 into another commune");
+        if whole_district {
+            assert_eq!(transfer.0, 200, "{what}: {}", transfer.1);
+            let back = post(
+                &app,
+                "/org/households/h4/move",
+                &browser,
+                serde_json::json!({"cell": "d-x1-c1"}),
+            )
+            .await;
+            assert_eq!(back.0, 200, "{what}, and back: {}", back.1);
+        } else {
+            assert!(
+                transfer.0 == 403 || transfer.0 == 404,
+                "{what}: {transfer:?}"
+            );
+        }
+    }
+    // A secretary cannot transfer members, not even within the cell's commune.
+    let bt1 = signed_in(&app, "bt1", "mật khẩu đủ dài").await;
+    let (status, body) = post(
+        &app,
+        "/org/members/m3/transfer",
+        &bt1,
+        serde_json::json!({"cell": "d-x1-c2"}),
+    )
+    .await;
+    assert!(status == 403 || status == 404, "{status} {body}");
+}
+test_both_dbs!(organisation_changes_follow_role_and_scope);
