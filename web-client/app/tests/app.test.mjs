@@ -148,6 +148,8 @@ test("a member's month offline reaches the server and the secretary", async () =
     .locator('ul.assignments li[data-household]')
     .evaluateAll((items) => items.map((li) => [li.dataset.household, li.querySelector('select[name=assignee]').value]));
   await tab(A.page, 'Hộ');
+  // The list renders after the route changes: wait for it before reading it.
+  await A.page.locator('a.card').first().waitFor();
   const listed = await A.page.locator('a.card').evaluateAll((cards) => cards.map((a) => a.dataset.household));
   assert.deepEqual(
     listed.sort(),
