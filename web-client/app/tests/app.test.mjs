@@ -143,12 +143,13 @@ test("a member's month offline reaches the server and the secretary", async () =
   await note(S.page, NOTE).waitFor();
   await S.page.locator('li.flag', { hasText: FLAG }).waitFor();
   await tab(S.page, 'Chi bộ');
-  // The member's phone lists the households the cell assigns to them, as core says.
+  // The member's phone lists the households the cell assigns to them, as core says; each list
+  // is read once it has rendered after the tab changes.
+  await S.page.locator('ul.assignments li[data-household] select[name=assignee]').first().waitFor();
   const assigned = await S.page
     .locator('ul.assignments li[data-household]')
     .evaluateAll((items) => items.map((li) => [li.dataset.household, li.querySelector('select[name=assignee]').value]));
   await tab(A.page, 'Hộ');
-  // The list renders after the route changes: wait for it before reading it.
   await A.page.locator('a.card').first().waitFor();
   const listed = await A.page.locator('a.card').evaluateAll((cards) => cards.map((a) => a.dataset.household));
   assert.deepEqual(
