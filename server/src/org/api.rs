@@ -64,11 +64,6 @@ pub async fn add_unit(
 ) -> Result<(StatusCode, Json<UnitAdded>), ApiError> {
     let Json(body) = body?;
     let kind = UnitKind::parse(&body.kind).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    if body.name.trim().is_empty() || body.level_label.trim().is_empty() {
-        return Err(ApiError::BadRequest(
-            "name and level_label are required".into(),
-        ));
-    }
     let unit = OrgUnit::new(
         &body.id,
         Some(&body.parent),

@@ -95,6 +95,11 @@ pub async fn add_unit(
         }
         None => {}
     }
+    if unit.name.trim().is_empty() || unit.level_label.trim().is_empty() {
+        return Err(OrgError::Invalid(
+            "name and level_label are required".into(),
+        ));
+    }
     if storage::unit(&mut *conn, unit.id.as_str()).await?.is_some() {
         return Err(OrgError::Exists(format!("unit {} exists already", unit.id)));
     }
@@ -401,7 +406,7 @@ pub async fn transfer_member(
     for raw in &reports {
         let id = decode(DocId::parse(raw))?;
         storage::move_document(&mut *conn, &id, to).await?;
-        projection::project_again(&mut *conn, &id, &hosync_core::docs::random_actor(), now).await?;
+        projection::project_again(&mut *conn, &id, now).await?;
     }
     sqlx::query(
         "INSERT INTO member_transfers (member_id, from_cell, to_cell, moved_at, moved_by) VALUES ($1, $2, $3, $4, $5)",
@@ -622,15 +627,9 @@ pub async fn move_household(
         })
         .await?;
     if !released {
-        projection::project_again(
-            &mut *conn,
-            &DocId::Cell(from.clone()),
-            &hosync_core::docs::random_actor(),
-            now,
-        )
-        .await?;
+        projection::project_again(&mut *conn, &DocId::Cell(from.clone()), now).await?;
     }
-    projection::project_again(&mut *conn, &id, &hosync_core::docs::random_actor(), now).await?;
+    projection::project_again(&mut *conn, &id, now).await?;
     sqlx::query(
         "INSERT INTO household_moves (household_id, from_cell, to_cell, moved_at, moved_by) VALUES ($1, $2, $3, $4, $5)",
     )

@@ -308,20 +308,17 @@ async fn project_report(
 pub async fn project_again(
     conn: &mut AnyConnection,
     id: &hosync_core::DocId,
-    actor: &automerge::ActorId,
     now: i64,
 ) -> anyhow::Result<()> {
-    let Some(doc) = storage::load_doc(&mut *conn, id, actor).await? else {
+    // Only read here, so the actor it is loaded under never writes.
+    let actor = hosync_core::docs::random_actor();
+    let Some(doc) = storage::load_doc(&mut *conn, id, &actor).await? else {
         return Ok(());
     };
-    let unit = sqlx::query("SELECT unit_id FROM documents WHERE doc_id = $1")
-        .bind(id.to_string())
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get::<String, _>(0)?;
-    Rows::read(&doc)?
-        .write(conn, &UnitId::parse(&unit)?, now)
-        .await
+    let Some(unit) = storage::document_unit(&mut *conn, id).await? else {
+        return Ok(());
+    };
+    Rows::read(&doc)?.write(conn, &unit, now).await
 }
 
 /// The projections' version, kept in `meta`. A version that adds what a kind of document

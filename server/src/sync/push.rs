@@ -258,14 +258,13 @@ pub(super) async fn store(
     now: i64,
 ) -> Result<(), ApiError> {
     let Decided {
-        prepared,
+        mut prepared,
         mut refusals,
         authors,
     } = decided;
     let author_of = |a: &ActorId| authors.get(a).cloned().flatten();
     // Households added on the phone join the tree first, so that the cell's document pushed
     // beside them projects its assignments of them.
-    let mut prepared = prepared;
     prepared.sort_by_key(|p| !p.created);
     let mut joined_cells = std::collections::BTreeSet::new();
     for mut p in prepared {
@@ -345,7 +344,7 @@ pub(super) async fn store(
     // A cell's document stored before its new household (in an earlier push) assigned it
     // before the tree knew it: projected again, its assignment of it counts now.
     for cell in joined_cells {
-        projection::project_again(&mut *tx, &DocId::Cell(cell), &state.actor, now).await?;
+        projection::project_again(&mut *tx, &DocId::Cell(cell), now).await?;
     }
     for refusal in &refusals {
         storage::record_refusal(&mut *tx, refusal, now).await?;

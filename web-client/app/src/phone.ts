@@ -151,10 +151,15 @@ export class Phone {
     const set = this.pending.get(doc) ?? new Set();
     for (const item of typeof items === 'function' ? items(result) : items) set.add(item);
     this.pending.set(doc, set);
+    await this.stored();
+    return result;
+  }
+
+  /** After an edit: the screens redraw, it goes to disk, then the sync loop hears of it. */
+  private async stored(): Promise<void> {
     this.changed(true);
     await this.persist();
     for (const listener of this.editListeners) listener();
-    return result;
   }
 
   /**
@@ -164,9 +169,7 @@ export class Phone {
   async create(change: (replica: Replica) => string): Promise<string> {
     const doc = change(this.replica);
     this.pending.set(doc, new Set(['profile']));
-    this.changed(true);
-    await this.persist();
-    for (const listener of this.editListeners) listener();
+    await this.stored();
     return doc;
   }
 
