@@ -6,6 +6,7 @@
 //!   [`Doc::conflicts`] lists for a secretary and [`Doc::settle`] resolves;
 //! - deleting a note sets a mark, so an offline edit to a deleted note is never lost.
 
+pub mod apply;
 pub mod cell;
 pub mod history;
 pub mod household;

@@ -29,7 +29,106 @@ struct LoadRun {
     command: String,
 }
 
-pub fn run_all() -> Result<()> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Run only these parts and replace their sections of BENCHMARKS.md, leaving the rest:
+    /// `soak`, `convergence`, `fuzz`. Without it, everything is measured and the file is
+    /// written whole.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<Part>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    Soak,
+    Convergence,
+    Fuzz,
+}
+
+/// Seconds for each fuzz target in the bench: 4 targets, 20 minutes in all.
+const FUZZ_SECONDS: u64 = 300;
+
+pub fn run_cli(args: Args) -> Result<()> {
+    if args.only.is_empty() {
+        return run_all();
+    }
+    let out = target_dir().join("bench");
+    fs::create_dir_all(&out).with_context(|| format!("creating {}", shown_path(&out)))?;
+    let path = root().join("BENCHMARKS.md");
+    let mut report =
+        fs::read_to_string(&path).with_context(|| format!("reading {}", shown_path(&path)))?;
+    for part in &args.only {
+        let (title, section) = match part {
+            Part::Soak => {
+                let hosync = release_server()?;
+                let url = format!("sqlite://{}?mode=rwc", out.join("quarter.db").display());
+                // The soak's district: the quarter the full run's load leaves behind, seeded
+                // afresh here when there is none.
+                if !out.join("quarter.db").exists() {
+                    run(Command::new(&hosync).args([
+                        "seed",
+                        "--fresh",
+                        "--database-url",
+                        &url,
+                        "--scale",
+                        "0.25",
+                    ]))?;
+                }
+                ("## Soak", soak_section(&soak_run(&hosync, &url, &out)?)?)
+            }
+            Part::Convergence => (
+                "## Convergence at volume",
+                convergence_section(&convergence_run()?)?,
+            ),
+            Part::Fuzz => ("## Fuzzing", fuzz_section()?),
+        };
+        report = replace_section(&report, title, &section);
+    }
+    fs::write(&path, report).with_context(|| format!("writing {}", shown_path(&path)))?;
+    println!("updated {}", shown_path(&path));
+    Ok(())
+}
+
+fn fuzz_section() -> Result<String> {
+    let runs = crate::fuzz::run_targets(&crate::fuzz::Args {
+        seconds: FUZZ_SECONDS,
+        targets: Vec::new(),
+    })?;
+    Ok(format!("\n{}", crate::fuzz::section(&runs)?))
+}
+
+fn release_server() -> Result<std::path::PathBuf> {
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "hosync-server",
+        "--bin",
+        "hosync",
+    ]))?;
+    Ok(target_dir().join("release").join("hosync"))
+}
+
+/// `report` with the section whose heading starts with `title` replaced by `section` (which
+/// starts with its own heading), or with `section` added at the end when there is none.
+fn replace_section(report: &str, title: &str, section: &str) -> String {
+    let section = section.trim_matches('\n');
+    let Some(start) = report
+        .match_indices("\n## ")
+        .map(|(i, _)| i + 1)
+        .find(|&i| report[i..].starts_with(title))
+    else {
+        return format!("{}\n\n{section}\n", report.trim_end());
+    };
+    let end = report[start + 3..]
+        .find("\n## ")
+        .map_or(report.len(), |i| start + 3 + i + 1);
+    let tail = &report[end..];
+    let gap = if tail.is_empty() { "" } else { "\n" };
+    format!("{}{section}\n{gap}{tail}", &report[..start])
+}
+
+fn run_all() -> Result<()> {
     let started = Instant::now();
     let out = target_dir().join("bench");
     fs::create_dir_all(&out).with_context(|| format!("creating {}", shown_path(&out)))?;
@@ -98,10 +197,12 @@ pub fn run_all() -> Result<()> {
     // The soak reuses the quarter district the load run left behind.
     let soak = soak_run(&hosync, &sqlite("quarter.db"), &out)?;
     let convergence = convergence_run()?;
+    let fuzz = fuzz_section()?;
 
     let mut report = write_report(&runs, &chaos, &phone, started.elapsed())?;
     report.push_str(&soak_section(&soak)?);
     report.push_str(&convergence_section(&convergence)?);
+    report.push_str(&fuzz);
     let path = root().join("BENCHMARKS.md");
     fs::write(&path, report).with_context(|| format!("writing {}", shown_path(&path)))?;
     println!(
@@ -714,4 +815,37 @@ fn write_report(
         writeln!(md, "\n{}", text.trim_end())?;
     }
     Ok(md)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_section;
+
+    const REPORT: &str =
+        "# Benchmarks\n\n## Soak: old\n\nold figures\n\n## Convergence at volume\n\nold\n";
+
+    #[test]
+    fn a_section_is_replaced_in_place_and_the_rest_kept() {
+        let new = replace_section(REPORT, "## Soak", "\n## Soak: new\n\nnew figures\n");
+        assert_eq!(
+            new,
+            "# Benchmarks\n\n## Soak: new\n\nnew figures\n\n## Convergence at volume\n\nold\n"
+        );
+        let last = replace_section(
+            REPORT,
+            "## Convergence",
+            "## Convergence at volume\n\nnew\n",
+        );
+        assert_eq!(
+            last,
+            "# Benchmarks\n\n## Soak: old\n\nold figures\n\n## Convergence at volume\n\nnew\n"
+        );
+    }
+
+    #[test]
+    fn a_missing_section_is_added_at_the_end() {
+        let new = replace_section(REPORT, "## Fuzzing", "## Fuzzing\n\nfigures\n");
+        assert!(new.starts_with(REPORT.trim_end()));
+        assert!(new.ends_with("\n\n## Fuzzing\n\nfigures\n"), "{new}");
+    }
 }

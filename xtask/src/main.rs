@@ -5,6 +5,7 @@ mod app;
 mod bench;
 mod chaos;
 mod ci;
+mod fuzz;
 mod postgres;
 mod wasm;
 
@@ -36,10 +37,13 @@ enum Task {
     /// Build the app and run its browser tests in headless Chromium.
     AppTest,
     /// Measure everything on the demo district (SQLite and PostgreSQL) and write BENCHMARKS.md.
-    Bench,
+    Bench(bench::Args),
     /// The crash run: phones sync against `hosync serve` killed with SIGKILL at random moments
     /// and restarted; fails if an acknowledged note was lost or doubled.
     Chaos(chaos::Args),
+    /// Fuzz each target of fuzz/cargo-fuzz for a set time; a crash is kept in fuzz/fixtures,
+    /// where `cargo test` replays it.
+    Fuzz(fuzz::Args),
     /// Build the WASM, then run the server's demo (seeded database, http://127.0.0.1:8080).
     Demo {
         /// Passed on to `hosync demo`.
@@ -51,8 +55,9 @@ enum Task {
 fn main() -> Result<()> {
     match Cli::parse().command {
         Task::Ci => ci::run_all(),
-        Task::Bench => bench::run_all(),
+        Task::Bench(args) => bench::run_cli(args),
         Task::Chaos(args) => chaos::run_cli(args),
+        Task::Fuzz(args) => fuzz::run_cli(args),
         Task::Wasm => {
             wasm::ensure_target()?;
             wasm::build()

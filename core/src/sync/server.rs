@@ -86,6 +86,9 @@ pub fn apply_push(doc: &mut Doc, changes: &[Change]) -> PushDecision {
             view: None,
         };
     }
+    if let Err(why) = crate::docs::apply::check_changes(doc.automerge(), &changes) {
+        return PushDecision::Rejected { reason: why };
+    }
     let before = doc.heads();
     match doc.automerge_mut().apply_changes(changes) {
         Ok(()) => {}
@@ -277,6 +280,19 @@ pub fn plan_push(
             keep: false,
         })
     };
+    // Nothing from the phone reaches Automerge before it is checked: describing a late push
+    // applies it too.
+    let empty;
+    let checked_against = match &stored {
+        Some(doc) => doc.automerge(),
+        None => {
+            empty = automerge::Automerge::new();
+            &empty
+        }
+    };
+    if let Err(why) = crate::docs::apply::check_changes(checked_against, &changes) {
+        return refused_whole(&format!("document {id}: {why}"), changes);
+    }
     let (changes, late) = match ctx.access {
         PushAccess::Write | PushAccess::Create => (changes, None),
         PushAccess::Refused(reason) => return refused_whole(reason, changes),
