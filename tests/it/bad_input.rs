@@ -1,6 +1,7 @@
 //! Bad input gets a clear error and changes nothing; a change that breaks validation is refused
 //! for its document while the rest of the batch applies.
 
+use automerge::legacy::{ObjectId, OpId};
 use automerge::transaction::Transactable;
 use automerge::{ReadDoc, Value};
 use hosync_core::docs::household;
@@ -209,6 +210,94 @@ async fn malformed_changes_inside_a_valid_frame_are_refused(backend: Backend) {
     app.stop().await;
 }
 
+/// Changes an Automerge never makes, built from a phone's real note: each is refused for its
+/// document with what is wrong (before Automerge sees it, which would panic on some), nothing
+/// is logged, and the phone's honest note is stored at its next sync.
+async fn forged_changes_are_refused_with_the_reason(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    let mut phone = app.phone("phone-a", "m2").await;
+    phone.sync().await.expect("bootstrap");
+    let m2 = MemberId::parse("m2").expect("id");
+    let h1 = household_doc("h1");
+    let heads = phone.replica().doc(&h1).expect("h1").heads();
+    household::add_note(
+        phone.replica_mut().doc_mut(&h1).expect("h1"),
+        &m2,
+        today(),
+        "Ghi chú thật.",
+        &[],
+        1,
+    )
+    .expect("note");
+    let real = phone
+        .replica()
+        .doc(&h1)
+        .expect("h1")
+        .automerge()
+        .get_changes(&heads);
+    assert_eq!(real.len(), 1);
+    let stranger = automerge::ActorId::from(&[0x77_u8; 16][..]);
+    let forge = |edit: &dyn Fn(&mut automerge::ExpandedChange)| {
+        let mut expanded = real[0].decode();
+        edit(&mut expanded);
+        expanded.hash = None;
+        automerge::Change::from(expanded).raw_bytes().to_vec()
+    };
+    let forged: Vec<(&str, Vec<u8>)> = vec![
+        ("skips", forge(&|c| c.seq += 5)),
+        (
+            "dependencies end at",
+            forge(&|c| c.start_op = std::num::NonZeroU64::new(c.start_op.get() + 40).expect("n")),
+        ),
+        (
+            "names actor",
+            forge(&|c| {
+                let op = c.operations.last_mut().expect("an operation");
+                op.obj = ObjectId::Id(OpId::new(3, &stranger));
+            }),
+        ),
+        (
+            "which no earlier change made",
+            forge(&|c| {
+                let op = c.operations.last_mut().expect("an operation");
+                op.obj = ObjectId::Id(OpId::new(9_999, &c.actor_id.clone()));
+            }),
+        ),
+    ];
+    let logged = app.logged_changes().await;
+    for (why, bytes) in &forged {
+        let mut request = phone.replica_mut().start_sync();
+        request.pushes = vec![protocol::DocPush {
+            doc: "h:h1".into(),
+            changes: vec![bytes.clone()],
+        }];
+        let answer = phone
+            .send(protocol::encode_request(&request))
+            .await
+            .expect("a forged push is answered, not a server error");
+        let answer = protocol::decode_response(&answer).expect("decodes");
+        match &answer.results[0].outcome {
+            protocol::PushOutcome::Rejected { reason } => {
+                assert!(
+                    reason.contains(why) && reason.contains("h:h1"),
+                    "{why}: {reason}"
+                )
+            }
+            other => panic!("{why}: refused, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        app.logged_changes().await,
+        logged,
+        "nothing forged was stored"
+    );
+    let outcome = phone.sync().await.expect("the honest note syncs");
+    assert_eq!(outcome.accepted, vec![h1], "{outcome:?}");
+    assert_eq!(app.logged_changes().await, logged + 1);
+    app.stop().await;
+}
+
 test_both_dbs!(bad_requests_are_refused_and_change_nothing);
+test_both_dbs!(forged_changes_are_refused_with_the_reason);
 test_both_dbs!(an_invalid_change_is_refused_for_its_document_only);
 test_both_dbs!(malformed_changes_inside_a_valid_frame_are_refused);

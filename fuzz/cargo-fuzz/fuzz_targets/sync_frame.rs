@@ -1,3 +1,6 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| hosync_fuzz::frame::sync_frame(data));
+libfuzzer_sys::fuzz_target!(
+    init: hosync_fuzz::report_panics_without_aborting(),
+    |data: &[u8]| hosync_fuzz::frame::sync_frame(data)
+);
