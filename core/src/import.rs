@@ -19,6 +19,11 @@ use crate::ids::{HouseholdId, MemberId, STAFF_AUTHOR_PREFIX, UnitId};
 /// The most characters a name, village or livelihood may have in a sheet.
 const MAX_TEXT: usize = 100;
 
+/// The template's sheet of the values each coded column takes; never read as data.
+pub const LISTS_SHEET: &str = "Danh mục";
+/// The template's sheet of instructions; never read as data.
+pub const GUIDE_SHEET: &str = "Hướng dẫn";
+
 /// What one sheet lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SheetKind {
@@ -203,6 +208,12 @@ impl SheetKind {
     /// only one kind has), else by its name ("Đơn vị", "don_vi.csv", "ho.csv"…).
     pub fn recognise(name: &str, headers: &[String]) -> Option<SheetKind> {
         let folded = normalise(name);
+        if [LISTS_SHEET, GUIDE_SHEET]
+            .iter()
+            .any(|s| normalise(s) == folded)
+        {
+            return None;
+        }
         if let Some(kind) = SheetKind::ALL
             .into_iter()
             .find(|k| normalise(k.sheet_name()) == folded)
@@ -228,7 +239,7 @@ impl SheetKind {
             })
             .filter(|(score, _)| *score >= 4)
             .collect();
-        best.sort_by(|a, b| b.0.cmp(&a.0));
+        best.sort_by_key(|b| std::cmp::Reverse(b.0));
         if let [(first, kind), rest @ ..] = best.as_slice()
             && rest.first().is_none_or(|(second, _)| second < first)
         {

@@ -5,14 +5,17 @@
 
 pub mod api;
 pub mod changes;
+pub mod import;
+pub mod import_api;
 pub mod init;
 
 use axum::Router;
-use axum::routing::post;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 
 use crate::AppState;
 
-/// Units and members added, members transferred, households added and moved.
+/// Units and members added, members transferred, households added and moved, imports.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/org/units", post(api::add_unit))
@@ -20,4 +23,9 @@ pub fn router() -> Router<AppState> {
         .route("/org/members/{id}/transfer", post(api::transfer_member))
         .route("/org/households", post(api::add_household))
         .route("/org/households/{id}/move", post(api::move_household))
+        .route("/org/import/template", get(import_api::template))
+        .route(
+            "/org/import",
+            post(import_api::import_file).layer(DefaultBodyLimit::max(import::MAX_FILE_BYTES)),
+        )
 }
