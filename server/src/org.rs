@@ -18,7 +18,7 @@ use crate::AppState;
 /// Units and members added, members transferred, households added and moved, imports.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/org/units", post(api::add_unit))
+        .route("/org/units", post(api::add_unit).get(import_api::units))
         .route("/org/members", post(api::add_member))
         .route("/org/members/{id}/transfer", post(api::transfer_member))
         .route("/org/households", post(api::add_household))

@@ -187,6 +187,16 @@ async fn a_district_imports_its_organisation(backend: Backend) {
     assert_eq!(counts(&applied, "Đơn vị"), (6, 0, 0));
     assert_eq!(counts(&applied, "Hộ"), (7, 0, 0));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM units").await, 7);
+    // The Organisation page's tree: the commune's units only, each after its parent.
+    let (status, units) = get(&app, "/org/units", &xa1).await;
+    assert_eq!(status, 200, "{units}");
+    let ids: Vec<&str> = units
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter_map(|u| u["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["d-x1", "d-x1-c1", "d-x1-c2", "d-x1-c3"]);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM members").await, 8);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM households").await, 7);
     assert_eq!(

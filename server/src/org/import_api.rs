@@ -232,3 +232,73 @@ pub async fn import_file(
     tx.commit().await?;
     Ok(Json(PlanBody::of(&plan, &name, true)).into_response())
 }
+
+#[derive(Debug, Serialize)]
+pub struct UnitRow {
+    pub id: String,
+    pub parent: Option<String>,
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub level_label: String,
+    pub name: String,
+    /// How far below the caller's scope (0: the scope's own unit).
+    pub depth: usize,
+}
+
+/// `GET /api/v1/org/units`: the units within the caller's scope, each after its parent, so that
+/// staff see the tree they (or an import) built.
+pub async fn units(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Json<Vec<UnitRow>>, ApiError> {
+    let mut conn = state.db.reader.acquire().await?;
+    let units = import::current(&mut conn).await?.units;
+    let parents: std::collections::HashMap<&str, Option<&str>> = units
+        .iter()
+        .map(|u| (u.id.as_str(), u.parent.as_ref().map(|p| p.as_str())))
+        .collect();
+    let path_of = |id: &str| {
+        let mut chain = vec![id.to_owned()];
+        let mut at = id;
+        while let Some(Some(parent)) = parents.get(at) {
+            if chain.iter().any(|c| c == parent) {
+                break;
+            }
+            chain.push((*parent).to_owned());
+            at = parent;
+        }
+        chain.reverse();
+        chain
+    };
+    let scope_depth = session.principal.scope.as_str().matches('/').count();
+    let mut rows: Vec<(String, UnitRow)> = Vec::new();
+    for u in &units {
+        let chain = path_of(u.id.as_str());
+        let ids: Vec<hosync_core::UnitId> = chain
+            .iter()
+            .filter_map(|c| hosync_core::UnitId::parse(c).ok())
+            .collect();
+        let path = hosync_core::UnitPath::from_ids(&ids);
+        if !session.principal.scope.contains(&path) {
+            continue;
+        }
+        rows.push((
+            chain.join("/"),
+            UnitRow {
+                id: u.id.to_string(),
+                parent: u.parent.as_ref().map(ToString::to_string),
+                kind: u.kind.code(),
+                kind_label: u.kind.label_vi(),
+                level_label: u.level_label.clone(),
+                name: u.name.clone(),
+                depth: path
+                    .as_str()
+                    .matches('/')
+                    .count()
+                    .saturating_sub(scope_depth),
+            },
+        ));
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Json(rows.into_iter().map(|(_, r)| r).collect()))
+}
