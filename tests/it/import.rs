@@ -187,8 +187,8 @@ async fn a_district_imports_its_organisation(backend: Backend) {
     assert_eq!(counts(&applied, "Đơn vị"), (6, 0, 0));
     assert_eq!(counts(&applied, "Hộ"), (7, 0, 0));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM units").await, 7);
-    // The Organisation page's tree: the commune's units only, each after its parent.
-    let (status, units) = get(&app, "/org/units", &xa1).await;
+    // The Organisation page's tree: the district's units, each after its parent.
+    let (status, units) = get(&app, "/org/units", &browser).await;
     assert_eq!(status, 200, "{units}");
     let ids: Vec<&str> = units
         .as_array()
@@ -196,7 +196,18 @@ async fn a_district_imports_its_organisation(backend: Backend) {
         .iter()
         .filter_map(|u| u["id"].as_str())
         .collect();
-    assert_eq!(ids, ["d-x1", "d-x1-c1", "d-x1-c2", "d-x1-c3"]);
+    assert_eq!(
+        ids,
+        [
+            "hsp",
+            "hsp-b01",
+            "hsp-x01",
+            "hsp-x01-c01",
+            "hsp-x01-c02",
+            "hsp-x02",
+            "hsp-x02-c01"
+        ]
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM members").await, 8);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM households").await, 7);
     assert_eq!(
@@ -347,6 +358,16 @@ async fn imports_follow_role_and_scope(backend: Backend) {
     let (status, plan) = send(&app, &xa1, "don_vi.csv", inside.as_bytes(), true).await;
     assert_eq!(status, 200, "{plan}");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM units").await, 7);
+    // The Organisation page's tree: the commune's units only, each after its parent.
+    let (status, units) = get(&app, "/org/units", &xa1).await;
+    assert_eq!(status, 200, "{units}");
+    let ids: Vec<&str> = units
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter_map(|u| u["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["d-x1", "d-x1-c1", "d-x1-c2", "d-x1-c3"]);
 
     for login in ["dvm2", "bt1"] {
         let browser = signed_in(&app, login, "mật khẩu đủ dài").await;
