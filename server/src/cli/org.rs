@@ -65,8 +65,9 @@ pub async fn init(
         "Created {} ({}) and its administrator {} ({}).\n\
          Next:\n  \
          1. hosync serve --database-url {url}   (the dashboard is at http://127.0.0.1:8080/staff/)\n  \
-         2. sign in as {} and bring in the units, members and households through the API\n     \
-            (POST /api/v1/org/units, /org/members, /org/households; the README shows how),\n  \
+         2. fill the template (hosync import --template mau.xlsx) with the units, members and\n     \
+            households, try it (hosync import FILE --database-url {url}), then add --apply;\n     \
+            or sign in as {} and import from the dashboard (Tổ chức → Nhập từ bảng tính),\n  \
          3. hosync enrol MEMBER --database-url {url}   prints a phone's enrolment code.",
         top.name, top.id, user.login, user.name, user.login
     )?;
