@@ -383,6 +383,20 @@ async fn imports_follow_role_and_scope(backend: Backend) {
         assert_eq!(response.status().as_u16(), 403, "{login}: the template");
     }
 
+    // Without the session's CSRF token nothing is read or applied.
+    let response = app
+        .http
+        .post(format!(
+            "{}/api/v1/org/import?name=don_vi.csv&apply=true",
+            app.base_url
+        ))
+        .header("cookie", xa1.cookie.as_str())
+        .body(inside.as_bytes().to_vec())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status().as_u16(), 403, "no CSRF token");
+
     app.staff_cookie().await;
     let staff = signed_in(&app, STAFF_LOGIN, STAFF_PASSWORD).await;
     let (status, plan) = send(&app, &staff, "don_vi.csv", csv.as_bytes(), true).await;
@@ -400,3 +414,89 @@ async fn imports_follow_role_and_scope(backend: Backend) {
     );
 }
 test_both_dbs!(imports_follow_role_and_scope);
+
+/// `hosync import`: the template and the example written, a dry run that prints each error by
+/// sheet, row and column and fails, and the fixed file applied with `--apply`.
+async fn the_command_line_imports(backend: Backend) {
+    use hosync_server::cli::org::{ImportArgs, import};
+    let db = crate::helpers::TestDb::new(backend).await;
+    let store = hosync_server::Db::open(&db.url).await.expect("database");
+    let top = hosync_core::OrgUnit::new(
+        "hsp",
+        None,
+        hosync_core::UnitKind::District,
+        "huyện",
+        "Huyện",
+    )
+    .expect("unit");
+    let admin = hosync_server::access::accounts::NewUser {
+        login: hosync_server::access::accounts::Login::parse("quantri").expect("login"),
+        name: "Quản trị".into(),
+        password: "mật khẩu quản trị huyện".into(),
+        role: AccessRole::Admin,
+        scope: top.id.clone(),
+    };
+    hosync_server::org::init::init(&store, &top, &admin, today().noon_timestamp())
+        .await
+        .expect("init");
+    store.close().await;
+    let dir = std::env::temp_dir().join(format!("hosync-import-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let args = |file: Option<std::path::PathBuf>, apply: bool| ImportArgs {
+        file,
+        apply,
+        template: None,
+        example: None,
+        with_errors: false,
+    };
+
+    // The example the command writes is the one shipped.
+    let written = dir.join("district.xlsx");
+    let mut out = Vec::new();
+    import(
+        &db.url,
+        ImportArgs {
+            example: Some(written.clone()),
+            ..args(None, false)
+        },
+        &mut out,
+    )
+    .await
+    .expect("example");
+    assert_eq!(
+        std::fs::read(&written).expect("written"),
+        example("district.xlsx")
+    );
+
+    let with_errors = dir.join("district-errors.xlsx");
+    std::fs::write(&with_errors, example("district-errors.xlsx")).expect("copy");
+    let mut out = Vec::new();
+    let failed = import(&db.url, args(Some(with_errors), true), &mut out).await;
+    let printed = String::from_utf8(out).expect("utf-8");
+    assert!(failed.is_err(), "{printed}");
+    assert!(
+        printed.contains(
+            "Lỗi: Đơn vị dòng 8, cột B (Mã đơn vị cấp trên): Không có đơn vị cấp trên “hsp-x03”"
+        ),
+        "{printed}"
+    );
+    let mut out = Vec::new();
+    import(&db.url, args(Some(written.clone()), true), &mut out)
+        .await
+        .expect("applied");
+    let printed = String::from_utf8(out).expect("utf-8");
+    assert!(
+        printed.contains("Đơn vị: 6 mới, 0 sửa, 0 giữ nguyên"),
+        "{printed}"
+    );
+    assert!(printed.contains("Đã nhập district.xlsx."), "{printed}");
+    let store = hosync_server::Db::open(&db.url).await.expect("database");
+    let units: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units")
+        .fetch_one(&store.reader)
+        .await
+        .expect("count");
+    assert_eq!(units, 7);
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+test_both_dbs!(the_command_line_imports);
