@@ -206,21 +206,24 @@ pub async fn import_file(
         .collect::<String>();
     let now = state.now();
     let today = Day::from_timestamp(now);
-    let mut tx = state.db.begin_log_write().await?;
-    let current = import::current(&mut tx).await?;
-    let principal = session.principal.clone();
-    let bytes = body.clone();
     let file = name.clone();
-    // Reading a workbook is CPU work; it runs beside the async threads.
-    let plan = tokio::task::spawn_blocking(move || {
-        import::plan_file(&bytes, &file, &current, Some(&principal), today)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?
-    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    // Reading a workbook is CPU work: it runs beside the async threads, and before any
+    // transaction, so that a large file never holds the database's writer while it is read.
+    let tables = tokio::task::spawn_blocking(move || import::read_tables(&body, &file))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let principal = &session.principal;
     if !query.apply {
+        let mut conn = state.db.reader.acquire().await?;
+        let current = import::current(&mut conn).await?;
+        let plan = hosync_core::import::plan(&tables, &current, Some(principal), today);
         return Ok(Json(PlanBody::of(&plan, &name, false)).into_response());
     }
+    // Applying plans again inside the transaction, against the organisation as it is then.
+    let mut tx = state.db.begin_log_write().await?;
+    let current = import::current(&mut tx).await?;
+    let plan = hosync_core::import::plan(&tables, &current, Some(principal), today);
     if !plan.is_ok() {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
