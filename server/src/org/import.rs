@@ -749,3 +749,78 @@ pub fn example(with_errors: bool) -> Sheets {
         (SheetKind::Assignments, assignments),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> Day {
+        Day::from_ymd(2026, 11, 20).expect("day")
+    }
+
+    #[test]
+    fn the_template_reads_back_as_four_empty_sheets_and_the_example_as_a_clean_plan() {
+        let template = template().expect("template");
+        let plan =
+            plan_file(&template, "mau.xlsx", &Current::default(), None, today()).expect("readable");
+        assert!(plan.is_ok(), "{:?}", plan.errors);
+        assert_eq!(plan.ignored_sheets, [LISTS_SHEET, GUIDE_SHEET]);
+        let current = Current {
+            units: vec![
+                OrgUnit::new(
+                    "hsp",
+                    None,
+                    hosync_core::UnitKind::District,
+                    "huyện",
+                    "Huyện",
+                )
+                .expect("unit"),
+            ],
+            ..Current::default()
+        };
+        let bytes = workbook(&example(false)).expect("example");
+        let plan = plan_file(&bytes, "district.xlsx", &current, None, today()).expect("readable");
+        assert!(plan.is_ok(), "{:?}", plan.errors);
+        // Excel date cells, dd/mm/yyyy, ISO and an empty day (today) alike.
+        let days: Vec<String> = plan.assignments.iter().map(|a| a.item.from.iso()).collect();
+        assert_eq!(
+            days,
+            [
+                "2026-11-01",
+                "2026-11-01",
+                "2026-11-01",
+                "2026-11-01",
+                "2026-11-20",
+                "2026-11-01",
+                "2026-11-01"
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_with_semicolons_and_a_byte_order_mark_is_one_sheet() {
+        let csv = "\u{feff}Mã hộ;Mã chi bộ;Chủ hộ;Nhân khẩu\nh1;c1;Sùng A Páo;6\n";
+        let tables = read_tables(csv.as_bytes(), "danh-sach.csv").expect("read");
+        assert_eq!(tables.len(), 1);
+        assert_eq!(tables[0].rows[1].cells[2], Value::Text("Sùng A Páo".into()));
+        let latin1 = b"M\xe3 h\xf4\n";
+        let err = read_tables(latin1, "ho.csv").expect_err("not UTF-8");
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn what_is_no_workbook_is_refused_in_words() {
+        for bytes in [
+            &b"PK\x03\x04garbage"[..],
+            &[0xd0, 0xcf, 0x11, 0xe0, 1, 2, 3][..],
+            b"",
+        ] {
+            let err = plan_file(bytes, "x.xlsx", &Current::default(), None, today())
+                .expect_err("not a workbook");
+            assert!(
+                err.to_string().starts_with("Không đọc được tệp “x.xlsx”"),
+                "{err}"
+            );
+        }
+    }
+}
