@@ -908,6 +908,15 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
                 Action::Change
             };
         } else if let Some(parent) = &unit.parent {
+            if !tree.units.contains_key(parent)
+                && let Some(at) = seen_units.get(parent)
+            {
+                c.error(
+                    Some(1),
+                    format!("Đơn vị cấp trên “{parent}” có lỗi ở dòng {at}; sửa dòng đó trước"),
+                );
+                continue;
+            }
             if unseen(&tree, parent) {
                 c.error(
                     Some(1),

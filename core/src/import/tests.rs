@@ -363,3 +363,41 @@ fn dates_as_people_write_them_and_as_excel_keeps_them() {
     assert_eq!(column_letter(25), "Z");
     assert_eq!(column_letter(26), "AA");
 }
+
+#[test]
+fn what_the_sheet_leaves_out_is_reported_and_a_failed_parent_fails_its_children() {
+    let plan = check(
+        &[
+            table(
+                SheetKind::Units,
+                &[
+                    &["d-x3", "d", "Xã", "Xã mới", "xã"],
+                    &["d-x3-c1", "d-x3", "Chi bộ", "Chi bộ mới", "chi bộ"],
+                ],
+            ),
+            table(
+                SheetKind::Members,
+                &[
+                    &["m2", "d-x1-c1", "Hà Văn Sơn", "", "", ""],
+                    &["staff-lan", "d-x1-c1", "Lan", "", "", ""],
+                    &["m3", "d-x1-c1", "", "", "", ""],
+                ],
+            ),
+        ],
+        None,
+        &[
+            "Đơn vị!C2: Không có loại đơn vị “Xã”",
+            "Đơn vị!B3: Đơn vị cấp trên “d-x3” có lỗi ở dòng 2",
+            "Đảng viên!A3: Mã đảng viên không được bắt đầu bằng “staff-”",
+            "Đảng viên!C4: Thiếu họ và tên của đảng viên mới",
+        ],
+    );
+    assert!(plan.units.is_empty());
+    assert_eq!(plan.members.len(), 1);
+    assert_eq!(
+        plan.members_not_in_sheet,
+        [MemberId::parse("m1").expect("id")]
+    );
+    // Without a households' sheet, no household is reported missing.
+    assert!(plan.households_not_in_sheet.is_empty());
+}
