@@ -38,6 +38,9 @@ pub struct Cli {
 pub enum Command {
     /// Start a real district on an empty database: its top unit and first administrator.
     Init(org::InitArgs),
+    /// Import units, members, households and assignments from a workbook or CSV file (a dry
+    /// run unless --apply), or write the template (--template FILE).
+    Import(org::ImportArgs),
     /// Serve the sync API and staff views.
     Serve(ServeArgs),
     /// Seed the demo district into an empty database (if it is empty), then serve it.
@@ -73,6 +76,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Import(args) => org::import(&url, args, &mut std::io::stdout()).await,
         Command::Serve(args) => {
             let db = Db::open(&url).await?;
             serve(db, &args).await

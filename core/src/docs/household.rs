@@ -54,7 +54,8 @@ pub(crate) const DETAIL_FIELDS: &[&[&str]] = &[
     &["profile", "closed", "by"],
 ];
 
-const MAX_PEOPLE: u32 = 99;
+/// The most people a household is recorded with.
+pub const MAX_PEOPLE: u32 = 99;
 const MAX_TOPICS: usize = 20;
 
 /// A household as members and staff read it.

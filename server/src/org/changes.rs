@@ -255,21 +255,49 @@ async fn write_roster_entry(
     member: &MemberEntry,
     now: i64,
 ) -> Result<bool, OrgError> {
-    let id = DocId::Cell(member.cell.clone());
-    Ok(
-        storage::edit_on_server(conn, &id, &member.cell, now, |doc| {
-            let current = cell::read(doc)?;
-            let entry = current.member(&member.id);
-            if entry.is_none_or(|e| e.name != member.name || e.role != member.role) {
-                cell::set_member(doc, &member.id, &member.name, member.role, now)?;
-            }
-            if entry.is_none_or(|e| e.status != member.status) {
-                cell::set_member_status(doc, &member.id, &member.status, now)?;
-            }
-            Ok(())
-        })
-        .await?,
+    write_roster(
+        conn,
+        &member.id,
+        &member.cell,
+        &member.name,
+        member.role,
+        Some(&member.status),
+        now,
     )
+    .await
+}
+
+/// Writes a member's name and role, and their status when given, into their cell's roster,
+/// where they differ, so that an unchanged field starts no conflict with a phone's edit.
+async fn write_roster(
+    conn: &mut AnyConnection,
+    id: &MemberId,
+    cell_id: &UnitId,
+    name: &str,
+    role: Role,
+    status: Option<&MemberStatus>,
+    now: i64,
+) -> Result<bool, OrgError> {
+    let doc_id = DocId::Cell(cell_id.clone());
+    Ok(storage::edit_on_server(conn, &doc_id, cell_id, now, |doc| {
+        let current = cell::read(doc)?;
+        let entry = current.member(id);
+        if entry.is_none_or(|e| e.name != name || e.role != role) {
+            cell::set_member(doc, id, name, role, now)?;
+        }
+        let status = match (status, entry) {
+            (Some(s), _) => Some(s.clone()),
+            (None, None) => Some(MemberStatus::Active),
+            (None, Some(_)) => None,
+        };
+        if let Some(status) = status
+            && entry.is_none_or(|e| e.status != status)
+        {
+            cell::set_member_status(doc, id, &status, now)?;
+        }
+        Ok(())
+    })
+    .await?)
 }
 
 /// Changes a member's name, role or status, in the cell they are in. Returns whether anything
@@ -280,43 +308,87 @@ pub async fn update_member(
     member: &MemberEntry,
     now: i64,
 ) -> Result<bool, OrgError> {
-    let what = format!("member {}", member.id);
-    let (cell, name, role) = stored_member(&mut *conn, &member.id)
+    let change = MemberChange {
+        id: member.id.clone(),
+        cell: member.cell.clone(),
+        name: Some(member.name.clone()),
+        role: Some(member.role),
+        status: Some(member.status.clone()),
+    };
+    change_member(conn, by, &change, now).await
+}
+
+/// What to change of a member; `None` leaves a field as it is (an import's empty cell).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberChange {
+    pub id: MemberId,
+    /// The cell they are in; a change of cell is a transfer.
+    pub cell: UnitId,
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<MemberStatus>,
+}
+
+/// Changes the fields of a member that `change` gives, in the cell they are in. Returns whether
+/// anything changed.
+pub async fn change_member(
+    conn: &mut AnyConnection,
+    by: By<'_>,
+    change: &MemberChange,
+    now: i64,
+) -> Result<bool, OrgError> {
+    let what = format!("member {}", change.id);
+    let (cell, stored_name, stored_role) = stored_member(&mut *conn, &change.id)
         .await?
         .ok_or_else(|| OrgError::NotFound(what.clone()))?;
     let path = unit_path(&mut *conn, &cell).await?;
     check(by, &what, &path)?;
-    if cell != member.cell {
+    if cell != change.cell {
         return Err(OrgError::Invalid(format!(
             "member {} is in another cell; a move to cell {} is a transfer",
-            member.id, member.cell
+            change.id, change.cell
         )));
     }
+    let name = change.name.clone().unwrap_or(stored_name.clone());
+    hosync_core::domain::check_plain_text("name", &name, 100).map_err(OrgError::Invalid)?;
+    let role = change.role.unwrap_or(stored_role);
     let mut changed = false;
-    if name != member.name || role != member.role {
+    if stored_name != name || stored_role != role {
         sqlx::query("UPDATE members SET name = $2, role = $3 WHERE id = $1")
-            .bind(member.id.as_str())
-            .bind(member.name.as_str())
-            .bind(member.role.code())
+            .bind(change.id.as_str())
+            .bind(name.as_str())
+            .bind(role.code())
             .execute(&mut *conn)
             .await?;
         changed = true;
     }
-    changed |= write_roster_entry(&mut *conn, member, now).await?;
+    changed |= write_roster(
+        &mut *conn,
+        &change.id,
+        &cell,
+        &name,
+        role,
+        change.status.as_ref(),
+        now,
+    )
+    .await?;
     if changed {
         audit::record(
             conn,
             now,
             &by.actor(),
             AuditAction::MemberChange,
-            member.id.as_str(),
+            change.id.as_str(),
             &format!(
-                "{} ({}, {})",
-                member.name,
-                member.role.label_vi(),
-                member.status.label_vi()
+                "{name} ({}{})",
+                role.label_vi(),
+                change
+                    .status
+                    .as_ref()
+                    .map(|s| format!(", {}", s.label_vi()))
+                    .unwrap_or_default()
             ),
-            Some(&member.cell),
+            Some(&cell),
         )
         .await?;
     }
@@ -489,21 +561,35 @@ async fn write_profile(
     entry: &HouseholdEntry,
     now: i64,
 ) -> Result<bool, OrgError> {
-    let id = DocId::Household(entry.id.clone());
-    Ok(storage::edit_on_server(conn, &id, &entry.cell, now, |doc| {
+    let update = household::ProfileUpdate {
+        head: Some(entry.head.clone()),
+        village: Some(entry.village.clone()),
+        people: Some(entry.people),
+        livelihood: Some(entry.livelihood.clone()),
+    };
+    write_profile_fields(conn, &entry.id, &entry.cell, &update, now).await
+}
+
+/// Writes the given fields of a household's details into its document, those that differ from
+/// what it holds, so that an unchanged field starts no conflict with a phone's edit.
+async fn write_profile_fields(
+    conn: &mut AnyConnection,
+    household_id: &HouseholdId,
+    cell: &UnitId,
+    given: &household::ProfileUpdate,
+    now: i64,
+) -> Result<bool, OrgError> {
+    let id = DocId::Household(household_id.clone());
+    Ok(storage::edit_on_server(conn, &id, cell, now, |doc| {
         let current = household::read(doc)?;
-        let differs = |a: &str, b: &str| (a != b).then(|| b.to_owned());
+        let differs = |new: &Option<String>, old: &str| new.clone().filter(|n| n != old);
         let update = household::ProfileUpdate {
-            head: differs(&current.head, &entry.head),
-            village: differs(&current.village, &entry.village),
-            people: (current.people != entry.people).then_some(entry.people),
-            livelihood: differs(&current.livelihood, &entry.livelihood),
+            head: differs(&given.head, &current.head),
+            village: differs(&given.village, &current.village),
+            people: given.people.filter(|p| *p != current.people),
+            livelihood: differs(&given.livelihood, &current.livelihood),
         };
-        if update.head.is_some()
-            || update.village.is_some()
-            || update.people.is_some()
-            || update.livelihood.is_some()
-        {
+        if update != household::ProfileUpdate::default() {
             household::update_profile(doc, &update, now)?;
         }
         Ok(())
@@ -518,27 +604,53 @@ pub async fn update_household(
     entry: &HouseholdEntry,
     now: i64,
 ) -> Result<bool, OrgError> {
-    let what = format!("household {}", entry.id);
-    let (cell, place) = storage::doc_place(&mut *conn, &DocId::Household(entry.id.clone()))
+    let update = household::ProfileUpdate {
+        head: Some(entry.head.clone()),
+        village: Some(entry.village.clone()),
+        people: Some(entry.people),
+        livelihood: Some(entry.livelihood.clone()),
+    };
+    change_household(conn, by, &entry.id, &entry.cell, &update, now).await
+}
+
+/// Changes the details of a household that `update` gives (`None` leaves a field as it is), in
+/// the cell it is in. Returns whether anything changed.
+pub async fn change_household(
+    conn: &mut AnyConnection,
+    by: By<'_>,
+    id: &HouseholdId,
+    in_cell: &UnitId,
+    update: &household::ProfileUpdate,
+    now: i64,
+) -> Result<bool, OrgError> {
+    let what = format!("household {id}");
+    let (cell, place) = storage::doc_place(&mut *conn, &DocId::Household(id.clone()))
         .await?
         .ok_or_else(|| OrgError::NotFound(what.clone()))?;
     check(by, &what, &place.cell)?;
-    if cell != entry.cell {
+    if &cell != in_cell {
         return Err(OrgError::Invalid(format!(
-            "household {} is in another cell; a change of cell is a move",
-            entry.id
+            "household {id} is in another cell; a change of cell is a move"
         )));
     }
-    let changed = write_profile(&mut *conn, entry, now).await?;
+    let changed = write_profile_fields(&mut *conn, id, &cell, update, now).await?;
     if changed {
+        let fields: Vec<&str> = [
+            update.head.as_deref(),
+            update.village.as_deref(),
+            update.livelihood.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         audit::record(
             conn,
             now,
             &by.actor(),
             AuditAction::HouseholdChange,
-            entry.id.as_str(),
-            &format!("{} ({})", entry.head, entry.village),
-            Some(&entry.cell),
+            id.as_str(),
+            &fields.join(", "),
+            Some(&cell),
         )
         .await?;
     }

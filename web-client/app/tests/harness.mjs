@@ -43,6 +43,23 @@ export class Server {
     const member = /member .+ \((\S+)\), cell (\S+)/.exec(seeded);
     const secretary = /their secretary .+ \((\S+)\)/.exec(seeded);
     if (!member || !secretary) throw new Error(`unexpected demo output:\n${seeded}`);
+    return Server.serve(dir, url, { member: member[1], cell: member[2], secretary: secretary[1] });
+  }
+
+  /**
+   * A real district started from nothing with `hosync init` (top unit `hsp`, administrator
+   * `quantri` with the password `quantri-password`), served with the built app.
+   */
+  static async startEmpty() {
+    const dir = mkdtempSync(join(tmpdir(), 'hosync-browser-'));
+    const url = `sqlite://${join(dir, 'district.db')}?mode=rwc`;
+    const args = ['init', '--database-url', url, '--code', 'hsp', '--name', 'Huyện Hoàng Su Phì', '--admin', 'quantri', '--admin-name', 'Quản trị huyện'];
+    execFileSync(BIN, args, { encoding: 'utf8', env: { ...process.env, HOSYNC_PASSWORD: 'quantri-password' } });
+    return Server.serve(dir, url, {});
+  }
+
+  /** Serves the database at `url` with the built app, on a free port. */
+  static async serve(dir, url, ids) {
     const child = spawn(BIN, ['serve', '--bind', '127.0.0.1:0', '--database-url', url, '--app-dir', APP_DIR], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
@@ -56,7 +73,7 @@ export class Server {
       });
       child.on('exit', (code) => reject(new Error(`hosync serve exited with ${code}:\n${out}`)));
     });
-    return new Server(dir, url, base, child, { member: member[1], cell: member[2], secretary: secretary[1] });
+    return new Server(dir, url, base, child, ids);
   }
 
   constructor(dir, url, base, child, ids) {

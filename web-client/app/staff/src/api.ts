@@ -236,7 +236,56 @@ export const api = {
   search: (q: string) => call<SearchResults>('GET', apiUrl('/search', { q })),
   /** A change to the organisation (`/org/units`, `/org/members/{id}/transfer`, …); the answer as the server gives it. */
   org: (path: string, body: Record<string, unknown>) => call<Record<string, unknown>>('POST', apiUrl(`/org${path}`), body),
+  orgUnits: () => call<OrgUnitRow[]>('GET', apiUrl('/org/units')),
 };
+
+/** A unit of the Organisation page's tree (`GET /org/units`), each after its parent. */
+export interface OrgUnitRow {
+  id: string;
+  parent: string | null;
+  kind: string;
+  kind_label: string;
+  level_label: string;
+  name: string;
+  depth: number;
+}
+
+/** What an import would do, or did (`POST /org/import`). */
+export interface ImportPlan {
+  file: string;
+  applied: boolean;
+  counts: { sheet: string; created: number; changed: number; same: number }[];
+  rows: { sheet: string; row: number; kind: string; action: 'create' | 'change' | 'same'; code: string; name: string; changed: string[] }[];
+  members_not_in_sheet: string[];
+  households_not_in_sheet: string[];
+  ignored_sheets: string[];
+  errors: { sheet: string; row: number; column: string; header: string; message: string }[];
+}
+
+/**
+ * Sends a spreadsheet to preview (`apply` false) or apply. The file goes as the body, its name
+ * in the address; a refused apply (422) still answers the plan with its errors.
+ */
+export async function importFile(name: string, bytes: ArrayBuffer, apply: boolean): Promise<ImportPlan> {
+  let response: Response;
+  try {
+    response = await fetch(apiUrl('/org/import', { name, apply: apply ? 'true' : undefined }), {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/octet-stream', 'X-CSRF-Token': csrf() },
+      body: bytes,
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'Không kết nối được máy chủ.');
+  }
+  const json = (await response.json().catch(() => null)) as (ImportPlan & { error?: string; message?: string }) | null;
+  if (response.ok || (response.status === 422 && json?.errors)) return json as ImportPlan;
+  if (response.status === 401) dispatchEvent(new Event(SIGNED_OUT));
+  throw new ApiError(response.status, json?.error ?? String(response.status), json?.message ?? response.statusText);
+}
+
+/** The empty workbook to fill, with its drop-down lists. */
+export const IMPORT_TEMPLATE_URL = apiUrl('/org/import/template');
 
 export interface TableQuery {
   unit?: string;

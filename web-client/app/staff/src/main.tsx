@@ -15,6 +15,7 @@ import { SearchBox, SearchPage } from './pages/search';
 import { PrintCellPage } from './pages/print-cell';
 import { PrintDistrictPage } from './pages/print-district';
 import { OrgPage } from './pages/org';
+import { ImportPage } from './pages/import';
 import './staff.css';
 
 function Page({ route }: { route: Route }) {
@@ -29,6 +30,8 @@ function Page({ route }: { route: Route }) {
       return <SearchPage q={route.q} />;
     case 'org':
       return <OrgPage />;
+    case 'org-import':
+      return <ImportPage />;
     case 'print-cell':
       return <PrintCellPage unit={route.unit} month={route.month} />;
     case 'print-district':
@@ -65,7 +68,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
           <a href={href.printDistrict()} class={route.page.startsWith('print') ? 'active' : ''}>
             Bản in
           </a>
-          <a href={href.org()} class={route.page === 'org' ? 'active' : ''}>
+          <a href={href.org()} class={route.page.startsWith('org') ? 'active' : ''}>
             Tổ chức
           </a>
         </nav>

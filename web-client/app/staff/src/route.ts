@@ -1,6 +1,6 @@
 // Hash routes, so that the server serves one page and every view has an address a person can
 // bookmark or paste: `#/overview?unit=hsp-x01&month=2026-11`, `#/table/gaps?unit=…`,
-// `#/household/ID`, `#/search?q=…`, `#/org`, `#/print/cell?unit=…`, `#/print/district?unit=…`.
+// `#/household/ID`, `#/search?q=…`, `#/org`, `#/org/import`, `#/print/cell?unit=…`, `#/print/district?unit=…`.
 
 import { useEffect, useState } from 'preact/hooks';
 
@@ -10,6 +10,7 @@ export type Route =
   | { page: 'household'; id: string }
   | { page: 'search'; q: string }
   | { page: 'org' }
+  | { page: 'org-import' }
   | { page: 'print-cell'; unit?: string; month?: string }
   | { page: 'print-district'; unit?: string; month?: string };
 
@@ -26,7 +27,7 @@ export function parseRoute(hash: string): Route {
     case 'search':
       return { page: 'search', q: q.get('q') ?? '' };
     case 'org':
-      return { page: 'org' };
+      return parts[1] === 'import' ? { page: 'org-import' } : { page: 'org' };
     case 'print':
       return parts[1] === 'cell'
         ? { page: 'print-cell', unit: get('unit'), month: get('month') }
@@ -50,6 +51,7 @@ export const href = {
   household: (id: string) => `#/household/${encodeURIComponent(id)}`,
   search: (q: string) => withQuery('search', { q }),
   org: () => '#/org',
+  orgImport: () => '#/org/import',
   printCell: (unit?: string, month?: string) => withQuery('print/cell', { unit, month }),
   printDistrict: (unit?: string, month?: string) => withQuery('print/district', { unit, month }),
 };

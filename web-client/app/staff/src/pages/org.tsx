@@ -4,7 +4,8 @@
 
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { ErrorView } from '../ui';
+import { href } from '../route';
+import { ErrorView, Load, useLoad } from '../ui';
 
 type Field = { name: string; label: string; type?: 'text' | 'number' | 'date'; options?: [string, string][]; required?: boolean };
 
@@ -77,6 +78,42 @@ function ChangeForm(props: {
 
 const optional = (v: string | undefined) => (v && v.trim() ? v.trim() : undefined);
 
+/** The units in the account's scope, indented under their parents. */
+function UnitTree() {
+  const units = useLoad(() => api.orgUnits(), []);
+  return (
+    <div class="panel">
+      <h2>Các đơn vị</h2>
+      <Load result={units}>
+        {(rows) => (
+          <table class="table" data-testid="org-units">
+            <thead>
+              <tr>
+                <th>Tên</th>
+                <th>Mã</th>
+                <th>Loại</th>
+                <th>Cấp</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((u) => (
+                <tr data-unit={u.id}>
+                  <td style={{ paddingLeft: `${0.5 + u.depth * 1.5}em` }}>
+                    <a href={href.overview(u.id)}>{u.name}</a>
+                  </td>
+                  <td>{u.id}</td>
+                  <td>{u.kind_label}</td>
+                  <td>{u.level_label}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Load>
+    </div>
+  );
+}
+
 export function OrgPage() {
   return (
     <section class="org">
@@ -84,6 +121,11 @@ export function OrgPage() {
       <p class="muted">
         Thêm đơn vị, đảng viên và hộ; chuyển sinh hoạt đảng viên sang chi bộ khác; chuyển hộ sang chi bộ khác. Điện thoại của các chi bộ liên
         quan nhận thay đổi ở lần đồng bộ tới; những gì đã ghi trên điện thoại trước đó được giữ nguyên.
+      </p>
+      <p>
+        <a class="button" href={href.orgImport()} data-testid="org-import-link">
+          Nhập từ bảng tính (Excel, CSV)
+        </a>
       </p>
       <div class="two">
         <ChangeForm
@@ -183,6 +225,7 @@ export function OrgPage() {
           done={(a) => `Đã chuyển hộ ${String(a.household)} từ ${String(a.from)} sang ${String(a.to)}.`}
         />
       </div>
+      <UnitTree />
     </section>
   );
 }
