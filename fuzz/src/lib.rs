@@ -5,10 +5,11 @@
 //!
 //! Each target takes what reaches hosync from outside: a sync frame, the changes of a push, a
 //! bundle handed over from another phone (or a replica read back from the phone's storage),
-//! and a staff request's path and JSON body.
+//! a staff request's path and JSON body, and a spreadsheet to import.
 
 pub mod bundle;
 pub mod frame;
+pub mod import;
 pub mod push;
 pub mod staff_api;
 mod world;
@@ -22,6 +23,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("push", push::push),
     ("bundle_import", bundle::bundle_import),
     ("staff_api", staff_api::staff_api),
+    ("import", import::import),
 ];
 
 /// The target named `name`.
@@ -45,6 +47,7 @@ pub fn seeds(name: &str) -> Vec<Vec<u8>> {
         "push" => push::seeds(),
         "bundle_import" => bundle::seeds(),
         "staff_api" => staff_api::seeds(),
+        "import" => import::seeds(),
         _ => Vec::new(),
     }
 }

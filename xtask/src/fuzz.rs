@@ -17,13 +17,14 @@ pub struct Args {
     /// Seconds for each target.
     #[arg(long, default_value_t = 60)]
     pub seconds: u64,
-    /// Only these targets (sync_frame, push, bundle_import, staff_api); all when none is named.
+    /// Only these targets (sync_frame, push, bundle_import, staff_api, import); all when none
+    /// is named.
     #[arg(long = "target")]
     pub targets: Vec<String>,
 }
 
 /// The targets, as `fuzz/cargo-fuzz/Cargo.toml` names its binaries.
-pub const TARGETS: &[&str] = &["sync_frame", "push", "bundle_import", "staff_api"];
+pub const TARGETS: &[&str] = &["sync_frame", "push", "bundle_import", "staff_api", "import"];
 
 /// One target's run.
 pub struct Run {
