@@ -34,9 +34,19 @@ pub fn router() -> Router<AppState> {
         )
         .route("/users/{login}/role", post(accounts_api::api_role))
         .route("/users/{login}/disable", post(accounts_api::api_disable))
+        .route("/users/{login}/enable", post(accounts_api::api_enable))
+        .route(
+            "/users/{login}/reset-code",
+            post(accounts_api::api_reset_code),
+        )
+        .route("/password-reset", post(accounts_api::api_reset_password))
         .route(
             "/members/{id}/disable",
             post(accounts_api::api_disable_member),
+        )
+        .route(
+            "/members/{id}/enable",
+            post(accounts_api::api_enable_member),
         )
         .route("/enrol", post(devices_api::enrol))
         .route("/enrolments", post(devices_api::issue_code))

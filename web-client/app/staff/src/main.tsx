@@ -4,7 +4,7 @@
 
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { SIGNED_OUT, api, type Session } from './api';
+import { SIGNED_OUT, api, may, type Session } from './api';
 import { href, useRoute, type Route } from './route';
 import { ErrorView } from './ui';
 import { SignIn } from './pages/signin';
@@ -15,9 +15,11 @@ import { SearchBox, SearchPage } from './pages/search';
 import { PrintCellPage } from './pages/print-cell';
 import { PrintDistrictPage } from './pages/print-district';
 import { OrgPage } from './pages/org';
+import { AccountsPage } from './pages/accounts';
+import { PasswordPage } from './pages/password';
 import './staff.css';
 
-function Page({ route }: { route: Route }) {
+function Page({ route, session }: { route: Route; session: Session }) {
   switch (route.page) {
     case 'overview':
       return <OverviewPage unit={route.unit} month={route.month} />;
@@ -33,6 +35,10 @@ function Page({ route }: { route: Route }) {
       return <PrintCellPage unit={route.unit} month={route.month} />;
     case 'print-district':
       return <PrintDistrictPage unit={route.unit} month={route.month} />;
+    case 'accounts':
+      return <AccountsPage session={session} />;
+    case 'password':
+      return <PasswordPage />;
   }
 }
 
@@ -65,9 +71,16 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
           <a href={href.printDistrict()} class={route.page.startsWith('print') ? 'active' : ''}>
             Bản in
           </a>
-          <a href={href.org()} class={route.page === 'org' ? 'active' : ''}>
-            Tổ chức
-          </a>
+          {may(session, 'manage_organisation') && (
+            <a href={href.org()} class={route.page === 'org' ? 'active' : ''}>
+              Tổ chức
+            </a>
+          )}
+          {may(session, 'manage_accounts') && (
+            <a href={href.accounts()} class={route.page === 'accounts' ? 'active' : ''}>
+              Tài khoản
+            </a>
+          )}
         </nav>
         <SearchBox q={route.page === 'search' ? route.q : ''} />
         <div class="who" data-testid="who" data-role={session.role} data-scope={session.scope}>
@@ -84,13 +97,14 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
       </header>
       <main class="page">
         {error !== null && <ErrorView error={error} />}
-        <Page route={route} />
+        <Page route={route} session={session} />
       </main>
     </div>
   );
 }
 
 function Root() {
+  const route = useRoute();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -101,6 +115,8 @@ function Root() {
   }, []);
   if (error !== null) return <ErrorView error={error} />;
   if (session === undefined) return <p class="loading">Đang mở…</p>;
+  // Setting a new password with a one-time code needs no session.
+  if (route.page === 'password' && !session) return <PasswordPage />;
   if (session === null) return <SignIn onSignedIn={setSession} />;
   return <Shell session={session} onSignedOut={() => setSession(null)} />;
 }

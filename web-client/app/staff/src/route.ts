@@ -1,6 +1,7 @@
 // Hash routes, so that the server serves one page and every view has an address a person can
 // bookmark or paste: `#/overview?unit=hsp-x01&month=2026-11`, `#/table/gaps?unit=…`,
-// `#/household/ID`, `#/search?q=…`, `#/org`, `#/print/cell?unit=…`, `#/print/district?unit=…`.
+// `#/household/ID`, `#/search?q=…`, `#/org`, `#/print/cell?unit=…`, `#/print/district?unit=…`,
+// `#/accounts`, and `#/password` (public: a new password with a one-time code).
 
 import { useEffect, useState } from 'preact/hooks';
 
@@ -11,7 +12,9 @@ export type Route =
   | { page: 'search'; q: string }
   | { page: 'org' }
   | { page: 'print-cell'; unit?: string; month?: string }
-  | { page: 'print-district'; unit?: string; month?: string };
+  | { page: 'print-district'; unit?: string; month?: string }
+  | { page: 'accounts' }
+  | { page: 'password' };
 
 export function parseRoute(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
@@ -27,6 +30,10 @@ export function parseRoute(hash: string): Route {
       return { page: 'search', q: q.get('q') ?? '' };
     case 'org':
       return { page: 'org' };
+    case 'accounts':
+      return { page: 'accounts' };
+    case 'password':
+      return { page: 'password' };
     case 'print':
       return parts[1] === 'cell'
         ? { page: 'print-cell', unit: get('unit'), month: get('month') }
@@ -50,6 +57,8 @@ export const href = {
   household: (id: string) => `#/household/${encodeURIComponent(id)}`,
   search: (q: string) => withQuery('search', { q }),
   org: () => '#/org',
+  accounts: () => '#/accounts',
+  password: () => '#/password',
   printCell: (unit?: string, month?: string) => withQuery('print/cell', { unit, month }),
   printDistrict: (unit?: string, month?: string) => withQuery('print/district', { unit, month }),
 };

@@ -1,0 +1,138 @@
+//! Administration from the dashboard, end to end: accounts (added, role changed, disabled and
+//! enabled again, a password reset with a one-time code spent once), enrolment codes for a
+//! cell's members without a phone and from a secretary's phone, the device list with app
+//! version and last sync, revocation, the audit log's filters, and who may do each.
+
+use crate::helpers::{
+    Backend, Browser, STAFF_LOGIN, STAFF_PASSWORD, TestApp, call, get, post, signed_in, spawn_app,
+};
+use crate::test_both_dbs;
+
+const PASSWORD: &str = "mật khẩu đủ dài";
+
+async fn staff(app: &TestApp) -> Browser {
+    app.staff_cookie().await;
+    signed_in(app, STAFF_LOGIN, STAFF_PASSWORD).await
+}
+
+async fn reset(app: &TestApp, login: &str, code: &str, password: &str) -> (u16, serde_json::Value) {
+    call(
+        app,
+        reqwest::Method::POST,
+        "/password-reset",
+        None,
+        false,
+        Some(serde_json::json!({"login": login, "code": code, "password": password})),
+    )
+    .await
+}
+
+async fn an_account_lives_and_resets_its_password_once(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    app.add_staff("quantri", PASSWORD, hosync_core::AccessRole::Admin, "d")
+        .await;
+    let admin = signed_in(&app, "quantri", PASSWORD).await;
+    let (status, added) = post(
+        &app,
+        "/users",
+        &admin,
+        serde_json::json!({"login": "lan", "name": "Hà Thị Lan", "password": "mật khẩu ban đầu", "role": "commune_committee", "scope": "d-x1"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+    let (status, changed) = post(
+        &app,
+        "/users/lan/role",
+        &admin,
+        serde_json::json!({"role": "commune_committee", "scope": "d-x2"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["scope"], "d-x2");
+
+    // Disabled, the account cannot sign in; enabled again, it can.
+    let (status, disabled) = post(&app, "/users/lan/disable", &admin, serde_json::json!({})).await;
+    assert_eq!((status, disabled["disabled"].clone()), (200, true.into()));
+    assert_eq!(app.sign_in("lan", "mật khẩu ban đầu").await.status(), 401);
+    let (status, enabled) = post(&app, "/users/lan/enable", &admin, serde_json::json!({})).await;
+    assert_eq!((status, enabled["disabled"].clone()), (200, false.into()));
+    let lan = signed_in(&app, "lan", "mật khẩu ban đầu").await;
+
+    // A reset code: the old password stops working, the new one works, the code is spent.
+    let (status, issued) = post(&app, "/users/lan/reset-code", &admin, serde_json::json!({})).await;
+    assert_eq!(status, 200, "{issued}");
+    let code = issued["code"].as_str().expect("a code").to_owned();
+    assert_eq!(reset(&app, "lan", &code, "ngắn").await.0, 400, "too short");
+    let wrong_login = reset(&app, "quantri", &code, "mật khẩu mới của Lan").await;
+    assert_eq!(wrong_login.0, 403, "{wrong_login:?}");
+    let (status, body) = reset(&app, "lan", &code.to_lowercase(), "mật khẩu mới của Lan").await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(get(&app, "/session", &lan).await.0, 401, "old sessions end");
+    assert_eq!(app.sign_in("lan", "mật khẩu ban đầu").await.status(), 401);
+    signed_in(&app, "lan", "mật khẩu mới của Lan").await;
+    let (status, again) = reset(&app, "lan", &code, "mật khẩu khác nữa").await;
+    assert_eq!(status, 403, "{again}");
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("đã được dùng"),
+        "{again}"
+    );
+    // An expired code does nothing either.
+    let (_, issued) = post(&app, "/users/lan/reset-code", &admin, serde_json::json!({})).await;
+    let code = issued["code"].as_str().expect("a code").to_owned();
+    app.clock.fetch_add(
+        hosync_server::access::accounts::RESET_CODE_TTL + 1,
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    let (status, expired) = reset(&app, "lan", &code, "mật khẩu khác nữa").await;
+    assert_eq!(status, 403, "{expired}");
+    assert!(
+        expired["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("hết hạn"),
+        "{expired}"
+    );
+    // Only the code's hash is stored.
+    let stored: i64 = sqlx::Row::try_get(
+        &sqlx::query("SELECT COUNT(*) FROM password_resets WHERE user_login = 'lan'")
+            .fetch_one(&app.state.db.reader)
+            .await
+            .expect("count"),
+        0,
+    )
+    .expect("count");
+    assert_eq!(stored, 2);
+
+    // Only admins change roles; district staff reset and disable within their reach.
+    let staff = staff(&app).await;
+    let (status, body) = post(
+        &app,
+        "/users/lan/role",
+        &staff,
+        serde_json::json!({"role": "commune_committee", "scope": "d-x1"}),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        post(&app, "/users/lan/reset-code", &staff, serde_json::json!({}))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        post(
+            &app,
+            "/users/quantri/reset-code",
+            &staff,
+            serde_json::json!({})
+        )
+        .await
+        .0,
+        403,
+        "not for an account above their own role"
+    );
+}
+test_both_dbs!(an_account_lives_and_resets_its_password_once);
