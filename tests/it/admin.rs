@@ -136,3 +136,67 @@ async fn an_account_lives_and_resets_its_password_once(backend: Backend) {
     );
 }
 test_both_dbs!(an_account_lives_and_resets_its_password_once);
+
+/// The device list shows what each phone said at its last sync; a phone revoked from it is
+/// told to wipe at its next sync and syncs no more.
+async fn the_device_list_shows_versions_and_revokes(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    let staff = staff(&app).await;
+    let mut phone = app.phone("Điện thoại của Pủa", "m2").await;
+    let (_, before) = get(&app, "/devices?unit=d-x1-c1", &staff).await;
+    let row = |list: &serde_json::Value| {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .find(|d| d["holder"] == "m2")
+            .cloned()
+            .unwrap_or_else(|| panic!("m2's phone in {list}"))
+    };
+    assert_eq!(row(&before)["last_sync_at"], serde_json::Value::Null);
+    assert_eq!(row(&before)["app_version"], serde_json::Value::Null);
+    assert!(!phone.sync().await.expect("synced").wiped);
+    let (status, after) = get(&app, "/devices?unit=d-x1-c1", &staff).await;
+    assert_eq!(status, 200, "{after}");
+    let device = row(&after);
+    assert_eq!(device["last_sync_at"], app.state.now());
+    assert!(
+        device["app_version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("cli-")),
+        "{device}"
+    );
+    assert_eq!(device["label"], "Điện thoại của Pủa");
+    // A version longer than any app's is refused, saying why.
+    let bad = app
+        .http
+        .post(format!("{}/api/v1/sync", app.base_url))
+        .header(hosync_server::sync::APP_VERSION_HEADER, "9".repeat(41))
+        .body(Vec::<u8>::new())
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(bad.status().as_u16(), 400);
+    let said = bad.text().await.expect("body");
+    assert!(said.contains("x-hosync-app-version is too long"), "{said}");
+
+    let id = device["id"].as_str().expect("an id");
+    let (status, revoked) = post(
+        &app,
+        &format!("/devices/{id}/revoke"),
+        &staff,
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status, revoked["revoked"].clone()),
+        (200, true.into()),
+        "{revoked}"
+    );
+    assert!(
+        phone.sync().await.expect("answered").wiped,
+        "revoked: wiped"
+    );
+    let (_, listed) = get(&app, "/devices?unit=d-x1-c1", &staff).await;
+    assert!(row(&listed)["revoked_at"].is_i64(), "{listed}");
+}
+test_both_dbs!(the_device_list_shows_versions_and_revokes);

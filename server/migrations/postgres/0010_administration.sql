@@ -6,7 +6,7 @@ ALTER TABLE devices ADD COLUMN app_version TEXT;
 -- Only the code's SHA-256 hash is kept, like every other code the server hands out. A code
 -- works once (used_at), before expires_at, for its account only.
 CREATE TABLE password_resets (
-    code_hash BYTEA PRIMARY KEY,
+    code_hash BYTEA NOT NULL PRIMARY KEY,
     user_login TEXT NOT NULL REFERENCES users (login),
     issued_by TEXT NOT NULL,
     issued_at BIGINT NOT NULL,

@@ -103,13 +103,14 @@ pub async fn device(url: &str, args: DeviceArgs) -> anyhow::Result<()> {
                     "active".to_owned()
                 };
                 println!(
-                    "{}  {} ({})  {}  «{}»  last sync {}  {}",
+                    "{}  {} ({})  {}  «{}»  last sync {}  app {}  {}",
                     d.id,
                     d.name,
                     d.holder,
                     d.unit,
                     d.label,
                     when(d.last_sync_at),
+                    d.app_version.as_deref().unwrap_or("?"),
                     state
                 );
             }

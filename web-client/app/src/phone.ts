@@ -31,6 +31,9 @@ async function failure(res: Response): Promise<ServerError> {
   return new ServerError(res.status, message);
 }
 
+/** The app's version (package.json, set at build), sent with each sync for the device list. */
+declare const __APP_VERSION__: string;
+
 /** How long a request may go unanswered before the phone gives up on it (and tries later). */
 const ANSWER_TIMEOUT_MS = 90_000;
 
@@ -255,7 +258,7 @@ export class Phone {
       for (let round = 0; round < 10; round++) {
         const res = await fetchAnswer('/api/v1/sync', {
           method: 'POST',
-          headers: { 'content-type': 'application/vnd.hosync.sync' },
+          headers: { 'content-type': 'application/vnd.hosync.sync', 'x-hosync-app-version': __APP_VERSION__ },
           body: this.replica.startSync() as Uint8Array<ArrayBuffer>,
         });
         if (!res.ok) throw await failure(res);

@@ -17,6 +17,7 @@ import { PrintDistrictPage } from './pages/print-district';
 import { OrgPage } from './pages/org';
 import { AccountsPage } from './pages/accounts';
 import { PasswordPage } from './pages/password';
+import { DevicesPage } from './pages/devices';
 import './staff.css';
 
 function Page({ route, session }: { route: Route; session: Session }) {
@@ -39,6 +40,8 @@ function Page({ route, session }: { route: Route; session: Session }) {
       return <AccountsPage session={session} />;
     case 'password':
       return <PasswordPage />;
+    case 'devices':
+      return <DevicesPage unit={route.unit} />;
   }
 }
 
@@ -79,6 +82,11 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
           {may(session, 'manage_accounts') && (
             <a href={href.accounts()} class={route.page === 'accounts' ? 'active' : ''}>
               Tài khoản
+            </a>
+          )}
+          {may(session, 'manage_devices') && (
+            <a href={href.devices()} class={route.page === 'devices' ? 'active' : ''}>
+              Thiết bị
             </a>
           )}
         </nav>

@@ -1,7 +1,7 @@
 // Hash routes, so that the server serves one page and every view has an address a person can
 // bookmark or paste: `#/overview?unit=hsp-x01&month=2026-11`, `#/table/gaps?unit=…`,
 // `#/household/ID`, `#/search?q=…`, `#/org`, `#/print/cell?unit=…`, `#/print/district?unit=…`,
-// `#/accounts`, and `#/password` (public: a new password with a one-time code).
+// `#/accounts`, `#/devices?unit=…`, and `#/password` (public: a new password with a one-time code).
 
 import { useEffect, useState } from 'preact/hooks';
 
@@ -14,6 +14,7 @@ export type Route =
   | { page: 'print-cell'; unit?: string; month?: string }
   | { page: 'print-district'; unit?: string; month?: string }
   | { page: 'accounts' }
+  | { page: 'devices'; unit?: string }
   | { page: 'password' };
 
 export function parseRoute(hash: string): Route {
@@ -32,6 +33,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'org' };
     case 'accounts':
       return { page: 'accounts' };
+    case 'devices':
+      return { page: 'devices', unit: get('unit') };
     case 'password':
       return { page: 'password' };
     case 'print':
@@ -58,6 +61,7 @@ export const href = {
   search: (q: string) => withQuery('search', { q }),
   org: () => '#/org',
   accounts: () => '#/accounts',
+  devices: (unit?: string) => withQuery('devices', { unit }),
   password: () => '#/password',
   printCell: (unit?: string, month?: string) => withQuery('print/cell', { unit, month }),
   printDistrict: (unit?: string, month?: string) => withQuery('print/district', { unit, month }),
