@@ -53,4 +53,5 @@ pub fn router() -> Router<AppState> {
         .route("/devices", get(devices_api::list))
         .route("/devices/{id}/revoke", post(devices_api::revoke))
         .route("/audit", get(audit_api::api_list))
+        .route("/audit/actions", get(audit_api::api_actions))
 }

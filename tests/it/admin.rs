@@ -200,3 +200,83 @@ async fn the_device_list_shows_versions_and_revokes(backend: Backend) {
     assert!(row(&listed)["revoked_at"].is_i64(), "{listed}");
 }
 test_both_dbs!(the_device_list_shows_versions_and_revokes);
+
+/// The audit page's filters: who, what, when and which unit, each narrowing what the reader's
+/// scope holds.
+async fn the_audit_log_filters_by_who_what_when_and_unit(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    use hosync_core::AccessRole::{Admin, CommuneCommittee};
+    app.add_staff("quantri", PASSWORD, Admin, "d").await;
+    app.add_staff("xa1", PASSWORD, CommuneCommittee, "d-x1")
+        .await;
+    app.add_staff("xa2", PASSWORD, CommuneCommittee, "d-x2")
+        .await;
+    let admin = signed_in(&app, "quantri", PASSWORD).await;
+    for login in ["xa1", "xa2"] {
+        let (status, body) = post(
+            &app,
+            &format!("/users/{login}/reset-code"),
+            &admin,
+            serde_json::json!({}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let staff = staff(&app).await;
+    let targets = |rows: &serde_json::Value| -> Vec<String> {
+        rows.as_array()
+            .expect("a list")
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r["action"].as_str().unwrap_or(""),
+                    r["target"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    let (status, codes) = get(&app, "/audit?action=password_reset_code", &staff).await;
+    assert_eq!(status, 200, "{codes}");
+    assert_eq!(
+        targets(&codes),
+        ["password_reset_code xa1", "password_reset_code xa2"]
+    );
+    assert_eq!(codes[0]["action_label"], "Cấp mã đặt lại mật khẩu");
+    assert_eq!(codes[0]["unit"], "d-x1");
+    let (_, in_x2) = get(&app, "/audit?action=password_reset_code&unit=d-x2", &staff).await;
+    assert_eq!(targets(&in_x2), ["password_reset_code xa2"]);
+    let (_, by_admin) = get(&app, "/audit?actor=quantri", &staff).await;
+    assert!(
+        targets(&by_admin)
+            .iter()
+            .all(|t| !t.starts_with("sign_in staff"))
+            && by_admin.as_array().map_or(0, Vec::len) == 3,
+        "quantri signed in and issued two codes: {by_admin}"
+    );
+    let (_, today) = get(
+        &app,
+        &format!(
+            "/audit?since={0}&until={0}&action=password_reset_code",
+            crate::helpers::TODAY
+        ),
+        &staff,
+    )
+    .await;
+    assert_eq!(targets(&today).len(), 2);
+    let (_, tomorrow) = get(&app, "/audit?since=2026-11-21", &staff).await;
+    assert_eq!(targets(&tomorrow), Vec::<String>::new());
+    let (status, bad) = get(&app, "/audit?since=2026-11-22&until=2026-11-21", &staff).await;
+    assert_eq!(status, 400, "{bad}");
+    let (status, actions) = get(&app, "/audit/actions", &staff).await;
+    assert_eq!(status, 200);
+    assert!(
+        actions
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["code"] == "password_reset"))
+    );
+    // A commune committee reads no audit log.
+    let xa1 = signed_in(&app, "xa1", PASSWORD).await;
+    assert_eq!(get(&app, "/audit", &xa1).await.0, 403);
+}
+test_both_dbs!(the_audit_log_filters_by_who_what_when_and_unit);

@@ -18,6 +18,7 @@ import { OrgPage } from './pages/org';
 import { AccountsPage } from './pages/accounts';
 import { PasswordPage } from './pages/password';
 import { DevicesPage } from './pages/devices';
+import { AuditPage } from './pages/audit';
 import './staff.css';
 
 function Page({ route, session }: { route: Route; session: Session }) {
@@ -42,6 +43,8 @@ function Page({ route, session }: { route: Route; session: Session }) {
       return <PasswordPage />;
     case 'devices':
       return <DevicesPage unit={route.unit} />;
+    case 'audit':
+      return <AuditPage filters={route} />;
   }
 }
 
@@ -87,6 +90,11 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
           {may(session, 'manage_devices') && (
             <a href={href.devices()} class={route.page === 'devices' ? 'active' : ''}>
               Thiết bị
+            </a>
+          )}
+          {may(session, 'read_audit') && (
+            <a href={href.audit()} class={route.page === 'audit' ? 'active' : ''}>
+              Nhật ký
             </a>
           )}
         </nav>

@@ -1,7 +1,7 @@
 // Hash routes, so that the server serves one page and every view has an address a person can
 // bookmark or paste: `#/overview?unit=hsp-x01&month=2026-11`, `#/table/gaps?unit=…`,
 // `#/household/ID`, `#/search?q=…`, `#/org`, `#/print/cell?unit=…`, `#/print/district?unit=…`,
-// `#/accounts`, `#/devices?unit=…`, and `#/password` (public: a new password with a one-time code).
+// `#/accounts`, `#/devices?unit=…`, `#/audit?actor=…&action=…&since=…&until=…&unit=…`, and `#/password` (public: a new password with a one-time code).
 
 import { useEffect, useState } from 'preact/hooks';
 
@@ -15,6 +15,7 @@ export type Route =
   | { page: 'print-district'; unit?: string; month?: string }
   | { page: 'accounts' }
   | { page: 'devices'; unit?: string }
+  | { page: 'audit'; actor?: string; action?: string; since?: string; until?: string; unit?: string }
   | { page: 'password' };
 
 export function parseRoute(hash: string): Route {
@@ -35,6 +36,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'accounts' };
     case 'devices':
       return { page: 'devices', unit: get('unit') };
+    case 'audit':
+      return { page: 'audit', actor: get('actor'), action: get('action'), since: get('since'), until: get('until'), unit: get('unit') };
     case 'password':
       return { page: 'password' };
     case 'print':
@@ -62,6 +65,7 @@ export const href = {
   org: () => '#/org',
   accounts: () => '#/accounts',
   devices: (unit?: string) => withQuery('devices', { unit }),
+  audit: () => '#/audit',
   password: () => '#/password',
   printCell: (unit?: string, month?: string) => withQuery('print/cell', { unit, month }),
   printDistrict: (unit?: string, month?: string) => withQuery('print/district', { unit, month }),
