@@ -50,6 +50,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/enrol", post(devices_api::enrol))
         .route("/enrolments", post(devices_api::issue_code))
+        .route("/enrolments/cell", post(devices_api::issue_cell_codes))
+        .route(
+            "/phone/enrolments",
+            post(devices_api::issue_code_from_phone),
+        )
         .route("/devices", get(devices_api::list))
         .route("/devices/{id}/revoke", post(devices_api::revoke))
         .route("/audit", get(audit_api::api_list))

@@ -280,3 +280,122 @@ async fn the_audit_log_filters_by_who_what_when_and_unit(backend: Backend) {
     assert_eq!(get(&app, "/audit", &xa1).await.0, 403);
 }
 test_both_dbs!(the_audit_log_filters_by_who_what_when_and_unit);
+
+/// The enrolment sheet of a cell: codes for the members with no phone yet, each of which
+/// enrols a phone; a secretary's phone issues codes for its own cell's members only; a commune
+/// committee enrols in its commune only.
+async fn enrolment_codes_for_a_cell_and_from_the_secretarys_phone(backend: Backend) {
+    use hosync_core::AccessRole::CommuneCommittee;
+    let (app, _db) = spawn_app(backend).await;
+    app.add_staff("xa1", PASSWORD, CommuneCommittee, "d-x1")
+        .await;
+    app.add_staff("xa2", PASSWORD, CommuneCommittee, "d-x2")
+        .await;
+    let mut pua = app.phone("Máy của Pủa", "m2").await;
+    pua.sync().await.expect("m2 syncs");
+    let xa1 = signed_in(&app, "xa1", PASSWORD).await;
+    let (status, sheet) = post(
+        &app,
+        "/enrolments/cell",
+        &xa1,
+        serde_json::json!({"cell": "d-x1-c1"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{sheet}");
+    let members: Vec<&str> = sheet["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .filter_map(|c| c["member"].as_str())
+        .collect();
+    assert_eq!(members, ["m1", "m3"], "m2 has a phone: {sheet}");
+    assert_eq!(sheet["enrolled"][0]["member"], "m2");
+    assert_eq!(sheet["cell"]["name"], "Chi bộ thôn Nậm Mì");
+    let code_of = |m: &str| {
+        sheet["codes"]
+            .as_array()
+            .expect("codes")
+            .iter()
+            .find(|c| c["member"] == m)
+            .and_then(|c| c["code"].as_str())
+            .expect("a code")
+            .to_owned()
+    };
+    let mut secretary =
+        hosync_server::tools::phone::Phone::enrol(&app.base_url, &code_of("m1"), "Máy bí thư")
+            .await
+            .expect("m1 enrols with the sheet's code");
+    secretary.sync().await.expect("m1 syncs");
+    // Another commune's committee sees no such cell.
+    let xa2 = signed_in(&app, "xa2", PASSWORD).await;
+    let refused = post(
+        &app,
+        "/enrolments/cell",
+        &xa2,
+        serde_json::json!({"cell": "d-x1-c1"}),
+    )
+    .await;
+    crate::helpers::assert_unseen(&refused, "xa2 enrols in d-x1");
+    let refused = post(
+        &app,
+        "/enrolments",
+        &xa2,
+        serde_json::json!({"holder": "m3"}),
+    )
+    .await;
+    crate::helpers::assert_unseen(&refused, "xa2 enrols m3");
+
+    // From the secretary's phone: a code for m3 of their cell, which enrols m3's phone.
+    let from_phone = |phone: &hosync_server::tools::phone::Phone, member: &str| {
+        app.http
+            .post(format!("{}/api/v1/phone/enrolments", app.base_url))
+            .header(
+                "authorization",
+                format!("Bearer {}", phone.replica().token()),
+            )
+            .header("content-type", "application/json")
+            .body(serde_json::json!({"member": member}).to_string())
+            .send()
+    };
+    let answer = from_phone(&secretary, "m3").await.expect("answered");
+    assert_eq!(answer.status().as_u16(), 200);
+    let issued: serde_json::Value =
+        serde_json::from_slice(&answer.bytes().await.expect("body")).expect("json");
+    assert!(
+        issued["qr_svg"]
+            .as_str()
+            .is_some_and(|s| s.contains("<svg"))
+    );
+    let mut may = hosync_server::tools::phone::Phone::enrol(
+        &app.base_url,
+        issued["code"].as_str().expect("code"),
+        "Máy của Mây",
+    )
+    .await
+    .expect("m3 enrols");
+    may.sync().await.expect("m3 syncs");
+    // Not for another commune's member, nor from a member's phone.
+    let other = from_phone(&secretary, "m20").await.expect("answered");
+    assert_eq!(other.status().as_u16(), 404);
+    let member = from_phone(&pua, "m3").await.expect("answered");
+    assert_eq!(member.status().as_u16(), 403);
+    let anonymous = app
+        .http
+        .post(format!("{}/api/v1/phone/enrolments", app.base_url))
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"member": "m3"}).to_string())
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(anonymous.status().as_u16(), 401);
+    // Every member has a phone now: the next sheet has no codes.
+    let (_, sheet) = post(
+        &app,
+        "/enrolments/cell",
+        &xa1,
+        serde_json::json!({"cell": "d-x1-c1"}),
+    )
+    .await;
+    assert_eq!(sheet["codes"].as_array().map(Vec::len), Some(0), "{sheet}");
+}
+test_both_dbs!(enrolment_codes_for_a_cell_and_from_the_secretarys_phone);

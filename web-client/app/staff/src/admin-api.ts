@@ -45,9 +45,9 @@ export interface EnrolmentCode {
 }
 
 export interface EnrolmentSheet {
-  cell: { id: string; name: string };
+  cell: { member: string; name: string };
   codes: EnrolmentCode[];
-  /** Members of the cell who hold a phone already, so got no code. */
+  /** Members of the cell who hold a phone already, so got no code (`cell.member` is the cell's id). */
   enrolled: { member: string; name: string }[];
 }
 

@@ -19,6 +19,7 @@ import { AccountsPage } from './pages/accounts';
 import { PasswordPage } from './pages/password';
 import { DevicesPage } from './pages/devices';
 import { AuditPage } from './pages/audit';
+import { EnrolPage } from './pages/enrol';
 import './staff.css';
 
 function Page({ route, session }: { route: Route; session: Session }) {
@@ -45,6 +46,8 @@ function Page({ route, session }: { route: Route; session: Session }) {
       return <DevicesPage unit={route.unit} />;
     case 'audit':
       return <AuditPage filters={route} />;
+    case 'enrol':
+      return <EnrolPage cell={route.cell} />;
   }
 }
 
@@ -85,6 +88,11 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
           {may(session, 'manage_accounts') && (
             <a href={href.accounts()} class={route.page === 'accounts' ? 'active' : ''}>
               Tài khoản
+            </a>
+          )}
+          {may(session, 'enrol') && (
+            <a href={href.enrol()} class={route.page === 'enrol' ? 'active' : ''}>
+              Kích hoạt
             </a>
           )}
           {may(session, 'manage_devices') && (

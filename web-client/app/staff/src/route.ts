@@ -1,7 +1,7 @@
 // Hash routes, so that the server serves one page and every view has an address a person can
 // bookmark or paste: `#/overview?unit=hsp-x01&month=2026-11`, `#/table/gaps?unit=…`,
 // `#/household/ID`, `#/search?q=…`, `#/org`, `#/print/cell?unit=…`, `#/print/district?unit=…`,
-// `#/accounts`, `#/devices?unit=…`, `#/audit?actor=…&action=…&since=…&until=…&unit=…`, and `#/password` (public: a new password with a one-time code).
+// `#/accounts`, `#/enrol?cell=…`, `#/devices?unit=…`, `#/audit?actor=…&action=…&since=…&until=…&unit=…`, and `#/password` (public: a new password with a one-time code).
 
 import { useEffect, useState } from 'preact/hooks';
 
@@ -14,6 +14,7 @@ export type Route =
   | { page: 'print-cell'; unit?: string; month?: string }
   | { page: 'print-district'; unit?: string; month?: string }
   | { page: 'accounts' }
+  | { page: 'enrol'; cell?: string }
   | { page: 'devices'; unit?: string }
   | { page: 'audit'; actor?: string; action?: string; since?: string; until?: string; unit?: string }
   | { page: 'password' };
@@ -34,6 +35,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'org' };
     case 'accounts':
       return { page: 'accounts' };
+    case 'enrol':
+      return { page: 'enrol', cell: get('cell') };
     case 'devices':
       return { page: 'devices', unit: get('unit') };
     case 'audit':
@@ -64,6 +67,7 @@ export const href = {
   search: (q: string) => withQuery('search', { q }),
   org: () => '#/org',
   accounts: () => '#/accounts',
+  enrol: (cell?: string) => withQuery('enrol', { cell }),
   devices: (unit?: string) => withQuery('devices', { unit }),
   audit: () => '#/audit',
   password: () => '#/password',
