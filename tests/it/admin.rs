@@ -399,3 +399,106 @@ async fn enrolment_codes_for_a_cell_and_from_the_secretarys_phone(backend: Backe
     assert_eq!(sheet["codes"].as_array().map(Vec::len), Some(0), "{sheet}");
 }
 test_both_dbs!(enrolment_codes_for_a_cell_and_from_the_secretarys_phone);
+
+/// Every administration route for every role, on something inside its scope and something in
+/// another commune: inside, core's rule decides (2xx or 403); outside, a role that could do it
+/// there gets the unknown's 404, and no refusal names a path.
+async fn administration_follows_role_and_scope(backend: Backend) {
+    use hosync_core::AccessRole::{self, *};
+    let (app, _db) = spawn_app(backend).await;
+    let accounts: [(&str, AccessRole, &str); 7] = [
+        ("dvm2", Member, "d-x1-c1"),
+        ("bt1", CellSecretary, "d-x1-c1"),
+        ("xa1", CommuneCommittee, "d-x1"),
+        ("huyenx1", DistrictStaff, "d-x1"),
+        ("qtx1", Admin, "d-x1"),
+        ("huyen", DistrictStaff, "d"),
+        ("quantri", Admin, "d"),
+    ];
+    for (login, role, scope) in accounts {
+        app.add_staff(login, PASSWORD, role, scope).await;
+    }
+    // The accounts acted on, one in each commune.
+    app.add_staff("t-x1", PASSWORD, Member, "d-x1-c1").await;
+    app.add_staff("t-x2", PASSWORD, Member, "d-x2-c1").await;
+    let manages_accounts = |r: AccessRole| matches!(r, DistrictStaff | Admin);
+    for (login, role, scope) in accounts {
+        let browser = signed_in(&app, login, PASSWORD).await;
+        for (account, cell, commune) in [("t-x1", "d-x1-c1", "d-x1"), ("t-x2", "d-x2-c1", "d-x2")] {
+            let inside = scope == "d" || cell.starts_with(scope);
+            let post_ = |path: String, body: serde_json::Value| {
+                let browser = browser.clone();
+                let app = &app;
+                async move { post(app, &path, &browser, body).await }
+            };
+            let tries: Vec<(String, bool, (u16, serde_json::Value))> = vec![
+                (
+                    format!("reset-code {account}"),
+                    manages_accounts(role),
+                    post_(
+                        format!("/users/{account}/reset-code"),
+                        serde_json::json!({}),
+                    )
+                    .await,
+                ),
+                (
+                    format!("enable {account}"),
+                    manages_accounts(role),
+                    post_(format!("/users/{account}/enable"), serde_json::json!({})).await,
+                ),
+                (
+                    format!("role of {account}"),
+                    role == Admin,
+                    post_(
+                        format!("/users/{account}/role"),
+                        serde_json::json!({"role": "member"}),
+                    )
+                    .await,
+                ),
+                (
+                    format!("enrolment sheet of {cell}"),
+                    role != Member,
+                    post_("/enrolments/cell".into(), serde_json::json!({"cell": cell})).await,
+                ),
+                (
+                    format!("devices of {cell}"),
+                    role != Member,
+                    get(&app, &format!("/devices?unit={cell}"), &browser).await,
+                ),
+                (
+                    format!("audit of {commune}"),
+                    manages_accounts(role),
+                    get(&app, &format!("/audit?unit={commune}"), &browser).await,
+                ),
+            ];
+            for (what, allowed, answer) in tries {
+                let what = format!("{login} ({}): {what}", role.code());
+                if !inside && allowed {
+                    crate::helpers::assert_unseen(&answer, &what);
+                } else if allowed {
+                    assert!((200..300).contains(&answer.0), "{what}: {answer:?}");
+                } else {
+                    // A role that may never do it may be told so, or not shown the thing at all.
+                    assert!(
+                        answer.0 == 403 || (!inside && answer.0 == 404),
+                        "{what}: {answer:?}"
+                    );
+                    let said = answer.1["message"].as_str().unwrap_or_default();
+                    assert!(!said.contains('/'), "{what}: names no path: {said}");
+                }
+            }
+        }
+        // What the session lists is what core allows, and what the dashboard offers.
+        let (_, session) = get(&app, "/session", &browser).await;
+        let listed = session["actions"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or_default();
+        assert_eq!(listed > 0, role != Member, "{login}: {session}");
+        let changes_roles = session["actions"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == "change_roles"));
+        assert_eq!(changes_roles, role == Admin, "{login}: {session}");
+    }
+}
+test_both_dbs!(administration_follows_role_and_scope);

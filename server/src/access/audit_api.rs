@@ -62,6 +62,17 @@ pub async fn api_list(
         .may(StaffAction::ReadAudit, &session.principal.scope)?;
     let filter = AuditFilter::parse(&q).map_err(|e| ApiError::BadRequest(e.0))?;
     let mut conn = state.db.reader.acquire().await?;
+    // A unit outside the reader's scope is answered as one that does not exist.
+    if let Some(unit) = &filter.unit {
+        let what = format!("unit {unit}");
+        let path = crate::storage::unit_path(&mut conn, unit)
+            .await?
+            .ok_or_else(|| ApiError::unseen(&what))?;
+        session
+            .principal
+            .may(StaffAction::ReadAudit, &path)
+            .map_err(|d| ApiError::denied(d, &what))?;
+    }
     let scope = AuditScope::of(&session.principal.scope);
     let entries = list(&mut conn, &filter, Some(&scope)).await?;
     Ok(Json(
