@@ -114,6 +114,19 @@ export class Phone {
     return phone;
   }
 
+  /** A one-time enrolment code for a member of this secretary's cell, issued online; the
+   * server (core's rules) refuses it for anyone else and from a member's phone. */
+  async issueCode(member: string): Promise<{ code: string; expires_at: number }> {
+    if (!navigator.onLine) throw new ServerError(0, t('issueNeedsNetwork'));
+    const res = await fetchAnswer('/api/v1/phone/enrolments', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.replica.token}` },
+      body: JSON.stringify({ member }),
+    });
+    if (!res.ok) throw await failure(res);
+    return res.json();
+  }
+
   get isSecretary(): boolean {
     return this.identity.role === 'cell_secretary';
   }

@@ -2,7 +2,8 @@
 // server: an administrator gives a password reset code and the person sets a new password on the
 // public page and signs in with it; a cell's enrolment sheet is printed to PDF and a phone enrols
 // with a code read from it; that phone's row in the device list shows its app version and last
-// sync, and it is revoked there after the confirmation dialog. Screenshots and the PDF go to
+// sync, and it is revoked there after the confirmation dialog; a secretary's phone issues a code
+// for a member of the cell, which enrols the member's phone. Screenshots and the PDF go to
 // HOSYNC_STAFF_OUT (screenshots/, pdf/).
 
 import { test, before, after } from 'node:test';
@@ -137,6 +138,23 @@ test('an enrolment sheet printed to PDF enrols a phone, revoked from the device 
   await shot(page, 'admin-audit');
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test("a secretary's phone issues a code, online, that enrols a member's phone", async () => {
+  const secretary = await phone(browser, server);
+  await enrol(secretary, server.code(server.ids.secretary));
+  await secretary.page.locator('nav').getByRole('link', { name: 'Chi bộ', exact: true }).click();
+  const row = secretary.page.locator(`ul.roster li[data-member="${server.ids.member}"]`);
+  await row.getByRole('button', { name: 'Cấp mã kích hoạt' }).click();
+  const code = (await row.getByTestId('issued-code').textContent()).trim();
+  assert.match(code, /^[A-Z0-9]{5}-[A-Z0-9]{5}$/);
+  assert.equal(await row.locator('.qr svg').count(), 1);
+  if (OUT) await secretary.page.screenshot({ path: join(OUT, 'screenshots', 'admin-secretary-issues-code.png') });
+  const member = await phone(browser, server);
+  await enrol(member, code);
+  await member.page.locator('header .who').waitFor();
+  await member.context.close();
+  await secretary.context.close();
 });
 
 test('no page broke the content security policy', () => {
