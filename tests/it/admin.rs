@@ -1,7 +1,8 @@
 //! Administration from the dashboard, end to end: accounts (added, role changed, disabled and
 //! enabled again, a password reset with a one-time code spent once), enrolment codes for a
 //! cell's members without a phone and from a secretary's phone, the device list with app
-//! version and last sync, revocation, the audit log's filters, and who may do each.
+//! version and last sync, revocation, the audit log's filters, who may do each, and the
+//! command line's `hosync user enable` and `reset-password`.
 
 use crate::helpers::{
     Backend, Browser, STAFF_LOGIN, STAFF_PASSWORD, TestApp, call, get, post, signed_in, spawn_app,
@@ -502,3 +503,59 @@ async fn administration_follows_role_and_scope(backend: Backend) {
     }
 }
 test_both_dbs!(administration_follows_role_and_scope);
+
+/// The command line does the same on the server: `hosync user disable`, `enable` and
+/// `reset-password`, whose code the person spends on the dashboard's page.
+async fn the_command_line_enables_and_gives_reset_codes(backend: Backend) {
+    use hosync_server::cli::admin::{UserAction, UserArgs, user};
+    let (app, db) = spawn_app(backend).await;
+    app.add_staff(
+        "lan",
+        PASSWORD,
+        hosync_core::AccessRole::CommuneCommittee,
+        "d-x1",
+    )
+    .await;
+    let run = |action: UserAction| {
+        let url = db.url.clone();
+        async move {
+            let mut out = Vec::new();
+            user(&url, UserArgs { action }, || Ok(String::new()), &mut out)
+                .await
+                .expect("the command runs");
+            String::from_utf8(out).expect("text")
+        }
+    };
+    let said = run(UserAction::Disable {
+        login_or_member: "lan".into(),
+    })
+    .await;
+    assert!(said.contains("Disabled account lan"), "{said}");
+    assert_eq!(app.sign_in("lan", PASSWORD).await.status(), 401);
+    let said = run(UserAction::Enable {
+        login_or_member: "lan".into(),
+    })
+    .await;
+    assert!(said.contains("Enabled account lan"), "{said}");
+    signed_in(&app, "lan", PASSWORD).await;
+    let said = run(UserAction::Enable {
+        login_or_member: "m3".into(),
+    })
+    .await;
+    assert!(said.contains("Member m3 was not disabled"), "{said}");
+    let said = run(UserAction::ResetPassword {
+        login: "lan".into(),
+    })
+    .await;
+    let code = said
+        .split_whitespace()
+        .find(|w| w.len() == 11 && w.as_bytes()[5] == b'-')
+        .unwrap_or_else(|| panic!("a code in {said}"))
+        .to_owned();
+    assert_eq!(
+        reset(&app, "lan", &code, "mật khẩu từ dòng lệnh").await.0,
+        204
+    );
+    signed_in(&app, "lan", "mật khẩu từ dòng lệnh").await;
+}
+test_both_dbs!(the_command_line_enables_and_gives_reset_codes);
