@@ -312,6 +312,7 @@ async fn enrolment_codes_for_a_cell_and_from_the_secretarys_phone(backend: Backe
     assert_eq!(members, ["m1", "m3"], "m2 has a phone: {sheet}");
     assert_eq!(sheet["enrolled"][0]["member"], "m2");
     assert_eq!(sheet["cell"]["name"], "Chi bộ thôn Nậm Mì");
+    assert_eq!(sheet["cell"]["id"], "d-x1-c1");
     let code_of = |m: &str| {
         sheet["codes"]
             .as_array()

@@ -266,10 +266,16 @@ pub struct SheetMember {
     pub name: String,
 }
 
+#[derive(Debug, Serialize)]
+pub struct SheetCell {
+    pub id: String,
+    pub name: String,
+}
+
 /// The enrolment sheet of a cell: a code for every member with no phone yet.
 #[derive(Debug, Serialize)]
 pub struct EnrolmentSheet {
-    pub cell: SheetMember,
+    pub cell: SheetCell,
     pub codes: Vec<SheetCode>,
     /// Members who hold an active phone already, so got no code.
     pub enrolled: Vec<SheetMember>,
@@ -313,8 +319,8 @@ pub async fn issue_cell_codes(
     .fetch_all(&mut *tx)
     .await?;
     let mut sheet = EnrolmentSheet {
-        cell: SheetMember {
-            member: cell.to_string(),
+        cell: SheetCell {
+            id: cell.to_string(),
             name,
         },
         codes: Vec::new(),

@@ -45,9 +45,9 @@ export interface EnrolmentCode {
 }
 
 export interface EnrolmentSheet {
-  cell: { member: string; name: string };
+  cell: { id: string; name: string };
   codes: EnrolmentCode[];
-  /** Members of the cell who hold a phone already, so got no code (`cell.member` is the cell's id). */
+  /** Members of the cell who hold a phone already, so got no code. */
   enrolled: { member: string; name: string }[];
 }
 

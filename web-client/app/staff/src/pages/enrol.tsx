@@ -18,7 +18,7 @@ function Qr({ code }: { code: string }) {
 
 function Sheet({ sheet }: { sheet: EnrolmentSheet }) {
   return (
-    <article class="printout enrol-sheet" data-cell={sheet.cell.member}>
+    <article class="printout enrol-sheet" data-cell={sheet.cell.id}>
       <div class="toolbar no-print">
         <span>{sheet.codes.length} mã kích hoạt</span>
         <PrintButton />
