@@ -306,6 +306,25 @@ impl Principal {
         }
     }
 
+    /// The staff actions this principal may take somewhere in their scope, in the order of
+    /// [`StaffAction::ALL`]: what the dashboard offers them, so that it shows only what the
+    /// server would allow and restates no rule of its own.
+    pub fn allowed_actions(&self) -> Vec<StaffAction> {
+        StaffAction::ALL
+            .into_iter()
+            .filter(|a| self.may(*a, &self.scope).is_ok())
+            .collect()
+    }
+
+    /// The roles this principal may give accounts within their scope, for the dashboard's forms.
+    pub fn grantable_roles(&self) -> Vec<AccessRole> {
+        AccessRole::ALL
+            .iter()
+            .copied()
+            .filter(|r| self.may_grant(*r, &self.scope).is_ok())
+            .collect()
+    }
+
     /// Whether this principal may take `action` for someone whose role is `role` at `at`
     /// (issue a code for their phone, revoke it, change their account): within the scope, and
     /// never for a role above their own.
@@ -356,6 +375,32 @@ pub enum StaffAction {
 }
 
 impl StaffAction {
+    /// Every staff action, in the order the dashboard lists them.
+    pub const ALL: [StaffAction; 8] = [
+        StaffAction::ViewHouseholds,
+        StaffAction::Export,
+        StaffAction::Enrol,
+        StaffAction::ManageDevices,
+        StaffAction::ManageAccounts,
+        StaffAction::ChangeRoles,
+        StaffAction::ManageOrganisation,
+        StaffAction::ReadAudit,
+    ];
+
+    /// The action's code on the wire (`GET /api/v1/session` lists them).
+    pub fn code(self) -> &'static str {
+        match self {
+            StaffAction::ViewHouseholds => "view_households",
+            StaffAction::Export => "export",
+            StaffAction::Enrol => "enrol",
+            StaffAction::ManageDevices => "manage_devices",
+            StaffAction::ManageAccounts => "manage_accounts",
+            StaffAction::ChangeRoles => "change_roles",
+            StaffAction::ManageOrganisation => "manage_organisation",
+            StaffAction::ReadAudit => "read_audit",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             StaffAction::ViewHouseholds => "see the staff views of households",
@@ -498,6 +543,44 @@ mod tests {
             secretary
                 .may_act_for(StaffAction::Enrol, AccessRole::Admin, &path("/d/x1/c1/"))
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn the_dashboard_offers_what_the_rules_allow() {
+        let at = |role, scope: &str| Principal {
+            role,
+            scope: path(scope),
+            member: None,
+        };
+        let codes = |p: Principal| {
+            p.allowed_actions()
+                .into_iter()
+                .map(StaffAction::code)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            codes(at(AccessRole::Member, "/d/x1/c1/")),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            codes(at(AccessRole::CellSecretary, "/d/x1/c1/")),
+            ["view_households", "enrol", "manage_devices"]
+        );
+        assert_eq!(
+            codes(at(AccessRole::CommuneCommittee, "/d/x1/")),
+            [
+                "view_households",
+                "enrol",
+                "manage_devices",
+                "manage_organisation"
+            ]
+        );
+        let staff = codes(at(AccessRole::DistrictStaff, "/d/"));
+        assert!(staff.contains(&"manage_accounts") && !staff.contains(&"change_roles"));
+        assert_eq!(
+            codes(at(AccessRole::Admin, "/d/")).len(),
+            StaffAction::ALL.len()
         );
     }
 

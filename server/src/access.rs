@@ -34,13 +34,29 @@ pub fn router() -> Router<AppState> {
         )
         .route("/users/{login}/role", post(accounts_api::api_role))
         .route("/users/{login}/disable", post(accounts_api::api_disable))
+        .route("/users/{login}/enable", post(accounts_api::api_enable))
+        .route(
+            "/users/{login}/reset-code",
+            post(accounts_api::api_reset_code),
+        )
+        .route("/password-reset", post(accounts_api::api_reset_password))
         .route(
             "/members/{id}/disable",
             post(accounts_api::api_disable_member),
         )
+        .route(
+            "/members/{id}/enable",
+            post(accounts_api::api_enable_member),
+        )
         .route("/enrol", post(devices_api::enrol))
         .route("/enrolments", post(devices_api::issue_code))
+        .route("/enrolments/cell", post(devices_api::issue_cell_codes))
+        .route(
+            "/phone/enrolments",
+            post(devices_api::issue_code_from_phone),
+        )
         .route("/devices", get(devices_api::list))
         .route("/devices/{id}/revoke", post(devices_api::revoke))
         .route("/audit", get(audit_api::api_list))
+        .route("/audit/actions", get(audit_api::api_actions))
 }

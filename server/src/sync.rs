@@ -6,6 +6,8 @@ mod endpoint;
 mod pull;
 mod push;
 
+pub use endpoint::APP_VERSION_HEADER;
+
 use axum::Router;
 use axum::routing::post;
 

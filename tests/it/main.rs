@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod admin;
 mod bad_input;
 mod headers;
 mod import;

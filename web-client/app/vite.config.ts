@@ -1,11 +1,16 @@
 // Builds the field app into target/web/app, which `hosync serve` serves at `/`.
 // The wasm package comes from `cargo xtask wasm` (HOSYNC_WASM_PKG, else target/web/pkg).
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { appOut, here, wasmPkg } from './build-paths';
 
+// The app's version, sent with every sync so that the device list shows what each phone runs.
+const version: string = JSON.parse(readFileSync(resolve(here, 'package.json'), 'utf8')).version;
+
 export default defineConfig({
+  define: { __APP_VERSION__: JSON.stringify(version) },
   resolve: {
     alias: [
       // Only the package path is replaced, so `hosync-web/wasm?url` keeps its `?url`.

@@ -121,6 +121,13 @@ impl WasmReplica {
         self.0.device().to_string()
     }
 
+    /// The device token, for the few online calls beside sync (a secretary issuing an
+    /// enrolment code for a member of the cell).
+    #[wasm_bindgen(getter = token)]
+    pub fn token(&self) -> String {
+        self.0.token().to_owned()
+    }
+
     /// The member who uses this phone.
     #[wasm_bindgen(getter = memberId)]
     pub fn member_id(&self) -> String {

@@ -359,6 +359,220 @@ pub async fn disable_user(
     Ok((user, was_enabled))
 }
 
+/// Enables a disabled account again: it may sign in with its password (or one set with a reset
+/// code). Held to the same rule as disabling. Returns the account and whether it was disabled
+/// until now.
+pub async fn enable_user(
+    db: &Db,
+    by: By<'_>,
+    login: &str,
+    now: i64,
+) -> Result<(User, bool), AccountError> {
+    let mut tx = db.begin_write().await?;
+    let user = existing_user(&mut tx, login).await?;
+    by.check(&format!("account {login:?}"), |p| {
+        p.may_grant(user.role, &user.scope_path)
+    })?;
+    let was_disabled = user.disabled_at.is_some();
+    sqlx::query("UPDATE users SET disabled_at = NULL WHERE login = $1")
+        .bind(login)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &by.actor(),
+        AuditAction::UserEnable,
+        login,
+        &role_over(user.role, &user.scope),
+        Some(&user.scope),
+    )
+    .await?;
+    let user = existing_user(&mut tx, login).await?;
+    tx.commit().await?;
+    Ok((user, was_disabled))
+}
+
+/// Enables a disabled member again: a phone enrolled for them afterwards syncs (the phones that
+/// were wiped stay wiped; they enrol again with a new code). Returns whether they were disabled.
+pub async fn enable_member(
+    db: &Db,
+    by: By<'_>,
+    member: &MemberId,
+    now: i64,
+) -> Result<bool, AccountError> {
+    let mut tx = db.begin_write().await?;
+    let row = sqlx::query(
+        "SELECT m.cell_id, u.path, m.disabled_at FROM members m \
+         JOIN units u ON u.id = m.cell_id WHERE m.id = $1",
+    )
+    .bind(member.as_str())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AccountError::NotFound(format!("member {member}")))?;
+    let path = decode(UnitPath::parse(&row.try_get::<String, _>(1)?))?;
+    by.check(&format!("member {member}"), |p| {
+        p.may(StaffAction::ManageAccounts, &path)
+    })?;
+    let cell = decode(UnitId::parse(&row.try_get::<String, _>(0)?))?;
+    let was_disabled = row.try_get::<Option<i64>, _>(2)?.is_some();
+    sqlx::query("UPDATE members SET disabled_at = NULL WHERE id = $1")
+        .bind(member.as_str())
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &by.actor(),
+        AuditAction::MemberEnable,
+        member.as_str(),
+        &format!("cell {cell}"),
+        Some(&cell),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(was_disabled)
+}
+
+/// How long a password reset code works.
+pub const RESET_CODE_TTL: i64 = 24 * 60 * 60;
+
+/// A one-time code with which the account's holder sets a new password on the dashboard's
+/// public page, good once within [`RESET_CODE_TTL`]; codes issued before it for the account are
+/// spent. Held to the rule of disabling the account (manage accounts, not above one's own role).
+/// Returns the code (shown once; only its hash is kept) and when it expires.
+pub async fn issue_reset_code(
+    db: &Db,
+    by: By<'_>,
+    login: &str,
+    now: i64,
+) -> Result<(String, i64), AccountError> {
+    let mut tx = db.begin_write().await?;
+    let user = existing_user(&mut tx, login).await?;
+    by.check(&format!("account {login:?}"), |p| {
+        p.may_grant(user.role, &user.scope_path)
+    })?;
+    sqlx::query(
+        "UPDATE password_resets SET used_at = $2 WHERE user_login = $1 AND used_at IS NULL",
+    )
+    .bind(login)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let code = crate::access::secret::new_code();
+    let expires_at = now + RESET_CODE_TTL;
+    sqlx::query(
+        "INSERT INTO password_resets (code_hash, user_login, issued_by, issued_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(crate::access::secret::hash(&code))
+    .bind(login)
+    .bind(by.actor().to_string())
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &by.actor(),
+        AuditAction::PasswordResetCode,
+        login,
+        &format!("one-time code until {}", audit::vi_time(expires_at)),
+        Some(&user.scope),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((code, expires_at))
+}
+
+/// Why a reset code did not set a password, in the words of the page that asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    /// An unknown code, or one for another account: the two are told apart to nobody.
+    #[error("mã đặt lại mật khẩu không đúng với tên đăng nhập này: kiểm tra lại cả hai")]
+    Unknown,
+    #[error("mã này đã được dùng; hãy xin quản trị một mã mới")]
+    Used,
+    #[error("mã này đã hết hạn; hãy xin quản trị một mã mới")]
+    Expired,
+    #[error("tài khoản này đang bị khóa; hãy liên hệ quản trị")]
+    Disabled,
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// Sets a new password with a reset code, spending the code and ending the account's sessions.
+pub async fn reset_password(
+    db: &Db,
+    login: &str,
+    typed_code: &str,
+    password: &str,
+    now: i64,
+) -> Result<(), ResetError> {
+    check_password(password).map_err(|_| {
+        AccountError::Invalid(format!(
+            "mật khẩu mới cần ít nhất {MIN_PASSWORD_CHARS} và nhiều nhất {MAX_PASSWORD_CHARS} ký tự"
+        ))
+    })?;
+    let code = crate::access::secret::normalise_code(typed_code);
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || crate::access::secret::hash_password(&password))
+        .await
+        .map_err(|e| AccountError::Internal(e.into()))?
+        .map_err(AccountError::Internal)?;
+    let mut tx = db.begin_write().await?;
+    let row = sqlx::query(
+        "SELECT user_login, expires_at, used_at FROM password_resets WHERE code_hash = $1",
+    )
+    .bind(crate::access::secret::hash(&code))
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ResetError::Unknown)?;
+    if row.try_get::<String, _>(0)? != login {
+        return Err(ResetError::Unknown);
+    }
+    if row.try_get::<Option<i64>, _>(2)?.is_some() {
+        return Err(ResetError::Used);
+    }
+    if row.try_get::<i64, _>(1)? <= now {
+        return Err(ResetError::Expired);
+    }
+    let user = existing_user(&mut tx, login).await?;
+    if user.disabled_at.is_some() {
+        return Err(ResetError::Disabled);
+    }
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE login = $1")
+        .bind(login)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE password_resets SET used_at = $2 WHERE code_hash = $1")
+        .bind(crate::access::secret::hash(&code))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    // Whoever held the old password is signed out everywhere.
+    sqlx::query("DELETE FROM sessions WHERE user_login = $1")
+        .bind(login)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        &Actor::User(login.to_owned()),
+        AuditAction::PasswordReset,
+        login,
+        "new password set with a one-time code",
+        Some(&user.scope),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A member as far as disabling goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberState {

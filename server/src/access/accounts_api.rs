@@ -1,9 +1,11 @@
 //! Staff accounts over HTTP: list, add, change a role, disable an account or a member.
 
 use crate::access::accounts::{
-    AccountError, By, Login, NewUser, User, add_user, disable_member, disable_user, list_users,
-    set_role,
+    AccountError, By, Login, NewUser, ResetError, User, add_user, disable_member, disable_user,
+    enable_member, enable_user, issue_reset_code, list_users, reset_password, set_role,
 };
+use crate::access::audit::{self, Actor, AuditAction};
+use crate::access::throttle::{self, ClientAddress};
 
 use crate::AppState;
 use crate::access::sessions::StaffSession;
@@ -167,4 +169,129 @@ pub async fn api_disable_member(
         disabled: true,
         disabled_at: member.disabled_at,
     }))
+}
+
+/// `POST /api/v1/users/{login}/enable`: enables a disabled account again.
+pub async fn api_enable(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(login): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let (user, _) = enable_user(&state.db, By::Staff(&session), &login, state.now()).await?;
+    Ok(Json(user.into()))
+}
+
+/// `POST /api/v1/members/{id}/enable`: enables a disabled member again.
+pub async fn api_enable_member(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = MemberId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    enable_member(&state.db, By::Staff(&session), &id, state.now()).await?;
+    Ok(Json(
+        serde_json::json!({ "id": id.to_string(), "disabled": false }),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResetCode {
+    pub login: String,
+    /// Shown once: only its hash is kept.
+    pub code: String,
+    pub expires_at: i64,
+    /// dd/mm/yyyy HH:MM in Vietnam.
+    pub expires: String,
+}
+
+/// `POST /api/v1/users/{login}/reset-code`: a one-time code with which the account's holder
+/// sets a new password at `/staff/#/password`.
+pub async fn api_reset_code(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(login): Path<String>,
+) -> Result<Json<ResetCode>, ApiError> {
+    let (code, expires_at) =
+        issue_reset_code(&state.db, By::Staff(&session), &login, state.now()).await?;
+    Ok(Json(ResetCode {
+        login,
+        code,
+        expires_at,
+        expires: audit::vi_time(expires_at),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResetBody {
+    pub login: String,
+    pub code: String,
+    pub password: String,
+}
+
+/// The counter of password reset attempts from one address, which wrong codes use up.
+const RESET: &str = "password_reset";
+
+/// `POST /api/v1/password-reset`: a new password with a one-time code. No session: the code is
+/// the credential, so wrong codes are throttled per client address as enrolment codes are.
+pub async fn api_reset_password(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    body: Result<Json<ResetBody>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(body) = body?;
+    let login = body.login.trim().to_lowercase();
+    if login.is_empty() || body.code.trim().is_empty() {
+        return Err(ApiError::BadRequest(
+            "hãy nhập tên đăng nhập và mã đặt lại mật khẩu".into(),
+        ));
+    }
+    let now = state.now();
+    let limit = state.settings.enrol_limit;
+    let subject = address.to_string();
+    let mut tx = state.db.begin_write().await?;
+    let count = throttle::count(&mut tx, RESET, &subject, limit, now).await?;
+    if count.over(limit) {
+        tx.rollback().await?;
+        let wait = count.resets_at - now;
+        return Err(ApiError::TooManyRequests {
+            message: format!(
+                "quá nhiều mã sai từ địa chỉ của bạn: hãy thử lại sau {} ({} phút nữa)",
+                audit::vi_time(count.resets_at),
+                (wait + 59) / 60
+            ),
+            retry_after: wait,
+        });
+    }
+    tx.commit().await?;
+    match reset_password(&state.db, &login, &body.code, &body.password, now).await {
+        Ok(()) => {
+            let mut tx = state.db.begin_write().await?;
+            throttle::uncount(&mut tx, RESET, &subject).await?;
+            tx.commit().await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(ResetError::Account(e)) => Err(e.into()),
+        Err(ResetError::Db(e)) => Err(e.into()),
+        Err(refused) => {
+            if count.last(limit) {
+                let mut conn = state.db.writer.acquire().await?;
+                audit::record(
+                    &mut conn,
+                    now,
+                    &Actor::Address(subject.clone()),
+                    AuditAction::SignInPaused,
+                    &subject,
+                    &format!(
+                        "{} wrong password reset codes within {} min: paused until {}",
+                        limit.max,
+                        limit.window / 60,
+                        audit::vi_time(count.resets_at)
+                    ),
+                    None,
+                )
+                .await?;
+            }
+            Err(ApiError::Forbidden(refused.to_string()))
+        }
+    }
 }

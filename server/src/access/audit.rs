@@ -17,6 +17,10 @@ hosync_core::coded_enum!(
         Role => ("role", "Đổi vai trò"),
         UserDisable => ("user_disable", "Khóa tài khoản"),
         MemberDisable => ("member_disable", "Khóa đảng viên"),
+        UserEnable => ("user_enable", "Mở khóa tài khoản"),
+        MemberEnable => ("member_enable", "Mở khóa đảng viên"),
+        PasswordResetCode => ("password_reset_code", "Cấp mã đặt lại mật khẩu"),
+        PasswordReset => ("password_reset", "Đặt lại mật khẩu"),
         EnrolCode => ("enrol_code", "Cấp mã kích hoạt"),
         Enrol => ("enrol", "Kích hoạt thiết bị"),
         EnrolPaused => ("enrol_paused", "Tạm dừng kích hoạt"),
@@ -228,6 +232,8 @@ pub struct AuditEntry {
     pub action: String,
     pub target: String,
     pub detail: String,
+    /// The unit the entry is about, `None` for the whole organisation.
+    pub unit: Option<String>,
 }
 
 impl AuditEntry {
@@ -278,7 +284,7 @@ pub async fn list(
         None => ("/".to_owned(), 1),
     };
     let rows = sqlx::query(
-        "SELECT a.seq, a.at, a.actor, a.action, a.target, a.detail FROM audit_log a \
+        "SELECT a.seq, a.at, a.actor, a.action, a.target, a.detail, a.unit_id FROM audit_log a \
          LEFT JOIN units u ON u.id = a.unit_id \
          WHERE ($1 IS NULL OR a.actor = $1) AND ($2 IS NULL OR a.action = $2) \
          AND ($3 IS NULL OR LOWER(a.target) LIKE $3 ESCAPE '\\') AND a.at >= $4 AND a.at < $5 \
@@ -307,6 +313,7 @@ pub async fn list(
                 action: r.try_get(3)?,
                 target: r.try_get(4)?,
                 detail: r.try_get(5)?,
+                unit: r.try_get(6)?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;

@@ -1,6 +1,6 @@
 //! `GET /api/v1/audit`: the audit log, read within the reader's scope.
 
-use crate::access::audit::{AuditFilter, AuditQuery, AuditScope, list, vi_time};
+use crate::access::audit::{AuditAction, AuditFilter, AuditQuery, AuditScope, list, vi_time};
 
 use crate::AppState;
 use crate::access::sessions::StaffSession;
@@ -20,8 +20,34 @@ pub struct AuditRow {
     pub time: String,
     pub actor: String,
     pub action: String,
+    /// The action in Vietnamese, as the page shows it.
+    pub action_label: String,
     pub target: String,
     pub detail: String,
+    /// The unit the entry is about; `None` for the whole organisation.
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionOption {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+/// `GET /api/v1/audit/actions`: what the log records, for the page's filter.
+pub async fn api_actions(session: StaffSession) -> Result<Json<Vec<ActionOption>>, ApiError> {
+    session
+        .principal
+        .may(StaffAction::ReadAudit, &session.principal.scope)?;
+    Ok(Json(
+        AuditAction::ALL
+            .iter()
+            .map(|a| ActionOption {
+                code: a.code(),
+                label: a.label_vi(),
+            })
+            .collect(),
+    ))
 }
 
 /// `GET /api/v1/audit`: the log, newest last, for those who may read it at their scope.
@@ -36,6 +62,17 @@ pub async fn api_list(
         .may(StaffAction::ReadAudit, &session.principal.scope)?;
     let filter = AuditFilter::parse(&q).map_err(|e| ApiError::BadRequest(e.0))?;
     let mut conn = state.db.reader.acquire().await?;
+    // A unit outside the reader's scope is answered as one that does not exist.
+    if let Some(unit) = &filter.unit {
+        let what = format!("unit {unit}");
+        let path = crate::storage::unit_path(&mut conn, unit)
+            .await?
+            .ok_or_else(|| ApiError::unseen(&what))?;
+        session
+            .principal
+            .may(StaffAction::ReadAudit, &path)
+            .map_err(|d| ApiError::denied(d, &what))?;
+    }
     let scope = AuditScope::of(&session.principal.scope);
     let entries = list(&mut conn, &filter, Some(&scope)).await?;
     Ok(Json(
@@ -46,9 +83,13 @@ pub async fn api_list(
                 at: e.at,
                 time: vi_time(e.at),
                 actor: e.actor,
+                action_label: AuditAction::parse(&e.action)
+                    .map(|a| a.label_vi().to_owned())
+                    .unwrap_or_else(|_| e.action.clone()),
                 action: e.action,
                 target: e.target,
                 detail: e.detail,
+                unit: e.unit,
             })
             .collect(),
     ))

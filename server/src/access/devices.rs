@@ -361,19 +361,26 @@ pub async fn authenticate(conn: &mut AnyConnection, token: &str) -> DbResult<Opt
     }))
 }
 
-/// Notes a device's sync: how far it has read, and when it was last seen.
+/// The longest app version a phone may report (`0.1.0`, `cli-0.1.0`).
+pub const MAX_APP_VERSION_CHARS: usize = 40;
+
+/// Notes a device's sync: how far it has read, when it was last seen, and the app version it
+/// said it runs (kept as it was when it says none).
 pub async fn record_sync(
     conn: &mut AnyConnection,
     device: &DeviceId,
     cursor: i64,
+    app_version: Option<&str>,
     now: i64,
 ) -> DbResult<()> {
     sqlx::query(
-        "UPDATE devices SET cursor_seq = $2, last_sync_at = $3, syncs = syncs + 1 WHERE id = $1",
+        "UPDATE devices SET cursor_seq = $2, last_sync_at = $3, syncs = syncs + 1, \
+         app_version = COALESCE($4, app_version) WHERE id = $1",
     )
     .bind(device.as_str())
     .bind(cursor)
     .bind(now)
+    .bind(app_version)
     .execute(conn)
     .await?;
     Ok(())
@@ -394,6 +401,8 @@ pub struct DeviceRow {
     pub revoked_at: Option<i64>,
     /// Away longer than the lock period: the phone has locked its data until it syncs.
     pub locked: bool,
+    /// The app version it sent with its last sync that named one.
+    pub app_version: Option<String>,
 }
 
 /// The devices whose holders are within `under` (every device when `None`).
@@ -405,7 +414,7 @@ pub async fn list(
 ) -> DbResult<Vec<DeviceRow>> {
     let rows = sqlx::query(
         "SELECT d.id, COALESCE(d.member_id, d.user_login), COALESCE(m.name, s.name), d.label, \
-         COALESCE(m.cell_id, s.scope_id), d.enrolled_at, d.last_sync_at, d.syncs, d.revoked_at, u.path \
+         COALESCE(m.cell_id, s.scope_id), d.enrolled_at, d.last_sync_at, d.syncs, d.revoked_at, u.path, d.app_version \
          FROM devices d LEFT JOIN members m ON m.id = d.member_id LEFT JOIN users s ON s.login = d.user_login \
          JOIN units u ON u.id = COALESCE(m.cell_id, s.scope_id) ORDER BY u.path, d.enrolled_at",
     )
@@ -430,6 +439,7 @@ pub async fn list(
             syncs: r.try_get(7)?,
             revoked_at: r.try_get(8)?,
             locked: now - seen > lock_after,
+            app_version: r.try_get(10)?,
         });
     }
     Ok(devices)

@@ -244,3 +244,189 @@ pub async fn revoke(
         serde_json::json!({ "device": device.to_string(), "revoked": revoked }),
     ))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct CellRequest {
+    pub cell: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SheetCode {
+    pub member: String,
+    pub name: String,
+    pub code: String,
+    pub expires_at: i64,
+    /// dd/mm/yyyy HH:MM in Vietnam.
+    pub expires: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SheetMember {
+    pub member: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SheetCell {
+    pub id: String,
+    pub name: String,
+}
+
+/// The enrolment sheet of a cell: a code for every member with no phone yet.
+#[derive(Debug, Serialize)]
+pub struct EnrolmentSheet {
+    pub cell: SheetCell,
+    pub codes: Vec<SheetCode>,
+    /// Members who hold an active phone already, so got no code.
+    pub enrolled: Vec<SheetMember>,
+}
+
+/// `POST /api/v1/enrolments/cell {"cell": …}`: one-time codes for every member of a cell who
+/// has no phone yet (none enrolled, or every one revoked), for the printed sheet handed out at
+/// the cell meeting. Each code is checked as one code would be (within the scope, never for a
+/// role above the caller's).
+pub async fn issue_cell_codes(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Json(request): Json<CellRequest>,
+) -> Result<Json<EnrolmentSheet>, ApiError> {
+    let cell =
+        UnitId::parse(request.cell.trim()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let what = format!("cell {cell}");
+    let now = state.now();
+    let ttl = state.settings.enrolment_ttl;
+    let mut tx = state.db.begin_write().await?;
+    let path = storage::unit_path(&mut tx, &cell)
+        .await?
+        .ok_or_else(|| ApiError::unseen(&what))?;
+    session
+        .principal
+        .may(StaffAction::Enrol, &path)
+        .map_err(|d| ApiError::denied(d, &what))?;
+    let name: String = sqlx::Row::try_get(
+        &sqlx::query("SELECT name FROM units WHERE id = $1")
+            .bind(cell.as_str())
+            .fetch_one(&mut *tx)
+            .await?,
+        0,
+    )?;
+    let members = sqlx::query(
+        "SELECT m.id, m.name, EXISTS (SELECT 1 FROM devices d WHERE d.member_id = m.id \
+         AND d.revoked_at IS NULL) FROM members m WHERE m.cell_id = $1 AND m.disabled_at IS NULL \
+         ORDER BY m.id",
+    )
+    .bind(cell.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut sheet = EnrolmentSheet {
+        cell: SheetCell {
+            id: cell.to_string(),
+            name,
+        },
+        codes: Vec::new(),
+        enrolled: Vec::new(),
+    };
+    let by = Actor::User(session.login.clone());
+    for row in members {
+        use sqlx::Row;
+        let id: String = row.try_get(0)?;
+        let name: String = row.try_get(1)?;
+        // SQLite answers EXISTS as an integer, PostgreSQL as a boolean.
+        let has_phone = row
+            .try_get::<bool, _>(2)
+            .or_else(|_| row.try_get::<i64, _>(2).map(|n| n != 0))?;
+        if has_phone {
+            sheet.enrolled.push(SheetMember { member: id, name });
+            continue;
+        }
+        let holder = Holder::Member(
+            hosync_core::MemberId::parse(&id).map_err(|e| ApiError::Internal(e.into()))?,
+        );
+        let info = devices::holder_info(&mut tx, &holder)
+            .await?
+            .ok_or_else(|| ApiError::unseen(&what))?;
+        session
+            .principal
+            .may_act_for(StaffAction::Enrol, info.principal.role, &path)
+            .map_err(|d| ApiError::denied(d, &what))?;
+        let code = devices::issue_code(&mut tx, &holder, &by, now, ttl).await?;
+        sheet.codes.push(SheetCode {
+            member: id,
+            name,
+            code,
+            expires_at: now + ttl,
+            expires: audit::vi_time(now + ttl),
+        });
+    }
+    tx.commit().await?;
+    Ok(Json(sheet))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PhoneCodeRequest {
+    /// The member of the secretary's cell whose phone is to be enrolled.
+    pub member: String,
+}
+
+/// `POST /api/v1/phone/enrolments {"member": …}`: a secretary's phone, online, issues a code
+/// for a member of their own cell. The phone authenticates with its device token
+/// (`Authorization: Bearer …`); core's rules decide as for staff (a member's phone may not).
+pub async fn issue_code_from_phone(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Json(request): Json<PhoneCodeRequest>,
+) -> Result<Json<IssuedCode>, ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "send the phone's device token as Authorization: Bearer …".into(),
+            )
+        })?;
+    let what = format!("member {:?}", request.member.trim());
+    let member = hosync_core::MemberId::parse(request.member.trim())
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let now = state.now();
+    let mut tx = state.db.begin_write().await?;
+    let auth = devices::authenticate(&mut tx, token)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Unauthorized("this phone is not enrolled on this server".into())
+        })?;
+    if auth.must_wipe() {
+        return Err(ApiError::Forbidden(
+            "this phone was revoked or its holder disabled: it issues no codes".into(),
+        ));
+    }
+    let holder = Holder::Member(member);
+    let info = devices::holder_info(&mut tx, &holder)
+        .await?
+        .ok_or_else(|| ApiError::unseen(&what))?;
+    auth.info
+        .principal
+        .may_act_for(
+            StaffAction::Enrol,
+            info.principal.role,
+            &info.principal.scope,
+        )
+        .map_err(|d| ApiError::denied(d, &what))?;
+    let code = devices::issue_code(
+        &mut tx,
+        &holder,
+        &Actor::Device(auth.device.to_string()),
+        now,
+        state.settings.enrolment_ttl,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(IssuedCode {
+        qr_svg: qr_svg(&code)?,
+        code,
+        holder: holder.to_string(),
+        expires_at: now + state.settings.enrolment_ttl,
+    }))
+}

@@ -90,6 +90,17 @@ pub struct SessionInfo {
     pub scope: String,
     pub scope_name: String,
     pub csrf: String,
+    /// The staff actions core allows this account within its scope (`view_households`,
+    /// `manage_accounts`, …): the dashboard offers these and nothing else.
+    pub actions: Vec<&'static str>,
+    /// The roles this account may give others, with their labels, for the accounts page.
+    pub roles: Vec<RoleOption>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RoleOption {
+    pub code: &'static str,
+    pub label: &'static str,
 }
 
 impl SessionInfo {
@@ -112,6 +123,19 @@ impl SessionInfo {
                 .unwrap_or_default(),
             scope_name,
             csrf,
+            actions: principal
+                .allowed_actions()
+                .into_iter()
+                .map(|a| a.code())
+                .collect(),
+            roles: principal
+                .grantable_roles()
+                .into_iter()
+                .map(|r| RoleOption {
+                    code: r.code(),
+                    label: r.label_vi(),
+                })
+                .collect(),
         }
     }
 }

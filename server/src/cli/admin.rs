@@ -10,7 +10,7 @@ use hosync_core::{Day, DeviceId, MemberId, UnitId};
 use crate::Db;
 use crate::access::accounts::{
     AccountError, By, Login, MIN_PASSWORD_CHARS, NewUser, add_user, disable_member, disable_user,
-    find_user, list_users, set_role,
+    enable_member, enable_user, find_user, issue_reset_code, list_users, set_role,
 };
 use crate::access::audit::{self, AuditFilter, AuditQuery, DEFAULT_LIMIT, list};
 use crate::storage;
@@ -103,13 +103,14 @@ pub async fn device(url: &str, args: DeviceArgs) -> anyhow::Result<()> {
                     "active".to_owned()
                 };
                 println!(
-                    "{}  {} ({})  {}  «{}»  last sync {}  {}",
+                    "{}  {} ({})  {}  «{}»  last sync {}  app {}  {}",
                     d.id,
                     d.name,
                     d.holder,
                     d.unit,
                     d.label,
                     when(d.last_sync_at),
+                    d.app_version.as_deref().unwrap_or("?"),
                     state
                 );
             }
@@ -175,6 +176,14 @@ pub enum UserAction {
         /// A login, or a member id.
         login_or_member: String,
     },
+    /// Enable a disabled account again; or, when no account has that login, a member.
+    Enable {
+        /// A login, or a member id.
+        login_or_member: String,
+    },
+    /// Print a one-time code with which the account's holder sets a new password at
+    /// /staff/#/password (good once, for 24 hours).
+    ResetPassword { login: String },
     /// List the accounts.
     List,
 }
@@ -288,6 +297,42 @@ async fn run_user(
                     Err(e) => return Err(e.into()),
                 }
             }
+        }
+        UserAction::Enable { login_or_member } => {
+            let mut conn = db.reader.acquire().await?;
+            let is_user = find_user(&mut conn, &login_or_member).await?.is_some();
+            drop(conn);
+            if is_user {
+                let (user, was_disabled) = enable_user(db, By::Cli, &login_or_member, now).await?;
+                if was_disabled {
+                    writeln!(out, "Enabled account {}.", user.login)?;
+                } else {
+                    writeln!(out, "Account {} was not disabled.", user.login)?;
+                }
+            } else {
+                let member = MemberId::parse(&login_or_member).map_err(|_| {
+                    anyhow::anyhow!("there is no account or member {login_or_member:?}")
+                })?;
+                match enable_member(db, By::Cli, &member, now).await {
+                    Ok(true) => writeln!(
+                        out,
+                        "Enabled member {member}; a phone enrolled for them with a new code syncs again."
+                    )?,
+                    Ok(false) => writeln!(out, "Member {member} was not disabled.")?,
+                    Err(AccountError::NotFound(_)) => {
+                        anyhow::bail!("there is no account or member {login_or_member:?}")
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        UserAction::ResetPassword { login } => {
+            let (code, expires_at) = issue_reset_code(db, By::Cli, &login, now).await?;
+            writeln!(
+                out,
+                "Password reset code for {login}: {code}\nThey open /staff/#/password, type their login, this code and a new password before {}; it works once.",
+                audit::vi_time(expires_at)
+            )?;
         }
         UserAction::List => {
             let users = list_users(db, By::Cli).await?;

@@ -6,9 +6,10 @@
 use crate::access::audit::AuditAction;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use hosync_core::DocId;
+use hosync_core::domain::check_plain_text;
 use hosync_core::protocol::{self, Cursor, SyncRequest};
 use hosync_core::sync::{ResponseBuilder, parse_changes};
 
@@ -22,10 +23,28 @@ use crate::storage;
 /// How many bytes of changes a revoked phone's request may leave for review.
 const MAX_REVOKED_BYTES: usize = 256 * 1024;
 
+/// The header in which a phone names the app version it runs, for the device list.
+pub const APP_VERSION_HEADER: &str = "x-hosync-app-version";
+
 pub async fn sync(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
+    let app_version = match headers.get(APP_VERSION_HEADER) {
+        None => None,
+        Some(raw) => Some(
+            raw.to_str()
+                .map_err(|_| {
+                    ApiError::BadRequest(format!("{APP_VERSION_HEADER} is not plain text"))
+                })
+                .and_then(|v| {
+                    check_plain_text(APP_VERSION_HEADER, v, devices::MAX_APP_VERSION_CHARS)
+                        .map_err(ApiError::BadRequest)
+                })?,
+        )
+        .filter(|v| !v.is_empty()),
+    };
     let request = protocol::decode_request(&body)?;
     // Waiting here holds only the request's bytes; past the gate a sync holds documents.
     let _admitted = state
@@ -33,7 +52,7 @@ pub async fn sync(
         .acquire()
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    let answer = handle(&state, &request).await?;
+    let answer = handle(&state, &request, app_version.as_deref()).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/vnd.hosync.sync"),
@@ -48,6 +67,7 @@ pub async fn sync(
 async fn handle(
     state: &AppState,
     request: &SyncRequest,
+    app_version: Option<&str>,
 ) -> Result<protocol::SyncResponse, ApiError> {
     let now = state.now();
     if request.pushes.len() > protocol::MAX_PUSHES {
@@ -83,7 +103,7 @@ async fn handle(
     };
     let readable = pull::collect(&mut tx, &scope, since, &request.holding, &mut answer).await?;
     let end = storage::log_end(&mut tx).await?;
-    devices::record_sync(&mut tx, &auth.device, end, now).await?;
+    devices::record_sync(&mut tx, &auth.device, end, app_version, now).await?;
     tx.commit().await?;
 
     let mut conn = state.db.reader.acquire().await?;

@@ -205,6 +205,10 @@ impl Phone {
             .http
             .post(format!("{}/api/v1/sync", self.base_url))
             .header("content-type", "application/vnd.hosync.sync")
+            .header(
+                crate::sync::APP_VERSION_HEADER,
+                concat!("cli-", env!("CARGO_PKG_VERSION")),
+            )
             .body(body)
             .send()
             .await

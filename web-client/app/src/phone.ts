@@ -31,6 +31,9 @@ async function failure(res: Response): Promise<ServerError> {
   return new ServerError(res.status, message);
 }
 
+/** The app's version (package.json, set at build), sent with each sync for the device list. */
+declare const __APP_VERSION__: string;
+
 /** How long a request may go unanswered before the phone gives up on it (and tries later). */
 const ANSWER_TIMEOUT_MS = 90_000;
 
@@ -109,6 +112,19 @@ export class Phone {
     // Ask the browser not to evict this origin's storage when space runs low.
     await navigator.storage?.persist?.().catch(() => false);
     return phone;
+  }
+
+  /** A one-time enrolment code for a member of this secretary's cell, issued online; the
+   * server (core's rules) refuses it for anyone else and from a member's phone. */
+  async issueCode(member: string): Promise<{ code: string; expires_at: number }> {
+    if (!navigator.onLine) throw new ServerError(0, t('issueNeedsNetwork'));
+    const res = await fetchAnswer('/api/v1/phone/enrolments', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.replica.token}` },
+      body: JSON.stringify({ member }),
+    });
+    if (!res.ok) throw await failure(res);
+    return res.json();
   }
 
   get isSecretary(): boolean {
@@ -255,7 +271,7 @@ export class Phone {
       for (let round = 0; round < 10; round++) {
         const res = await fetchAnswer('/api/v1/sync', {
           method: 'POST',
-          headers: { 'content-type': 'application/vnd.hosync.sync' },
+          headers: { 'content-type': 'application/vnd.hosync.sync', 'x-hosync-app-version': __APP_VERSION__ },
           body: this.replica.startSync() as Uint8Array<ArrayBuffer>,
         });
         if (!res.ok) throw await failure(res);

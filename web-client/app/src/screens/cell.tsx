@@ -6,6 +6,7 @@ import type { Phone } from '../phone';
 import { t, codeLabel } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
 import { ProfileInputs, profileUpdate, type ProfileFields } from './households';
+import { qrSvg } from '../qr';
 import { ErrorLine, RatingPicker, SavedLine, StatusBadge, docName, readCell, useAction } from '../ui';
 
 export function CellScreen({ phone }: { phone: Phone }) {
@@ -25,6 +26,7 @@ export function CellScreen({ phone }: { phone: Phone }) {
             {m.status !== 'active' && ` · ${m.statusLabel}`}
             <span class="muted"> · {cell.assignments.filter((a) => a.member === m.id).length} hộ</span>
             <MemberStatusForm phone={phone} cellDoc={cellDoc} member={m} />
+            {m.id !== phone.identity.member && <IssueCode phone={phone} member={m.id} />}
           </li>
         ))}
       </ul>
@@ -278,5 +280,40 @@ function MemberStatusForm(props: { phone: Phone; cellDoc: string; member: Cell['
       <SavedLine saved={saved} />
       <ErrorLine error={error} />
     </form>
+  );
+}
+
+/** A one-time enrolment code for a member's phone, issued online from the secretary's phone. */
+function IssueCode({ phone, member }: { phone: Phone; member: string }) {
+  const [code, setCode] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div class="issue-code">
+      <button
+        type="button"
+        class="secondary"
+        data-action="issue-code"
+        onClick={async () => {
+          setError(null);
+          try {
+            setCode((await phone.issueCode(member)).code);
+          } catch (e) {
+            setError(e instanceof Error ? e.message : String(e));
+          }
+        }}
+      >
+        {t('issueCode')}
+      </button>
+      {code && (
+        <div role="status">
+          <p class="muted">{t('issueCodeHelp')}</p>
+          <p class="code" data-testid="issued-code">
+            {code}
+          </p>
+          <span class="qr" dangerouslySetInnerHTML={{ __html: qrSvg(`hosync:enrol:${code}`) }} />
+        </div>
+      )}
+      <ErrorLine error={error} />
+    </div>
   );
 }

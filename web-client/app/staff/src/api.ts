@@ -10,6 +10,15 @@ export interface Session {
   scope: string;
   scope_name: string;
   csrf?: string;
+  /** The staff actions core allows this account (`manage_accounts`, `enrol`, …); the pages offer only these. */
+  actions?: string[];
+  /** The roles this account may give others, as core decides. */
+  roles?: { code: string; label: string }[];
+}
+
+/** Whether the session may take a staff action, as the server (core) listed it. */
+export function may(session: Session, action: string): boolean {
+  return session.actions?.includes(action) ?? false;
 }
 
 export interface UnitRef {
@@ -187,7 +196,7 @@ function csrf(): string {
   return found ? decodeURIComponent(found.slice('hosync_csrf='.length)) : '';
 }
 
-async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
+export async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(url, {

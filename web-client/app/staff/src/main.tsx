@@ -4,7 +4,7 @@
 
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { SIGNED_OUT, api, type Session } from './api';
+import { SIGNED_OUT, api, may, type Session } from './api';
 import { href, useRoute, type Route } from './route';
 import { ErrorView } from './ui';
 import { SignIn } from './pages/signin';
@@ -16,9 +16,14 @@ import { PrintCellPage } from './pages/print-cell';
 import { PrintDistrictPage } from './pages/print-district';
 import { OrgPage } from './pages/org';
 import { ImportPage } from './pages/import';
+import { AccountsPage } from './pages/accounts';
+import { PasswordPage } from './pages/password';
+import { DevicesPage } from './pages/devices';
+import { AuditPage } from './pages/audit';
+import { EnrolPage } from './pages/enrol';
 import './staff.css';
 
-function Page({ route }: { route: Route }) {
+function Page({ route, session }: { route: Route; session: Session }) {
   switch (route.page) {
     case 'overview':
       return <OverviewPage unit={route.unit} month={route.month} />;
@@ -36,6 +41,16 @@ function Page({ route }: { route: Route }) {
       return <PrintCellPage unit={route.unit} month={route.month} />;
     case 'print-district':
       return <PrintDistrictPage unit={route.unit} month={route.month} />;
+    case 'accounts':
+      return <AccountsPage session={session} />;
+    case 'password':
+      return <PasswordPage />;
+    case 'devices':
+      return <DevicesPage unit={route.unit} />;
+    case 'audit':
+      return <AuditPage filters={route} />;
+    case 'enrol':
+      return <EnrolPage cell={route.cell} />;
   }
 }
 
@@ -68,9 +83,31 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
           <a href={href.printDistrict()} class={route.page.startsWith('print') ? 'active' : ''}>
             Bản in
           </a>
-          <a href={href.org()} class={route.page.startsWith('org') ? 'active' : ''}>
-            Tổ chức
-          </a>
+          {may(session, 'manage_organisation') && (
+            <a href={href.org()} class={route.page.startsWith('org') ? 'active' : ''}>
+              Tổ chức
+            </a>
+          )}
+          {may(session, 'manage_accounts') && (
+            <a href={href.accounts()} class={route.page === 'accounts' ? 'active' : ''}>
+              Tài khoản
+            </a>
+          )}
+          {may(session, 'enrol') && (
+            <a href={href.enrol()} class={route.page === 'enrol' ? 'active' : ''}>
+              Kích hoạt
+            </a>
+          )}
+          {may(session, 'manage_devices') && (
+            <a href={href.devices()} class={route.page === 'devices' ? 'active' : ''}>
+              Thiết bị
+            </a>
+          )}
+          {may(session, 'read_audit') && (
+            <a href={href.audit()} class={route.page === 'audit' ? 'active' : ''}>
+              Nhật ký
+            </a>
+          )}
         </nav>
         <SearchBox q={route.page === 'search' ? route.q : ''} />
         <div class="who" data-testid="who" data-role={session.role} data-scope={session.scope}>
@@ -87,13 +124,14 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
       </header>
       <main class="page">
         {error !== null && <ErrorView error={error} />}
-        <Page route={route} />
+        <Page route={route} session={session} />
       </main>
     </div>
   );
 }
 
 function Root() {
+  const route = useRoute();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -104,6 +142,8 @@ function Root() {
   }, []);
   if (error !== null) return <ErrorView error={error} />;
   if (session === undefined) return <p class="loading">Đang mở…</p>;
+  // Setting a new password with a one-time code needs no session.
+  if (route.page === 'password' && !session) return <PasswordPage />;
   if (session === null) return <SignIn onSignedIn={setSession} />;
   return <Shell session={session} onSignedOut={() => setSession(null)} />;
 }

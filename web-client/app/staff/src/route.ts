@@ -1,6 +1,7 @@
 // Hash routes, so that the server serves one page and every view has an address a person can
 // bookmark or paste: `#/overview?unit=hsp-x01&month=2026-11`, `#/table/gaps?unit=…`,
-// `#/household/ID`, `#/search?q=…`, `#/org`, `#/org/import`, `#/print/cell?unit=…`, `#/print/district?unit=…`.
+// `#/household/ID`, `#/search?q=…`, `#/org`, `#/org/import`, `#/print/cell?unit=…`, `#/print/district?unit=…`,
+// `#/accounts`, `#/enrol?cell=…`, `#/devices?unit=…`, `#/audit?actor=…&action=…&since=…&until=…&unit=…`, and `#/password` (public: a new password with a one-time code).
 
 import { useEffect, useState } from 'preact/hooks';
 
@@ -12,7 +13,12 @@ export type Route =
   | { page: 'org' }
   | { page: 'org-import' }
   | { page: 'print-cell'; unit?: string; month?: string }
-  | { page: 'print-district'; unit?: string; month?: string };
+  | { page: 'print-district'; unit?: string; month?: string }
+  | { page: 'accounts' }
+  | { page: 'enrol'; cell?: string }
+  | { page: 'devices'; unit?: string }
+  | { page: 'audit'; actor?: string; action?: string; since?: string; until?: string; unit?: string }
+  | { page: 'password' };
 
 export function parseRoute(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
@@ -28,6 +34,16 @@ export function parseRoute(hash: string): Route {
       return { page: 'search', q: q.get('q') ?? '' };
     case 'org':
       return parts[1] === 'import' ? { page: 'org-import' } : { page: 'org' };
+    case 'accounts':
+      return { page: 'accounts' };
+    case 'enrol':
+      return { page: 'enrol', cell: get('cell') };
+    case 'devices':
+      return { page: 'devices', unit: get('unit') };
+    case 'audit':
+      return { page: 'audit', actor: get('actor'), action: get('action'), since: get('since'), until: get('until'), unit: get('unit') };
+    case 'password':
+      return { page: 'password' };
     case 'print':
       return parts[1] === 'cell'
         ? { page: 'print-cell', unit: get('unit'), month: get('month') }
@@ -52,6 +68,11 @@ export const href = {
   search: (q: string) => withQuery('search', { q }),
   org: () => '#/org',
   orgImport: () => '#/org/import',
+  accounts: () => '#/accounts',
+  enrol: (cell?: string) => withQuery('enrol', { cell }),
+  devices: (unit?: string) => withQuery('devices', { unit }),
+  audit: () => '#/audit',
+  password: () => '#/password',
   printCell: (unit?: string, month?: string) => withQuery('print/cell', { unit, month }),
   printDistrict: (unit?: string, month?: string) => withQuery('print/district', { unit, month }),
 };
