@@ -8,6 +8,18 @@ use std::collections::{HashMap, HashSet};
 use automerge::legacy::{ElementId, Key, ObjectId, OpId};
 use automerge::{ActorId, Automerge, Change, ChangeHash};
 
+/// Reads one change chunk from outside. Automerge's reader panics on some malformed chunks
+/// (a bundle chunk's columns, in 0.12) rather than answering an error; only the server reads
+/// what a phone sent, and it unwinds, so such a panic is caught here and becomes the error.
+pub fn read_change(bytes: &[u8]) -> Result<Change, String> {
+    let read = std::panic::catch_unwind(|| Change::from_bytes(bytes.to_vec()));
+    match read {
+        Ok(Ok(change)) => Ok(change),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("its bytes are malformed".to_owned()),
+    }
+}
+
 /// The history the checks stand on: for each actor its last sequence number and the operation
 /// counters its changes made, and each change's last counter.
 struct Known {

@@ -59,7 +59,7 @@ pub fn parse_changes(raw_changes: &[Vec<u8>]) -> Result<Vec<Change>, String> {
         .iter()
         .enumerate()
         .map(|(i, bytes)| {
-            Change::from_bytes(bytes.clone()).map_err(|e| {
+            crate::docs::apply::read_change(bytes).map_err(|e| {
                 format!(
                     "change {} of {} is not a valid Automerge change: {e}",
                     i + 1,
