@@ -19,6 +19,7 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/org/units", post(api::add_unit).get(import_api::units))
+        .route("/org/choices", get(api::choices))
         .route("/org/members", post(api::add_member))
         .route("/org/members/{id}/transfer", post(api::transfer_member))
         .route("/org/households", post(api::add_household))

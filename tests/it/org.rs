@@ -262,6 +262,41 @@ async fn a_district_starts_from_nothing(backend: Backend) {
 
     let app = TestApp::start(&db.url).await;
     let browser = signed_in(&app, "quantri", "mật khẩu quản trị huyện").await;
+    // The forms offer what core codes, with the labels people read; the top unit's kinds are
+    // made by init only.
+    let (status, choices) = get(&app, "/org/choices", &browser).await;
+    assert_eq!(status, 200, "{choices}");
+    let pairs = |list: &str| -> Vec<(String, String)> {
+        choices[list]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| {
+                (
+                    c["code"].as_str().unwrap_or_default().to_owned(),
+                    c["label"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let kinds = pairs("unit_kinds");
+    assert!(
+        kinds.contains(&("commune".into(), "Đảng bộ xã, thị trấn".into())),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds
+            .iter()
+            .all(|(code, _)| code != "district" && code != "province"),
+        "{kinds:?}"
+    );
+    let roles = pairs("member_roles");
+    assert!(
+        roles.contains(&("secretary".into(), "Bí thư chi bộ".into())),
+        "{roles:?}"
+    );
+    assert_eq!(roles.len(), hosync_core::Role::ALL.len(), "{roles:?}");
     for (body, what) in [
         (
             serde_json::json!({"id": "hsp-x1", "parent": "hsp", "kind": "commune", "level_label": "xã", "name": "Xã Nậm Dịch"}),

@@ -56,6 +56,38 @@ pub struct UnitAdded {
     pub parent: String,
 }
 
+/// A coded value the organisation's forms offer: its code and what people read.
+#[derive(Debug, Serialize)]
+pub struct Choice {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+/// The values the organisation's forms offer, from core's coded values, so that no page keeps
+/// its own list of them.
+#[derive(Debug, Serialize)]
+pub struct Choices {
+    /// Kinds of unit that sit under another (the top unit is made by `hosync init`).
+    pub unit_kinds: Vec<Choice>,
+    pub member_roles: Vec<Choice>,
+}
+
+/// `GET /api/v1/org/choices`, for any signed-in staff member.
+pub async fn choices(_session: StaffSession) -> Json<Choices> {
+    let choice = |code, label| Choice { code, label };
+    Json(Choices {
+        unit_kinds: UnitKind::ALL
+            .iter()
+            .filter(|k| !matches!(k, UnitKind::Province | UnitKind::District))
+            .map(|k| choice(k.code(), k.label_vi()))
+            .collect(),
+        member_roles: Role::ALL
+            .iter()
+            .map(|r| choice(r.code(), r.label_vi()))
+            .collect(),
+    })
+}
+
 /// `POST /api/v1/org/units`: adds a unit (a commune, a cell…) under one in the caller's scope.
 pub async fn add_unit(
     State(state): State<AppState>,

@@ -246,7 +246,20 @@ export const api = {
   /** A change to the organisation (`/org/units`, `/org/members/{id}/transfer`, …); the answer as the server gives it. */
   org: (path: string, body: Record<string, unknown>) => call<Record<string, unknown>>('POST', apiUrl(`/org${path}`), body),
   orgUnits: () => call<OrgUnitRow[]>('GET', apiUrl('/org/units')),
+  orgChoices: () => call<OrgChoices>('GET', apiUrl('/org/choices')),
 };
+
+/** A coded value a form offers: its code and its label (`GET /org/choices`, from core). */
+export interface Choice {
+  code: string;
+  label: string;
+}
+
+/** What the Organisation page's forms offer. */
+export interface OrgChoices {
+  unit_kinds: Choice[];
+  member_roles: Choice[];
+}
 
 /** A unit of the Organisation page's tree (`GET /org/units`), each after its parent. */
 export interface OrgUnitRow {

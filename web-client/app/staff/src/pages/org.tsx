@@ -3,9 +3,9 @@
 // the account's scope and role (through core) and says what was wrong, field by field.
 
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, type OrgChoices } from '../api';
 import { href } from '../route';
-import { ErrorView, Load, useLoad } from '../ui';
+import { ErrorView, Load, type Loaded, useLoad } from '../ui';
 
 type Field = { name: string; label: string; type?: 'text' | 'number' | 'date'; options?: [string, string][]; required?: boolean };
 
@@ -76,6 +76,14 @@ function ChangeForm(props: {
   );
 }
 
+/** A form's choices as the server lists them, `first` first (the form's default); only `first`
+ * while they load. */
+function options(choices: Loaded<OrgChoices>, list: keyof OrgChoices, first: string): [string, string][] {
+  if (choices.state !== 'ok') return [[first, first]];
+  const all = choices.data[list].map((c): [string, string] => [c.code, c.label]);
+  return [...all.filter(([code]) => code === first), ...all.filter(([code]) => code !== first)];
+}
+
 const optional = (v: string | undefined) => (v && v.trim() ? v.trim() : undefined);
 
 /** The units in the account's scope, indented under their parents. */
@@ -115,6 +123,7 @@ function UnitTree() {
 }
 
 export function OrgPage() {
+  const choices = useLoad(() => api.orgChoices(), []);
   return (
     <section class="org">
       <h1>Tổ chức</h1>
@@ -138,12 +147,7 @@ export function OrgPage() {
             {
               name: 'kind',
               label: 'Loại',
-              options: [
-                ['cell', 'Chi bộ'],
-                ['commune', 'Đảng bộ xã, thị trấn'],
-                ['grassroots_cell', 'Chi bộ cơ sở'],
-                ['agency_bloc', 'Đảng bộ khối cơ quan'],
-              ],
+              options: options(choices, 'unit_kinds', 'cell'),
             },
             { name: 'level_label', label: 'Cấp (ví dụ: xã, chi bộ thôn)', required: true },
             { name: 'name', label: 'Tên', required: true },
@@ -163,12 +167,7 @@ export function OrgPage() {
             {
               name: 'role',
               label: 'Chức vụ trong chi bộ',
-              options: [
-                ['member', 'Đảng viên'],
-                ['secretary', 'Bí thư'],
-                ['deputy_secretary', 'Phó bí thư'],
-                ['committee_member', 'Chi ủy viên'],
-              ],
+              options: options(choices, 'member_roles', 'member'),
             },
           ]}
           submit="Thêm đảng viên"
