@@ -165,7 +165,9 @@ pub fn app(state: AppState) -> Router {
         .merge(sync::router())
         .merge(access::router())
         .merge(org::router())
-        .merge(staff::router());
+        .merge(staff::router())
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method);
     let app = web_app::routes(state.settings.app_dir.as_deref());
     Router::new()
         .route("/staff", get(staff_page))
@@ -180,6 +182,29 @@ pub fn app(state: AppState) -> Router {
             security_headers,
         ))
         .with_state(state)
+}
+
+/// An `/api/v1` path no route serves: answered in the API's JSON, not with the app's page.
+async fn unknown_route(
+    method: axum::http::Method,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> error::ApiError {
+    error::ApiError::NotFound(format!(
+        "no API route {method} {}; the routes are listed in the README",
+        uri.path()
+    ))
+}
+
+/// A route asked with a method it does not take.
+async fn wrong_method(
+    method: axum::http::Method,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> Response {
+    let body = hosync_core::protocol::ErrorBody {
+        error: "method_not_allowed".into(),
+        message: format!("{} does not take {method}", uri.path()),
+    };
+    (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
 }
 
 /// Bounds a request's time: its body must have arrived within `body_timeout` (a stalled or

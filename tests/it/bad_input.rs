@@ -297,7 +297,50 @@ async fn forged_changes_are_refused_with_the_reason(backend: Backend) {
     app.stop().await;
 }
 
+/// An API path no route serves, or a method a route does not take, answers in the API's JSON
+/// naming what was asked, never with the app's page.
+async fn unknown_api_routes_answer_in_json(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    for (method, path, status, said) in [
+        (
+            reqwest::Method::GET,
+            "/api/v1/u{sers",
+            404,
+            "no API route GET /api/v1/u%7Bsers",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/nothing/here",
+            404,
+            "no API route POST /api/v1/nothing/here",
+        ),
+        (
+            reqwest::Method::DELETE,
+            "/api/v1/overview",
+            405,
+            "/api/v1/overview does not take DELETE",
+        ),
+    ] {
+        let response = app
+            .http
+            .request(method.clone(), format!("{}{path}", app.base_url))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status().as_u16(), status, "{method} {path}");
+        let bytes = response.bytes().await.expect("a body");
+        let body: protocol::ErrorBody = serde_json::from_slice(&bytes).expect("a JSON error body");
+        assert!(
+            body.message.contains(said),
+            "{method} {path}: {}",
+            body.message
+        );
+    }
+    app.stop().await;
+}
+
 test_both_dbs!(bad_requests_are_refused_and_change_nothing);
+test_both_dbs!(unknown_api_routes_answer_in_json);
 test_both_dbs!(forged_changes_are_refused_with_the_reason);
 test_both_dbs!(an_invalid_change_is_refused_for_its_document_only);
 test_both_dbs!(malformed_changes_inside_a_valid_frame_are_refused);

@@ -59,7 +59,7 @@ pub fn read_tables(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, ReadErro
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| unreadable(format!("không phải bảng tính Excel hợp lệ ({e})")))?;
     let mut tables = Vec::new();
-    for name in workbook.sheet_names() {
+    for (position, name) in workbook.sheet_names().into_iter().enumerate() {
         let range = workbook
             .worksheet_range(&name)
             .map_err(|e| unreadable(format!("trang “{name}”: {e}")))?;
@@ -77,7 +77,13 @@ pub fn read_tables(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, ReadErro
                 cells,
             });
         }
-        tables.push(Table { sheet: name, rows });
+        // Every error names its sheet: one without a name is named by its place in the file.
+        let sheet = if name.trim().is_empty() {
+            format!("Trang tính thứ {}", position + 1)
+        } else {
+            name
+        };
+        tables.push(Table { sheet, rows });
     }
     Ok(tables)
 }
