@@ -145,8 +145,11 @@ pub fn staff_api(data: &[u8]) {
     let Ok(path) = std::str::from_utf8(path) else {
         return;
     };
-    // The sync endpoint has its own target; signing out would only end the fuzzing session.
-    // Nor may it disable the admin it runs as.
+    // Only API paths (anything else is the app's page). The sync endpoint has its own target;
+    // signing out, or disabling the admin it runs as, would only end the fuzzing session.
+    if !path.starts_with('/') {
+        return;
+    }
     if path.starts_with("/sync")
         || (path.starts_with("/session") && method != Method::GET)
         || (path.contains(LOGIN) && method != Method::GET)

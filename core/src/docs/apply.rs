@@ -12,6 +12,17 @@ use automerge::{ActorId, Automerge, Change, ChangeHash};
 /// (a bundle chunk's columns, in 0.12) rather than answering an error; only the server reads
 /// what a phone sent, and it unwinds, so such a panic is caught here and becomes the error.
 pub fn read_change(bytes: &[u8]) -> Result<Change, String> {
+    // A phone sends each change as Automerge's `raw_bytes`: an uncompressed change chunk. Other
+    // chunk kinds are refused unread: reading a bundle chunk's columns can make Automerge
+    // allocate gigabytes from a hundred bytes, and a compressed one inflates without bound.
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    const CHANGE_CHUNK: u8 = 1;
+    if bytes.len() > 8 && bytes[..4] == MAGIC && bytes[8] != CHANGE_CHUNK {
+        return Err(format!(
+            "it is an Automerge chunk of kind {}, not an uncompressed change",
+            bytes[8]
+        ));
+    }
     let read = std::panic::catch_unwind(|| Change::from_bytes(bytes.to_vec()));
     match read {
         Ok(Ok(change)) => Ok(change),
