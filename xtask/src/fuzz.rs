@@ -216,6 +216,9 @@ fn feeds(target: &str) -> &'static str {
         "staff_api" => {
             "a signed-in admin's request (path, query, JSON body) to the real router on SQLite"
         }
+        "import" => {
+            "a file to import, read as XLSX or CSV and planned against the organisation, as an admin or a commune committee"
+        }
         _ => "",
     }
 }
