@@ -3,6 +3,7 @@
 
 use crate::access::audit::AuditAction;
 use axum::Json;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use hosync_core::access::StaffAction;
 use hosync_core::domain::check_plain_text;
@@ -26,8 +27,9 @@ const ENROL: &str = "enrol";
 pub async fn enrol(
     State(state): State<AppState>,
     address: ClientAddress,
-    Json(request): Json<EnrolRequest>,
+    body: Result<Json<EnrolRequest>, JsonRejection>,
 ) -> Result<Json<Enrolment>, ApiError> {
+    let Json(request) = body?;
     let label = check_plain_text("label", &request.label, devices::MAX_LABEL_CHARS)
         .map_err(ApiError::BadRequest)?;
     let now = state.now();
@@ -138,8 +140,9 @@ async fn enrollable_holder(
 pub async fn issue_code(
     State(state): State<AppState>,
     session: StaffSession,
-    Json(request): Json<CodeRequest>,
+    body: Result<Json<CodeRequest>, JsonRejection>,
 ) -> Result<Json<IssuedCode>, ApiError> {
+    let Json(request) = body?;
     let holder = enrollable_holder(&state, &session, request.holder.trim()).await?;
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
@@ -288,8 +291,9 @@ pub struct EnrolmentSheet {
 pub async fn issue_cell_codes(
     State(state): State<AppState>,
     session: StaffSession,
-    Json(request): Json<CellRequest>,
+    body: Result<Json<CellRequest>, JsonRejection>,
 ) -> Result<Json<EnrolmentSheet>, ApiError> {
+    let Json(request) = body?;
     let cell =
         UnitId::parse(request.cell.trim()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let what = format!("cell {cell}");
@@ -374,8 +378,9 @@ pub struct PhoneCodeRequest {
 pub async fn issue_code_from_phone(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
-    Json(request): Json<PhoneCodeRequest>,
+    body: Result<Json<PhoneCodeRequest>, JsonRejection>,
 ) -> Result<Json<IssuedCode>, ApiError> {
+    let Json(request) = body?;
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
