@@ -75,6 +75,15 @@ pub fn parse_changes(raw_changes: &[Vec<u8>]) -> Result<Vec<Change>, String> {
 /// Unless the decision is `Accepted`, `doc` may now hold changes that must not be stored:
 /// drop it and reload from storage.
 pub fn apply_push(doc: &mut Doc, changes: &[Change]) -> PushDecision {
+    if let Err(why) = crate::docs::apply::check_changes(doc.automerge(), changes) {
+        return PushDecision::Rejected { reason: why };
+    }
+    apply_checked(doc, changes)
+}
+
+/// [`apply_push`] for changes [`check_changes`](crate::docs::apply::check_changes) has passed
+/// against `doc`'s history (or part of it), so that a push is checked once.
+fn apply_checked(doc: &mut Doc, changes: &[Change]) -> PushDecision {
     let changes: Vec<Change> = changes
         .iter()
         .filter(|c| !doc.has_change(&c.hash()))
@@ -85,9 +94,6 @@ pub fn apply_push(doc: &mut Doc, changes: &[Change]) -> PushDecision {
             new_changes: Vec::new(),
             view: None,
         };
-    }
-    if let Err(why) = crate::docs::apply::check_changes(doc.automerge(), &changes) {
-        return PushDecision::Rejected { reason: why };
     }
     let before = doc.heads();
     match doc.automerge_mut().apply_changes(changes) {
@@ -322,7 +328,7 @@ pub fn plan_push(
     let mut doc = stored.unwrap_or_else(|| Doc::empty(id.clone(), actor.clone()));
     let before = Guarded::of(&doc);
     let before_heads = doc.heads();
-    match apply_push(&mut doc, &changes) {
+    match apply_checked(&mut doc, &changes) {
         PushDecision::Accepted {
             new_changes,
             view: Some(view),
@@ -417,7 +423,7 @@ fn one_by_one(
         }
         let mut trial = current.clone();
         let before_change = Guarded::of(&trial);
-        let outcome = apply_push(&mut trial, std::slice::from_ref(&change));
+        let outcome = apply_checked(&mut trial, std::slice::from_ref(&change));
         let verdict = match outcome {
             PushDecision::Accepted { view: Some(_), .. } => checks(
                 ctx,

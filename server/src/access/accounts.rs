@@ -321,42 +321,7 @@ pub async fn disable_user(
     login: &str,
     now: i64,
 ) -> Result<(User, bool), AccountError> {
-    let mut tx = db.begin_write().await?;
-    let user = existing_user(&mut tx, login).await?;
-    by.check(&format!("account {login:?}"), |p| {
-        p.may_grant(user.role, &user.scope_path)
-    })?;
-    if let By::Staff(session) = by
-        && session.login == login
-    {
-        // Otherwise the last manager of a district could lock everyone out from the web.
-        return Err(AccountError::Denied(Denied::NotAllowed(
-            "you may not disable your own account; another account manager can".into(),
-        )));
-    }
-    let was_enabled = user.disabled_at.is_none();
-    sqlx::query("UPDATE users SET disabled_at = $2 WHERE login = $1 AND disabled_at IS NULL")
-        .bind(login)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_login = $1")
-        .bind(login)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
-        &mut tx,
-        now,
-        &by.actor(),
-        AuditAction::UserDisable,
-        login,
-        &role_over(user.role, &user.scope),
-        Some(&user.scope),
-    )
-    .await?;
-    let user = existing_user(&mut tx, login).await?;
-    tx.commit().await?;
-    Ok((user, was_enabled))
+    set_user_disabled(db, by, login, true, now).await
 }
 
 /// Enables a disabled account again: it may sign in with its password (or one set with a reset
@@ -368,21 +333,58 @@ pub async fn enable_user(
     login: &str,
     now: i64,
 ) -> Result<(User, bool), AccountError> {
+    set_user_disabled(db, by, login, false, now).await
+}
+
+/// Disables or enables an account, audited; returns it and whether that changed anything.
+async fn set_user_disabled(
+    db: &Db,
+    by: By<'_>,
+    login: &str,
+    disable: bool,
+    now: i64,
+) -> Result<(User, bool), AccountError> {
     let mut tx = db.begin_write().await?;
     let user = existing_user(&mut tx, login).await?;
     by.check(&format!("account {login:?}"), |p| {
         p.may_grant(user.role, &user.scope_path)
     })?;
-    let was_disabled = user.disabled_at.is_some();
-    sqlx::query("UPDATE users SET disabled_at = NULL WHERE login = $1")
-        .bind(login)
-        .execute(&mut *tx)
-        .await?;
+    if disable
+        && let By::Staff(session) = by
+        && session.login == login
+    {
+        // Otherwise the last manager of a district could lock everyone out from the web.
+        return Err(AccountError::Denied(Denied::NotAllowed(
+            "you may not disable your own account; another account manager can".into(),
+        )));
+    }
+    let changed = user.disabled_at.is_none() == disable;
+    if disable {
+        sqlx::query("UPDATE users SET disabled_at = $2 WHERE login = $1 AND disabled_at IS NULL")
+            .bind(login)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_login = $1")
+            .bind(login)
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        sqlx::query("UPDATE users SET disabled_at = NULL WHERE login = $1")
+            .bind(login)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let action = if disable {
+        AuditAction::UserDisable
+    } else {
+        AuditAction::UserEnable
+    };
     audit::record(
         &mut tx,
         now,
         &by.actor(),
-        AuditAction::UserEnable,
+        action,
         login,
         &role_over(user.role, &user.scope),
         Some(&user.scope),
@@ -390,7 +392,7 @@ pub async fn enable_user(
     .await?;
     let user = existing_user(&mut tx, login).await?;
     tx.commit().await?;
-    Ok((user, was_disabled))
+    Ok((user, changed))
 }
 
 /// Enables a disabled member again: a phone enrolled for them afterwards syncs (the phones that
@@ -401,37 +403,8 @@ pub async fn enable_member(
     member: &MemberId,
     now: i64,
 ) -> Result<bool, AccountError> {
-    let mut tx = db.begin_write().await?;
-    let row = sqlx::query(
-        "SELECT m.cell_id, u.path, m.disabled_at FROM members m \
-         JOIN units u ON u.id = m.cell_id WHERE m.id = $1",
-    )
-    .bind(member.as_str())
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| AccountError::NotFound(format!("member {member}")))?;
-    let path = decode(UnitPath::parse(&row.try_get::<String, _>(1)?))?;
-    by.check(&format!("member {member}"), |p| {
-        p.may(StaffAction::ManageAccounts, &path)
-    })?;
-    let cell = decode(UnitId::parse(&row.try_get::<String, _>(0)?))?;
-    let was_disabled = row.try_get::<Option<i64>, _>(2)?.is_some();
-    sqlx::query("UPDATE members SET disabled_at = NULL WHERE id = $1")
-        .bind(member.as_str())
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
-        &mut tx,
-        now,
-        &by.actor(),
-        AuditAction::MemberEnable,
-        member.as_str(),
-        &format!("cell {cell}"),
-        Some(&cell),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(was_disabled)
+    let (_, changed) = set_member_disabled(db, by, member, false, now).await?;
+    Ok(changed)
 }
 
 /// How long a password reset code works.
@@ -590,6 +563,17 @@ pub async fn disable_member(
     member: &MemberId,
     now: i64,
 ) -> Result<(MemberState, bool), AccountError> {
+    set_member_disabled(db, by, member, true, now).await
+}
+
+/// Disables or enables a member, audited; returns them and whether that changed anything.
+async fn set_member_disabled(
+    db: &Db,
+    by: By<'_>,
+    member: &MemberId,
+    disable: bool,
+    now: i64,
+) -> Result<(MemberState, bool), AccountError> {
     let mut tx = db.begin_write().await?;
     let row = sqlx::query(
         "SELECT m.name, m.cell_id, u.path, m.disabled_at FROM members m \
@@ -605,30 +589,43 @@ pub async fn disable_member(
     })?;
     let disabled_at: Option<i64> = row.try_get(3)?;
     let cell = decode(UnitId::parse(&row.try_get::<String, _>(1)?))?;
-    sqlx::query("UPDATE members SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL")
+    let (update, action) = if disable {
+        let update = sqlx::query(
+            "UPDATE members SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL",
+        )
         .bind(member.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        .bind(now);
+        (update, AuditAction::MemberDisable)
+    } else {
+        let update = sqlx::query("UPDATE members SET disabled_at = NULL WHERE id = $1")
+            .bind(member.as_str());
+        (update, AuditAction::MemberEnable)
+    };
+    update.execute(&mut *tx).await?;
     audit::record(
         &mut tx,
         now,
         &by.actor(),
-        AuditAction::MemberDisable,
+        action,
         member.as_str(),
         &format!("cell {cell}"),
         Some(&cell),
     )
     .await?;
     tx.commit().await?;
+    let changed = disabled_at.is_none() == disable;
     Ok((
         MemberState {
             id: member.clone(),
             name: row.try_get(0)?,
             cell,
-            disabled_at: Some(disabled_at.unwrap_or(now)),
+            disabled_at: if disable {
+                Some(disabled_at.unwrap_or(now))
+            } else {
+                None
+            },
         },
-        disabled_at.is_none(),
+        changed,
     ))
 }
 

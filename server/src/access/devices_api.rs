@@ -145,21 +145,26 @@ pub async fn issue_code(
     let Json(request) = body?;
     let holder = enrollable_holder(&state, &session, request.holder.trim()).await?;
     let now = state.now();
-    let mut tx = state.db.begin_write().await?;
-    let code = devices::issue_code(
-        &mut tx,
-        &holder,
-        &Actor::User(session.login.clone()),
-        now,
-        state.settings.enrolment_ttl,
-    )
-    .await?;
+    let tx = state.db.begin_write().await?;
+    issue_and_answer(&state, tx, &holder, Actor::User(session.login.clone()), now).await
+}
+
+/// Issues `holder` a code in `tx`, commits, and answers as every route that issues one code.
+async fn issue_and_answer(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    holder: &Holder,
+    by: Actor,
+    now: i64,
+) -> Result<Json<IssuedCode>, ApiError> {
+    let ttl = state.settings.enrolment_ttl;
+    let code = devices::issue_code(&mut tx, holder, &by, now, ttl).await?;
     tx.commit().await?;
     Ok(Json(IssuedCode {
         qr_svg: qr_svg(&code)?,
         code,
         holder: holder.to_string(),
-        expires_at: now + state.settings.enrolment_ttl,
+        expires_at: now + ttl,
     }))
 }
 
@@ -419,19 +424,6 @@ pub async fn issue_code_from_phone(
             &info.principal.scope,
         )
         .map_err(|d| ApiError::denied(d, &what))?;
-    let code = devices::issue_code(
-        &mut tx,
-        &holder,
-        &Actor::Device(auth.device.to_string()),
-        now,
-        state.settings.enrolment_ttl,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Json(IssuedCode {
-        qr_svg: qr_svg(&code)?,
-        code,
-        holder: holder.to_string(),
-        expires_at: now + state.settings.enrolment_ttl,
-    }))
+    let by = Actor::Device(auth.device.to_string());
+    issue_and_answer(&state, tx, &holder, by, now).await
 }
