@@ -17,7 +17,10 @@ mod memory_server;
 #[cfg(test)]
 mod tests;
 
-pub use client::{DocSyncStatus, Replica, SyncError, SyncOutcome};
+pub use client::{
+    COMPACT_AFTER, DocBytes, DocRecord, DocSyncStatus, Replica, StorageWrites, SyncError,
+    SyncOutcome,
+};
 pub use server::{
     Left, PushAccess, PushContext, PushDecision, PushPlan, Refused, ResponseBuilder, apply_push,
     describe_changes, parse_changes, plan_push, push_access, split_at_time,

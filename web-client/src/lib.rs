@@ -10,6 +10,7 @@
 //! Days are `yyyy-mm-dd`.
 
 mod interop;
+mod storage;
 mod views;
 
 use hosync_core::docs::report::ReportState;
@@ -30,8 +31,8 @@ use crate::views::{
 };
 
 /// Everything this phone holds: its documents, what the server has acknowledged of each, and
-/// how far it has read the server's log. Keep `save()`'s bytes (in IndexedDB) after every
-/// change and `Replica.load` them at start.
+/// how far it has read the server's log. Write what `takeWrites()` returns (in IndexedDB) after
+/// every change and read it back with `Replica.fromRecord` and `restoreDocument` at start.
 #[wasm_bindgen(js_name = Replica)]
 #[derive(Debug)]
 pub struct WasmReplica(Replica);
@@ -99,12 +100,13 @@ impl WasmReplica {
         self.0.is_locked(now as i64)
     }
 
-    /// A replica from the bytes `save()` returned.
+    /// A replica from the bytes `save()` returned: the layout of phones before records, read
+    /// once to move them to records.
     pub fn load(bytes: &[u8]) -> Result<WasmReplica, JsError> {
         Ok(WasmReplica(Replica::load(bytes)?))
     }
 
-    /// The whole replica as bytes, to keep between runs.
+    /// The whole replica as one value, the layout before records.
     pub fn save(&self) -> Vec<u8> {
         self.0.save()
     }

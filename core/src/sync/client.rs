@@ -12,6 +12,10 @@ use crate::docs::{Doc, DocError};
 use crate::ids::{DeviceId, DocId, IdError, MemberId};
 use crate::protocol::{self, Cursor, DecodeError, DocPush, PushOutcome, SyncRequest, SyncResponse};
 
+mod storage;
+
+pub use storage::{COMPACT_AFTER, DocBytes, DocRecord, StorageWrites};
+
 /// Why an answer or a bundle could not be taken in. Nothing is lost: the phone keeps its
 /// changes and its cursor, and the next sync asks again.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +80,8 @@ struct DocState {
     refused: Option<(String, BTreeSet<ChangeHash>)>,
     /// The server asked for the whole history.
     need_history: bool,
+    /// What the phone's storage holds of this document (see [`storage`]).
+    stored: storage::DocStored,
 }
 
 impl DocState {
@@ -85,6 +91,7 @@ impl DocState {
             acked: Vec::new(),
             refused: None,
             need_history: false,
+            stored: storage::DocStored::default(),
         }
     }
 
@@ -122,6 +129,8 @@ pub struct Replica {
     /// The request in flight left documents for the next one (a request carries at most
     /// [`protocol::MAX_PUSHES`]).
     more_to_send: bool,
+    /// What the phone's storage holds of the replica itself (see [`storage`]).
+    stored: storage::ReplicaStored,
 }
 
 /// Applying the server's answer met a change under this phone's own actor that clashes with
@@ -141,6 +150,7 @@ impl Replica {
             docs: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             more_to_send: false,
+            stored: storage::ReplicaStored::default(),
         }
     }
 
@@ -329,6 +339,8 @@ impl Replica {
                 .remake_under(&state.acked, &old, actor.clone())
                 .map_err(|e| doc_error(id, e))?;
             state.refused = None;
+            // A new history: what is stored of the old one must not be loaded with it.
+            state.stored.forget();
         }
         self.actor = actor;
         Ok(())
@@ -344,6 +356,7 @@ impl Replica {
     ) -> Result<Result<SyncOutcome, ActorClash>, SyncError> {
         let mut outcome = SyncOutcome::default();
         if response.wipe {
+            self.stored.removed.extend(self.docs.keys().cloned());
             self.docs.clear();
             self.in_flight.clear();
             self.token.clear();
@@ -453,7 +466,7 @@ impl Replica {
                     })
             });
             if settled {
-                self.docs.remove(&id);
+                self.remove(&id);
                 outcome.dropped.push(id);
             }
         }
@@ -475,6 +488,7 @@ impl Replica {
         for state in docs.values_mut() {
             state.doc.automerge_mut().set_actor(actor.clone());
             state.refused = None;
+            state.stored = storage::DocStored::default();
         }
         Replica {
             device,
@@ -487,17 +501,27 @@ impl Replica {
             docs,
             in_flight: BTreeMap::new(),
             more_to_send: false,
+            stored: storage::ReplicaStored::default(),
         }
     }
 
     /// Keeps only the documents `keep` accepts.
     pub fn retain(&mut self, mut keep: impl FnMut(&DocId) -> bool) {
-        self.docs.retain(|id, _| keep(id));
+        let removed = &mut self.stored.removed;
+        self.docs.retain(|id, _| {
+            let kept = keep(id);
+            if !kept {
+                removed.insert(id.clone());
+            }
+            kept
+        });
     }
 
     /// Drops a document the phone may no longer hold.
     pub fn remove(&mut self, id: &DocId) {
-        self.docs.remove(id);
+        if self.docs.remove(id).is_some() {
+            self.stored.removed.insert(id.clone());
+        }
     }
 
     /// Every document with changes the server has not acknowledged, whole, as one file (or QR
@@ -588,6 +612,7 @@ impl Replica {
                     acked: hashes_from_wire(&d.acked),
                     refused,
                     need_history: d.need_history,
+                    stored: storage::DocStored::default(),
                 },
             );
         }
@@ -602,6 +627,7 @@ impl Replica {
             docs,
             in_flight: BTreeMap::new(),
             more_to_send: false,
+            stored: storage::ReplicaStored::default(),
         })
     }
 }

@@ -4,12 +4,13 @@
 //! be there (deleted notes are marked, never erased), and every field set concurrently must
 //! expose all of its surviving values as a conflict.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use automerge::{ActorId, ReadDoc, ScalarValue, Value};
 use proptest::prelude::*;
 
 use super::memory_server::{MemoryServer, enrolled};
+use super::client::{DocBytes, StorageWrites};
 use super::{Replica, SyncOutcome};
 use crate::access::AccessRole;
 use crate::docs::{Doc, cell, household, report};
@@ -66,6 +67,12 @@ enum Op {
         from: usize,
         to: usize,
     },
+    /// The app is closed and opened again: the phone is read back from its storage records,
+    /// compacted first when `compact`.
+    Restart {
+        r: usize,
+        compact: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -81,6 +88,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (r.clone(), 0..5_usize).prop_map(|(r, member)| Op::Assign { r, member }),
         3 => r.clone().prop_map(|r| Op::Sync { r }),
         2 => (r.clone(), 0..5_usize).prop_map(|(from, to)| Op::Hand { from, to }),
+        2 => (r.clone(), any::<bool>()).prop_map(|(r, compact)| Op::Restart { r, compact }),
     ]
 }
 
@@ -204,6 +212,88 @@ fn shows(doc: &Doc, field: &Field, value: &str) -> bool {
     all_values(doc, &field.path()).iter().any(|v| v == value)
 }
 
+/// A phone's storage as the app keeps it: the replica's record, each document's state record
+/// and its chunks (a snapshot, then increments), written as [`Replica::take_writes`] says.
+#[derive(Default)]
+struct Disk {
+    meta: Option<Vec<u8>>,
+    states: BTreeMap<DocId, Vec<u8>>,
+    chunks: BTreeMap<(DocId, u32), Vec<u8>>,
+    /// Bytes written in all, and the largest single document write.
+    written: usize,
+    largest_increment: usize,
+}
+
+impl Disk {
+    fn write(&mut self, writes: StorageWrites) {
+        for id in writes.removed {
+            self.states.remove(&id);
+            self.chunks.retain(|(doc, _), _| *doc != id);
+        }
+        if let Some(meta) = writes.meta {
+            self.written += meta.len();
+            self.meta = Some(meta);
+        }
+        for record in writes.docs {
+            match record.bytes {
+                DocBytes::Unchanged => {}
+                DocBytes::Snapshot(bytes) => {
+                    self.chunks.retain(|(doc, _), _| *doc != record.id);
+                    self.written += bytes.len();
+                    self.chunks.insert((record.id.clone(), 0), bytes);
+                }
+                DocBytes::Increment { chunk, bytes } => {
+                    assert!(
+                        self.chunks.contains_key(&(record.id.clone(), chunk - 1)),
+                        "increment {chunk} of {} follows the chunk before it",
+                        record.id
+                    );
+                    self.written += bytes.len();
+                    self.largest_increment = self.largest_increment.max(bytes.len());
+                    let old = self.chunks.insert((record.id.clone(), chunk), bytes);
+                    assert!(old.is_none(), "an increment never overwrites a chunk");
+                }
+            }
+            if let Some(state) = record.state {
+                self.written += state.len();
+                self.states.insert(record.id, state);
+            }
+        }
+    }
+
+    fn restore(&self) -> Replica {
+        let mut replica =
+            Replica::from_record(self.meta.as_deref().expect("the replica's record is stored"))
+                .expect("the replica's record reads back");
+        for (id, state) in &self.states {
+            let chunks: Vec<Vec<u8>> = self
+                .chunks
+                .range((id.clone(), 0)..=(id.clone(), u32::MAX))
+                .map(|(_, bytes)| bytes.clone())
+                .collect();
+            replica
+                .restore_doc(id.clone(), state, &chunks)
+                .expect("a stored document reads back");
+        }
+        replica
+    }
+}
+
+/// Everything a phone shows and sends the same after `restored` was read back from storage.
+fn assert_same_phone(phone: &Replica, restored: &Replica) {
+    assert_eq!(phone.device(), restored.device());
+    assert_eq!(phone.cursor(), restored.cursor());
+    assert_eq!(phone.last_contact(), restored.last_contact());
+    assert_eq!(phone.token(), restored.token());
+    let ids = |r: &Replica| r.docs().map(|d| d.id().clone()).collect::<Vec<_>>();
+    assert_eq!(ids(phone), ids(restored), "the same documents");
+    for doc in phone.docs() {
+        let back = restored.doc(doc.id()).expect("held");
+        assert_eq!(doc.heads(), back.heads(), "{} reads back whole", doc.id());
+        assert_eq!(phone.status(doc.id()), restored.status(doc.id()));
+    }
+}
+
 fn sync(server: &mut MemoryServer, phone: &mut Replica) -> SyncOutcome {
     let request = protocol::encode_request(&phone.start_sync());
     let answer = server
@@ -260,6 +350,14 @@ fn run(replicas: usize, ops: Vec<Op>) {
         counter += 1;
         counter
     };
+    let mut disks: Vec<Disk> = phones
+        .iter_mut()
+        .map(|phone| {
+            let mut disk = Disk::default();
+            disk.write(phone.take_writes());
+            disk
+        })
+        .collect();
 
     for op in ops {
         match op {
@@ -383,6 +481,20 @@ fn run(replicas: usize, ops: Vec<Op>) {
                     .collect();
                 model.known[to].extend(carried);
             }
+            Op::Restart { r, compact } => {
+                let r = r % replicas;
+                if compact {
+                    let folded = phones[r].compaction(usize::MAX);
+                    disks[r].write(folded);
+                }
+                let restored = disks[r].restore();
+                assert_same_phone(&phones[r], &restored);
+                phones[r] = restored;
+            }
+        }
+        // What the app does after every edit and every sync.
+        for (phone, disk) in phones.iter_mut().zip(&mut disks) {
+            disk.write(phone.take_writes());
         }
     }
 
@@ -730,6 +842,10 @@ fn a_copied_phone_recovers_under_a_new_actor_without_losing_notes() {
     household::add_note(first.open(&hh), &member, day, "Máy thứ nhất", &[], 2).expect("note");
     household::add_note(copy.open(&hh), &member, day, "Máy sao chép", &[], 3).expect("note");
     sync(&mut server, &mut first);
+    // The copy's own storage, holding its clashing note.
+    let mut disk = Disk::default();
+    copy.forget_stored();
+    disk.write(copy.take_writes());
 
     let request = protocol::encode_request(&copy.start_sync());
     let answer =
@@ -747,7 +863,16 @@ fn a_copied_phone_recovers_under_a_new_actor_without_losing_notes() {
         .finish_sync(&answer)
         .expect("the copy takes the answer in");
     assert!(outcome.new_actor && outcome.again, "{outcome:?}");
-    while sync(&mut server, &mut copy).again {}
+    while sync(&mut server, &mut copy).again {
+        disk.write(copy.take_writes());
+    }
+    disk.write(copy.take_writes());
+    // The remade history replaced the stored one, which still held the clashing changes.
+    let copy = {
+        let restored = disk.restore();
+        assert_same_phone(&copy, &restored);
+        restored
+    };
     sync(&mut server, &mut first);
 
     let texts = |doc: &Doc| -> BTreeSet<String> {
@@ -767,6 +892,106 @@ fn a_copied_phone_recovers_under_a_new_actor_without_losing_notes() {
     assert_eq!(texts(copy.doc(&hh).expect("held")), all);
     assert_eq!(texts(first.doc(&hh).expect("held")), all);
     assert!(copy.unsynced().is_empty() && first.unsynced().is_empty());
+}
+
+#[test]
+fn storage_appends_an_edit_and_reads_back_every_state() {
+    let mut server = MemoryServer::new(1);
+    let member = MemberId::parse("m0").expect("id");
+    let mut phone = enrolled(&mut server, "a", &member, AccessRole::CellSecretary);
+    let hh = doc_id(HOUSEHOLD);
+    let day = Day::parse("2026-11-05").expect("day");
+    let mut disk = Disk::default();
+    // A year of notes, stored once.
+    for i in 0..120 {
+        let text = format!("Lần thăm thứ {i}: gia đình khoẻ, con đi học đều, vườn ngô tốt.");
+        household::add_note(phone.open(&hh), &member, day, &text, &[], i).expect("note");
+    }
+    sync(&mut server, &mut phone);
+    disk.write(phone.take_writes());
+    let whole = disk.chunks[&(hh.clone(), 0)].len();
+    assert!(phone.take_writes().is_empty(), "nothing changed, nothing to write");
+
+    // One more note: the write is its change and the phone's record, not the document again.
+    let before = disk.written;
+    household::add_note(phone.open(&hh), &member, day, &"chữ ".repeat(50), &[], 200)
+        .expect("note");
+    let writes = phone.take_writes();
+    assert!(writes.meta.is_none(), "an edit leaves the phone's record alone");
+    assert!(
+        matches!(writes.docs.as_slice(), [record] if matches!(record.bytes, DocBytes::Increment { chunk: 1, .. })),
+        "{writes:?}"
+    );
+    disk.write(writes);
+    let edit = disk.written - before;
+    assert!(
+        edit < 1_000 && edit * 5 < whole,
+        "an edit wrote {edit} bytes, the document is {whole}"
+    );
+    assert_same_phone(&phone, &disk.restore());
+
+    // Synced: the acknowledgement and the cursor are written, no bytes of the document.
+    sync(&mut server, &mut phone);
+    let writes = phone.take_writes();
+    assert!(writes.meta.is_some());
+    assert!(
+        writes
+            .docs
+            .iter()
+            .all(|r| r.bytes == DocBytes::Unchanged && r.state.is_some()),
+        "{writes:?}"
+    );
+    disk.write(writes);
+    assert_same_phone(&phone, &disk.restore());
+
+    // Increments pile up, then fold into one snapshot that reads back the same.
+    for i in 0..super::client::COMPACT_AFTER {
+        household::add_note(phone.open(&hh), &member, day, "Ghi thêm", &[], 300 + i64::from(i))
+            .expect("note");
+        disk.write(phone.take_writes());
+    }
+    assert_eq!(disk.chunks.len(), 1 + 1 + super::client::COMPACT_AFTER as usize);
+    disk.write(phone.compaction(1));
+    assert_eq!(disk.chunks.len(), 1, "one snapshot left");
+    assert!(phone.compaction(1).is_empty(), "nothing left to fold");
+    assert_same_phone(&phone, &disk.restore());
+
+    // A write that failed: everything is written again, whole.
+    phone.forget_stored();
+    let mut fresh = Disk::default();
+    fresh.write(phone.take_writes());
+    assert_same_phone(&phone, &fresh.restore());
+
+    // A dropped document's records go.
+    phone.remove(&hh);
+    disk.write(phone.take_writes());
+    assert!(disk.states.is_empty() && disk.chunks.is_empty());
+}
+
+#[test]
+fn a_phone_saved_whole_moves_to_records_without_losing_anything() {
+    let mut server = MemoryServer::new(1);
+    let member = MemberId::parse("m0").expect("id");
+    let mut phone = enrolled(&mut server, "a", &member, AccessRole::CellSecretary);
+    let hh = doc_id(HOUSEHOLD);
+    let day = Day::parse("2026-11-05").expect("day");
+    household::add_note(phone.open(&hh), &member, day, "Đã gửi", &[], 1).expect("note");
+    sync(&mut server, &mut phone);
+    household::add_note(phone.open(&hh), &member, day, "Chưa gửi", &[], 2).expect("note");
+    let mut old = Replica::load(&phone.save()).expect("the old layout reads");
+    let mut disk = Disk::default();
+    disk.write(old.take_writes());
+    let mut moved = disk.restore();
+    assert_same_phone(&phone, &moved);
+    assert_eq!(moved.unsynced(), vec![hh.clone()], "the unsent note is still to send");
+    sync(&mut server, &mut moved);
+    let texts: Vec<String> = household::read(server.doc(&hh).expect("stored"))
+        .expect("valid")
+        .notes
+        .into_iter()
+        .map(|n| n.text)
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
 }
 
 /// What a phone of the access property may do in one step.

@@ -1,12 +1,12 @@
-// The phone: the replica in memory, its copy in IndexedDB, and sync with the server.
-// Every edit goes through `edit`, which stores the replica before it resolves, so the app
+// The phone: the replica in memory, its records in IndexedDB, and sync with the server.
+// Every edit goes through `edit`, which stores what it changed before it resolves, so the app
 // only says "saved" once a killed tab or a restart cannot lose the edit.
 
 import init, { Replica, parseDocId, type HouseholdSummary, type SyncOutcome } from 'hosync-web';
 import wasmUrl from 'hosync-web/wasm?url';
 import * as store from './store';
 import { t } from './i18n';
-import type { Identity, Saved } from './store';
+import type { AppRecord, Identity } from './store';
 
 export type { Identity };
 
@@ -56,9 +56,23 @@ export function loadCore(): Promise<unknown> {
 
 export type Listener = () => void;
 
+/** Documents compacted per idle moment: one snapshot is a few milliseconds of a slow phone. */
+const COMPACT_PER_IDLE = 1;
+
+/** Runs `work` when the browser has nothing else to do (typing and drawing come first). */
+function whenIdle(work: () => void): void {
+  if ('requestIdleCallback' in globalThis) requestIdleCallback(work, { timeout: 10_000 });
+  else setTimeout(work, 1_000);
+}
+
 export class Phone {
   private pending: Map<string, Set<string>>;
+  /** Documents whose pending items changed since they were last written. */
+  private pendingChanged = new Set<string>();
+  /** The app's record as last written, to write it only when it changes. */
+  private appWritten: string | null = null;
   private writing: Promise<void> = Promise.resolve();
+  private compacting = false;
   private listeners = new Set<Listener>();
   private editListeners = new Set<Listener>();
   /** Bumped on every change, so views know to read again. */
@@ -76,20 +90,32 @@ export class Phone {
   private constructor(
     readonly replica: Replica,
     readonly identity: Identity,
-    saved: Saved | null,
+    pending: Record<string, string[]>,
+    lastSync: number | null,
   ) {
-    this.pending = new Map(
-      Object.entries(saved?.pending ?? {}).map(([doc, items]) => [doc, new Set(items)]),
-    );
-    this.lastSync = saved?.lastSync ?? null;
+    this.pending = new Map(Object.entries(pending).map(([doc, items]) => [doc, new Set(items)]));
+    this.lastSync = lastSync;
   }
 
   /** The phone as stored, or null when it has not enrolled. */
   static async open(): Promise<Phone | null> {
     await loadCore();
-    const saved = await store.load();
-    if (!saved) return null;
-    return new Phone(Replica.load(saved.replica), saved.identity, saved);
+    const stored = await store.load();
+    if (stored) {
+      const replica = Replica.fromRecord(stored.replica);
+      for (const { doc, state, chunks } of stored.docs) replica.restoreDocument(doc, state, chunks);
+      const phone = new Phone(replica, stored.app.identity, stored.pending, stored.app.lastSync);
+      phone.appWritten = JSON.stringify(stored.app);
+      return phone;
+    }
+    const old = await store.loadOld();
+    if (!old) return null;
+    // Saved by the app before records: moved in one transaction that also deletes the old
+    // record, so a phone interrupted here opens from the old one again.
+    const phone = new Phone(Replica.load(old.replica), old.identity, old.pending, old.lastSync);
+    for (const doc of phone.pending.keys()) phone.pendingChanged.add(doc);
+    await phone.persist(true);
+    return phone;
   }
 
   /** Exchanges a one-time code for this phone's token, and stores the new, empty phone. */
@@ -107,7 +133,7 @@ export class Phone {
     const enrolment = await res.json();
     const replica = Replica.enrolled(enrolment, actor);
     const { device, member, name, role, scope } = enrolment;
-    const phone = new Phone(replica, { device, member, name, role, scope }, null);
+    const phone = new Phone(replica, { device, member, name, role, scope }, {}, null);
     await phone.persist();
     // Ask the browser not to evict this origin's storage when space runs low.
     await navigator.storage?.persist?.().catch(() => false);
@@ -167,6 +193,7 @@ export class Phone {
     const set = this.pending.get(doc) ?? new Set();
     for (const item of typeof items === 'function' ? items(result) : items) set.add(item);
     this.pending.set(doc, set);
+    this.pendingChanged.add(doc);
     await this.stored();
     return result;
   }
@@ -185,6 +212,7 @@ export class Phone {
   async create(change: (replica: Replica) => string): Promise<string> {
     const doc = change(this.replica);
     this.pending.set(doc, new Set(['profile']));
+    this.pendingChanged.add(doc);
     await this.stored();
     return doc;
   }
@@ -240,19 +268,73 @@ export class Phone {
     return typeof status === 'object' ? status.refused : null;
   }
 
-  /** Writes the whole phone to IndexedDB, after any write already under way. */
-  persist(): Promise<void> {
-    const next = this.writing.then(() =>
-      store.save({
-        replica: this.replica.save(),
-        identity: this.identity,
-        pending: Object.fromEntries([...this.pending].map(([doc, s]) => [doc, [...s]])),
-        lastSync: this.lastSync,
-      }),
-    );
+  /**
+   * Writes what changed since the last write to IndexedDB, after any write already under way,
+   * and resolves once it is committed. `moved` also deletes the layout before records.
+   */
+  persist(moved = false): Promise<void> {
+    const next = this.writing.then(() => this.writeChanges(moved));
     // A failed write must not stop later ones; the caller of this one still sees it fail.
     this.writing = next.catch(() => undefined);
     return next;
+  }
+
+  private async writeChanges(moved: boolean): Promise<void> {
+    const started = performance.now();
+    const app: AppRecord = { identity: this.identity, lastSync: this.lastSync };
+    const appJson = JSON.stringify(app);
+    const pending = new Map<string, string[] | null>();
+    for (const doc of this.pendingChanged) {
+      const items = this.pending.get(doc);
+      pending.set(doc, items && items.size > 0 ? [...items] : null);
+    }
+    const writes = this.replica.takeWrites();
+    const changed = this.pendingChanged;
+    this.pendingChanged = new Set();
+    try {
+      const bytes = await store.write(
+        { writes, app: appJson === this.appWritten ? undefined : app, pending },
+        moved,
+      );
+      this.appWritten = appJson;
+      performance.measure('hosync:stored', { start: started, detail: { bytes } });
+    } catch (e) {
+      // Not on disk: the next write writes everything again.
+      this.replica.forgetStored();
+      this.appWritten = null;
+      for (const doc of changed) this.pendingChanged.add(doc);
+      throw e;
+    }
+    this.compactSoon();
+  }
+
+  /** Folds documents' piled-up increments into snapshots when the phone has nothing to do. */
+  private compactSoon(): void {
+    if (this.compacting || this.wiped) return;
+    this.compacting = true;
+    whenIdle(() => {
+      const step = this.writing.then(() => this.compactOne());
+      this.writing = step.then(() => undefined);
+      void step.then((more) => {
+        this.compacting = false;
+        if (more) this.compactSoon();
+      });
+    });
+  }
+
+  /** One document compacted; whether there was one to compact. */
+  private async compactOne(): Promise<boolean> {
+    if (this.wiped) return false;
+    const writes = this.replica.compaction(COMPACT_PER_IDLE);
+    if (writes.docs.length === 0) return false;
+    try {
+      await store.write({ writes, pending: new Map() });
+      return true;
+    } catch {
+      // The increments are still on disk; the next write rewrites everything whole.
+      this.replica.forgetStored();
+      return false;
+    }
   }
 
   isLocked(): boolean {
@@ -285,6 +367,7 @@ export class Phone {
         for (const doc of [...this.pending.keys()]) {
           if (!this.holds(doc) || this.replica.status(doc) === 'on_server') {
             this.pending.delete(doc);
+            this.pendingChanged.add(doc);
           }
         }
         this.lastSync = Date.now();
@@ -323,6 +406,7 @@ export class Phone {
       const set = this.pending.get(doc) ?? new Set();
       set.add('*');
       this.pending.set(doc, set);
+      this.pendingChanged.add(doc);
     }
     this.changed(true);
     await this.persist();

@@ -1,8 +1,14 @@
-// The phone's storage: one IndexedDB record holding the replica's bytes (every document and
-// its sync state), who the phone is, and which items changed since the server last had them.
-// One record written in one transaction, so what is on disk is always a state the app showed.
+// The phone's storage in IndexedDB, one record per piece, as core decides them (`takeWrites`):
+// the replica's own record, each document's state record and its chunks (a snapshot, then one
+// increment per change since), the items edited on this phone that the server may not have yet,
+// and who the phone is. Each change is written in one transaction, so what is on disk is always
+// a state the app showed, and an edit writes only what it added.
+//
+// Phones saved before this layout kept everything in one record (`state`/`phone`), read once by
+// `loadOld` and moved by the first `write`, which deletes it in the same transaction.
 
 import { openDB, type IDBPDatabase } from 'idb';
+import type { StorageWrites } from 'hosync-web';
 
 export interface Identity {
   device: string;
@@ -12,41 +18,147 @@ export interface Identity {
   scope: string;
 }
 
-export interface Saved {
-  /** `Replica.save()`. */
-  replica: Uint8Array;
+/** What the app keeps beside core's records. */
+export interface AppRecord {
   identity: Identity;
-  /** Per document id, the items edited on this phone that the server may not have yet. */
-  pending: Record<string, string[]>;
   /** Unix milliseconds of the last sync that went through, for the status line. */
   lastSync: number | null;
 }
 
-const KEY = 'phone';
+/** A phone as the layout before records kept it. */
+export interface OldSaved extends AppRecord {
+  /** `Replica.save()`. */
+  replica: Uint8Array;
+  pending: Record<string, string[]>;
+}
+
+export interface StoredDoc {
+  doc: string;
+  state: Uint8Array;
+  chunks: Uint8Array[];
+}
+
+export interface Stored {
+  /** The replica's own record, for `Replica.fromRecord`. */
+  replica: Uint8Array;
+  app: AppRecord;
+  docs: StoredDoc[];
+  pending: Record<string, string[]>;
+}
+
+/** One change to write: core's records, the app's record when it changed, and each document's
+ * pending items that changed (`null` when none are left). */
+export interface Change {
+  writes: StorageWrites;
+  app?: AppRecord;
+  pending: Map<string, string[] | null>;
+}
+
+const STORES = ['phone', 'states', 'chunks', 'pending', 'state'];
+
 let opened: Promise<IDBPDatabase> | null = null;
 
 function db(): Promise<IDBPDatabase> {
-  opened ??= openDB('hosync', 1, {
-    upgrade(database) {
-      database.createObjectStore('state');
+  opened ??= openDB('hosync', 2, {
+    upgrade(database, oldVersion) {
+      // Version 1 had only `state`, kept until the phone in it has moved.
+      if (oldVersion < 1) database.createObjectStore('state');
+      database.createObjectStore('phone');
+      database.createObjectStore('states');
+      database.createObjectStore('chunks');
+      database.createObjectStore('pending');
     },
   });
   return opened;
 }
 
-export async function load(): Promise<Saved | undefined> {
-  return (await db()).get('state', KEY);
+function chunksOf(doc: string): IDBKeyRange {
+  return IDBKeyRange.bound([doc, 0], [doc, Infinity]);
 }
 
-/** Resolves once the record is committed to disk, not merely queued. */
-export async function save(saved: Saved): Promise<void> {
-  const tx = (await db()).transaction('state', 'readwrite', { durability: 'strict' });
-  await tx.store.put(saved, KEY);
+export async function load(): Promise<Stored | undefined> {
+  const tx = (await db()).transaction(['phone', 'states', 'chunks', 'pending'], 'readonly');
+  const phone = tx.objectStore('phone');
+  const [replica, app] = await Promise.all([phone.get('replica'), phone.get('app')]);
+  if (!replica || !app) return undefined;
+  const docs = new Map<string, StoredDoc>();
+  let states = await tx.objectStore('states').openCursor();
+  while (states) {
+    const doc = String(states.key);
+    docs.set(doc, { doc, state: states.value, chunks: [] });
+    states = await states.continue();
+  }
+  // Keys sort as [document, chunk number], so each document's chunks come in order.
+  let chunks = await tx.objectStore('chunks').openCursor();
+  while (chunks) {
+    const [doc] = chunks.key as [string, number];
+    docs.get(doc)?.chunks.push(chunks.value);
+    chunks = await chunks.continue();
+  }
+  const pending: Record<string, string[]> = {};
+  let items = await tx.objectStore('pending').openCursor();
+  while (items) {
+    pending[String(items.key)] = items.value;
+    items = await items.continue();
+  }
   await tx.done;
+  return { replica, app, docs: [...docs.values()], pending };
+}
+
+/** A phone saved in the layout before records, if one is waiting to move. */
+export async function loadOld(): Promise<OldSaved | undefined> {
+  return (await db()).get('state', 'phone');
+}
+
+/** The bytes of what a change hands to IndexedDB, for the benchmark. */
+function size(value: unknown): number {
+  if (value instanceof Uint8Array) return value.byteLength;
+  return new TextEncoder().encode(JSON.stringify(value)).byteLength;
+}
+
+/**
+ * Writes one change in one transaction and resolves once it is committed to disk, not merely
+ * queued. Returns the bytes written. `moved` deletes the layout before records in the same
+ * transaction.
+ */
+export async function write(change: Change, moved = false): Promise<number> {
+  const tx = (await db()).transaction(STORES, 'readwrite', { durability: 'strict' });
+  const phone = tx.objectStore('phone');
+  const states = tx.objectStore('states');
+  const chunks = tx.objectStore('chunks');
+  const pending = tx.objectStore('pending');
+  const { writes } = change;
+  // Every request is queued at once and awaited together: a failed one aborts the transaction.
+  const requests: Promise<unknown>[] = [];
+  let bytes = 0;
+  type Store = { put(value: unknown, key: IDBValidKey): Promise<unknown> };
+  const put = (store: Store, value: unknown, key: IDBValidKey) => {
+    bytes += size(value);
+    requests.push(store.put(value, key));
+  };
+  for (const doc of writes.removed) {
+    requests.push(states.delete(doc), chunks.delete(chunksOf(doc)), pending.delete(doc));
+  }
+  if (writes.meta) put(phone, writes.meta, 'replica');
+  if (change.app) put(phone, change.app, 'app');
+  for (const record of writes.docs) {
+    if (record.snapshot) {
+      requests.push(chunks.delete(chunksOf(record.doc)));
+      put(chunks, record.snapshot, [record.doc, 0]);
+    }
+    if (record.increment) put(chunks, record.increment, [record.doc, record.chunk]);
+    if (record.state) put(states, record.state, record.doc);
+  }
+  for (const [doc, items] of change.pending) {
+    if (items) put(pending, items, doc);
+    else requests.push(pending.delete(doc));
+  }
+  if (moved) requests.push(tx.objectStore('state').delete('phone'));
+  await Promise.all([...requests, tx.done]);
+  return bytes;
 }
 
 export async function erase(): Promise<void> {
-  const tx = (await db()).transaction('state', 'readwrite', { durability: 'strict' });
-  await tx.store.clear();
-  await tx.done;
+  const tx = (await db()).transaction(STORES, 'readwrite', { durability: 'strict' });
+  await Promise.all([...STORES.map((s) => tx.objectStore(s).clear()), tx.done]);
 }
