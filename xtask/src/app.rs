@@ -247,9 +247,9 @@ fn ensure_chromium() -> Result<PathBuf> {
     Ok(debian)
 }
 
-/// The phone benchmark (`web-client/app/bench/open.mjs`) against the given `hosync` binary:
-/// its one line of JSON.
-pub fn phone_bench(hosync: &Path) -> Result<serde_json::Value> {
+/// The phone benchmark (`web-client/app/bench/open.mjs`) of the app built in `app` against the
+/// given `hosync` binary: its one line of JSON.
+pub fn phone_bench(hosync: &Path, app: &Path) -> Result<serde_json::Value> {
     let chromium = ensure_chromium()?;
     ensure_packages()?;
     println!("$ node bench/open.mjs");
@@ -258,7 +258,7 @@ pub fn phone_bench(hosync: &Path) -> Result<serde_json::Value> {
             .current_dir(app_dir())
             .arg("bench/open.mjs")
             .env("HOSYNC_BIN", hosync)
-            .env("HOSYNC_APP_DIR", out_dir())
+            .env("HOSYNC_APP_DIR", app)
             .env("HOSYNC_CHROMIUM", chromium),
     )?;
     let line = out.lines().last().unwrap_or_default();

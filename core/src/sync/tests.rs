@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use automerge::{ActorId, ReadDoc, ScalarValue, Value};
 use proptest::prelude::*;
 
-use super::memory_server::{MemoryServer, enrolled};
 use super::client::{DocBytes, StorageWrites};
+use super::memory_server::{MemoryServer, enrolled};
 use super::{Replica, SyncOutcome};
 use crate::access::AccessRole;
 use crate::docs::{Doc, cell, household, report};
@@ -262,9 +262,12 @@ impl Disk {
     }
 
     fn restore(&self) -> Replica {
-        let mut replica =
-            Replica::from_record(self.meta.as_deref().expect("the replica's record is stored"))
-                .expect("the replica's record reads back");
+        let mut replica = Replica::from_record(
+            self.meta
+                .as_deref()
+                .expect("the replica's record is stored"),
+        )
+        .expect("the replica's record reads back");
         for (id, state) in &self.states {
             let chunks: Vec<Vec<u8>> = self
                 .chunks
@@ -910,14 +913,19 @@ fn storage_appends_an_edit_and_reads_back_every_state() {
     sync(&mut server, &mut phone);
     disk.write(phone.take_writes());
     let whole = disk.chunks[&(hh.clone(), 0)].len();
-    assert!(phone.take_writes().is_empty(), "nothing changed, nothing to write");
+    assert!(
+        phone.take_writes().is_empty(),
+        "nothing changed, nothing to write"
+    );
 
     // One more note: the write is its change and the phone's record, not the document again.
     let before = disk.written;
-    household::add_note(phone.open(&hh), &member, day, &"chữ ".repeat(50), &[], 200)
-        .expect("note");
+    household::add_note(phone.open(&hh), &member, day, &"chữ ".repeat(50), &[], 200).expect("note");
     let writes = phone.take_writes();
-    assert!(writes.meta.is_none(), "an edit leaves the phone's record alone");
+    assert!(
+        writes.meta.is_none(),
+        "an edit leaves the phone's record alone"
+    );
     assert!(
         matches!(writes.docs.as_slice(), [record] if matches!(record.bytes, DocBytes::Increment { chunk: 1, .. })),
         "{writes:?}"
@@ -946,11 +954,21 @@ fn storage_appends_an_edit_and_reads_back_every_state() {
 
     // Increments pile up, then fold into one snapshot that reads back the same.
     for i in 0..super::client::COMPACT_AFTER {
-        household::add_note(phone.open(&hh), &member, day, "Ghi thêm", &[], 300 + i64::from(i))
-            .expect("note");
+        household::add_note(
+            phone.open(&hh),
+            &member,
+            day,
+            "Ghi thêm",
+            &[],
+            300 + i64::from(i),
+        )
+        .expect("note");
         disk.write(phone.take_writes());
     }
-    assert_eq!(disk.chunks.len(), 1 + 1 + super::client::COMPACT_AFTER as usize);
+    assert_eq!(
+        disk.chunks.len(),
+        1 + 1 + super::client::COMPACT_AFTER as usize
+    );
     disk.write(phone.compaction(1));
     assert_eq!(disk.chunks.len(), 1, "one snapshot left");
     assert!(phone.compaction(1).is_empty(), "nothing left to fold");
@@ -983,7 +1001,11 @@ fn a_phone_saved_whole_moves_to_records_without_losing_anything() {
     disk.write(old.take_writes());
     let mut moved = disk.restore();
     assert_same_phone(&phone, &moved);
-    assert_eq!(moved.unsynced(), vec![hh.clone()], "the unsent note is still to send");
+    assert_eq!(
+        moved.unsynced(),
+        vec![hh.clone()],
+        "the unsent note is still to send"
+    );
     sync(&mut server, &mut moved);
     let texts: Vec<String> = household::read(server.doc(&hh).expect("stored"))
         .expect("valid")

@@ -78,30 +78,22 @@ function chunksOf(doc: string): IDBKeyRange {
 
 export async function load(): Promise<Stored | undefined> {
   const tx = (await db()).transaction(['phone', 'states', 'chunks', 'pending'], 'readonly');
+  // Whole stores at once: a cursor's step per record costs a slow phone more than the reading.
+  const all = (name: string) => {
+    const store = tx.objectStore(name);
+    return Promise.all([store.getAllKeys(), store.getAll()]);
+  };
   const phone = tx.objectStore('phone');
-  const [replica, app] = await Promise.all([phone.get('replica'), phone.get('app')]);
+  const [replica, app, [stateKeys, states], [chunkKeys, chunks], [pendingKeys, pendingItems]] =
+    await Promise.all([phone.get('replica'), phone.get('app'), all('states'), all('chunks'), all('pending')]);
+  await tx.done;
   if (!replica || !app) return undefined;
   const docs = new Map<string, StoredDoc>();
-  let states = await tx.objectStore('states').openCursor();
-  while (states) {
-    const doc = String(states.key);
-    docs.set(doc, { doc, state: states.value, chunks: [] });
-    states = await states.continue();
-  }
+  stateKeys.forEach((key, i) => docs.set(String(key), { doc: String(key), state: states[i], chunks: [] }));
   // Keys sort as [document, chunk number], so each document's chunks come in order.
-  let chunks = await tx.objectStore('chunks').openCursor();
-  while (chunks) {
-    const [doc] = chunks.key as [string, number];
-    docs.get(doc)?.chunks.push(chunks.value);
-    chunks = await chunks.continue();
-  }
+  chunkKeys.forEach((key, i) => docs.get(String((key as [string, number])[0]))?.chunks.push(chunks[i]));
   const pending: Record<string, string[]> = {};
-  let items = await tx.objectStore('pending').openCursor();
-  while (items) {
-    pending[String(items.key)] = items.value;
-    items = await items.continue();
-  }
-  await tx.done;
+  pendingKeys.forEach((key, i) => (pending[String(key)] = pendingItems[i]));
   return { replica, app, docs: [...docs.values()], pending };
 }
 

@@ -118,9 +118,10 @@ export function watchPolicy(page) {
   });
 }
 
-export async function launch() {
+/** Chromium, with `args` beside the ones it always needs here. */
+export async function launch({ args = [] } = {}) {
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...args] });
 }
 
 /** A phone: its own browser profile (storage, service worker) at 360×640. */

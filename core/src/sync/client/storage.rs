@@ -12,11 +12,11 @@ use automerge::ChangeHash;
 use serde::{Deserialize, Serialize};
 
 use super::{DocState, Replica, SyncError, doc_error};
+use crate::Timestamp;
 use crate::docs::{Doc, DocError};
 use crate::ids::{DeviceId, DocId, MemberId};
 use crate::protocol::{self, Cursor};
 use crate::sync::{hashes_from_wire, hashes_to_wire};
-use crate::Timestamp;
 
 /// Increments after which a document is worth compacting into one snapshot again.
 pub const COMPACT_AFTER: u32 = 16;
@@ -82,7 +82,10 @@ pub enum DocBytes {
     /// The whole document: it replaces every chunk stored of it, as chunk 0.
     Snapshot(Vec<u8>),
     /// The changes since the last write, stored as chunk `chunk` after the ones before it.
-    Increment { chunk: u32, bytes: Vec<u8> },
+    Increment {
+        chunk: u32,
+        bytes: Vec<u8>,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -125,9 +128,10 @@ impl Replica {
             let bytes = next_bytes(state);
             let record = protocol::encode(&DocStateRecord {
                 acked: hashes_to_wire(&state.acked),
-                refused: state.refused.as_ref().map(|(reason, hashes)| {
-                    (reason.clone(), hashes.iter().map(|h| h.0).collect())
-                }),
+                refused: state
+                    .refused
+                    .as_ref()
+                    .map(|(reason, hashes)| (reason.clone(), hashes.iter().map(|h| h.0).collect())),
                 need_history: state.need_history,
             });
             let record = if state.stored.state.as_ref() == Some(&record) {
@@ -146,7 +150,9 @@ impl Replica {
         }
         // A document dropped and held again since (sent by the server anew) is written whole
         // above; its old records go first.
-        writes.removed = std::mem::take(&mut self.stored.removed).into_iter().collect();
+        writes.removed = std::mem::take(&mut self.stored.removed)
+            .into_iter()
+            .collect();
         writes
     }
 
