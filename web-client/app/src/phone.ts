@@ -6,7 +6,18 @@ import init, { Replica, parseDocId, type HouseholdSummary, type SyncOutcome } fr
 import wasmUrl from 'hosync-web/wasm?url';
 import * as store from './store';
 import { t } from './i18n';
-import type { AppRecord, Identity } from './store';
+import type { AppRecord, Identity, WriteOptions } from './store';
+import {
+  DataKey,
+  PBKDF2_ITERATIONS,
+  PLAIN,
+  type KeyRecord,
+  type Sealer,
+  fromBase64Url,
+  pinKey,
+  randomSalt,
+  recoveryKey,
+} from './keys';
 
 export type { Identity };
 
@@ -20,7 +31,7 @@ export class ServerError extends Error {
   }
 }
 
-async function failure(res: Response): Promise<ServerError> {
+export async function failure(res: Response): Promise<ServerError> {
   let message = `${res.status} ${res.statusText}`;
   try {
     const body = await res.json();
@@ -38,13 +49,47 @@ declare const __APP_VERSION__: string;
 const ANSWER_TIMEOUT_MS = 90_000;
 
 /** `fetch`, giving up on a server that does not answer in time with words a person reads. */
-async function fetchAnswer(url: string, init: RequestInit): Promise<Response> {
+export async function fetchAnswer(url: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'TimeoutError') throw new ServerError(0, t('serverSilent'));
     throw e;
   }
+}
+
+/** A member's request to recover a phone, as the server lists it to the secretary. */
+export interface RecoveryRequest {
+  device: string;
+  member: string;
+  member_name: string;
+  label: string;
+  requested_at: number;
+}
+
+/** What the server hands a device for its keys (at enrolment, or `POST /api/v1/phone/keys`). */
+interface ServerKeys {
+  /** PBKDF2's salt for this device (base64url). */
+  device_secret: string;
+  /** Wraps the data key; the phone forgets it once it has (base64url). */
+  recovery_key: string;
+  /** Lets the phone ask for recovery. */
+  recovery_secret: string;
+}
+
+/** The keys record of a new data key: wrapped under `pin` (salted with the server's secret,
+ * or a random salt) and under the server's recovery key when it gave one. */
+async function newKeys(dataKey: DataKey, device: string, pin: string, issued: Partial<ServerKeys>): Promise<KeyRecord> {
+  const salt = issued.device_secret ? fromBase64Url(issued.device_secret) : randomSalt();
+  return {
+    device,
+    salt,
+    iterations: PBKDF2_ITERATIONS,
+    pin: await dataKey.wrap(await pinKey(pin, salt, PBKDF2_ITERATIONS)),
+    recovery: issued.recovery_key ? await dataKey.wrap(await recoveryKey(issued.recovery_key)) : null,
+    recoverySecret: issued.recovery_secret ?? null,
+    wrongPins: 0,
+  };
 }
 
 let ready: Promise<unknown> | undefined;
@@ -92,19 +137,24 @@ export class Phone {
     readonly identity: Identity,
     pending: Record<string, string[]>,
     lastSync: number | null,
+    /** How records are written: under the data key, or plain until a PIN is chosen. */
+    private sealer: Sealer,
+    /** The wrapped keys, or null while the phone has no PIN. */
+    public keys: KeyRecord | null,
   ) {
     this.pending = new Map(Object.entries(pending).map(([doc, items]) => [doc, new Set(items)]));
     this.lastSync = lastSync;
   }
 
-  /** The phone as stored, or null when it has not enrolled. */
-  static async open(): Promise<Phone | null> {
+  /** The phone as stored, read with `sealer` (the data key its PIN opened, or `PLAIN` for a
+   * phone without one), or null when it has not enrolled. */
+  static async open(sealer: Sealer = PLAIN, keys: KeyRecord | null = null): Promise<Phone | null> {
     await loadCore();
-    const stored = await store.load();
+    const stored = await store.load(sealer);
     if (stored) {
       const replica = Replica.fromRecord(stored.replica);
       for (const { doc, state, chunks } of stored.docs) replica.restoreDocument(doc, state, chunks);
-      const phone = new Phone(replica, stored.app.identity, stored.pending, stored.app.lastSync);
+      const phone = new Phone(replica, stored.app.identity, stored.pending, stored.app.lastSync, sealer, keys);
       phone.appWritten = JSON.stringify(stored.app);
       return phone;
     }
@@ -112,14 +162,75 @@ export class Phone {
     if (!old) return null;
     // Saved by the app before records: moved in one transaction that also deletes the old
     // record, so a phone interrupted here opens from the old one again.
-    const phone = new Phone(Replica.load(old.replica), old.identity, old.pending, old.lastSync);
+    const phone = new Phone(Replica.load(old.replica), old.identity, old.pending, old.lastSync, PLAIN, null);
     for (const doc of phone.pending.keys()) phone.pendingChanged.add(doc);
-    await phone.persist(true);
+    await phone.persist({ moved: true });
     return phone;
   }
 
-  /** Exchanges a one-time code for this phone's token, and stores the new, empty phone. */
-  static async enrol(code: string, label: string): Promise<Phone> {
+  /** Whether the phone's records are encrypted under a PIN. */
+  get protected(): boolean {
+    return this.keys !== null;
+  }
+
+  /**
+   * Encrypts a phone that has no PIN yet (one saved before PINs existed) under a new data key
+   * wrapped by `pin`: every record is written again, encrypted, in one transaction with the
+   * keys, so the phone is either wholly plain or wholly encrypted. Online, the server's
+   * recovery key wraps the data key too; offline, that waits for the next time it is online.
+   */
+  async protect(pin: string): Promise<void> {
+    const dataKey = await DataKey.create();
+    const keys = await newKeys(dataKey, this.identity.device, pin, {});
+    await this.rewriteUnder(dataKey, keys);
+    await this.addRecovery().catch(() => undefined);
+  }
+
+  /** Every record written again under `sealer`, with `keys`, replacing what is stored. */
+  private async rewriteUnder(sealer: Sealer, keys: KeyRecord): Promise<void> {
+    await this.writing;
+    this.sealer = sealer;
+    this.replica.forgetStored();
+    this.appWritten = null;
+    for (const doc of this.pending.keys()) this.pendingChanged.add(doc);
+    await this.persist({ keys, clearData: true });
+    this.keys = keys;
+  }
+
+  /** Wraps the data key under the server's recovery key too, if it is not yet: for a phone
+   * that chose its PIN offline or enrolled before recovery existed. */
+  async addRecovery(): Promise<void> {
+    if (!this.keys || this.keys.recovery || !(this.sealer instanceof DataKey)) return;
+    const res = await fetchAnswer('/api/v1/phone/keys', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.replica.token}` },
+    });
+    if (!res.ok) throw await failure(res);
+    const issued: ServerKeys = await res.json();
+    const keys: KeyRecord = {
+      ...this.keys,
+      recovery: await this.sealer.wrap(await recoveryKey(issued.recovery_key)),
+      recoverySecret: issued.recovery_secret,
+    };
+    await store.putKeys(keys);
+    this.keys = keys;
+  }
+
+  /** A new PIN for the data key this phone was opened with (after recovery). */
+  async setPin(pin: string): Promise<void> {
+    if (!this.keys || !(this.sealer instanceof DataKey)) return;
+    const keys: KeyRecord = {
+      ...this.keys,
+      pin: await this.sealer.wrap(await pinKey(pin, this.keys.salt, this.keys.iterations)),
+      wrongPins: 0,
+    };
+    await store.putKeys(keys);
+    this.keys = keys;
+  }
+
+  /** Exchanges a one-time code for this phone's token, and stores the new, empty phone,
+   * encrypted under a new data key that `pin` and the server's recovery key wrap. */
+  static async enrol(code: string, label: string, pin: string): Promise<Phone> {
     await loadCore();
     // The actor is named in the enrolment, so the server knows this phone's changes as its own
     // even when another phone delivers them.
@@ -133,8 +244,10 @@ export class Phone {
     const enrolment = await res.json();
     const replica = Replica.enrolled(enrolment, actor);
     const { device, member, name, role, scope } = enrolment;
-    const phone = new Phone(replica, { device, member, name, role, scope }, {}, null);
-    await phone.persist();
+    const dataKey = await DataKey.create();
+    const keys = await newKeys(dataKey, device, pin, enrolment);
+    const phone = new Phone(replica, { device, member, name, role, scope }, {}, null, dataKey, keys);
+    await phone.persist({ keys });
     // Ask the browser not to evict this origin's storage when space runs low.
     await navigator.storage?.persist?.().catch(() => false);
     return phone;
@@ -151,6 +264,23 @@ export class Phone {
     });
     if (!res.ok) throw await failure(res);
     return res.json();
+  }
+
+  /** Members' pending requests to recover their phones, that this secretary may approve. */
+  async recoveries(): Promise<RecoveryRequest[]> {
+    const res = await fetchAnswer('/api/v1/phone/recoveries', {
+      headers: { authorization: `Bearer ${this.replica.token}` },
+    });
+    if (!res.ok) throw await failure(res);
+    return res.json();
+  }
+
+  async approveRecovery(device: string): Promise<void> {
+    const res = await fetchAnswer(`/api/v1/phone/recoveries/${encodeURIComponent(device)}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.replica.token}` },
+    });
+    if (!res.ok) throw await failure(res);
   }
 
   get isSecretary(): boolean {
@@ -270,16 +400,16 @@ export class Phone {
 
   /**
    * Writes what changed since the last write to IndexedDB, after any write already under way,
-   * and resolves once it is committed. `moved` also deletes the layout before records.
+   * and resolves once it is committed.
    */
-  persist(moved = false): Promise<void> {
-    const next = this.writing.then(() => this.writeChanges(moved));
+  persist(options: WriteOptions = {}): Promise<void> {
+    const next = this.writing.then(() => this.writeChanges(options));
     // A failed write must not stop later ones; the caller of this one still sees it fail.
     this.writing = next.catch(() => undefined);
     return next;
   }
 
-  private async writeChanges(moved: boolean): Promise<void> {
+  private async writeChanges(options: WriteOptions): Promise<void> {
     const started = performance.now();
     const app: AppRecord = { identity: this.identity, lastSync: this.lastSync };
     const appJson = JSON.stringify(app);
@@ -294,7 +424,8 @@ export class Phone {
     try {
       const bytes = await store.write(
         { writes, app: appJson === this.appWritten ? undefined : app, pending },
-        moved,
+        this.sealer,
+        options,
       );
       this.appWritten = appJson;
       performance.measure('hosync:stored', { start: started, detail: { bytes } });
@@ -328,7 +459,7 @@ export class Phone {
     const writes = this.replica.compaction(COMPACT_PER_IDLE);
     if (writes.docs.length === 0) return false;
     try {
-      await store.write({ writes, pending: new Map() });
+      await store.write({ writes, pending: new Map() }, this.sealer);
       return true;
     } catch {
       // The increments are still on disk; the next write rewrites everything whole.

@@ -4,11 +4,14 @@
 // and who the phone is. Each change is written in one transaction, so what is on disk is always
 // a state the app showed, and an edit writes only what it added.
 //
-// Phones saved before this layout kept everything in one record (`state`/`phone`), read once by
-// `loadOld` and moved by the first `write`, which deletes it in the same transaction.
+// Every record is bytes, encrypted by the phone's data key (`keys.ts`) and bound to its place;
+// only the record of wrapped keys (`keys`) is in the clear. Phones saved before this layout kept
+// everything in one plain record (`state`/`phone`), read once by `loadOld` and moved by the
+// first `write`, which deletes it in the same transaction.
 
 import { openDB, type IDBPDatabase } from 'idb';
 import type { StorageWrites } from 'hosync-web';
+import type { KeyRecord, Sealer } from './keys';
 
 export interface Identity {
   device: string;
@@ -54,19 +57,19 @@ export interface Change {
   pending: Map<string, string[] | null>;
 }
 
-const STORES = ['phone', 'states', 'chunks', 'pending', 'state'];
+const DATA = ['phone', 'states', 'chunks', 'pending'];
+const ALL = [...DATA, 'state', 'keys'];
+const KEYS = 'phone';
 
 let opened: Promise<IDBPDatabase> | null = null;
 
 function db(): Promise<IDBPDatabase> {
-  opened ??= openDB('hosync', 2, {
+  opened ??= openDB('hosync', 3, {
     upgrade(database, oldVersion) {
       // Version 1 had only `state`, kept until the phone in it has moved.
       if (oldVersion < 1) database.createObjectStore('state');
-      database.createObjectStore('phone');
-      database.createObjectStore('states');
-      database.createObjectStore('chunks');
-      database.createObjectStore('pending');
+      if (oldVersion < 2) for (const name of DATA) database.createObjectStore(name);
+      if (oldVersion < 3) database.createObjectStore('keys');
     },
   });
   return opened;
@@ -76,8 +79,34 @@ function chunksOf(doc: string): IDBKeyRange {
   return IDBKeyRange.bound([doc, 0], [doc, Infinity]);
 }
 
-export async function load(): Promise<Stored | undefined> {
-  const tx = (await db()).transaction(['phone', 'states', 'chunks', 'pending'], 'readonly');
+/** Where a record is, bound into its encryption. */
+function where(store: string, key: IDBValidKey): string {
+  return `${store}/${JSON.stringify(key)}`;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const json = (value: unknown) => encoder.encode(JSON.stringify(value));
+const unjson = <T>(bytes: Uint8Array): T => JSON.parse(decoder.decode(bytes));
+
+export async function loadKeys(): Promise<KeyRecord | undefined> {
+  return (await db()).get('keys', KEYS);
+}
+
+/** Stores the keys record alone (a wrong PIN counted, a new PIN), committed before it resolves. */
+export async function putKeys(keys: KeyRecord): Promise<void> {
+  const tx = (await db()).transaction('keys', 'readwrite', { durability: 'strict' });
+  await Promise.all([tx.store.put(keys, KEYS), tx.done]);
+}
+
+/** Whether any data is stored (a phone that has enrolled), whatever its layout. */
+export async function holdsData(): Promise<boolean> {
+  const database = await db();
+  return Boolean((await database.count('phone')) || (await database.count('state')));
+}
+
+export async function load(sealer: Sealer): Promise<Stored | undefined> {
+  const tx = (await db()).transaction(DATA, 'readonly');
   // Whole stores at once: a cursor's step per record costs a slow phone more than the reading.
   const all = (name: string) => {
     const store = tx.objectStore(name);
@@ -88,13 +117,22 @@ export async function load(): Promise<Stored | undefined> {
     await Promise.all([phone.get('replica'), phone.get('app'), all('states'), all('chunks'), all('pending')]);
   await tx.done;
   if (!replica || !app) return undefined;
+  const open = (store: string, key: IDBValidKey, value: Uint8Array) => sealer.open(where(store, key), value);
   const docs = new Map<string, StoredDoc>();
-  stateKeys.forEach((key, i) => docs.set(String(key), { doc: String(key), state: states[i], chunks: [] }));
+  const opened = await Promise.all(stateKeys.map((key, i) => open('states', key, states[i])));
+  stateKeys.forEach((key, i) => docs.set(String(key), { doc: String(key), state: opened[i], chunks: [] }));
   // Keys sort as [document, chunk number], so each document's chunks come in order.
-  chunkKeys.forEach((key, i) => docs.get(String((key as [string, number])[0]))?.chunks.push(chunks[i]));
+  const chunksOpened = await Promise.all(chunkKeys.map((key, i) => open('chunks', key, chunks[i])));
+  chunkKeys.forEach((key, i) => docs.get(String((key as [string, number])[0]))?.chunks.push(chunksOpened[i]));
   const pending: Record<string, string[]> = {};
-  pendingKeys.forEach((key, i) => (pending[String(key)] = pendingItems[i]));
-  return { replica, app, docs: [...docs.values()], pending };
+  const items = await Promise.all(pendingKeys.map((key, i) => open('pending', key, pendingItems[i])));
+  pendingKeys.forEach((key, i) => (pending[String(key)] = unjson(items[i])));
+  return {
+    replica: await open('phone', 'replica', replica),
+    app: unjson(await open('phone', 'app', app)),
+    docs: [...docs.values()],
+    pending,
+  };
 }
 
 /** A phone saved in the layout before records, if one is waiting to move. */
@@ -102,55 +140,62 @@ export async function loadOld(): Promise<OldSaved | undefined> {
   return (await db()).get('state', 'phone');
 }
 
-/** The bytes of what a change hands to IndexedDB, for the benchmark. */
-function size(value: unknown): number {
-  if (value instanceof Uint8Array) return value.byteLength;
-  return new TextEncoder().encode(JSON.stringify(value)).byteLength;
+export interface WriteOptions {
+  /** Delete the layout before records in the same transaction. */
+  moved?: boolean;
+  /** Store this keys record in the same transaction (the phone's first encrypted write). */
+  keys?: KeyRecord;
+  /** Delete every record of these documents first (a rewrite of the whole phone). */
+  clearData?: boolean;
 }
 
 /**
  * Writes one change in one transaction and resolves once it is committed to disk, not merely
- * queued. Returns the bytes written. `moved` deletes the layout before records in the same
- * transaction.
+ * queued. Returns the bytes written.
  */
-export async function write(change: Change, moved = false): Promise<number> {
-  const tx = (await db()).transaction(STORES, 'readwrite', { durability: 'strict' });
-  const phone = tx.objectStore('phone');
-  const states = tx.objectStore('states');
-  const chunks = tx.objectStore('chunks');
-  const pending = tx.objectStore('pending');
+export async function write(change: Change, sealer: Sealer, options: WriteOptions = {}): Promise<number> {
   const { writes } = change;
+  // Encrypted first: a transaction left waiting on anything but its own requests commits.
+  const puts: [string, IDBValidKey, Uint8Array][] = [];
+  if (writes.meta) puts.push(['phone', 'replica', writes.meta]);
+  if (change.app) puts.push(['phone', 'app', json(change.app)]);
+  for (const record of writes.docs) {
+    if (record.snapshot) puts.push(['chunks', [record.doc, 0], record.snapshot]);
+    if (record.increment) puts.push(['chunks', [record.doc, record.chunk], record.increment]);
+    if (record.state) puts.push(['states', record.doc, record.state]);
+  }
+  for (const [doc, items] of change.pending) if (items) puts.push(['pending', doc, json(items)]);
+  const sealed = await Promise.all(puts.map(([store, key, bytes]) => sealer.seal(where(store, key), bytes)));
+
+  const tx = (await db()).transaction(ALL, 'readwrite', { durability: 'strict' });
+  const store = (name: string) => tx.objectStore(name);
   // Every request is queued at once and awaited together: a failed one aborts the transaction.
   const requests: Promise<unknown>[] = [];
-  let bytes = 0;
-  type Store = { put(value: unknown, key: IDBValidKey): Promise<unknown> };
-  const put = (store: Store, value: unknown, key: IDBValidKey) => {
-    bytes += size(value);
-    requests.push(store.put(value, key));
-  };
+  if (options.clearData) for (const name of DATA) requests.push(store(name).clear());
   for (const doc of writes.removed) {
-    requests.push(states.delete(doc), chunks.delete(chunksOf(doc)), pending.delete(doc));
+    requests.push(store('states').delete(doc), store('chunks').delete(chunksOf(doc)), store('pending').delete(doc));
   }
-  if (writes.meta) put(phone, writes.meta, 'replica');
-  if (change.app) put(phone, change.app, 'app');
   for (const record of writes.docs) {
-    if (record.snapshot) {
-      requests.push(chunks.delete(chunksOf(record.doc)));
-      put(chunks, record.snapshot, [record.doc, 0]);
-    }
-    if (record.increment) put(chunks, record.increment, [record.doc, record.chunk]);
-    if (record.state) put(states, record.state, record.doc);
+    if (record.snapshot) requests.push(store('chunks').delete(chunksOf(record.doc)));
   }
-  for (const [doc, items] of change.pending) {
-    if (items) put(pending, items, doc);
-    else requests.push(pending.delete(doc));
-  }
-  if (moved) requests.push(tx.objectStore('state').delete('phone'));
+  for (const [doc, items] of change.pending) if (!items) requests.push(store('pending').delete(doc));
+  let bytes = 0;
+  puts.forEach(([name, key], i) => {
+    bytes += sealed[i].byteLength;
+    requests.push(store(name).put(sealed[i], key));
+  });
+  if (options.keys) requests.push(store('keys').put(options.keys, KEYS));
+  if (options.moved) requests.push(store('state').delete('phone'));
   await Promise.all([...requests, tx.done]);
   return bytes;
 }
 
+/** Erases the phone: the wrapped keys first, in a transaction of their own, so the data is
+ * unreadable even if erasing the rest is interrupted. */
 export async function erase(): Promise<void> {
-  const tx = (await db()).transaction(STORES, 'readwrite', { durability: 'strict' });
-  await Promise.all([...STORES.map((s) => tx.objectStore(s).clear()), tx.done]);
+  const database = await db();
+  const keys = database.transaction('keys', 'readwrite', { durability: 'strict' });
+  await Promise.all([keys.store.clear(), keys.done]);
+  const tx = database.transaction(ALL, 'readwrite', { durability: 'strict' });
+  await Promise.all([...ALL.map((s) => tx.objectStore(s).clear()), tx.done]);
 }

@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Server, launch, phone, shot, SHOTS, enrol, syncedAfter, policyViolations, watchPolicy } from './harness.mjs';
+import { reopen, unlock } from './harness.mjs';
 
 let server;
 let browser;
@@ -90,7 +91,7 @@ test("a member's month offline reaches the server and the secretary", async () =
 
   // No network from here: the reload is served by the service worker.
   await A.context.setOffline(true);
-  await A.page.reload();
+  await reopen(A.page);
   await A.page.locator('header .who').waitFor();
   assert.match(await status(A.page).innerText(), /Không có mạng/);
 
@@ -116,7 +117,7 @@ test("a member's month offline reaches the server and the secretary", async () =
   await shot(A.page, '04-report');
 
   // Still offline: everything written is still there after a reload.
-  await A.page.reload();
+  await reopen(A.page);
   await tab(A.page, 'Báo cáo');
   assert.equal(await A.page.locator('textarea[name=tasks]').inputValue(), TASKS);
   assert.ok(await A.page.locator('input[name=selfRating][value=good]').isChecked());
@@ -236,6 +237,7 @@ test('a bundle exported offline reaches the server from the phone that imports i
   A.page = await A.context.newPage();
   watchPolicy(A.page);
   await A.page.goto('/');
+  await unlock(A.page);
   await openHousehold(A.page, household);
   await note(A.page, BUNDLED).waitFor();
   await tab(A.page, 'Đồng bộ');
@@ -297,7 +299,7 @@ test('a phone away longer than the lock period shows nothing until it syncs', as
   await context.setOffline(true);
   // Thirty-one days on, with no contact since: past the demo server's 30-day lock period.
   await page.clock.install({ time: Date.now() + 31 * 24 * 3600 * 1000 });
-  await page.reload();
+  await reopen(page);
   await page.getByText('Dữ liệu đã khóa').waitFor();
   assert.equal(await page.locator('a.card').count(), 0, 'no household shows while locked');
   assert.equal(await page.locator('nav').count(), 0, 'nor any other screen');

@@ -160,10 +160,27 @@ export async function syncedAfter(page, since) {
   );
 }
 
-/** Enrols a phone with a code and waits for its first sync and its service worker. */
-export async function enrol({ page }, code) {
+/** The PIN every test phone chooses at enrolment. */
+export const PIN = '246810';
+
+/** Types the PIN on the screen that asks for it, once the app shows it. */
+export async function unlock(page, pin = PIN) {
+  await page.locator('.unlock input[name=pin]').fill(pin);
+  await page.getByRole('button', { name: 'Mở', exact: true }).click();
+}
+
+/** Reloads the app (as a person closing and opening it) and types the PIN. */
+export async function reopen(page, pin = PIN) {
+  await page.reload();
+  await unlock(page, pin);
+}
+
+/** Enrols a phone with a code and the PIN, and waits for its first sync and its service worker. */
+export async function enrol({ page }, code, pin = PIN) {
   await page.goto('/');
   await page.getByLabel('Mã kích hoạt').fill(code);
+  await page.locator('input[name=pin]').fill(pin);
+  await page.locator('input[name=pin-again]').fill(pin);
   await page.getByRole('button', { name: 'Kích hoạt' }).click();
   await page.locator('header .who').waitFor();
   await syncedAfter(page, 0);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Server, launch, phone, enrol, syncedAfter, policyViolations, APP_DIR } from './harness.mjs';
+import { reopen, PIN } from './harness.mjs';
 
 /** The wasm-bindgen output the app was built from, to make a phone of the old layout. */
 const PKG = process.env.HOSYNC_WEB_PKG ?? join(APP_DIR, '..', 'pkg');
@@ -48,6 +49,31 @@ function records(page) {
   });
 }
 
+/** The first record (store and key) whose bytes hold `text` in UTF-8, or null. */
+export function plainTextIn(page, text) {
+  return page.evaluate(async (text) => {
+    const needle = new TextEncoder().encode(text.slice(0, 24));
+    const holds = (bytes) => {
+      outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+        for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+        return true;
+      }
+      return false;
+    };
+    const bytesOf = (v) => (v instanceof Uint8Array ? v : new TextEncoder().encode(JSON.stringify(v)));
+    const db = await new Promise((resolve) => (indexedDB.open('hosync').onsuccess = (e) => resolve(e.target.result)));
+    for (const name of db.objectStoreNames) {
+      const tx = db.transaction(name);
+      const [keys, values] = await Promise.all(
+        ['getAllKeys', 'getAll'].map((m) => new Promise((resolve) => (tx.objectStore(name)[m]().onsuccess = (e) => resolve(e.target.result)))),
+      );
+      for (let i = 0; i < values.length; i++) if (holds(bytesOf(values[i]))) return `${name} ${JSON.stringify(keys[i])}`;
+    }
+    db.close();
+    return null;
+  }, text);
+}
+
 const total = (recs) => Object.values(recs).flat().reduce((sum, r) => sum + r.bytes, 0);
 
 async function writeNote(page, text) {
@@ -82,7 +108,7 @@ test('an edit adds a record of its own size, not a rewrite of the replica', asyn
   assert.ok(total(after) - replica < 4096, 'the records grew by the edit, not by a copy');
 
   // The edit is there after the app is closed and opened again, offline.
-  await page.reload();
+  await reopen(page);
   await page.locator('li.note', { hasText: text.trim() }).waitFor();
   await context.close();
 });
@@ -146,7 +172,7 @@ test('a phone saved whole by the app before records opens in the new layout and 
         };
         open.onerror = () => reject(open.error);
       });
-      return { household: household.id, bytes: old.replica.byteLength };
+      return { household: household.id, bytes: old.replica.byteLength, name: enrolment.name };
     },
     { code, TEXT },
   );
@@ -157,10 +183,21 @@ test('a phone saved whole by the app before records opens in the new layout and 
   const refuse = (route) => route.abort('internetdisconnected');
   await context.route('**/api/v1/sync', refuse);
   await page.goto('/');
+  // Moved, then encrypted under the PIN the member chooses now.
+  await page.getByRole('heading', { name: 'Đặt mã PIN' }).waitFor();
+  const plain = await records(page);
+  assert.deepEqual(plain.state, [], 'the old record is gone once moved');
+  assert.notEqual(await plainTextIn(page, saved.name), null, "before a PIN, the member's name is in the clear");
+  await page.locator('input[name=pin]').fill(PIN);
+  await page.locator('input[name=pin-again]').fill(PIN);
+  await page.getByRole('button', { name: 'Lưu mã PIN' }).click();
   const card = page.locator(`a.card[data-household="${saved.household}"]`);
   await card.waitFor();
   const moved = await records(page);
   assert.deepEqual(moved.state, [], 'the old record is gone');
+  assert.equal(moved.keys.length, 1, 'the wrapped keys are stored');
+  assert.equal(await plainTextIn(page, TEXT), null, 'no record holds the note in the clear');
+  assert.equal(await plainTextIn(page, saved.name), null, "no record holds the member's name in the clear");
   assert.ok(moved.chunks.length > 1 && moved.states.length === moved.chunks.length, JSON.stringify(moved.states));
   assert.ok(moved.pending.some((r) => r.key === `h:${saved.household}`), 'the note is still to send');
   await card.click();

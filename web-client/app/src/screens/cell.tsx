@@ -1,8 +1,8 @@
 // The secretary's cell: members, assignments, the month's reports to rate, conflicts to settle.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ratings, reportDocId, type Cell, type MemberStatusCode, type RatingCode } from 'hosync-web';
-import type { Phone } from '../phone';
+import type { Phone, RecoveryRequest } from '../phone';
 import { t, codeLabel } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
 import { ProfileInputs, profileUpdate, type ProfileFields } from './households';
@@ -30,6 +30,7 @@ export function CellScreen({ phone }: { phone: Phone }) {
           </li>
         ))}
       </ul>
+      <Recoveries phone={phone} />
       <AddHousehold phone={phone} />
       <h2>{t('assign')}</h2>
       <ul class="assignments">
@@ -315,5 +316,54 @@ function IssueCode({ phone, member }: { phone: Phone; member: string }) {
       )}
       <ErrorLine error={error} />
     </div>
+  );
+}
+
+/** Members' requests to recover a phone whose PIN they forgot, approved here online. */
+function Recoveries({ phone }: { phone: Phone }) {
+  const [requests, setRequests] = useState<RecoveryRequest[] | null>(null);
+  const [approved, setApproved] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const load = () => {
+    if (!navigator.onLine) return setError(t('recoveriesNeedNetwork'));
+    phone.recoveries().then(
+      (list) => {
+        setError(null);
+        setRequests(list);
+      },
+      (e) => setError(e instanceof Error ? e.message : String(e)),
+    );
+  };
+  useEffect(load, [phone]);
+  return (
+    <section class="recoveries">
+      <h2>{t('recoveries')}</h2>
+      {requests?.length === 0 && <p class="muted">{t('noRecoveries')}</p>}
+      <ul>
+        {requests?.map((r) => (
+          <li data-device={r.device}>
+            <strong>{r.member_name}</strong> · {r.label}
+            {approved.includes(r.device) ? (
+              <span class="saved"> · {t('approved')}</span>
+            ) : (
+              <button
+                type="button"
+                onClick={async () => {
+                  try {
+                    await phone.approveRecovery(r.device);
+                    setApproved([...approved, r.device]);
+                  } catch (e) {
+                    setError(e instanceof Error ? e.message : String(e));
+                  }
+                }}
+              >
+                {t('approve')}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <ErrorLine error={error} />
+    </section>
   );
 }
