@@ -38,13 +38,17 @@ use crate::views::{
 pub struct WasmReplica(Replica);
 
 impl WasmReplica {
-    fn doc(&self, id: &str) -> Result<&Doc, JsError> {
+    /// The document, read from storage's chunks first if it was not yet (a phone opens without
+    /// reading its documents; each is read when a screen needs it).
+    fn doc(&mut self, id: &str) -> Result<&Doc, JsError> {
         let id = DocId::parse(id)?;
+        self.0.read(&id)?;
         self.0.doc(&id).ok_or_else(|| not_on_phone(&id))
     }
 
     fn doc_mut(&mut self, id: &str) -> Result<&mut Doc, JsError> {
         let id = DocId::parse(id)?;
+        self.0.read(&id)?;
         self.0.doc_mut(&id).ok_or_else(|| not_on_phone(&id))
     }
 }
@@ -151,7 +155,10 @@ impl WasmReplica {
         &mut self,
         #[wasm_bindgen(js_name = docId)] doc_id: &str,
     ) -> Result<(), JsError> {
-        self.0.open(&DocId::parse(doc_id)?);
+        let id = DocId::parse(doc_id)?;
+        // A stored document that cannot be read is an error here, not a fresh one in its place.
+        self.0.read(&id)?;
+        self.0.open(&id);
         Ok(())
     }
 
@@ -168,7 +175,7 @@ impl WasmReplica {
     /// Every document on this phone.
     #[wasm_bindgen(js_name = documentIds)]
     pub fn document_ids(&self) -> Vec<String> {
-        self.0.docs().map(|d| d.id().to_string()).collect()
+        self.0.doc_ids().map(ToString::to_string).collect()
     }
 
     /// Documents with changes the server has not acknowledged (chưa đồng bộ).
@@ -194,21 +201,36 @@ impl WasmReplica {
     /// own list, whether it was visited in `month` (yyyy-mm), and where its changes stand.
     /// Sorted by the head's given name.
     #[wasm_bindgen(js_name = householdList, unchecked_return_type = "HouseholdSummary[]")]
-    pub fn household_list(&self, month: &str) -> Result<JsValue, JsError> {
+    pub fn household_list(&mut self, month: &str) -> Result<JsValue, JsError> {
         let month = Month::parse(month)?;
-        let cell = self
+        let cell_id = self
             .0
-            .docs()
-            .find(|d| d.kind() == DocKind::Cell)
-            .map(cell::read)
-            .transpose()?;
-        let mut list = Vec::new();
-        for doc in self.0.docs().filter(|d| d.kind() == DocKind::Household) {
-            let household = household::read(doc)?;
-            let status = self.0.status(doc.id()).map(StatusView::from);
+            .doc_ids()
+            .find(|id| id.kind() == DocKind::Cell)
+            .cloned();
+        let cell = match cell_id {
+            Some(id) => {
+                self.0.read(&id)?;
+                self.0.doc(&id).map(cell::read).transpose()?
+            }
+            None => None,
+        };
+        let households: Vec<DocId> = self
+            .0
+            .doc_ids()
+            .filter(|id| id.kind() == DocKind::Household)
+            .cloned()
+            .collect();
+        let mut list = Vec::with_capacity(households.len());
+        // Each from its digest, so listing reads no household that is not open.
+        for id in households {
+            let Some(digest) = self.0.digest(&id)? else {
+                continue;
+            };
+            let status = self.0.status(&id).map(StatusView::from);
             list.push(HouseholdSummary::new(
-                doc.id(),
-                &household,
+                &id,
+                &digest,
                 month,
                 cell.as_ref(),
                 self.0.member(),
@@ -222,7 +244,7 @@ impl WasmReplica {
     /// The household, read and checked.
     #[wasm_bindgen(unchecked_return_type = "Household")]
     pub fn household(
-        &self,
+        &mut self,
         #[wasm_bindgen(js_name = docId)] doc_id: &str,
     ) -> Result<JsValue, JsError> {
         let household = household::read(self.doc(doc_id)?)?;
@@ -459,7 +481,10 @@ impl WasmReplica {
 
     /// The cell, read and checked.
     #[wasm_bindgen(unchecked_return_type = "Cell")]
-    pub fn cell(&self, #[wasm_bindgen(js_name = docId)] doc_id: &str) -> Result<JsValue, JsError> {
+    pub fn cell(
+        &mut self,
+        #[wasm_bindgen(js_name = docId)] doc_id: &str,
+    ) -> Result<JsValue, JsError> {
         let cell = cell::read(self.doc(doc_id)?)?;
         to_js(&CellView::from(&cell))
     }
@@ -533,7 +558,7 @@ impl WasmReplica {
     /// The report, read and checked, with the Vietnamese label of each rating.
     #[wasm_bindgen(unchecked_return_type = "MonthlyReport")]
     pub fn report(
-        &self,
+        &mut self,
         #[wasm_bindgen(js_name = docId)] doc_id: &str,
     ) -> Result<JsValue, JsError> {
         let report = report::read(self.doc(doc_id)?)?;
@@ -588,7 +613,7 @@ impl WasmReplica {
     /// Fields that two phones set differently, each with every value still held.
     #[wasm_bindgen(unchecked_return_type = "Conflict[]")]
     pub fn conflicts(
-        &self,
+        &mut self,
         #[wasm_bindgen(js_name = docId)] doc_id: &str,
     ) -> Result<JsValue, JsError> {
         let conflicts = self.doc(doc_id)?.conflicts();
@@ -598,13 +623,14 @@ impl WasmReplica {
     /// Every document on this phone with a conflict, with its fields in conflict: the
     /// secretary's list of what to settle.
     #[wasm_bindgen(js_name = conflictList, unchecked_return_type = "DocConflicts[]")]
-    pub fn conflict_list(&self) -> Result<JsValue, JsError> {
-        let held: Vec<_> = self
-            .0
-            .docs()
-            .map(|d| (d.id(), d.conflicts()))
-            .filter(|(_, conflicts)| !conflicts.is_empty())
-            .collect();
+    pub fn conflict_list(&mut self) -> Result<JsValue, JsError> {
+        let mut held = Vec::new();
+        for id in self.0.conflicted() {
+            self.0.read(&id)?;
+            if let Some(doc) = self.0.doc(&id) {
+                held.push((id, doc.conflicts()));
+            }
+        }
         let list: Vec<_> = held
             .iter()
             .map(|(id, conflicts)| DocConflictsView::new(id, conflicts))

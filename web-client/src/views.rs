@@ -6,7 +6,7 @@
 //! statuses, roles) come with their Vietnamese label, both taken from core.
 
 use hosync_core::docs::cell::{self, Assignment, AssignmentEvent, Cell, RosterEntry};
-use hosync_core::docs::household::{FollowUpFlag, Household, VisitNote};
+use hosync_core::docs::household::{FollowUpFlag, Household, HouseholdDigest, VisitNote};
 use hosync_core::docs::report::{MonthlyReport, ReportState};
 use hosync_core::domain::name_order;
 use hosync_core::oversight;
@@ -305,13 +305,12 @@ impl HouseholdSummary {
     /// it and `member` the phone's member.
     pub(crate) fn new(
         doc: &DocId,
-        h: &Household,
+        h: &HouseholdDigest,
         month: Month,
         cell: Option<&Cell>,
         member: &MemberId,
         status: Option<StatusView>,
     ) -> Self {
-        let last_visit = h.last_visit();
         HouseholdSummary {
             doc_id: doc.to_string(),
             id: h.id.to_string(),
@@ -323,10 +322,10 @@ impl HouseholdSummary {
                 .map(ToString::to_string),
             mine: cell::on_member_list(cell, member, &h.id),
             visited: h.visited_in(month),
-            last_visit: last_visit.as_ref().map(Day::iso),
-            last_visit_vi: last_visit.as_ref().map(Day::vi),
-            open_flags: h.open_flags(),
-            closed: h.closed.is_some(),
+            last_visit: h.last_visit.as_ref().map(Day::iso),
+            last_visit_vi: h.last_visit.as_ref().map(Day::vi),
+            open_flags: h.open_flags,
+            closed: h.closed,
             status,
         }
     }

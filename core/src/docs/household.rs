@@ -120,6 +120,43 @@ impl Household {
     }
 }
 
+/// What the households list shows of a household, kept beside its stored document so that the
+/// phone lists its households without reading every document (see `Replica::digest`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdDigest {
+    pub id: HouseholdId,
+    pub head: String,
+    pub village: String,
+    pub people: u32,
+    /// [`Household::visited_months`].
+    pub visited: BTreeSet<Month>,
+    pub last_visit: Option<Day>,
+    pub open_flags: usize,
+    pub closed: bool,
+}
+
+impl HouseholdDigest {
+    /// [`Household::visited_in`], read from the digest.
+    pub fn visited_in(&self, month: Month) -> bool {
+        self.visited.contains(&month)
+    }
+}
+
+impl From<&Household> for HouseholdDigest {
+    fn from(h: &Household) -> Self {
+        HouseholdDigest {
+            id: h.id.clone(),
+            head: h.head.clone(),
+            village: h.village.clone(),
+            people: h.people,
+            visited: h.visited_months(),
+            last_visit: h.last_visit(),
+            open_flags: h.open_flags(),
+            closed: h.closed.is_some(),
+        }
+    }
+}
+
 /// Ghi chép thăm hộ.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VisitNote {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{hashes_from_wire, hashes_to_wire};
 use crate::Timestamp;
+use crate::docs::household::HouseholdDigest;
 use crate::docs::{Doc, DocError};
 use crate::ids::{DeviceId, DocId, IdError, MemberId};
 use crate::protocol::{self, Cursor, DecodeError, DocPush, PushOutcome, SyncRequest, SyncResponse};
@@ -69,10 +70,19 @@ pub struct SyncOutcome {
 /// How long a phone may stay away before it locks, unless the server said otherwise.
 pub const DEFAULT_LOCK_AFTER: i64 = 30 * 24 * 60 * 60;
 
+/// A document still as storage gave it (see [`storage`]): read when first needed, so a phone
+/// opens without reading every document into Automerge.
+#[derive(Debug, Clone)]
+struct Unread {
+    chunks: Vec<Vec<u8>>,
+    heads: Vec<ChangeHash>,
+}
+
 #[derive(Debug, Clone)]
 struct DocState {
-    /// The document as this phone holds it.
-    doc: Doc,
+    /// The document as this phone holds it, once read; until then `unread` holds it.
+    doc: Option<Doc>,
+    unread: Option<Unread>,
     /// The server holds every change up to these heads.
     acked: Vec<ChangeHash>,
     /// The last refusal, and the changes it refused: they are not sent again until the document
@@ -82,26 +92,72 @@ struct DocState {
     need_history: bool,
     /// What the phone's storage holds of this document (see [`storage`]).
     stored: storage::DocStored,
+    /// What the households list shows of a household, as last computed: beside an unread
+    /// document, it is what storage kept.
+    digest: Option<HouseholdDigest>,
+    /// Whether it holds a conflict, as last computed (for a document not read, as stored).
+    conflicted: bool,
 }
 
 impl DocState {
     fn new(doc: Doc) -> Self {
         DocState {
-            doc,
+            doc: Some(doc),
+            unread: None,
             acked: Vec::new(),
             refused: None,
             need_history: false,
             stored: storage::DocStored::default(),
+            digest: None,
+            conflicted: false,
         }
     }
 
+    fn heads(&self) -> Vec<ChangeHash> {
+        match (&self.doc, &self.unread) {
+            (Some(doc), _) => doc.heads(),
+            (None, Some(unread)) => unread.heads.clone(),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    fn doc(&self) -> Option<&Doc> {
+        self.doc.as_ref()
+    }
+
+    /// The document, read from its chunks first if it was not yet.
+    fn read(&mut self, id: &DocId, actor: &ActorId) -> Result<&mut Doc, SyncError> {
+        if self.doc.is_none() {
+            let chunks = self.unread.as_ref().map_or(&[][..], |u| &u.chunks[..]);
+            self.doc = Some(storage::read_chunks(id, chunks, actor)?);
+            self.unread = None;
+        }
+        Ok(self
+            .doc
+            .get_or_insert_with(|| Doc::empty(id.clone(), actor.clone())))
+    }
+
+    /// The changes the server has not acknowledged; none for a document not read, which
+    /// callers read first when it is not synced.
     fn unacked(&self) -> Vec<Change> {
         let base: &[ChangeHash] = if self.need_history { &[] } else { &self.acked };
-        self.doc.automerge().get_changes(base)
+        self.doc()
+            .map(|doc| doc.automerge().get_changes(base))
+            .unwrap_or_default()
+    }
+
+    /// The whole document as bytes `Doc::load` reads: saved when read, else its chunks in a
+    /// row (a snapshot followed by changes loads as one).
+    fn bytes(&self) -> Vec<u8> {
+        match (&self.doc, &self.unread) {
+            (Some(doc), _) => doc.save(),
+            (None, Some(unread)) => unread.chunks.concat(),
+            (None, None) => Vec::new(),
+        }
     }
 
     fn is_synced(&self) -> bool {
-        !self.need_history && self.doc.heads() == self.acked
+        !self.need_history && self.heads() == self.acked
     }
 }
 
@@ -201,28 +257,85 @@ impl Replica {
         self.last_contact
     }
 
+    /// A document this phone holds and has read ([`Replica::read`] reads one restored from
+    /// storage).
     pub fn doc(&self, id: &DocId) -> Option<&Doc> {
-        self.docs.get(id).map(|s| &s.doc)
+        self.docs.get(id).and_then(DocState::doc)
     }
 
+    /// The documents read so far: every one, unless some were restored from storage unread.
     pub fn docs(&self) -> impl Iterator<Item = &Doc> {
-        self.docs.values().map(|s| &s.doc)
+        self.docs.values().filter_map(DocState::doc)
+    }
+
+    /// Every document this phone holds, read or not.
+    pub fn doc_ids(&self) -> impl Iterator<Item = &DocId> {
+        self.docs.keys()
+    }
+
+    /// Reads a document restored from storage into Automerge, if it is not yet; false when
+    /// the phone does not hold it.
+    pub fn read(&mut self, id: &DocId) -> Result<bool, SyncError> {
+        let actor = self.actor.clone();
+        match self.docs.get_mut(id) {
+            Some(state) => state.read(id, &actor).map(|_| true),
+            None => Ok(false),
+        }
     }
 
     /// The document, created with the shared skeleton if this phone has none yet (a new
-    /// monthly report, say). Edit it with the functions of [`crate::docs`].
+    /// monthly report, say). Edit it with the functions of [`crate::docs`]. One restored from
+    /// storage is read first; call [`Replica::read`] before, to hear if that fails (the
+    /// document then starts again from the skeleton here, and its stored chunks are what is
+    /// left of it).
     pub fn open(&mut self, id: &DocId) -> &mut Doc {
         let actor = self.actor.clone();
-        &mut self
+        let state = self
             .docs
             .entry(id.clone())
-            .or_insert_with(|| DocState::new(Doc::create(id.clone(), actor)))
+            .or_insert_with(|| DocState::new(Doc::create(id.clone(), actor.clone())));
+        if state.read(id, &actor).is_err() {
+            *state = DocState::new(Doc::create(id.clone(), actor.clone()));
+        }
+        state
             .doc
+            .get_or_insert_with(|| Doc::create(id.clone(), actor))
     }
 
-    /// An existing document, for editing.
+    /// An existing document, for editing; one restored from storage is read first.
     pub fn doc_mut(&mut self, id: &DocId) -> Option<&mut Doc> {
-        self.docs.get_mut(id).map(|s| &mut s.doc)
+        let actor = self.actor.clone();
+        let state = self.docs.get_mut(id)?;
+        state.read(id, &actor).ok()
+    }
+
+    /// What the households list shows of a household: from the document when it is read,
+    /// else as storage kept it beside the document.
+    pub fn digest(&self, id: &DocId) -> Result<Option<HouseholdDigest>, SyncError> {
+        let Some(state) = self.docs.get(id) else {
+            return Ok(None);
+        };
+        match state.doc() {
+            Some(doc) if doc.kind() == crate::ids::DocKind::Household => {
+                let household = crate::docs::household::read(doc).map_err(|e| doc_error(id, e))?;
+                Ok(Some(HouseholdDigest::from(&household)))
+            }
+            Some(_) => Ok(None),
+            None => Ok(state.digest.clone()),
+        }
+    }
+
+    /// The documents holding a conflict to settle: those read, looked at now; the others as
+    /// storage kept it.
+    pub fn conflicted(&self) -> Vec<DocId> {
+        self.docs
+            .iter()
+            .filter(|(_, state)| match state.doc() {
+                Some(doc) => !doc.conflicts().is_empty(),
+                None => state.conflicted,
+            })
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     pub fn status(&self, id: &DocId) -> Option<DocSyncStatus> {
@@ -251,12 +364,17 @@ impl Replica {
         self.in_flight.clear();
         self.more_to_send = false;
         let mut pushes = Vec::new();
-        for (id, state) in &self.docs {
+        let actor = self.actor.clone();
+        for (id, state) in &mut self.docs {
             if pushes.len() == protocol::MAX_PUSHES {
                 self.more_to_send = true;
                 break;
             }
             if state.is_synced() {
+                continue;
+            }
+            // One that cannot be read stays unsynced, with its chunks, and sends nothing.
+            if state.read(id, &actor).is_err() {
                 continue;
             }
             let changes = state.unacked();
@@ -334,10 +452,12 @@ impl Replica {
         let old = self.actor.clone();
         let actor = crate::docs::random_actor();
         for (id, state) in &mut self.docs {
-            state.doc = state
-                .doc
-                .remake_under(&state.acked, &old, actor.clone())
+            let acked = state.acked.clone();
+            let remade = state
+                .read(id, &old)?
+                .remake_under(&acked, &old, actor.clone())
                 .map_err(|e| doc_error(id, e))?;
+            state.doc = Some(remade);
             state.refused = None;
             // A new history: what is stored of the old one must not be loaded with it.
             state.stored.forget();
@@ -374,12 +494,19 @@ impl Replica {
             let state = self
                 .docs
                 .entry(id.clone())
-                .or_insert_with(|| DocState::new(Doc::empty(id.clone(), actor)));
+                .or_insert_with(|| DocState::new(Doc::empty(id.clone(), actor.clone())));
             let received = update.snapshot.is_some() || !update.changes.is_empty();
+            let heads = hashes_from_wire(&update.heads);
+            let held = state.heads();
+            if !received && state.doc.is_none() && heads.iter().all(|h| held.contains(h)) {
+                // Only the server's heads, which this phone holds already: nothing to read.
+                state.acked = heads;
+                in_answer.insert(id);
+                continue;
+            }
+            let doc = state.read(&id, &actor)?;
             if let Some(snapshot) = &update.snapshot {
-                state
-                    .doc
-                    .automerge_mut()
+                doc.automerge_mut()
                     .load_incremental(snapshot)
                     .map_err(|e| doc_error(&id, e))?;
             }
@@ -389,7 +516,7 @@ impl Replica {
                 .map(|bytes| Change::from_bytes(bytes.clone()))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| doc_error(&id, e))?;
-            match state.doc.automerge_mut().apply_changes(changes) {
+            match doc.automerge_mut().apply_changes(changes) {
                 Ok(()) => {}
                 Err(automerge::AutomergeError::DuplicateSeqNumber(_, actor))
                     if actor == self.actor =>
@@ -398,10 +525,9 @@ impl Replica {
                 }
                 Err(e) => return Err(doc_error(&id, e)),
             }
-            let heads = hashes_from_wire(&update.heads);
             // Acknowledge only what this phone really holds; if a change is missing, pushing
             // more than needed next time is harmless.
-            if heads.iter().all(|h| state.doc.has_change(h)) {
+            if heads.iter().all(|h| doc.has_change(h)) {
                 state.acked = heads;
             }
             if received {
@@ -459,11 +585,14 @@ impl Replica {
             let id = DocId::parse(raw)?;
             // Everything of this phone's in it is on the server (accepted, or refused and kept
             // there for the secretary); anything newer waits for the next sync.
-            let settled = self.docs.get(&id).is_some_and(|state| {
+            let actor = self.actor.clone();
+            let settled = self.docs.get_mut(&id).is_some_and(|state| {
                 state.is_synced()
-                    || state.refused.as_ref().is_some_and(|(_, refused)| {
-                        state.unacked().iter().all(|c| refused.contains(&c.hash()))
-                    })
+                    // Read first: the changes to weigh are in the document.
+                    || (state.read(&id, &actor).is_ok()
+                        && state.refused.as_ref().is_some_and(|(_, refused)| {
+                            state.unacked().iter().all(|c| refused.contains(&c.hash()))
+                        }))
             });
             if settled {
                 self.remove(&id);
@@ -486,7 +615,9 @@ impl Replica {
     pub fn clone_as(&self, device: DeviceId, member: MemberId, actor: ActorId) -> Replica {
         let mut docs = self.docs.clone();
         for state in docs.values_mut() {
-            state.doc.automerge_mut().set_actor(actor.clone());
+            if let Some(doc) = state.doc.as_mut() {
+                doc.automerge_mut().set_actor(actor.clone());
+            }
             state.refused = None;
             state.stored = storage::DocStored::default();
         }
@@ -533,7 +664,7 @@ impl Replica {
             .docs
             .iter()
             .filter(|(_, s)| !s.is_synced())
-            .map(|(id, s)| (id.to_string(), s.doc.save()))
+            .map(|(id, s)| (id.to_string(), s.bytes()))
             .collect();
         protocol::encode(&Bundle {
             device: self.device.to_string(),
@@ -557,7 +688,10 @@ impl Replica {
         for mut doc in loaded {
             let id = doc.id().clone();
             match self.docs.get_mut(&id) {
-                Some(state) => state.doc.merge(&mut doc).map_err(|e| doc_error(&id, e))?,
+                Some(state) => state
+                    .read(&id, &self.actor)?
+                    .merge(&mut doc)
+                    .map_err(|e| doc_error(&id, e))?,
                 None => {
                     self.docs.insert(id.clone(), DocState::new(doc));
                 }
@@ -582,7 +716,7 @@ impl Replica {
                 .iter()
                 .map(|(id, s)| SavedDoc {
                     id: id.to_string(),
-                    bytes: s.doc.save(),
+                    bytes: s.bytes(),
                     acked: hashes_to_wire(&s.acked),
                     refused: s.refused.as_ref().map(|(reason, hashes)| {
                         (reason.clone(), hashes.iter().map(|h| h.0).collect())
@@ -608,11 +742,10 @@ impl Replica {
             docs.insert(
                 id,
                 DocState {
-                    doc,
                     acked: hashes_from_wire(&d.acked),
                     refused,
                     need_history: d.need_history,
-                    stored: storage::DocStored::default(),
+                    ..DocState::new(doc)
                 },
             );
         }

@@ -282,18 +282,32 @@ impl Disk {
     }
 }
 
-/// Everything a phone shows and sends the same after `restored` was read back from storage.
+/// Everything a phone shows and sends the same after `restored` was read back from storage:
+/// first as restored (no document read), then with every document read.
 fn assert_same_phone(phone: &Replica, restored: &Replica) {
     assert_eq!(phone.device(), restored.device());
     assert_eq!(phone.cursor(), restored.cursor());
     assert_eq!(phone.last_contact(), restored.last_contact());
     assert_eq!(phone.token(), restored.token());
-    let ids = |r: &Replica| r.docs().map(|d| d.id().clone()).collect::<Vec<_>>();
+    let ids = |r: &Replica| r.doc_ids().cloned().collect::<Vec<_>>();
     assert_eq!(ids(phone), ids(restored), "the same documents");
-    for doc in phone.docs() {
-        let back = restored.doc(doc.id()).expect("held");
-        assert_eq!(doc.heads(), back.heads(), "{} reads back whole", doc.id());
-        assert_eq!(phone.status(doc.id()), restored.status(doc.id()));
+    assert_eq!(phone.unsynced(), restored.unsynced());
+    let mut read = restored.clone();
+    for id in ids(phone) {
+        assert_eq!(phone.status(&id), restored.status(&id), "{id} as restored");
+        assert_eq!(
+            phone.digest(&id).expect("digest"),
+            restored.digest(&id).expect("digest"),
+            "{id}'s digest as restored"
+        );
+        let mut mine = phone.clone();
+        mine.read(&id).expect("the phone's own document reads");
+        assert!(
+            read.read(&id).expect("a stored document reads"),
+            "{id} is held"
+        );
+        let (a, b) = (mine.doc(&id).expect("read"), read.doc(&id).expect("read"));
+        assert_eq!(a.heads(), b.heads(), "{id} reads back whole");
     }
 }
 
@@ -508,6 +522,12 @@ fn run(replicas: usize, ops: Vec<Op>) {
         }
     }
 
+    // Documents restored from storage and untouched since are still unread.
+    for phone in &mut phones {
+        for id in [HOUSEHOLD, CELL, REPORT] {
+            phone.read(&doc_id(id)).expect("a stored document reads");
+        }
+    }
     for id in [HOUSEHOLD, CELL, REPORT] {
         let id = doc_id(id);
         let on_server = server.doc(&id).expect("every document reached the server");
@@ -872,8 +892,9 @@ fn a_copied_phone_recovers_under_a_new_actor_without_losing_notes() {
     disk.write(copy.take_writes());
     // The remade history replaced the stored one, which still held the clashing changes.
     let copy = {
-        let restored = disk.restore();
+        let mut restored = disk.restore();
         assert_same_phone(&copy, &restored);
+        restored.read(&hh).expect("the remade document reads");
         restored
     };
     sync(&mut server, &mut first);
@@ -973,6 +994,28 @@ fn storage_appends_an_edit_and_reads_back_every_state() {
     assert_eq!(disk.chunks.len(), 1, "one snapshot left");
     assert!(phone.compaction(1).is_empty(), "nothing left to fold");
     assert_same_phone(&phone, &disk.restore());
+
+    // Opened from storage, nothing is read or written until needed; the list has its digest.
+    let mut opened = disk.restore();
+    assert!(opened.doc(&hh).is_none(), "restored unread");
+    assert!(opened.take_writes().is_empty(), "opening writes nothing");
+    let digest = opened
+        .digest(&hh)
+        .expect("digest")
+        .expect("a household's digest");
+    assert_eq!(
+        digest.head,
+        household::read(phone.doc(&hh).expect("held"))
+            .expect("valid")
+            .head
+    );
+    assert!(digest.visited_in(day.month()));
+    household::add_note(opened.open(&hh), &member, day, "Sau khi mở lại", &[], 900).expect("note");
+    let writes = opened.take_writes();
+    assert!(
+        matches!(writes.docs.as_slice(), [record] if matches!(record.bytes, DocBytes::Increment { .. })),
+        "an edit after opening appends: {writes:?}"
+    );
 
     // A write that failed: everything is written again, whole.
     phone.forget_stored();

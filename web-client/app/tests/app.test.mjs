@@ -274,19 +274,19 @@ test('a revoked phone is wiped at its next sync', async () => {
   await B.page.getByText('Thiết bị đã bị thu hồi').waitFor();
   await B.page.getByLabel('Mã kích hoạt').waitFor();
   await shot(B.page, '09-wiped');
-  const stored = await B.page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('hosync');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const get = open.result.transaction('state').objectStore('state').count();
-          get.onsuccess = () => resolve(get.result);
-          get.onerror = () => reject(get.error);
-        };
-      }),
-  );
-  assert.equal(stored, 0, 'nothing of the phone is left in IndexedDB');
+  const stored = await B.page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('hosync');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => resolve(open.result);
+    });
+    let records = 0;
+    for (const name of db.objectStoreNames) {
+      records += await new Promise((resolve) => (db.transaction(name).objectStore(name).count().onsuccess = (e) => resolve(e.target.result)));
+    }
+    return db.objectStoreNames.contains('keys') ? records : -1;
+  });
+  assert.equal(stored, 0, 'nothing of the phone, its keys included, is left in IndexedDB');
   await B.page.reload();
   await B.page.getByLabel('Mã kích hoạt').waitFor();
 });

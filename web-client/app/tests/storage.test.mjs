@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Server, launch, phone, enrol, syncedAfter, policyViolations, APP_DIR } from './harness.mjs';
-import { reopen, PIN } from './harness.mjs';
+import { reopen, PIN, plainTextIn } from './harness.mjs';
 
 /** The wasm-bindgen output the app was built from, to make a phone of the old layout. */
 const PKG = process.env.HOSYNC_WEB_PKG ?? join(APP_DIR, '..', 'pkg');
@@ -47,31 +47,6 @@ function records(page) {
     db.close();
     return out;
   });
-}
-
-/** The first record (store and key) whose bytes hold `text` in UTF-8, or null. */
-export function plainTextIn(page, text) {
-  return page.evaluate(async (text) => {
-    const needle = new TextEncoder().encode(text.slice(0, 24));
-    const holds = (bytes) => {
-      outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
-        for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
-        return true;
-      }
-      return false;
-    };
-    const bytesOf = (v) => (v instanceof Uint8Array ? v : new TextEncoder().encode(JSON.stringify(v)));
-    const db = await new Promise((resolve) => (indexedDB.open('hosync').onsuccess = (e) => resolve(e.target.result)));
-    for (const name of db.objectStoreNames) {
-      const tx = db.transaction(name);
-      const [keys, values] = await Promise.all(
-        ['getAllKeys', 'getAll'].map((m) => new Promise((resolve) => (tx.objectStore(name)[m]().onsuccess = (e) => resolve(e.target.result)))),
-      );
-      for (let i = 0; i < values.length; i++) if (holds(bytesOf(values[i]))) return `${name} ${JSON.stringify(keys[i])}`;
-    }
-    db.close();
-    return null;
-  }, text);
 }
 
 const total = (recs) => Object.values(recs).flat().reduce((sum, r) => sum + r.bytes, 0);

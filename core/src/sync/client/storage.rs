@@ -8,13 +8,15 @@
 
 use std::collections::BTreeSet;
 
-use automerge::ChangeHash;
+use automerge::{ActorId, ChangeHash};
 use serde::{Deserialize, Serialize};
 
-use super::{DocState, Replica, SyncError, doc_error};
+use super::{DocState, Replica, SyncError, Unread, doc_error};
 use crate::Timestamp;
+use crate::date::{Day, Month};
+use crate::docs::household::{self, HouseholdDigest};
 use crate::docs::{Doc, DocError};
-use crate::ids::{DeviceId, DocId, MemberId};
+use crate::ids::{DeviceId, DocId, DocKind, HouseholdId, MemberId};
 use crate::protocol::{self, Cursor};
 use crate::sync::{hashes_from_wire, hashes_to_wire};
 
@@ -104,6 +106,64 @@ struct DocStateRecord {
     acked: Vec<[u8; 32]>,
     refused: Option<(String, Vec<[u8; 32]>)>,
     need_history: bool,
+    /// The document's heads in its chunks, so it need not be read to know them.
+    heads: Vec<[u8; 32]>,
+    /// A household's digest, so the list needs no document read.
+    digest: Option<DigestRecord>,
+    /// Whether it holds a conflict, so the secretary's list needs no document read.
+    conflicted: bool,
+}
+
+/// [`HouseholdDigest`] as stored: days and months as ISO text.
+#[derive(Serialize, Deserialize)]
+struct DigestRecord {
+    id: String,
+    head: String,
+    village: String,
+    people: u32,
+    visited: Vec<String>,
+    last_visit: Option<String>,
+    open_flags: u32,
+    closed: bool,
+}
+
+impl From<&HouseholdDigest> for DigestRecord {
+    fn from(d: &HouseholdDigest) -> Self {
+        DigestRecord {
+            id: d.id.to_string(),
+            head: d.head.clone(),
+            village: d.village.clone(),
+            people: d.people,
+            visited: d.visited.iter().map(Month::iso).collect(),
+            last_visit: d.last_visit.as_ref().map(Day::iso),
+            open_flags: u32::try_from(d.open_flags).unwrap_or(u32::MAX),
+            closed: d.closed,
+        }
+    }
+}
+
+impl DigestRecord {
+    fn parse(&self) -> Result<HouseholdDigest, String> {
+        let visited = self
+            .visited
+            .iter()
+            .map(|m| Month::parse(m).map_err(|e| e.to_string()))
+            .collect::<Result<_, _>>()?;
+        let last_visit = match &self.last_visit {
+            Some(day) => Some(Day::parse(day).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        Ok(HouseholdDigest {
+            id: HouseholdId::parse(&self.id).map_err(|e| e.to_string())?,
+            head: self.head.clone(),
+            village: self.village.clone(),
+            people: self.people,
+            visited,
+            last_visit,
+            open_flags: self.open_flags as usize,
+            closed: self.closed,
+        })
+    }
 }
 
 impl Replica {
@@ -126,6 +186,13 @@ impl Replica {
         }
         for (id, state) in &mut self.docs {
             let bytes = next_bytes(state);
+            if bytes != DocBytes::Unchanged
+                && let Some(doc) = state.doc()
+            {
+                let (digest, conflicted) = (digest_of(doc), !doc.conflicts().is_empty());
+                state.digest = digest;
+                state.conflicted = conflicted;
+            }
             let record = protocol::encode(&DocStateRecord {
                 acked: hashes_to_wire(&state.acked),
                 refused: state
@@ -133,6 +200,9 @@ impl Replica {
                     .as_ref()
                     .map(|(reason, hashes)| (reason.clone(), hashes.iter().map(|h| h.0).collect())),
                 need_history: state.need_history,
+                heads: hashes_to_wire(&state.heads()),
+                digest: state.digest.as_ref().map(DigestRecord::from),
+                conflicted: state.conflicted,
             });
             let record = if state.stored.state.as_ref() == Some(&record) {
                 None
@@ -173,16 +243,21 @@ impl Replica {
             if writes.docs.len() == most {
                 break;
             }
-            // Only what is already stored is folded; newer changes go by `take_writes`.
+            // Only what is already stored is folded, and only a document read (one not read
+            // is folded once it is); newer changes go by `take_writes`.
+            let Some(doc) = state.doc() else {
+                continue;
+            };
             if state.stored.increments < COMPACT_AFTER
-                || state.stored.heads.as_deref() != Some(&state.doc.heads())
+                || state.stored.heads.as_deref() != Some(&doc.heads())
             {
                 continue;
             }
+            let snapshot = doc.save();
             state.stored.increments = 0;
             writes.docs.push(DocRecord {
                 id: id.clone(),
-                bytes: DocBytes::Snapshot(state.doc.save()),
+                bytes: DocBytes::Snapshot(snapshot),
                 state: None,
             });
         }
@@ -207,7 +282,7 @@ impl Replica {
     }
 
     /// A stored document: its state record and its chunks in order (a snapshot, then the
-    /// increments after it).
+    /// increments after it), kept unread until it is needed ([`Replica::read`]).
     pub fn restore_doc(
         &mut self,
         id: DocId,
@@ -215,21 +290,13 @@ impl Replica {
         chunks: &[Vec<u8>],
     ) -> Result<(), SyncError> {
         let record: DocStateRecord = protocol::decode(state).map_err(|e| doc_error(&id, e))?;
-        let doc = match chunks.split_first() {
-            Some((first, rest)) => {
-                let mut doc = Doc::load(id.clone(), first, self.actor.clone())
-                    .map_err(|e: DocError| doc_error(&id, e))?;
-                for increment in rest {
-                    doc.automerge_mut()
-                        .load_incremental(increment)
-                        .map_err(|e| doc_error(&id, e))?;
-                }
-                doc
-            }
-            None => Doc::empty(id.clone(), self.actor.clone()),
+        let heads = hashes_from_wire(&record.heads);
+        let digest = match &record.digest {
+            Some(d) => Some(d.parse().map_err(|e| doc_error(&id, e))?),
+            None => None,
         };
         let stored = DocStored {
-            heads: Some(doc.heads()),
+            heads: Some(heads.clone()),
             increments: u32::try_from(chunks.len().saturating_sub(1)).unwrap_or(u32::MAX),
             state: Some(state.to_vec()),
         };
@@ -237,27 +304,64 @@ impl Replica {
         self.docs.insert(
             id,
             DocState {
-                doc,
+                doc: None,
+                unread: Some(Unread {
+                    chunks: chunks.to_vec(),
+                    heads,
+                }),
                 acked: hashes_from_wire(&record.acked),
                 refused: record
                     .refused
                     .map(|(reason, hashes)| (reason, hashes.into_iter().map(ChangeHash).collect())),
                 need_history: record.need_history,
                 stored,
+                digest,
+                conflicted: record.conflicted,
             },
         );
         Ok(())
     }
 }
 
+/// A document from its stored chunks: a snapshot, then the increments after it.
+pub(super) fn read_chunks(
+    id: &DocId,
+    chunks: &[Vec<u8>],
+    actor: &ActorId,
+) -> Result<Doc, SyncError> {
+    let Some((first, rest)) = chunks.split_first() else {
+        return Ok(Doc::empty(id.clone(), actor.clone()));
+    };
+    let mut doc =
+        Doc::load(id.clone(), first, actor.clone()).map_err(|e: DocError| doc_error(id, e))?;
+    for increment in rest {
+        doc.automerge_mut()
+            .load_incremental(increment)
+            .map_err(|e| doc_error(id, e))?;
+    }
+    Ok(doc)
+}
+
+/// A household's digest, for the list; none for other documents.
+fn digest_of(doc: &Doc) -> Option<HouseholdDigest> {
+    if doc.kind() != DocKind::Household {
+        return None;
+    }
+    household::read(doc).ok().map(|h| HouseholdDigest::from(&h))
+}
+
 /// A document's bytes to write: whole when storage holds nothing of it, else the changes after
 /// the stored heads.
 fn next_bytes(state: &mut DocState) -> DocBytes {
-    let heads = state.doc.heads();
+    // A document not read is as it was stored.
+    let Some(doc) = state.doc() else {
+        return DocBytes::Unchanged;
+    };
+    let heads = doc.heads();
     match &state.stored.heads {
         Some(stored) if *stored == heads => DocBytes::Unchanged,
         Some(stored) => {
-            let bytes = state.doc.automerge().save_after(stored);
+            let bytes = doc.automerge().save_after(stored);
             state.stored.heads = Some(heads);
             state.stored.increments += 1;
             DocBytes::Increment {
@@ -266,9 +370,10 @@ fn next_bytes(state: &mut DocState) -> DocBytes {
             }
         }
         None => {
+            let snapshot = doc.save();
             state.stored.heads = Some(heads);
             state.stored.increments = 0;
-            DocBytes::Snapshot(state.doc.save())
+            DocBytes::Snapshot(snapshot)
         }
     }
 }
