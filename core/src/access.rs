@@ -346,6 +346,13 @@ impl Principal {
         Ok(())
     }
 
+    /// Whether this principal may approve that a phone of someone whose role is `role` at `at`
+    /// gets its recovery key (its holder forgot the PIN): whoever may enrol a phone for them,
+    /// since recovery gives the phone back what a new enrolment would.
+    pub fn may_approve_recovery(&self, role: AccessRole, at: &UnitPath) -> Result<(), Denied> {
+        self.may_act_for(StaffAction::Enrol, role, at)
+    }
+
     /// Whether this principal may give `role` over `scope` to an account: only within their own
     /// scope, and never a role above their own.
     pub fn may_grant(&self, role: AccessRole, scope: &UnitPath) -> Result<(), Denied> {
@@ -544,6 +551,32 @@ mod tests {
                 .may_act_for(StaffAction::Enrol, AccessRole::Admin, &path("/d/x1/c1/"))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn recovery_is_approved_by_whoever_may_enrol_the_phone() {
+        let at = |role, scope: &str, m: &str| Principal {
+            role,
+            scope: path(scope),
+            member: Some(member(m)),
+        };
+        let cell = path("/d/x1/c1/");
+        let secretary = at(AccessRole::CellSecretary, "/d/x1/c1/", "m1");
+        assert!(
+            secretary
+                .may_approve_recovery(AccessRole::Member, &cell)
+                .is_ok()
+        );
+        let other_cell = at(AccessRole::CellSecretary, "/d/x1/c2/", "m9");
+        assert_eq!(
+            other_cell.may_approve_recovery(AccessRole::Member, &cell),
+            Err(Denied::OutOfScope)
+        );
+        let member_phone = at(AccessRole::Member, "/d/x1/c1/", "m2");
+        assert!(matches!(
+            member_phone.may_approve_recovery(AccessRole::Member, &cell),
+            Err(Denied::NotAllowed(_))
+        ));
     }
 
     #[test]

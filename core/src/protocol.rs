@@ -114,6 +114,65 @@ pub struct Enrolment {
     /// The unit the phone's scope covers.
     pub scope: String,
     pub token: String,
+    /// The phone's keys (see [`PhoneKeys`]); empty in the answer of a server from before them,
+    /// whose phones ask for theirs at `POST /api/v1/phone/keys`.
+    #[serde(default)]
+    pub device_secret: String,
+    #[serde(default)]
+    pub recovery_key: String,
+    #[serde(default)]
+    pub recovery_secret: String,
+}
+
+/// What a phone needs to keep its records encrypted under a data key of its own, each 32 random
+/// bytes as base64url without padding. Enrolment gives them, and `POST /api/v1/phone/keys`
+/// gives fresh ones (the earlier ones stop working).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneKeys {
+    /// The salt the phone mixes into the key it derives from its holder's PIN.
+    pub device_secret: String,
+    /// The server keeps it; the phone wraps its data key under it, then forgets it, and gets it
+    /// back by recovery when the PIN is forgotten.
+    pub recovery_key: String,
+    /// The phone keeps it in the clear (its token is encrypted): it is good only for asking
+    /// `POST /api/v1/recovery`. The server keeps its hash.
+    pub recovery_secret: String,
+}
+
+/// `POST /api/v1/recovery`: a phone whose PIN is forgotten asks for its recovery key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryRequest {
+    pub device: String,
+    pub recovery_secret: String,
+}
+
+/// The answer to a [`RecoveryRequest`]: still waiting for the cell secretary, or approved with
+/// the key (given once: the next request waits for a new approval).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RecoveryStatus {
+    Waiting,
+    Approved { recovery_key: String },
+}
+
+/// A recovery waiting for approval, as the secretary's phone lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRecovery {
+    pub device: String,
+    pub member: String,
+    pub member_name: String,
+    /// The phone's label ("Samsung A03 của Lan").
+    pub label: String,
+    /// Unix seconds.
+    pub requested_at: i64,
+}
+
+/// The answer to approving a recovery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryApproval {
+    pub device: String,
+    /// Unix seconds.
+    pub approved_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

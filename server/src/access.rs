@@ -1,7 +1,8 @@
 //! Who may do what: staff sessions and sign-in, accounts and roles, phones (enrolment codes,
-//! device tokens, revocation), the audit log, the throttling of guesses and the secrets the
-//! server keeps only as hashes. Each area's domain and SQL (`accounts`, `devices`, `audit`,
-//! `sessions`) stand apart from its HTTP handlers (`…_api`).
+//! device tokens, revocation, keys and their recovery), the audit log, the throttling of
+//! guesses and the secrets the server keeps only as hashes. Each area's domain and SQL
+//! (`accounts`, `devices`, `recovery`, `audit`, `sessions`) stand apart from its HTTP handlers
+//! (`…_api`).
 
 pub mod accounts;
 pub mod accounts_api;
@@ -9,6 +10,8 @@ pub mod audit;
 pub mod audit_api;
 pub mod devices;
 pub mod devices_api;
+pub mod recovery;
+pub mod recovery_api;
 pub mod secret;
 pub mod sessions;
 pub mod sessions_api;
@@ -54,6 +57,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/phone/enrolments",
             post(devices_api::issue_code_from_phone),
+        )
+        .route("/phone/keys", post(recovery_api::phone_keys))
+        .route("/recovery", post(recovery_api::ask))
+        .route("/phone/recoveries", get(recovery_api::phone_pending))
+        .route(
+            "/phone/recoveries/{device}/approve",
+            post(recovery_api::phone_approve),
+        )
+        .route("/recoveries", get(recovery_api::staff_pending))
+        .route(
+            "/recoveries/{device}/approve",
+            post(recovery_api::staff_approve),
         )
         .route("/devices", get(devices_api::list))
         .route("/devices/{id}/revoke", post(devices_api::revoke))

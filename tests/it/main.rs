@@ -12,6 +12,7 @@ mod loadgen;
 mod migrations;
 mod org;
 mod read_scope;
+mod recovery;
 mod reliability;
 mod restart;
 mod security;

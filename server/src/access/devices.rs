@@ -11,7 +11,7 @@ use hosync_core::{DeviceId, Login, MemberId, Role, UnitId};
 use sqlx::{AnyConnection, Row};
 
 use crate::access::audit::{self, Actor};
-use crate::access::secret;
+use crate::access::{recovery, secret};
 use crate::storage::{self, DbResult, decode};
 
 /// The longest label a phone may give itself for the device list ("Samsung A03 của Lan").
@@ -214,6 +214,7 @@ pub async fn redeem(
     if let Some(actor) = actor {
         bind_actor(conn, actor, &device, now).await?;
     }
+    let keys = recovery::store_keys(conn, &device, now).await?;
     Ok(Enrolment {
         device: device.to_string(),
         member: info.author.to_string(),
@@ -221,10 +222,13 @@ pub async fn redeem(
         role: info.principal.role.code().to_owned(),
         scope: info.scope_unit.to_string(),
         token,
+        device_secret: keys.device_secret,
+        recovery_key: keys.recovery_key,
+        recovery_secret: keys.recovery_secret,
     })
 }
 
-fn holder_from_row(row: &sqlx::any::AnyRow) -> DbResult<Holder> {
+pub(crate) fn holder_from_row(row: &sqlx::any::AnyRow) -> DbResult<Holder> {
     let member: Option<String> = row.try_get(0)?;
     let user: Option<String> = row.try_get(1)?;
     match (member, user) {

@@ -386,32 +386,12 @@ pub async fn issue_code_from_phone(
     body: Result<Json<PhoneCodeRequest>, JsonRejection>,
 ) -> Result<Json<IssuedCode>, ApiError> {
     let Json(request) = body?;
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::Unauthorized(
-                "send the phone's device token as Authorization: Bearer …".into(),
-            )
-        })?;
     let what = format!("member {:?}", request.member.trim());
     let member = hosync_core::MemberId::parse(request.member.trim())
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    let auth = devices::authenticate(&mut tx, token)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Unauthorized("this phone is not enrolled on this server".into())
-        })?;
-    if auth.must_wipe() {
-        return Err(ApiError::Forbidden(
-            "this phone was revoked or its holder disabled: it issues no codes".into(),
-        ));
-    }
+    let auth = phone_auth(&mut tx, &headers, "it issues no codes").await?;
     let holder = Holder::Member(member);
     let info = devices::holder_info(&mut tx, &holder)
         .await?
@@ -426,4 +406,33 @@ pub async fn issue_code_from_phone(
         .map_err(|d| ApiError::denied(d, &what))?;
     let by = Actor::Device(auth.device.to_string());
     issue_and_answer(&state, tx, &holder, by, now).await
+}
+
+/// The phone whose device token a request carries (`Authorization: Bearer …`), refused when it
+/// was revoked or its holder disabled; `refused` says what such a phone does not get.
+pub async fn phone_auth(
+    conn: &mut sqlx::AnyConnection,
+    headers: &axum::http::HeaderMap,
+    refused: &str,
+) -> Result<devices::DeviceAuth, ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "send the phone's device token as Authorization: Bearer …".into(),
+            )
+        })?;
+    let auth = devices::authenticate(conn, token).await?.ok_or_else(|| {
+        ApiError::Unauthorized("this phone is not enrolled on this server".into())
+    })?;
+    if auth.must_wipe() {
+        return Err(ApiError::Forbidden(format!(
+            "this phone was revoked or its holder disabled: {refused}"
+        )));
+    }
+    Ok(auth)
 }

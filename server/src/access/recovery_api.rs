@@ -1,0 +1,192 @@
+//! A phone's keys and their recovery over HTTP: a phone enrolled before keys asks for its own;
+//! a phone whose PIN is forgotten asks for its recovery key with its recovery secret (no
+//! token: the phone cannot read its token without the key); a secretary's phone, or a staff
+//! account, lists the requests it may approve and approves them.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use hosync_core::DeviceId;
+use hosync_core::access::{Denied, Principal};
+use hosync_core::protocol::{
+    PendingRecovery, PhoneKeys, RecoveryApproval, RecoveryRequest, RecoveryStatus,
+};
+
+use crate::AppState;
+use crate::access::audit::{self, Actor, AuditAction};
+use crate::access::devices_api::phone_auth;
+use crate::access::recovery::{self, ApproveError, AskError};
+use crate::access::sessions::StaffSession;
+use crate::access::throttle::{self, ClientAddress};
+use crate::error::ApiError;
+
+/// The counter of recovery asks from one address, which wrong secrets use up.
+const RECOVERY: &str = "recovery";
+
+/// `POST /api/v1/phone/keys`: fresh keys for the phone whose token the request carries (one
+/// enrolled before keys existed), replacing any it had.
+pub async fn phone_keys(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<PhoneKeys>, ApiError> {
+    let now = state.now();
+    let mut tx = state.db.begin_write().await?;
+    let auth = phone_auth(&mut tx, &headers, "it gets no keys").await?;
+    let by = Actor::Device(auth.device.to_string());
+    let keys = recovery::issue_keys(&mut tx, &auth.device, &by, now).await?;
+    tx.commit().await?;
+    Ok(Json(keys))
+}
+
+/// `POST /api/v1/recovery {"device", "recovery_secret"}`: 202 `{"status":"waiting"}` until the
+/// request is approved, then 200 `{"status":"approved","recovery_key"}` once. The secret is the
+/// credential, so wrong ones are throttled per client address as enrolment codes are.
+pub async fn ask(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    body: Result<Json<RecoveryRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<RecoveryStatus>), ApiError> {
+    let Json(request) = body?;
+    let now = state.now();
+    let limit = state.settings.enrol_limit;
+    let subject = address.to_string();
+    let mut tx = state.db.begin_write().await?;
+    let count = throttle::count(&mut tx, RECOVERY, &subject, limit, now).await?;
+    if count.over(limit) {
+        // Refused unchecked, so not counted: retrying while paused does not lengthen the pause.
+        tx.rollback().await?;
+        let wait = count.resets_at - now;
+        return Err(ApiError::TooManyRequests {
+            message: format!(
+                "too many wrong recovery requests from your address: recovery is paused until {} (in {} min); try again then",
+                audit::vi_time(count.resets_at),
+                (wait + 59) / 60
+            ),
+            retry_after: wait,
+        });
+    }
+    tx.commit().await?;
+
+    let mut tx = state.db.begin_write().await?;
+    match recovery::ask(&mut tx, &request.device, &request.recovery_secret, now).await {
+        Ok(status) => {
+            // A right secret was no guess: it is taken off the count.
+            throttle::uncount(&mut tx, RECOVERY, &subject).await?;
+            throttle::sweep(&mut tx, state.db.backend, now).await?;
+            tx.commit().await?;
+            let code = match status {
+                RecoveryStatus::Waiting => StatusCode::ACCEPTED,
+                RecoveryStatus::Approved { .. } => StatusCode::OK,
+            };
+            Ok((code, Json(status)))
+        }
+        Err(AskError::Db(e)) => Err(e.into()),
+        Err(refused @ AskError::Revoked) => {
+            tx.rollback().await?;
+            let mut conn = state.db.writer.acquire().await?;
+            throttle::uncount(&mut conn, RECOVERY, &subject).await?;
+            Err(ApiError::Forbidden(refused.to_string()))
+        }
+        Err(refused @ AskError::Unknown) => {
+            tx.rollback().await?;
+            if count.last(limit) {
+                let detail = format!(
+                    "{} wrong recovery requests within {} min: recovery from this address is paused until {}",
+                    limit.max,
+                    limit.window / 60,
+                    audit::vi_time(count.resets_at)
+                );
+                let mut conn = state.db.writer.acquire().await?;
+                audit::record(
+                    &mut conn,
+                    now,
+                    &Actor::Address(subject.clone()),
+                    AuditAction::RecoveryPaused,
+                    &subject,
+                    &detail,
+                    None,
+                )
+                .await?;
+            }
+            Err(ApiError::Unauthorized(refused.to_string()))
+        }
+    }
+}
+
+/// `GET /api/v1/phone/recoveries`: the recoveries the secretary's phone (by its token) may
+/// approve.
+pub async fn phone_pending(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<PendingRecovery>>, ApiError> {
+    let mut conn = state.db.reader.acquire().await?;
+    let auth = phone_auth(&mut conn, &headers, "it approves no recovery").await?;
+    Ok(Json(
+        recovery::pending(&mut conn, &auth.info.principal).await?,
+    ))
+}
+
+/// `POST /api/v1/phone/recoveries/{device}/approve`: the secretary's phone approves a
+/// recovery.
+pub async fn phone_approve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(device): Path<String>,
+) -> Result<Json<RecoveryApproval>, ApiError> {
+    let device = DeviceId::parse(&device).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let mut tx = state.db.begin_write().await?;
+    let auth = phone_auth(&mut tx, &headers, "it approves no recovery").await?;
+    let by = Actor::Device(auth.device.to_string());
+    approve_and_answer(&state, tx, &auth.info.principal, &device, &by).await
+}
+
+/// `GET /api/v1/recoveries`: the recoveries a staff account may approve.
+pub async fn staff_pending(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Json<Vec<PendingRecovery>>, ApiError> {
+    let mut conn = state.db.reader.acquire().await?;
+    Ok(Json(
+        recovery::pending(&mut conn, &session.principal).await?,
+    ))
+}
+
+/// `POST /api/v1/recoveries/{device}/approve`: a staff account approves a recovery.
+pub async fn staff_approve(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(device): Path<String>,
+) -> Result<Json<RecoveryApproval>, ApiError> {
+    let device = DeviceId::parse(&device).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let tx = state.db.begin_write().await?;
+    let by = Actor::User(session.login.clone());
+    approve_and_answer(&state, tx, &session.principal, &device, &by).await
+}
+
+/// Approves in `tx` and commits, as both approving routes answer.
+async fn approve_and_answer(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    principal: &Principal,
+    device: &DeviceId,
+    by: &Actor,
+) -> Result<Json<RecoveryApproval>, ApiError> {
+    match recovery::approve(&mut tx, principal, device, by, state.now()).await {
+        Ok(approval) => {
+            tx.commit().await?;
+            Ok(Json(approval))
+        }
+        Err(ApproveError::Db(e)) => Err(e.into()),
+        Err(e @ ApproveError::NoRequest(_)) => Err(ApiError::NotFound(e.to_string())),
+        // Outside the scope is a 403 too (naming no place): device ids are random, so saying a
+        // device is outside the approver's scope tells them nothing they could not guess.
+        Err(ApproveError::Denied(Denied::OutOfScope)) => Err(ApiError::Forbidden(format!(
+            "device {device} is not within your scope: you may not approve its recovery"
+        ))),
+        Err(ApproveError::Denied(Denied::NotAllowed(why))) => Err(ApiError::Forbidden(format!(
+            "{why}: you may not approve the recovery of device {device}"
+        ))),
+        Err(e @ ApproveError::Revoked(_)) => Err(ApiError::Forbidden(e.to_string())),
+    }
+}
