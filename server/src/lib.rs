@@ -174,6 +174,8 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api)
+        // The nest does not take its own path with a slash after it (found by fuzzing).
+        .route("/api/v1/", axum::routing::any(unknown_route))
         .merge(app)
         .layer(middleware::from_fn_with_state(state.clone(), deadlines))
         .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))

@@ -323,6 +323,13 @@ async fn unknown_api_routes_answer_in_json(backend: Backend) {
             405,
             "/api/v1/overview does not take DELETE",
         ),
+        // The API's own path with a slash after it (found by fuzzing).
+        (
+            reqwest::Method::GET,
+            "/api/v1/",
+            404,
+            "no API route GET /api/v1/",
+        ),
     ] {
         let response = app
             .http

@@ -12,9 +12,10 @@ use anyhow::{Context, Result, ensure};
 
 use crate::{cargo, on_path, output, root, run, shown_path, target_dir};
 
-/// Budgets for what a phone downloads the first time, gzip bytes.
+/// Budgets for what a phone downloads the first time, gzip bytes. The wasm's grew from 450 to
+/// 460 KB with per-document storage and the lazy start (452 KB when it moved).
 pub const JS_CSS_BUDGET: usize = 60_000;
-pub const WASM_BUDGET: usize = 450_000;
+pub const WASM_BUDGET: usize = 460_000;
 /// The staff dashboard's JavaScript and CSS, gzip bytes: desktops on office lines, but the
 /// dashboard should stay a page rather than grow into a second app.
 pub const STAFF_JS_CSS_BUDGET: usize = 40_000;

@@ -55,6 +55,23 @@ pub fn read_tables(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, ReadErro
     if !is_workbook {
         return read_csv(bytes, file_name).map_err(unreadable);
     }
+    // calamine overflows on some damaged cell references (a panic where overflow is checked):
+    // such a file is unreadable, not the server's failure (found by fuzzing).
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook(bytes, file_name)
+    }))
+    .unwrap_or_else(|_| {
+        Err(unreadable(
+            "bảng tính bị hỏng: không đọc được địa chỉ ô".to_owned(),
+        ))
+    })
+}
+
+fn read_workbook(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, ReadError> {
+    let unreadable = |why: String| ReadError::Unreadable {
+        name: file_name.to_owned(),
+        why,
+    };
     use calamine::Reader;
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| unreadable(format!("không phải bảng tính Excel hợp lệ ({e})")))?;
@@ -69,9 +86,11 @@ pub fn read_tables(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, ReadErro
             if i == MAX_ROWS {
                 return Err(unreadable(format!("trang “{name}” có hơn {MAX_ROWS} dòng")));
             }
-            let mut cells = vec![Value::Empty; first_col as usize];
-            cells.extend(row.iter().map(value_of));
-            cells.truncate(MAX_COLUMNS);
+            // A damaged file may claim to start millions of columns in: only the columns read
+            // are ever made.
+            let mut cells = vec![Value::Empty; (first_col as usize).min(MAX_COLUMNS)];
+            let room = MAX_COLUMNS - cells.len();
+            cells.extend(row.iter().take(room).map(value_of));
             rows.push(TableRow {
                 number: first_row + i as u32 + 1,
                 cells,
