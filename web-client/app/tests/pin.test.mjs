@@ -29,6 +29,11 @@ async function writeNote(page, household, text) {
   await page.locator('.note-form .saved').waitFor();
 }
 
+/** The household's screen, whatever screen the app opened on. */
+function showHousehold(page, household) {
+  return page.evaluate((doc) => (location.hash = `#/h/${encodeURIComponent(doc)}`), `h:${household}`);
+}
+
 function keysRecord(page) {
   return page.evaluate(
     () =>
@@ -91,7 +96,11 @@ test('five wrong PINs leave only recovery, which the secretary approves; the uns
   }
 
   await member.page.reload();
-  for (let i = 0; i < 5; i++) await unlock(member.page, `99999${i}`);
+  for (let left = 4; left > 0; left--) {
+    await unlock(member.page, `99999${left}`);
+    await member.page.getByText(`Còn ${left} lần thử`).waitFor();
+  }
+  await unlock(member.page, '999990');
   await member.page.getByRole('heading', { name: 'Khôi phục dữ liệu' }).waitFor();
   assert.deepEqual(await keysRecord(member.page), { pin: false, recovery: true, wrongPins: 5 });
   await member.page.reload();
@@ -115,7 +124,8 @@ test('five wrong PINs leave only recovery, which the secretary approves; the uns
   await member.page.locator('input[name=pin]').fill(NEW_PIN);
   await member.page.locator('input[name=pin-again]').fill(NEW_PIN);
   await member.page.getByRole('button', { name: 'Lưu mã PIN' }).click();
-  await member.page.locator(`a.card[data-household="${household}"]`).click();
+  await member.page.locator('header .who').waitFor();
+  await showHousehold(member.page, household);
   await member.page.locator('li.note', { hasText: NOTE }).waitFor();
   assert.deepEqual(await keysRecord(member.page), { pin: true, recovery: true, wrongPins: 0 });
 
@@ -127,7 +137,8 @@ test('five wrong PINs leave only recovery, which the secretary approves; the uns
   await member.page.locator('li.note', { hasText: NOTE }).waitFor();
   await syncedAfter(member.page, 0);
   await reopen(secretary.page);
-  await secretary.page.locator(`a.card[data-household="${household}"]`).click();
+  await secretary.page.locator('header .who').waitFor();
+  await showHousehold(secretary.page, household);
   await secretary.page.locator('li.note', { hasText: NOTE }).waitFor();
   await member.context.close();
   await secretary.context.close();
