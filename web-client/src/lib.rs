@@ -172,6 +172,16 @@ impl WasmReplica {
         Ok(())
     }
 
+    /// Lets a document go back to bytes, out of Automerge, to save memory: only once all of it
+    /// is stored and no request carries it. Whether it went; it is read again when next needed.
+    #[wasm_bindgen(js_name = releaseDocument)]
+    pub fn release_document(
+        &mut self,
+        #[wasm_bindgen(js_name = docId)] doc_id: &str,
+    ) -> Result<bool, JsError> {
+        Ok(self.0.release(&DocId::parse(doc_id)?))
+    }
+
     /// Every document on this phone.
     #[wasm_bindgen(js_name = documentIds)]
     pub fn document_ids(&self) -> Vec<String> {

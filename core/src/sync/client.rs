@@ -283,6 +283,29 @@ impl Replica {
         }
     }
 
+    /// Lets a document read earlier go back to bytes (a phone short of memory keeps only the
+    /// documents its screens show in Automerge): only one whose every change is in storage and
+    /// in no request under way. Whether it went.
+    pub fn release(&mut self, id: &DocId) -> bool {
+        if self.in_flight.contains_key(id) {
+            return false;
+        }
+        let Some(state) = self.docs.get_mut(id) else {
+            return false;
+        };
+        let Some(doc) = state.doc() else {
+            return false;
+        };
+        let heads = doc.heads();
+        if state.stored.heads() != Some(&heads[..]) {
+            return false;
+        }
+        let chunks = vec![doc.save()];
+        state.unread = Some(Unread { chunks, heads });
+        state.doc = None;
+        true
+    }
+
     /// The document, created with the shared skeleton if this phone has none yet (a new
     /// monthly report, say). Edit it with the functions of [`crate::docs`]. One restored from
     /// storage is read first; call [`Replica::read`] before, to hear if that fails (the

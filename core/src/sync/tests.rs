@@ -1016,6 +1016,25 @@ fn storage_appends_an_edit_and_reads_back_every_state() {
         matches!(writes.docs.as_slice(), [record] if matches!(record.bytes, DocBytes::Increment { .. })),
         "an edit after opening appends: {writes:?}"
     );
+    disk.write(writes);
+
+    // A document read can go back to bytes once storage has it, and reads back the same.
+    household::add_note(opened.open(&hh), &member, day, "Trước khi nhả", &[], 901).expect("note");
+    let before = opened.doc(&hh).expect("read").heads();
+    assert!(!opened.release(&hh), "its last edit is not stored yet");
+    disk.write(opened.take_writes());
+    assert!(opened.release(&hh), "stored: it goes");
+    assert!(opened.doc(&hh).is_none());
+    assert!(opened.take_writes().is_empty(), "releasing writes nothing");
+    opened.read(&hh).expect("reads again");
+    assert_eq!(opened.doc(&hh).expect("read").heads(), before);
+
+    // A write that failed, on a phone with documents not read: they are written whole too.
+    let mut unread = disk.restore();
+    unread.forget_stored();
+    let mut again = Disk::default();
+    again.write(unread.take_writes());
+    assert_same_phone(&disk.restore(), &again.restore());
 
     // A write that failed: everything is written again, whole.
     phone.forget_stored();

@@ -101,6 +101,10 @@ export function loadCore(): Promise<unknown> {
 
 export type Listener = () => void;
 
+/** Households kept read in Automerge after their screen closes; older ones go back to bytes,
+ * so a day of visits does not fill a cheap phone's memory. */
+const KEEP_READ = 12;
+
 /** Documents compacted per idle moment: one snapshot is a few milliseconds of a slow phone. */
 const COMPACT_PER_IDLE = 1;
 
@@ -118,6 +122,8 @@ export class Phone {
   private appWritten: string | null = null;
   private writing: Promise<void> = Promise.resolve();
   private compacting = false;
+  /** Households whose screens opened, least recent first. */
+  private recent: string[] = [];
   private listeners = new Set<Listener>();
   private editListeners = new Set<Listener>();
   /** Bumped on every change, so views know to read again. */
@@ -367,6 +373,19 @@ export class Phone {
       };
     }
     return this.idsCache;
+  }
+
+  /** A household's screen opened: it stays read, and the least recently opened beyond
+   * `KEEP_READ` go back to bytes (each only once it is stored and not being sent). */
+  opened(doc: string): void {
+    const recent = [...this.recent.filter((d) => d !== doc), doc];
+    // Not stored yet or being sent: kept, and tried again after the next opening.
+    const kept: string[] = [];
+    while (recent.length > 1 && recent.length + kept.length > KEEP_READ) {
+      const oldest = recent.shift() as string;
+      if (this.holds(oldest) && !this.replica.releaseDocument(oldest)) kept.push(oldest);
+    }
+    this.recent = [...kept, ...recent];
   }
 
   /** Whether a document is on this phone; asked once per card, so read once per change. */

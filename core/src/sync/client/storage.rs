@@ -36,6 +36,10 @@ pub(super) struct DocStored {
 }
 
 impl DocStored {
+    pub(super) fn heads(&self) -> Option<&[ChangeHash]> {
+        self.heads.as_deref()
+    }
+
     /// Storage no longer matches (a new history, or a write that failed): write it whole.
     pub(super) fn forget(&mut self) {
         *self = DocStored::default();
@@ -353,9 +357,16 @@ fn digest_of(doc: &Doc) -> Option<HouseholdDigest> {
 /// A document's bytes to write: whole when storage holds nothing of it, else the changes after
 /// the stored heads.
 fn next_bytes(state: &mut DocState) -> DocBytes {
-    // A document not read is as it was stored.
     let Some(doc) = state.doc() else {
-        return DocBytes::Unchanged;
+        // A document not read is as it was stored, unless storage lost track of it (a write
+        // that failed, a phone set up from another's data): then its chunks in a row, which
+        // read back as one.
+        if state.stored.heads.is_some() {
+            return DocBytes::Unchanged;
+        }
+        state.stored.heads = Some(state.heads());
+        state.stored.increments = 0;
+        return DocBytes::Snapshot(state.bytes());
     };
     let heads = doc.heads();
     match &state.stored.heads {

@@ -74,6 +74,7 @@ export function Households({ phone }: { phone: Phone }) {
 }
 
 export function HouseholdScreen({ phone, doc }: { phone: Phone; doc: string }) {
+  useEffect(() => phone.opened(doc), [phone, doc]);
   if (!phone.holds(doc)) {
     return (
       <section>
