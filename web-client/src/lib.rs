@@ -182,6 +182,21 @@ impl WasmReplica {
         Ok(self.0.release(&DocId::parse(doc_id)?))
     }
 
+    /// Whether this phone holds the document.
+    pub fn holds(&self, #[wasm_bindgen(js_name = docId)] doc_id: &str) -> Result<bool, JsError> {
+        let id = DocId::parse(doc_id)?;
+        Ok(self.0.holds(&id))
+    }
+
+    /// The id of the first cell document on this phone, if it holds one.
+    #[wasm_bindgen(js_name = cellDocId)]
+    pub fn cell_doc_id(&self) -> Option<String> {
+        self.0
+            .doc_ids()
+            .find(|id| id.kind() == DocKind::Cell)
+            .map(ToString::to_string)
+    }
+
     /// Every document on this phone.
     #[wasm_bindgen(js_name = documentIds)]
     pub fn document_ids(&self) -> Vec<String> {

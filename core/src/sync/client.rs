@@ -97,6 +97,14 @@ struct DocState {
     digest: Option<HouseholdDigest>,
     /// Whether it holds a conflict, as last computed (for a document not read, as stored).
     conflicted: bool,
+    /// The heads `digest` and `conflicted` were computed at: when they are not the document's,
+    /// both are stale, and computed again when the phone is idle ([`Replica::compaction`]) or
+    /// when asked for.
+    digested_at: Option<Vec<ChangeHash>>,
+    /// Something of it may have changed since its records were last written, so
+    /// [`Replica::take_writes`] looks at it; the others it skips, so an edit costs the same
+    /// however many documents the phone holds.
+    dirty: bool,
 }
 
 impl DocState {
@@ -110,6 +118,8 @@ impl DocState {
             stored: storage::DocStored::default(),
             digest: None,
             conflicted: false,
+            digested_at: None,
+            dirty: true,
         }
     }
 
@@ -148,6 +158,21 @@ impl DocState {
 
     /// The whole document as bytes `Doc::load` reads: saved when read, else its chunks in a
     /// row (a snapshot followed by changes loads as one).
+    /// Whether `digest` and `conflicted` are those of the document as it is.
+    fn digest_fresh(&self) -> bool {
+        self.digested_at.as_ref() == Some(&self.heads())
+    }
+
+    /// Computes the digest and the conflict flag from the document read.
+    fn digest_now(&mut self) {
+        if let Some(doc) = &self.doc {
+            self.dirty = true;
+            self.digest = storage::digest_of(doc);
+            self.conflicted = !doc.conflicts().is_empty();
+            self.digested_at = Some(doc.heads());
+        }
+    }
+
     fn bytes(&self) -> Vec<u8> {
         match (&self.doc, &self.unread) {
             (Some(doc), _) => doc.save(),
@@ -273,6 +298,11 @@ impl Replica {
         self.docs.keys()
     }
 
+    /// Whether this phone holds the document, read or not.
+    pub fn holds(&self, id: &DocId) -> bool {
+        self.docs.contains_key(id)
+    }
+
     /// Reads a document restored from storage into Automerge, if it is not yet; false when
     /// the phone does not hold it.
     pub fn read(&mut self, id: &DocId) -> Result<bool, SyncError> {
@@ -320,6 +350,7 @@ impl Replica {
         if state.read(id, &actor).is_err() {
             *state = DocState::new(Doc::create(id.clone(), actor.clone()));
         }
+        state.dirty = true;
         state
             .doc
             .get_or_insert_with(|| Doc::create(id.clone(), actor))
@@ -329,35 +360,36 @@ impl Replica {
     pub fn doc_mut(&mut self, id: &DocId) -> Option<&mut Doc> {
         let actor = self.actor.clone();
         let state = self.docs.get_mut(id)?;
+        state.dirty = true;
         state.read(id, &actor).ok()
     }
 
-    /// What the households list shows of a household: from the document when it is read,
-    /// else as storage kept it beside the document.
-    pub fn digest(&self, id: &DocId) -> Result<Option<HouseholdDigest>, SyncError> {
-        let Some(state) = self.docs.get(id) else {
+    /// What the households list shows of a household: as storage kept it beside the document
+    /// while that is current, else from the document (read for it if need be).
+    pub fn digest(&mut self, id: &DocId) -> Result<Option<HouseholdDigest>, SyncError> {
+        let actor = self.actor.clone();
+        let Some(state) = self.docs.get_mut(id) else {
             return Ok(None);
         };
-        match state.doc() {
-            Some(doc) if doc.kind() == crate::ids::DocKind::Household => {
-                let household = crate::docs::household::read(doc).map_err(|e| doc_error(id, e))?;
-                Ok(Some(HouseholdDigest::from(&household)))
-            }
-            Some(_) => Ok(None),
-            None => Ok(state.digest.clone()),
+        if !state.digest_fresh() {
+            state.read(id, &actor)?;
+            state.digest_now();
         }
+        Ok(state.digest.clone())
     }
 
-    /// The documents holding a conflict to settle: those read, looked at now; the others as
-    /// storage kept it.
-    pub fn conflicted(&self) -> Vec<DocId> {
+    /// The documents holding a conflict to settle, from the flag kept beside each (a document
+    /// whose flag is stale is read for it).
+    pub fn conflicted(&mut self) -> Vec<DocId> {
+        let actor = self.actor.clone();
         self.docs
-            .iter()
-            .filter(|(_, state)| match state.doc() {
-                Some(doc) => !doc.conflicts().is_empty(),
-                None => state.conflicted,
+            .iter_mut()
+            .filter_map(|(id, state)| {
+                if !state.digest_fresh() && state.read(id, &actor).is_ok() {
+                    state.digest_now();
+                }
+                state.conflicted.then(|| id.clone())
             })
-            .map(|(id, _)| id.clone())
             .collect()
     }
 
@@ -482,6 +514,7 @@ impl Replica {
                 .map_err(|e| doc_error(id, e))?;
             state.doc = Some(remade);
             state.refused = None;
+            state.dirty = true;
             // A new history: what is stored of the old one must not be loaded with it.
             state.stored.forget();
         }
@@ -518,6 +551,7 @@ impl Replica {
                 .docs
                 .entry(id.clone())
                 .or_insert_with(|| DocState::new(Doc::empty(id.clone(), actor.clone())));
+            state.dirty = true;
             let received = update.snapshot.is_some() || !update.changes.is_empty();
             let heads = hashes_from_wire(&update.heads);
             let held = state.heads();
@@ -564,6 +598,7 @@ impl Replica {
             let Some(state) = self.docs.get_mut(&id) else {
                 continue;
             };
+            state.dirty = true;
             match &result.outcome {
                 PushOutcome::Accepted => {
                     state.refused = None;
@@ -599,6 +634,7 @@ impl Replica {
             // then may be gone, so everything it did not just confirm is offered again.
             for (id, state) in &mut self.docs {
                 if !in_answer.contains(id) {
+                    state.dirty = true;
                     state.acked.clear();
                 }
             }
@@ -643,6 +679,7 @@ impl Replica {
             }
             state.refused = None;
             state.stored = storage::DocStored::default();
+            state.dirty = true;
         }
         Replica {
             device,
@@ -711,10 +748,13 @@ impl Replica {
         for mut doc in loaded {
             let id = doc.id().clone();
             match self.docs.get_mut(&id) {
-                Some(state) => state
-                    .read(&id, &self.actor)?
-                    .merge(&mut doc)
-                    .map_err(|e| doc_error(&id, e))?,
+                Some(state) => {
+                    state.dirty = true;
+                    state
+                        .read(&id, &self.actor)?
+                        .merge(&mut doc)
+                        .map_err(|e| doc_error(&id, e))?
+                }
                 None => {
                     self.docs.insert(id.clone(), DocState::new(doc));
                 }

@@ -296,8 +296,8 @@ fn assert_same_phone(phone: &Replica, restored: &Replica) {
     for id in ids(phone) {
         assert_eq!(phone.status(&id), restored.status(&id), "{id} as restored");
         assert_eq!(
-            phone.digest(&id).expect("digest"),
-            restored.digest(&id).expect("digest"),
+            phone.clone().digest(&id).expect("digest"),
+            restored.clone().digest(&id).expect("digest"),
             "{id}'s digest as restored"
         );
         let mut mine = phone.clone();
@@ -681,6 +681,8 @@ fn a_refused_change_stays_on_the_phone_and_is_not_resent_until_edited() {
         tx.put(&profile, "people", 1000_i64).expect("put");
         tx.commit();
     }
+    let mut disk = Disk::default();
+    disk.write(phone.take_writes());
     let outcome = {
         let request = protocol::encode_request(&phone.start_sync());
         let answer =
@@ -705,6 +707,14 @@ fn a_refused_change_stays_on_the_phone_and_is_not_resent_until_edited() {
         phone.start_sync().pushes.is_empty(),
         "a refused change is not sent again by itself"
     );
+    // The refusal is stored: after a restart it still shows, and still is not sent.
+    disk.write(phone.take_writes());
+    let mut restored = disk.restore();
+    assert!(matches!(
+        restored.status(&hh),
+        Some(super::DocSyncStatus::Refused(_))
+    ));
+    assert!(restored.start_sync().pushes.is_empty());
     let fix = household::ProfileUpdate {
         people: Some(7),
         ..Default::default()
@@ -1003,6 +1013,10 @@ fn storage_appends_an_edit_and_reads_back_every_state() {
         .digest(&hh)
         .expect("digest")
         .expect("a household's digest");
+    assert!(
+        opened.doc(&hh).is_none(),
+        "the digest came from storage, the idle work kept it"
+    );
     assert_eq!(
         digest.head,
         household::read(phone.doc(&hh).expect("held"))

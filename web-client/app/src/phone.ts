@@ -2,7 +2,7 @@
 // Every edit goes through `edit`, which stores what it changed before it resolves, so the app
 // only says "saved" once a killed tab or a restart cannot lose the edit.
 
-import init, { Replica, parseDocId, type HouseholdSummary, type SyncOutcome } from 'hosync-web';
+import init, { Replica, type HouseholdSummary, type SyncOutcome } from 'hosync-web';
 import wasmUrl from 'hosync-web/wasm?url';
 import * as store from './store';
 import { t } from './i18n';
@@ -131,7 +131,7 @@ export class Phone {
   /** Bumped when the documents change (not the sync status), for reads worth keeping. */
   private dataVersion = 0;
   private listCache: { dataVersion: number; month: string; list: HouseholdSummary[] } | null = null;
-  private idsCache: { dataVersion: number; ids: Set<string>; cell: string | null } | null = null;
+  private idsCache: { dataVersion: number; held: Map<string, boolean>; cell: string | null } | null = null;
   syncing = false;
   lastSync: number | null;
   lastError: string | null = null;
@@ -363,14 +363,10 @@ export class Phone {
     return !!set && (set.has(item) || set.has('*'));
   }
 
-  private ids(): { ids: Set<string>; cell: string | null } {
+  private ids(): { held: Map<string, boolean>; cell: string | null } {
+    // Asked once per card and per change: answered by core, remembered until the next change.
     if (this.idsCache?.dataVersion !== this.dataVersion) {
-      const list = this.replica.documentIds();
-      this.idsCache = {
-        dataVersion: this.dataVersion,
-        ids: new Set(list),
-        cell: list.find((d) => parseDocId(d).kind === 'cell') ?? null,
-      };
+      this.idsCache = { dataVersion: this.dataVersion, held: new Map(), cell: this.replica.cellDocId() ?? null };
     }
     return this.idsCache;
   }
@@ -390,7 +386,13 @@ export class Phone {
 
   /** Whether a document is on this phone; asked once per card, so read once per change. */
   holds(doc: string): boolean {
-    return this.ids().ids.has(doc);
+    const { held } = this.ids();
+    let holds = held.get(doc);
+    if (holds === undefined) {
+      holds = this.replica.holds(doc);
+      held.set(doc, holds);
+    }
+    return holds;
   }
 
   /** The id of the cell's document on this phone, if one is. */

@@ -116,6 +116,8 @@ struct DocStateRecord {
     digest: Option<DigestRecord>,
     /// Whether it holds a conflict, so the secretary's list needs no document read.
     conflicted: bool,
+    /// The heads the digest and the flag were computed at.
+    digested_at: Option<Vec<[u8; 32]>>,
 }
 
 /// [`HouseholdDigest`] as stored: days and months as ISO text.
@@ -189,14 +191,10 @@ impl Replica {
             writes.meta = Some(meta);
         }
         for (id, state) in &mut self.docs {
-            let bytes = next_bytes(state);
-            if bytes != DocBytes::Unchanged
-                && let Some(doc) = state.doc()
-            {
-                let (digest, conflicted) = (digest_of(doc), !doc.conflicts().is_empty());
-                state.digest = digest;
-                state.conflicted = conflicted;
+            if !std::mem::take(&mut state.dirty) {
+                continue;
             }
+            let bytes = next_bytes(state);
             let record = protocol::encode(&DocStateRecord {
                 acked: hashes_to_wire(&state.acked),
                 refused: state
@@ -207,6 +205,7 @@ impl Replica {
                 heads: hashes_to_wire(&state.heads()),
                 digest: state.digest.as_ref().map(DigestRecord::from),
                 conflicted: state.conflicted,
+                digested_at: state.digested_at.as_deref().map(hashes_to_wire),
             });
             let record = if state.stored.state.as_ref() == Some(&record) {
                 None
@@ -236,16 +235,42 @@ impl Replica {
         self.stored.meta = None;
         for state in self.docs.values_mut() {
             state.stored.forget();
+            state.dirty = true;
         }
     }
 
-    /// Snapshots of at most `most` documents whose increments have piled up (at least
-    /// [`COMPACT_AFTER`]), each replacing that document's chunks; for when the phone is idle.
+    /// Work for when the phone is idle, in at most `most` documents: digests and conflict flags
+    /// computed again for documents read whose edits left them stale (kept off the saving of
+    /// an edit, which they would slow), with their state records; then snapshots of documents
+    /// whose increments have piled up (at least [`COMPACT_AFTER`]), each replacing that
+    /// document's chunks.
     pub fn compaction(&mut self, most: usize) -> StorageWrites {
-        let mut writes = StorageWrites::default();
-        for (id, state) in &mut self.docs {
-            if writes.docs.len() == most {
+        let mut refreshed = 0;
+        for state in self.docs.values_mut() {
+            if refreshed == most {
                 break;
+            }
+            if state.doc.is_some() && !state.digest_fresh() {
+                state.digest_now();
+                refreshed += 1;
+            }
+        }
+        let mut writes = self.take_writes();
+        // A document whose bytes go in these writes is folded another time, so that no chunk
+        // number is written twice in one transaction.
+        let written: BTreeSet<DocId> = writes
+            .docs
+            .iter()
+            .filter(|r| r.bytes != DocBytes::Unchanged)
+            .map(|r| r.id.clone())
+            .collect();
+        let mut folded = 0;
+        for (id, state) in &mut self.docs {
+            if folded == most {
+                break;
+            }
+            if written.contains(id) {
+                continue;
             }
             // Only what is already stored is folded, and only a document read (one not read
             // is folded once it is); newer changes go by `take_writes`.
@@ -259,6 +284,7 @@ impl Replica {
             }
             let snapshot = doc.save();
             state.stored.increments = 0;
+            folded += 1;
             writes.docs.push(DocRecord {
                 id: id.clone(),
                 bytes: DocBytes::Snapshot(snapshot),
@@ -321,6 +347,8 @@ impl Replica {
                 stored,
                 digest,
                 conflicted: record.conflicted,
+                digested_at: record.digested_at.as_deref().map(hashes_from_wire),
+                dirty: false,
             },
         );
         Ok(())
@@ -347,7 +375,7 @@ pub(super) fn read_chunks(
 }
 
 /// A household's digest, for the list; none for other documents.
-fn digest_of(doc: &Doc) -> Option<HouseholdDigest> {
+pub(super) fn digest_of(doc: &Doc) -> Option<HouseholdDigest> {
     if doc.kind() != DocKind::Household {
         return None;
     }
