@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod accounts_api;
 pub mod audit;
 pub mod audit_api;
+pub mod device_keys;
 pub mod devices;
 pub mod devices_api;
 pub mod recovery;

@@ -11,7 +11,7 @@ use hosync_core::{DeviceId, Login, MemberId, Role, UnitId};
 use sqlx::{AnyConnection, Row};
 
 use crate::access::audit::{self, Actor};
-use crate::access::{recovery, secret};
+use crate::access::{device_keys, secret};
 use crate::storage::{self, DbResult, decode};
 
 /// The longest label a phone may give itself for the device list ("Samsung A03 của Lan").
@@ -214,7 +214,7 @@ pub async fn redeem(
     if let Some(actor) = actor {
         bind_actor(conn, actor, &device, now).await?;
     }
-    let keys = recovery::store_keys(conn, &device, now).await?;
+    let keys = device_keys::store_keys(conn, &device, now).await?;
     Ok(Enrolment {
         device: device.to_string(),
         member: info.author.to_string(),
