@@ -94,7 +94,7 @@ test('a password reset code sets a new password, once', async () => {
   await context.close();
 });
 
-test('an enrolment sheet printed to PDF enrols a phone, revoked from the device list', async () => {
+test('an enrolment sheet printed to PDF enrols a phone; its PIN recovery is approved and it is revoked from the device list', async () => {
   const { context, page, errors } = await desk();
   await signIn(page, 'quantri');
   const cell = server.ids.cell;
@@ -114,9 +114,33 @@ test('an enrolment sheet printed to PDF enrols a phone, revoked from the device 
 
   const field = await phone(browser, server);
   await enrol(field, code);
-  await field.context.close();
+  // The member forgot the PIN: the phone asks, with the secret it keeps for that alone.
+  const askRecovery = () =>
+    field.page.evaluate(async () => {
+      const keys = await new Promise((resolve) => {
+        indexedDB.open('hosync').onsuccess = (e) => {
+          e.target.result.transaction('keys').objectStore('keys').get('phone').onsuccess = (r) => resolve(r.target.result);
+        };
+      });
+      const res = await fetch('/api/v1/recovery', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ device: keys.device, recovery_secret: keys.recoverySecret }),
+      });
+      return { status: res.status, body: await res.json() };
+    });
+  assert.deepEqual(await askRecovery(), { status: 202, body: { status: 'waiting' } });
 
   await page.goto(`/staff/#/devices?unit=${cell}`);
+  const request = page.locator('.recoveries li', { hasText: member });
+  await shot(page, 'admin-devices-recovery');
+  await request.getByRole('button', { name: 'Duyệt' }).click();
+  await page.locator('.recoveries').getByText('Không có yêu cầu nào.').waitFor();
+  const approved = await askRecovery();
+  assert.equal(approved.body.status, 'approved');
+  assert.equal(typeof approved.body.recovery_key, 'string');
+  await field.context.close();
+
   const row = page.locator(`tr[data-holder="${member}"]`);
   await row.waitFor();
   const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url))).version;

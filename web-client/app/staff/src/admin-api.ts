@@ -36,6 +36,15 @@ export interface Device {
   app_version: string | null;
 }
 
+/** A member's request to recover a phone whose PIN they forgot, waiting for approval. */
+export interface PendingRecovery {
+  device: string;
+  member: string;
+  member_name: string;
+  label: string;
+  requested_at: number;
+}
+
 export interface EnrolmentCode {
   member: string;
   name: string;
@@ -80,6 +89,8 @@ export const admin = {
   resetPassword: (login: string, code: string, password: string) => call<null>('POST', apiUrl('/password-reset'), { login, code, password }),
   devices: (unit?: string) => call<Device[]>('GET', apiUrl('/devices', { unit })),
   revoke: (id: string) => call<{ device: string; revoked: boolean }>('POST', apiUrl(`/devices/${path(id)}/revoke`), {}),
+  recoveries: () => call<PendingRecovery[]>('GET', apiUrl('/recoveries')),
+  approveRecovery: (device: string) => call<{ device: string; approved_at: number }>('POST', apiUrl(`/recoveries/${path(device)}/approve`), {}),
   enrolOne: (holder: string) => call<{ code: string; holder: string; expires_at: number }>('POST', apiUrl('/enrolments'), { holder }),
   enrolCell: (cell: string) => call<EnrolmentSheet>('POST', apiUrl('/enrolments/cell'), { cell }),
   audit: (q: Record<string, string | undefined>) => call<AuditRow[]>('GET', apiUrl('/audit', q)),

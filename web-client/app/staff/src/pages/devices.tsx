@@ -1,8 +1,9 @@
 // The phones within the account's scope: holder, label, last sync, app version, revoked or
-// locked; a lost phone revoked after a confirmation (its next sync erases the data on it).
+// locked; a lost phone revoked after a confirmation (its next sync erases the data on it);
+// members' requests to recover a phone whose PIN they forgot, approved here.
 
 import { useRef, useState } from 'preact/hooks';
-import { admin, type Device } from '../admin-api';
+import { admin, type Device, type PendingRecovery } from '../admin-api';
 import { dateVi } from '../format';
 import { ErrorView, Load, useLoad } from '../ui';
 
@@ -47,6 +48,7 @@ export function DevicesPage({ unit }: { unit?: string }) {
       <h1>Thiết bị</h1>
       <p class="muted">Điện thoại đã kích hoạt trong phạm vi của bạn. Thu hồi một điện thoại bị mất: lần đồng bộ tới, dữ liệu trên máy bị xóa.</p>
       {error !== null && <ErrorView error={error} />}
+      <Recoveries />
       <label class="filter">
         Lọc theo tên, mã hoặc đơn vị{' '}
         <input name="filter" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
@@ -112,6 +114,46 @@ export function DevicesPage({ unit }: { unit?: string }) {
           </>
         )}
       </dialog>
+    </section>
+  );
+}
+
+/** Pending PIN recoveries the account may approve; the phone gets its key at its next ask. */
+function Recoveries() {
+  const [version, setVersion] = useState(0);
+  const [error, setError] = useState<unknown>(null);
+  const requests = useLoad(() => admin.recoveries(), [version]);
+  const approve = async (r: PendingRecovery) => {
+    setError(null);
+    try {
+      await admin.approveRecovery(r.device);
+      setVersion(version + 1);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <section class="recoveries">
+      <h2>Yêu cầu khôi phục mã PIN</h2>
+      {error !== null && <ErrorView error={error} />}
+      <Load result={requests}>
+        {(list) =>
+          list.length === 0 ? (
+            <p class="muted">Không có yêu cầu nào.</p>
+          ) : (
+            <ul>
+              {list.map((r) => (
+                <li data-device={r.device}>
+                  {r.member_name} ({r.member}) · {r.label} · {when(r.requested_at)}{' '}
+                  <button type="button" onClick={() => void approve(r)}>
+                    Duyệt
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Load>
     </section>
   );
 }
