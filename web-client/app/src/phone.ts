@@ -337,10 +337,12 @@ export class Phone {
     return result;
   }
 
-  /** After an edit: the screens redraw, it goes to disk, then the sync loop hears of it. */
+  /** After an edit: it goes to disk while the screens redraw, then the sync loop hears of it. */
   private async stored(): Promise<void> {
+    // The write starts first, so the screens redraw while IndexedDB commits, not before.
+    const written = this.persist();
     this.changed(true);
-    await this.persist();
+    await written;
     for (const listener of this.editListeners) listener();
   }
 
