@@ -588,6 +588,9 @@ impl Replica {
                 state.acked = heads;
             }
             if received {
+                // What arrives is digested now, so the next opening lists it without reading
+                // it; the phone's own edits are digested when it is idle.
+                state.digest_now();
                 outcome.updated.push(id.clone());
             }
             in_answer.insert(id);

@@ -1063,6 +1063,28 @@ fn storage_appends_an_edit_and_reads_back_every_state() {
 }
 
 #[test]
+fn what_a_sync_brings_opens_listed_without_being_read() {
+    let mut server = MemoryServer::new(1);
+    let member = MemberId::parse("m0").expect("id");
+    let mut writer = enrolled(&mut server, "a", &member, AccessRole::CellSecretary);
+    let mut reader = enrolled(&mut server, "b", &member, AccessRole::CellSecretary);
+    let hh = doc_id(HOUSEHOLD);
+    let day = Day::parse("2026-11-05").expect("day");
+    household::add_note(writer.open(&hh), &member, day, "Từ máy khác", &[], 1).expect("note");
+    sync(&mut server, &mut writer);
+    sync(&mut server, &mut reader);
+    let mut disk = Disk::default();
+    disk.write(reader.take_writes());
+    let mut opened = disk.restore();
+    let digest = opened.digest(&hh).expect("digest").expect("a household");
+    assert!(digest.visited_in(day.month()));
+    assert!(
+        opened.doc(&hh).is_none(),
+        "listed from the digest the sync stored"
+    );
+}
+
+#[test]
 fn a_phone_saved_whole_moves_to_records_without_losing_anything() {
     let mut server = MemoryServer::new(1);
     let member = MemberId::parse("m0").expect("id");
