@@ -167,7 +167,8 @@ pub fn app(state: AppState) -> Router {
         .merge(org::router())
         .merge(staff::router())
         .fallback(unknown_route)
-        .method_not_allowed_fallback(wrong_method);
+        .method_not_allowed_fallback(wrong_method)
+        .layer(middleware::map_response(plain_refusals_in_json));
     let app = web_app::routes(state.settings.app_dir.as_deref());
     Router::new()
         .route("/staff", get(staff_page))
@@ -195,6 +196,34 @@ async fn unknown_route(
         "no API route {method} {}; the routes are listed in the README",
         uri.path()
     ))
+}
+
+/// An extractor's refusal (a path segment that is not UTF-8, a query or body of the wrong
+/// shape) comes from axum as plain text: the API says it in its JSON error instead, as every
+/// other refusal (found by fuzzing).
+async fn plain_refusals_in_json(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !response.status().is_client_error() || !plain {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let body = hosync_core::protocol::ErrorBody {
+        error: "bad_request".into(),
+        message: if text.trim().is_empty() {
+            parts.status.to_string()
+        } else {
+            text
+        },
+    };
+    (parts.status, axum::Json(body)).into_response()
 }
 
 /// A route asked with a method it does not take.
