@@ -337,12 +337,14 @@ export class Phone {
     return result;
   }
 
-  /** After an edit: it goes to disk while the screens redraw, then the sync loop hears of it. */
+  /** After an edit: it goes to disk, then the screens redraw (showing it once it is stored, and
+   * not holding up the commit with drawing), then the sync loop hears of it. */
   private async stored(): Promise<void> {
-    // The write starts first, so the screens redraw while IndexedDB commits, not before.
-    const written = this.persist();
-    this.changed(true);
-    await written;
+    try {
+      await this.persist();
+    } finally {
+      this.changed(true);
+    }
     for (const listener of this.editListeners) listener();
   }
 
