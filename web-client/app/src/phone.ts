@@ -331,17 +331,17 @@ export class Phone {
     for (const item of typeof items === 'function' ? items(result) : items) set.add(item);
     this.pending.set(doc, set);
     this.pendingChanged.add(doc);
-    await this.stored();
-    // From the edit to its commit, for the benchmark.
-    performance.measure('hosync:edit', { start: started });
+    await this.stored(started);
     return result;
   }
 
   /** After an edit: it goes to disk, then the screens redraw (showing it once it is stored, and
    * not holding up the commit with drawing), then the sync loop hears of it. */
-  private async stored(): Promise<void> {
+  private async stored(editStarted?: number): Promise<void> {
     try {
       await this.persist();
+      // From the edit to its commit, for the benchmark.
+      if (editStarted !== undefined) performance.measure('hosync:edit', { start: editStarted });
     } finally {
       this.changed(true);
     }
