@@ -105,7 +105,7 @@ export type Listener = () => void;
  * so a day of visits does not fill a cheap phone's memory. */
 const KEEP_READ = 12;
 
-/** Documents compacted per idle moment: one snapshot is a few milliseconds of a slow phone. */
+/** Documents folded or digested per idle moment: each is a few milliseconds of a slow phone. */
 const COMPACT_PER_IDLE = 1;
 
 /** Runs `work` when the browser has nothing else to do (typing and drawing come first). */
