@@ -4,7 +4,7 @@ use crate::access::accounts::{
     AccountError, By, Login, NewUser, ResetError, User, add_user, disable_member, disable_user,
     enable_member, enable_user, issue_reset_code, list_users, reset_password, set_role,
 };
-use crate::access::audit::{self, Actor, AuditAction};
+use crate::access::audit::{self, AuditAction};
 use crate::access::throttle::{self, ClientAddress};
 
 use crate::AppState;
@@ -248,21 +248,19 @@ pub async fn api_reset_password(
     let now = state.now();
     let limit = state.settings.enrol_limit;
     let subject = address.to_string();
-    let mut tx = state.db.begin_write().await?;
-    let count = throttle::count(&mut tx, RESET, &subject, limit, now).await?;
-    if count.over(limit) {
-        tx.rollback().await?;
-        let wait = count.resets_at - now;
-        return Err(ApiError::TooManyRequests {
-            message: format!(
-                "quá nhiều mã sai từ địa chỉ của bạn: hãy thử lại sau {} ({} phút nữa)",
-                audit::vi_time(count.resets_at),
-                (wait + 59) / 60
-            ),
-            retry_after: wait,
-        });
-    }
-    tx.commit().await?;
+    let count = match throttle::count_guess(&state.db, RESET, &subject, limit, now).await? {
+        Ok(count) => count,
+        Err(paused) => {
+            return Err(ApiError::TooManyRequests {
+                message: format!(
+                    "quá nhiều mã sai từ địa chỉ của bạn: hãy thử lại sau {} ({} phút nữa)",
+                    audit::vi_time(paused.resets_at),
+                    paused.minutes()
+                ),
+                retry_after: paused.wait,
+            });
+        }
+    };
     match reset_password(&state.db, &login, &body.code, &body.password, now).await {
         Ok(()) => {
             let mut tx = state.db.begin_write().await?;
@@ -274,22 +272,14 @@ pub async fn api_reset_password(
         Err(ResetError::Db(e)) => Err(e.into()),
         Err(refused) => {
             if count.last(limit) {
-                let mut conn = state.db.writer.acquire().await?;
-                audit::record(
-                    &mut conn,
-                    now,
-                    &Actor::Address(subject.clone()),
-                    AuditAction::SignInPaused,
-                    &subject,
-                    &format!(
-                        "{} wrong password reset codes within {} min: paused until {}",
-                        limit.max,
-                        limit.window / 60,
-                        audit::vi_time(count.resets_at)
-                    ),
-                    None,
-                )
-                .await?;
+                let detail = format!(
+                    "{} wrong password reset codes within {} min: paused until {}",
+                    limit.max,
+                    limit.window / 60,
+                    audit::vi_time(count.resets_at)
+                );
+                audit::record_pause(&state.db, now, &subject, AuditAction::SignInPaused, &detail)
+                    .await?;
             }
             Err(ApiError::Forbidden(refused.to_string()))
         }

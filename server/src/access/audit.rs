@@ -7,6 +7,8 @@ use hosync_core::{Day, UnitId};
 use serde::Deserialize;
 use sqlx::{AnyConnection, Row};
 
+use crate::storage::db::Db;
+
 hosync_core::coded_enum!(
     /// What an audit entry records.
     AuditAction, "audit action", {
@@ -70,6 +72,20 @@ impl std::fmt::Display for Actor {
             Actor::Address(address) => write!(f, "address:{address}"),
         }
     }
+}
+
+/// Records that guesses from the client address `address` are paused, and why. An address is
+/// no unit's: the entry belongs to the whole organisation.
+pub async fn record_pause(
+    db: &Db,
+    at: i64,
+    address: &str,
+    action: AuditAction,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    let mut conn = db.writer.acquire().await?;
+    let actor = Actor::Address(address.to_owned());
+    record(&mut conn, at, &actor, action, address, detail, None).await
 }
 
 /// Appends one entry. `unit` is the unit it is about (the household's cell, the account's

@@ -42,22 +42,19 @@ pub async fn enrol(
     };
     let limit = state.settings.enrol_limit;
     let subject = address.to_string();
-    let mut tx = state.db.begin_write().await?;
-    let count = throttle::count(&mut tx, ENROL, &subject, limit, now).await?;
-    if count.over(limit) {
-        // Refused unchecked, so not counted: retrying while paused does not lengthen the pause.
-        tx.rollback().await?;
-        let wait = count.resets_at - now;
-        return Err(ApiError::TooManyRequests {
-            message: format!(
-                "too many wrong enrolment codes from your address: enrolment is paused until {} (in {} min); try again then",
-                audit::vi_time(count.resets_at),
-                (wait + 59) / 60
-            ),
-            retry_after: wait,
-        });
-    }
-    tx.commit().await?;
+    let count = match throttle::count_guess(&state.db, ENROL, &subject, limit, now).await? {
+        Ok(count) => count,
+        Err(paused) => {
+            return Err(ApiError::TooManyRequests {
+                message: format!(
+                    "too many wrong enrolment codes from your address: enrolment is paused until {} (in {} min); try again then",
+                    audit::vi_time(paused.resets_at),
+                    paused.minutes()
+                ),
+                retry_after: paused.wait,
+            });
+        }
+    };
 
     let mut tx = state.db.begin_write().await?;
     let enrolment = match devices::redeem(&mut tx, &request.code, &label, actor.as_ref(), now).await
@@ -73,17 +70,8 @@ pub async fn enrol(
                     limit.window / 60,
                     audit::vi_time(count.resets_at)
                 );
-                let mut conn = state.db.writer.acquire().await?;
-                audit::record(
-                    &mut conn,
-                    now,
-                    &Actor::Address(subject.clone()),
-                    AuditAction::EnrolPaused,
-                    &subject,
-                    &detail,
-                    None,
-                )
-                .await?;
+                audit::record_pause(&state.db, now, &subject, AuditAction::EnrolPaused, &detail)
+                    .await?;
             }
             return Err(ApiError::Forbidden(refused.to_string()));
         }

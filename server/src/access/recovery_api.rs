@@ -51,22 +51,19 @@ pub async fn ask(
     let now = state.now();
     let limit = state.settings.enrol_limit;
     let subject = address.to_string();
-    let mut tx = state.db.begin_write().await?;
-    let count = throttle::count(&mut tx, RECOVERY, &subject, limit, now).await?;
-    if count.over(limit) {
-        // Refused unchecked, so not counted: retrying while paused does not lengthen the pause.
-        tx.rollback().await?;
-        let wait = count.resets_at - now;
-        return Err(ApiError::TooManyRequests {
-            message: format!(
-                "too many wrong recovery requests from your address: recovery is paused until {} (in {} min); try again then",
-                audit::vi_time(count.resets_at),
-                (wait + 59) / 60
-            ),
-            retry_after: wait,
-        });
-    }
-    tx.commit().await?;
+    let count = match throttle::count_guess(&state.db, RECOVERY, &subject, limit, now).await? {
+        Ok(count) => count,
+        Err(paused) => {
+            return Err(ApiError::TooManyRequests {
+                message: format!(
+                    "too many wrong recovery requests from your address: recovery is paused until {} (in {} min); try again then",
+                    audit::vi_time(paused.resets_at),
+                    paused.minutes()
+                ),
+                retry_after: paused.wait,
+            });
+        }
+    };
 
     let mut tx = state.db.begin_write().await?;
     match recovery::ask(&mut tx, &request.device, &request.recovery_secret, now).await {
@@ -97,15 +94,12 @@ pub async fn ask(
                     limit.window / 60,
                     audit::vi_time(count.resets_at)
                 );
-                let mut conn = state.db.writer.acquire().await?;
-                audit::record(
-                    &mut conn,
+                audit::record_pause(
+                    &state.db,
                     now,
-                    &Actor::Address(subject.clone()),
-                    AuditAction::RecoveryPaused,
                     &subject,
+                    AuditAction::RecoveryPaused,
                     &detail,
-                    None,
                 )
                 .await?;
             }

@@ -327,19 +327,10 @@ impl Attempt {
                 "{WRONG}; check both and try again"
             )));
         }
-        let mut conn = state.db.writer.acquire().await?;
+        let address = self.address.to_string();
         for (_, _, detail) in &paused {
-            audit::record(
-                &mut conn,
-                now,
-                &Actor::Address(self.address.to_string()),
-                AuditAction::SignInPaused,
-                &self.address.to_string(),
-                detail,
-                // An address is no unit's: the entry belongs to the whole organisation.
-                None,
-            )
-            .await?;
+            audit::record_pause(&state.db, now, &address, AuditAction::SignInPaused, detail)
+                .await?;
         }
         // The address's pause covers every login, so it is the one to name when both apply.
         let (what, until, _) = &paused[paused.len() - 1];

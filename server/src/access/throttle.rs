@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::storage::db::Backend;
+use crate::storage::db::{Backend, Db};
 
 /// At most `max` attempts within `window` seconds of the first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +134,45 @@ pub async fn count(
         attempts: row.try_get(0)?,
         resets_at: row.try_get(1)?,
     })
+}
+
+/// Guesses from one subject are paused until `resets_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paused {
+    pub resets_at: i64,
+    /// Seconds until then.
+    pub wait: i64,
+}
+
+impl Paused {
+    /// Minutes until the pause ends, rounded up, for a person to read.
+    pub fn minutes(&self) -> i64 {
+        (self.wait + 59) / 60
+    }
+}
+
+/// Counts one guess (an enrolment code, a reset code, a recovery secret) from `subject` in a
+/// write transaction of its own, committed before the guess is checked so that the count
+/// stands whatever checking it does. When guesses from there are paused, the guess is to be
+/// refused unchecked and is not counted, so retrying while paused does not lengthen the pause.
+pub async fn count_guess(
+    db: &Db,
+    bucket: &str,
+    subject: &str,
+    limit: Limit,
+    now: i64,
+) -> Result<Result<Count, Paused>, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let count = count(&mut tx, bucket, subject, limit, now).await?;
+    if count.over(limit) {
+        tx.rollback().await?;
+        return Ok(Err(Paused {
+            resets_at: count.resets_at,
+            wait: count.resets_at - now,
+        }));
+    }
+    tx.commit().await?;
+    Ok(Ok(count))
 }
 
 /// Takes back one counted attempt that turned out not to be a failure.

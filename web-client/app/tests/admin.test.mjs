@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server, enrol, launch, phone, policyViolations, watchPolicy } from './harness.mjs';
+import { Server, enrol, launch, phone, policyViolations, storedKeys, watchPolicy } from './harness.mjs';
 
 const OUT = process.env.HOSYNC_STAFF_OUT ?? '';
 
@@ -115,20 +115,16 @@ test('an enrolment sheet printed to PDF enrols a phone; its PIN recovery is appr
   const field = await phone(browser, server);
   await enrol(field, code);
   // The member forgot the PIN: the phone asks, with the secret it keeps for that alone.
+  const keys = await storedKeys(field.page);
   const askRecovery = () =>
-    field.page.evaluate(async () => {
-      const keys = await new Promise((resolve) => {
-        indexedDB.open('hosync').onsuccess = (e) => {
-          e.target.result.transaction('keys').objectStore('keys').get('phone').onsuccess = (r) => resolve(r.target.result);
-        };
-      });
+    field.page.evaluate(async ({ device, recoverySecret }) => {
       const res = await fetch('/api/v1/recovery', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ device: keys.device, recovery_secret: keys.recoverySecret }),
+        body: JSON.stringify({ device, recovery_secret: recoverySecret }),
       });
       return { status: res.status, body: await res.json() };
-    });
+    }, keys);
   assert.deepEqual(await askRecovery(), { status: 202, body: { status: 'waiting' } });
 
   await page.goto(`/staff/#/devices?unit=${cell}`);

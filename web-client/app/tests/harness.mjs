@@ -215,3 +215,15 @@ export function plainTextIn(page, text) {
     return null;
   }, text);
 }
+
+/** The phone's record of wrapped keys (the one record in the clear), or undefined. */
+export function storedKeys(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        indexedDB.open('hosync').onsuccess = (e) => {
+          e.target.result.transaction('keys').objectStore('keys').get('phone').onsuccess = (r) => resolve(r.target.result);
+        };
+      }),
+  );
+}

@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, launch, phone, enrol, unlock, reopen, syncedAfter, policyViolations, PIN, plainTextIn } from './harness.mjs';
+import { Server, launch, phone, enrol, unlock, reopen, syncedAfter, policyViolations, PIN, plainTextIn, storedKeys } from './harness.mjs';
 
 let server;
 let browser;
@@ -34,19 +34,10 @@ function showHousehold(page, household) {
   return page.evaluate((doc) => (location.hash = `#/h/${encodeURIComponent(doc)}`), `h:${household}`);
 }
 
-function keysRecord(page) {
-  return page.evaluate(
-    () =>
-      new Promise((resolve) => {
-        indexedDB.open('hosync').onsuccess = (e) => {
-          const db = e.target.result;
-          db.transaction('keys').objectStore('keys').get('phone').onsuccess = (r) => {
-            const keys = r.target.result;
-            resolve(keys && { pin: keys.pin !== null, recovery: keys.recovery !== null, wrongPins: keys.wrongPins });
-          };
-        };
-      }),
-  );
+/** What the keys record holds, in short. */
+async function keysRecord(page) {
+  const keys = await storedKeys(page);
+  return keys && { pin: keys.pin !== null, recovery: keys.recovery !== null, wrongPins: keys.wrongPins };
 }
 
 test('the PIN opens the phone, a wrong one is counted, and the background asks for it again', async () => {
