@@ -62,11 +62,20 @@ pub enum Command {
     User(UserArgs),
     /// The audit log, newest last: who read or changed what, and when (Vietnam time).
     Audit(AuditArgs),
+    /// Print the API's OpenAPI 3.1 document (what `GET /api/v1/openapi.json` serves) as JSON.
+    Openapi,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = database_url(&cli.database_url);
     match cli.command {
+        Command::Openapi => {
+            let json = crate::openapi_document()
+                .to_pretty_json()
+                .context("writing the OpenAPI document")?;
+            println!("{json}");
+            Ok(())
+        }
         Command::Init(args) => {
             org::init(
                 &url,

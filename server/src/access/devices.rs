@@ -391,7 +391,7 @@ pub async fn record_sync(
 }
 
 /// One enrolled device, as the device list shows it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct DeviceRow {
     pub id: String,
     pub holder: String,
