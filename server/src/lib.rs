@@ -168,8 +168,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(sync::router())
         .merge(access::router())
-        .merge(org::router().into())
-        .merge(staff::router().into())
+        .merge(org::router())
+        .merge(staff::router())
         .merge(openapi::router())
 }
 

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
+use crate::openapi::{Forbidden, NotFound};
 use crate::staff::export::TableName;
 use crate::staff::export::{Cell, Column, Table, TableRow};
 use crate::staff::places::{self, Place, UnitRef};
@@ -18,7 +19,7 @@ use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HouseholdDetail {
     pub id: String,
     pub head: String,
@@ -39,7 +40,7 @@ pub struct HouseholdDetail {
     pub closed: Option<ClosedDetail>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClosedDetail {
     /// yyyy-mm-dd.
     pub on: String,
@@ -50,7 +51,7 @@ pub struct ClosedDetail {
     pub by_name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NoteDetail {
     pub id: String,
     pub date: String,
@@ -61,7 +62,7 @@ pub struct NoteDetail {
     pub deleted: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FlagDetail {
     pub id: String,
     pub note: Option<String>,
@@ -75,13 +76,13 @@ pub struct FlagDetail {
     pub open: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConflictDetail {
     pub path: Vec<String>,
     pub values: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HistoryRow {
     /// When the phone's clock said the change was made (Unix seconds).
     pub at: i64,
@@ -243,6 +244,18 @@ async fn load_household(
 }
 
 /// One household as merged on the server, read from its document, with its history.
+#[utoipa::path(
+    get,
+    path = "/households/{id}",
+    tag = "views",
+    security(("session" = [])),
+    params(("id" = String, Path, description = "The household's id")),
+    responses(
+        (status = 200, description = "The household as merged, with its notes, flags, conflicts and history", body = HouseholdDetail),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn household_detail(
     State(state): State<AppState>,
     session: StaffSession,
