@@ -65,7 +65,43 @@ pub fn document(api: Document) -> Document {
     let mut document = ApiDoc::openapi().nest(API_PREFIX, api);
     // After nesting: the modifiers of `ApiDoc` run before its paths are there.
     CommonErrors.modify(&mut document);
+    for item in document.paths.paths.values_mut() {
+        for operation in operations(item) {
+            if let Some(summary) = operation.summary.take() {
+                let (first, rest) = plain_summary(&summary);
+                operation.summary = Some(first);
+                // The first paragraph's other sentences lead the description.
+                if !rest.is_empty() {
+                    operation.description = Some(match operation.description.take() {
+                        Some(more) => format!("{rest}\n\n{more}"),
+                        None => rest,
+                    });
+                }
+            }
+        }
+    }
     document
+}
+
+/// A handler's first doc paragraph as a one-line summary (its first sentence) and the rest,
+/// without the "`POST /api/v1/…`: " it starts with for readers of the code: the page shows the
+/// method and path beside it already.
+fn plain_summary(paragraph: &str) -> (String, String) {
+    let line = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+    let methods = ["`GET ", "`POST ", "`PUT ", "`DELETE ", "`PATCH "];
+    let line = match line.find("`: ") {
+        Some(end) if methods.iter().any(|m| line.starts_with(m)) => &line[end + 3..],
+        _ => line.as_str(),
+    };
+    let mut chars = line.chars();
+    let line: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    match line.split_once(". ") {
+        Some((first, rest)) => (format!("{first}."), rest.to_owned()),
+        None => (line, String::new()),
+    }
 }
 
 /// The description's own routes.
@@ -246,6 +282,30 @@ fn error(description: &str) -> RefOr<Response> {
             )
             .build(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_summary;
+
+    #[test]
+    fn summaries_lose_the_method_and_path() {
+        let check = |line: &str, summary: &str, rest: &str| {
+            assert_eq!(plain_summary(line), (summary.to_owned(), rest.to_owned()))
+        };
+        check(
+            "`GET /api/v1/session`: who is signed in.",
+            "Who is signed in.",
+            "",
+        );
+        check(
+            "`POST /api/v1/enrolments/cell {\"cell\": …}`: one-time codes\nfor a cell. Each is checked.",
+            "One-time codes for a cell.",
+            "Each is checked.",
+        );
+        check("One household as merged.", "One household as merged.", "");
+        check("`Table` as JSON: rows.", "`Table` as JSON: rows.", "");
+    }
 }
 
 // The error answers handlers name by `response = …`, one per `ApiError` kind they return.

@@ -73,7 +73,7 @@ pub struct Choices {
     pub member_roles: Vec<Choice>,
 }
 
-/// `GET /api/v1/org/choices`, for any signed-in staff member.
+/// `GET /api/v1/org/choices`: what the forms offer, for any signed-in staff member.
 #[utoipa::path(
     get,
     path = "/org/choices",

@@ -199,9 +199,11 @@ impl PlanBody {
     }
 }
 
-/// `POST /api/v1/org/import?name=FILE[&apply=true]`, the file as the body: the plan and its
-/// errors (422 when applying a file with errors, nothing applied), or with `apply=true` and no
-/// errors, the import applied in one transaction.
+/// `POST /api/v1/org/import?name=FILE[&apply=true]`: a workbook's plan, or the import applied.
+///
+/// The file is the body. The answer is the plan and its errors (422 when applying a file with
+/// errors, nothing applied), or with `apply=true` and no errors, the import applied in one
+/// transaction.
 #[utoipa::path(
     post,
     path = "/org/import",

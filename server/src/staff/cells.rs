@@ -254,10 +254,10 @@ pub async fn cell_members(
     Ok(Json(members))
 }
 
-/// Each cell within the session's scope, counted by the overview's own queries, so that the
-/// two never give a cell different numbers.
 /// `GET /api/v1/summary?month=`: each cell within the session's scope: households, assigned,
 /// visited in the month and open flags.
+///
+/// Counted by the overview's own queries, so that the two never give a cell different numbers.
 #[utoipa::path(
     get,
     path = "/summary",

@@ -47,11 +47,11 @@ pub struct SearchResults {
 /// The most hits of each kind a search answers.
 const MAX_HITS: usize = 50;
 
-/// `GET /search?q=`: households (by head or id) and members (by name) in the session's scope,
-/// with or without diacritics.
 /// The longest search: a full name with room to spare.
 const MAX_QUERY_CHARS: usize = 100;
 
+/// `GET /api/v1/search?q=`: households (by head or id) and members (by name) in the session's
+/// scope, with or without diacritics.
 #[utoipa::path(
     get,
     path = "/search",
