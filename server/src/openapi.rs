@@ -4,6 +4,10 @@
 //! its annotation to the document in one call, so a route cannot be served undescribed (and a
 //! test holds the source to that). `GET /api/v1/openapi.json` serves the document;
 //! `GET /api/v1/docs` sends a person to the page that reads it, built with the app.
+//!
+//! An answer's `Option` fields are marked `#[schema(required = true)]`: serde writes `None` as
+//! null and never leaves a field out, so the document (and the dashboard's types generated from
+//! it) say "present, maybe null" rather than "maybe absent".
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -40,7 +44,6 @@ pub const DEVICE: &str = "device";
             changes something echoes the CSRF cookie's value in `X-CSRF-Token`. A phone sends its \
             device token as `Authorization: Bearer …`. Every error answers `ErrorBody` as JSON: \
             a stable code in `error` and what was wrong in `message`.",
-        license(name = "MIT"),
     ),
     modifiers(&Security),
     components(

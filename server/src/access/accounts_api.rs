@@ -45,6 +45,7 @@ pub struct UserView {
     pub role_label: String,
     pub scope: String,
     pub disabled: bool,
+    #[schema(required = true)]
     pub disabled_at: Option<i64>,
     pub created_at: i64,
 }
@@ -86,6 +87,7 @@ pub struct MemberView {
     pub name: String,
     pub cell: String,
     pub disabled: bool,
+    #[schema(required = true)]
     pub disabled_at: Option<i64>,
 }
 

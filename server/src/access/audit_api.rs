@@ -26,6 +26,7 @@ pub struct AuditRow {
     pub target: String,
     pub detail: String,
     /// The unit the entry is about; `None` for the whole organisation.
+    #[schema(required = true)]
     pub unit: Option<String>,
 }
 

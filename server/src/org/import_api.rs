@@ -83,12 +83,23 @@ pub struct RowBody {
     /// `units`, `members`, `households` or `assignments`.
     pub kind: &'static str,
     /// `create`, `change` or `same`.
+    #[schema(schema_with = action_schema)]
     pub action: &'static str,
     /// The unit, member or household the row is about (for an assignment, the household).
     pub code: String,
     pub name: String,
     /// The headers of the columns that change.
     pub changed: Vec<&'static str>,
+}
+
+/// A row's action: one of the codes core's `Action` has, so the page may key its labels by them.
+fn action_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(
+            hosync_core::import::Action::ALL.iter().map(|a| a.code()),
+        ))
+        .build()
 }
 
 /// One error of a plan: where it is and what is wrong, in Vietnamese.
@@ -268,6 +279,7 @@ pub async fn import_file(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UnitRow {
     pub id: String,
+    #[schema(required = true)]
     pub parent: Option<String>,
     pub kind: &'static str,
     pub kind_label: &'static str,

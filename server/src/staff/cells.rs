@@ -30,7 +30,9 @@ pub struct HouseholdRow {
     pub village: String,
     pub people: i64,
     pub livelihood: String,
+    #[schema(required = true)]
     pub assigned_member: Option<String>,
+    #[schema(required = true)]
     pub assigned_name: Option<String>,
     /// The last visit, yyyy-mm-dd; empty if never visited.
     pub last_visit: String,
@@ -39,6 +41,7 @@ pub struct HouseholdRow {
     /// The three most recent notes that are not deleted.
     pub latest_notes: Vec<NoteRow>,
     /// Set when the household was closed (moved away, merged): kept, looked after no more.
+    #[schema(required = true)]
     pub closed: Option<ClosedRow>,
 }
 

@@ -29,7 +29,9 @@ pub struct HouseholdDetail {
     pub tags: Vec<String>,
     pub cell: UnitRef,
     pub breadcrumb: Vec<UnitRef>,
+    #[schema(required = true)]
     pub assigned_member: Option<String>,
+    #[schema(required = true)]
     pub assigned_name: Option<String>,
     pub notes: Vec<NoteDetail>,
     pub flags: Vec<FlagDetail>,
@@ -37,6 +39,7 @@ pub struct HouseholdDetail {
     /// Every change that did something, oldest first.
     pub history: Vec<HistoryRow>,
     /// Set when the cell closed the household: kept with its notes, looked after no more.
+    #[schema(required = true)]
     pub closed: Option<ClosedDetail>,
 }
 
@@ -65,6 +68,7 @@ pub struct NoteDetail {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FlagDetail {
     pub id: String,
+    #[schema(required = true)]
     pub note: Option<String>,
     pub raised_by: String,
     pub raised_by_name: String,
@@ -95,6 +99,7 @@ pub struct HistoryRow {
     /// made it (the demo seed, an import).
     pub device_owner: String,
     /// When the server received it (Unix seconds), if it came through a sync.
+    #[schema(required = true)]
     pub received_at: Option<i64>,
     pub what: String,
 }
