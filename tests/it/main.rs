@@ -11,6 +11,7 @@ mod import;
 mod loadgen;
 mod migrations;
 mod openapi;
+mod operations;
 mod org;
 mod read_scope;
 mod recovery;

@@ -294,8 +294,10 @@ const NOT_API: &[(&str, &str)] = &[
     ("lib.rs", ".route(\"/staff\""),   // the dashboard's page
     ("lib.rs", ".route(\"/healthz\""), // for the operator's probes
     ("lib.rs", ".route(\"/readyz\""),
+    ("lib.rs", ".route(metrics::PATH"), // Prometheus's, outside the API
+    ("metrics.rs", ".route("),          // the same, on the metrics' own address
     ("lib.rs", ".nest(\"/api/v1\", api)"), // the described routes themselves
-    ("lib.rs", ".route(\"/api/v1/\""),     // the API's own root, answered "no such route"
+    ("lib.rs", ".route(\"/api/v1/\""),  // the API's own root, answered "no such route"
     ("openapi.rs", ".nest(API_PREFIX, api)"), // the document's paths put under /api/v1
 ];
 
