@@ -232,7 +232,7 @@ async fn the_committed_copy_is_the_served_document() {
     app.stop().await;
 }
 
-/// An `/api/v1` route the server's source registers: where, and what it registers.
+/// A route the server's source registers outside `routes!`: where, and the call.
 #[derive(Debug)]
 struct Registration {
     at: String,
