@@ -372,6 +372,9 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, for the server's description of a plan.
+    pub const ALL: [Action; 3] = [Action::Create, Action::Change, Action::Same];
+
     pub fn code(self) -> &'static str {
         match self {
             Action::Create => "create",

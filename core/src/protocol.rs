@@ -91,6 +91,7 @@ pub struct SyncResponse {
 
 /// A phone's enrolment: the one-time code a secretary or staff member gave it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrolRequest {
     pub code: String,
     /// What the phone calls itself, for the device list ("Samsung A03 của Lan").
@@ -105,6 +106,7 @@ pub struct EnrolRequest {
 
 /// What enrolment gives the phone: who it is and the token every sync carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Enrolment {
     pub device: String,
     /// The member (or staff account) the phone acts for: the author of its notes.
@@ -128,6 +130,7 @@ pub struct Enrolment {
 /// bytes as base64url without padding. Enrolment gives them, and `POST /api/v1/phone/keys`
 /// gives fresh ones (the earlier ones stop working).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhoneKeys {
     /// The salt the phone mixes into the key it derives from its holder's PIN.
     pub device_secret: String,
@@ -141,6 +144,7 @@ pub struct PhoneKeys {
 
 /// `POST /api/v1/recovery`: a phone whose PIN is forgotten asks for its recovery key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecoveryRequest {
     pub device: String,
     pub recovery_secret: String,
@@ -149,6 +153,7 @@ pub struct RecoveryRequest {
 /// The answer to a [`RecoveryRequest`]: still waiting for the cell secretary, or approved with
 /// the key (given once: the next request waits for a new approval).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum RecoveryStatus {
     Waiting,
@@ -157,6 +162,7 @@ pub enum RecoveryStatus {
 
 /// A recovery waiting for approval, as the secretary's phone lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingRecovery {
     pub device: String,
     pub member: String,
@@ -169,6 +175,7 @@ pub struct PendingRecovery {
 
 /// The answer to approving a recovery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecoveryApproval {
     pub device: String,
     /// Unix seconds.
@@ -208,6 +215,7 @@ pub struct DocUpdate {
 
 /// The body of an error answer, as JSON, for clients and people alike.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// A stable code: `bad_request`, `too_large`, `update_app`, `internal`…
     pub error: String,

@@ -18,61 +18,39 @@ pub mod sessions;
 pub mod sessions_api;
 pub mod throttle;
 
-use axum::Router;
-use axum::routing::{get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 
 /// Sign-in, accounts, enrolment, devices and the audit log.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/session",
-            get(sessions_api::current)
-                .post(sessions_api::sign_in)
-                .delete(sessions_api::sign_out),
-        )
-        .route(
-            "/users",
-            get(accounts_api::api_list).post(accounts_api::api_add),
-        )
-        .route("/users/{login}/role", post(accounts_api::api_role))
-        .route("/users/{login}/disable", post(accounts_api::api_disable))
-        .route("/users/{login}/enable", post(accounts_api::api_enable))
-        .route(
-            "/users/{login}/reset-code",
-            post(accounts_api::api_reset_code),
-        )
-        .route("/password-reset", post(accounts_api::api_reset_password))
-        .route(
-            "/members/{id}/disable",
-            post(accounts_api::api_disable_member),
-        )
-        .route(
-            "/members/{id}/enable",
-            post(accounts_api::api_enable_member),
-        )
-        .route("/enrol", post(devices_api::enrol))
-        .route("/enrolments", post(devices_api::issue_code))
-        .route("/enrolments/cell", post(devices_api::issue_cell_codes))
-        .route(
-            "/phone/enrolments",
-            post(devices_api::issue_code_from_phone),
-        )
-        .route("/phone/keys", post(recovery_api::phone_keys))
-        .route("/recovery", post(recovery_api::ask))
-        .route("/phone/recoveries", get(recovery_api::phone_pending))
-        .route(
-            "/phone/recoveries/{device}/approve",
-            post(recovery_api::phone_approve),
-        )
-        .route("/recoveries", get(recovery_api::staff_pending))
-        .route(
-            "/recoveries/{device}/approve",
-            post(recovery_api::staff_approve),
-        )
-        .route("/devices", get(devices_api::list))
-        .route("/devices/{id}/revoke", post(devices_api::revoke))
-        .route("/audit", get(audit_api::api_list))
-        .route("/audit/actions", get(audit_api::api_actions))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(
+            sessions_api::current,
+            sessions_api::sign_in,
+            sessions_api::sign_out
+        ))
+        .routes(routes!(accounts_api::api_list, accounts_api::api_add))
+        .routes(routes!(accounts_api::api_role))
+        .routes(routes!(accounts_api::api_disable))
+        .routes(routes!(accounts_api::api_enable))
+        .routes(routes!(accounts_api::api_reset_code))
+        .routes(routes!(accounts_api::api_reset_password))
+        .routes(routes!(accounts_api::api_disable_member))
+        .routes(routes!(accounts_api::api_enable_member))
+        .routes(routes!(devices_api::enrol))
+        .routes(routes!(devices_api::issue_code))
+        .routes(routes!(devices_api::issue_cell_codes))
+        .routes(routes!(devices_api::issue_code_from_phone))
+        .routes(routes!(recovery_api::phone_keys))
+        .routes(routes!(recovery_api::ask))
+        .routes(routes!(recovery_api::phone_pending))
+        .routes(routes!(recovery_api::phone_approve))
+        .routes(routes!(recovery_api::staff_pending))
+        .routes(routes!(recovery_api::staff_approve))
+        .routes(routes!(devices_api::list))
+        .routes(routes!(devices_api::revoke))
+        .routes(routes!(audit_api::api_list))
+        .routes(routes!(audit_api::api_actions))
 }

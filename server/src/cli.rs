@@ -78,11 +78,20 @@ pub enum Command {
     Backup(BackupArgs),
     /// Put a backup back in place of the SQLite database (stop the server first).
     Restore(RestoreArgs),
+    /// Print the API's OpenAPI 3.1 document (what `GET /api/v1/openapi.json` serves) as JSON.
+    Openapi,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = database_url(&cli.database_url);
     match cli.command {
+        Command::Openapi => {
+            let json = crate::openapi_document()
+                .to_pretty_json()
+                .context("writing the OpenAPI document")?;
+            println!("{json}");
+            Ok(())
+        }
         Command::Init(args) => {
             org::init(
                 &url,

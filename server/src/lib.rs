@@ -7,6 +7,7 @@ pub mod cli;
 pub mod error;
 pub mod listen;
 pub mod metrics;
+pub mod openapi;
 pub mod org;
 pub mod progress;
 pub mod request_log;
@@ -29,6 +30,7 @@ use axum::response::{Redirect, Response};
 use axum::routing::get;
 use hosync_core::protocol::MAX_FRAME_BYTES;
 use tokio::net::TcpListener;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use access::throttle::Limit;
 pub use storage::Db;
@@ -169,16 +171,33 @@ pub fn system_now() -> i64 {
         .unwrap_or_default()
 }
 
-/// The HTTP routes.
-pub fn app(state: AppState) -> Router {
-    let api = Router::new()
+/// The `/api/v1` routes, paths relative to it, and their description: each area registers a
+/// handler and its `#[utoipa::path]` together (`utoipa_axum::routes!`), so what is served and
+/// what is described come from one list.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(sync::router())
         .merge(access::router())
         .merge(org::router())
         .merge(staff::router())
+        .merge(openapi::router())
+}
+
+/// The OpenAPI document of every `/api/v1` route, as `GET /api/v1/openapi.json` serves it and
+/// `hosync openapi` prints it.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    openapi::document(api_routes().into_openapi())
+}
+
+/// The HTTP routes.
+pub fn app(state: AppState) -> Router {
+    let (api, described) = api_routes().split_for_parts();
+    let served = openapi::Served::of(&openapi::document(described));
+    let api = api
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
-        .layer(middleware::map_response(plain_refusals_in_json));
+        .layer(middleware::map_response(plain_refusals_in_json))
+        .layer(axum::Extension(served));
     let app = web_app::routes(state.settings.app_dir.as_deref());
     Router::new()
         .route("/staff", get(staff_page))

@@ -9,24 +9,23 @@ pub mod import;
 pub mod import_api;
 pub mod init;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::AppState;
 
 /// Units and members added, members transferred, households added and moved, imports.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/org/units", post(api::add_unit).get(import_api::units))
-        .route("/org/choices", get(api::choices))
-        .route("/org/members", post(api::add_member))
-        .route("/org/members/{id}/transfer", post(api::transfer_member))
-        .route("/org/households", post(api::add_household))
-        .route("/org/households/{id}/move", post(api::move_household))
-        .route("/org/import/template", get(import_api::template))
-        .route(
-            "/org/import",
-            post(import_api::import_file).layer(DefaultBodyLimit::max(import::MAX_FILE_BYTES)),
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(api::add_unit, import_api::units))
+        .routes(routes!(api::choices))
+        .routes(routes!(api::add_member))
+        .routes(routes!(api::transfer_member))
+        .routes(routes!(api::add_household))
+        .routes(routes!(api::move_household))
+        .routes(routes!(import_api::template))
+        .routes(
+            routes!(import_api::import_file).layer(DefaultBodyLimit::max(import::MAX_FILE_BYTES)),
         )
 }

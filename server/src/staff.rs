@@ -11,20 +11,20 @@ pub mod places;
 pub mod search;
 pub mod tables;
 
-use axum::Router;
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 
 /// The staff read API.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/cells/{cell}/households", get(cells::cell_households))
-        .route("/cells/{cell}/members", get(cells::cell_members))
-        .route("/cells/{cell}/refusals", get(cells::refusals))
-        .route("/summary", get(cells::summary))
-        .route("/households/{id}", get(households::household_detail))
-        .route("/overview", get(overview::overview))
-        .route("/tables/{table}", get(tables::table))
-        .route("/search", get(search::search))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(cells::cell_households))
+        .routes(routes!(cells::cell_members))
+        .routes(routes!(cells::refusals))
+        .routes(routes!(cells::summary))
+        .routes(routes!(households::household_detail))
+        .routes(routes!(overview::overview))
+        .routes(routes!(tables::table))
+        .routes(routes!(search::search))
 }

@@ -8,12 +8,12 @@ mod push;
 
 pub use endpoint::APP_VERSION_HEADER;
 
-use axum::Router;
-use axum::routing::post;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 
 /// The sync route.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/sync", post(endpoint::sync))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(endpoint::sync))
 }

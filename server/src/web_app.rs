@@ -1,5 +1,6 @@
 //! The field app, the PWA that `cargo xtask app` builds into `target/web/app`, served at `/`,
-//! and the staff dashboard built beside it into `staff/`, served at `/staff/`.
+//! the staff dashboard built beside it into `staff/`, served at `/staff/`, and the page that
+//! reads the API's description, in `api-docs/`, served at `/api-docs/`.
 //!
 //! Files come from disk so the server binary does not have to be rebuilt with the app, and so
 //! a server can run without it (the API works alone). The build compresses them once, at
@@ -69,7 +70,9 @@ pub fn routes(dir: Option<&Path>) -> Router<AppState> {
 
 async fn cache_control(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let immutable = path.starts_with("/assets/") || path.starts_with("/staff/assets/");
+    let immutable = ["/assets/", "/staff/assets/", "/api-docs/assets/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
     let mut response = next.run(request).await;
     let value = if immutable {
         "public, max-age=31536000, immutable"

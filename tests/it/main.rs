@@ -10,6 +10,7 @@ mod headers;
 mod import;
 mod loadgen;
 mod migrations;
+mod openapi;
 mod operations;
 mod org;
 mod read_scope;

@@ -50,11 +50,14 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,wasm,svg,png,webmanifest}'],
+        // The staff dashboard and the API's reader page are built after this build and are
+        // not the phone's; said here too so that a build order changed later keeps them out.
+        globIgnores: ['staff/**', 'api-docs/**'],
         // The wasm core is well over workbox's 2 MiB default once unminified builds happen.
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         navigateFallback: 'index.html',
-        // Staff pages and the API are the server's, never the cached app shell.
-        navigateFallbackDenylist: [/^\/api\//, /^\/staff/, /^\/healthz/],
+        // Staff pages, the API and its reader page are the server's, never the cached app shell.
+        navigateFallbackDenylist: [/^\/api\//, /^\/api-docs/, /^\/staff/, /^\/healthz/],
         cleanupOutdatedCaches: true,
       },
     }),

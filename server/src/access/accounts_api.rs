@@ -6,6 +6,8 @@ use crate::access::accounts::{
 };
 use crate::access::audit::{self, AuditAction};
 use crate::access::throttle::{self, ClientAddress};
+use crate::openapi::{Conflict, Forbidden, NotFound, TooManyRequests};
+use hosync_core::protocol::ErrorBody;
 
 use crate::AppState;
 use crate::access::sessions::StaffSession;
@@ -35,7 +37,7 @@ impl From<AccountError> for ApiError {
 // The API.
 
 /// An account as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub login: String,
     pub name: String,
@@ -43,6 +45,7 @@ pub struct UserView {
     pub role_label: String,
     pub scope: String,
     pub disabled: bool,
+    #[schema(required = true)]
     pub disabled_at: Option<i64>,
     pub created_at: i64,
 }
@@ -62,7 +65,7 @@ impl From<User> for UserView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AddUserBody {
     pub login: String,
     pub name: String,
@@ -71,19 +74,20 @@ pub struct AddUserBody {
     pub scope: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RoleBody {
     pub role: String,
     /// The new scope; the account keeps its scope when absent.
     pub scope: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberView {
     pub id: String,
     pub name: String,
     pub cell: String,
     pub disabled: bool,
+    #[schema(required = true)]
     pub disabled_at: Option<i64>,
 }
 
@@ -96,6 +100,17 @@ fn parse_unit(raw: &str) -> Result<UnitId, ApiError> {
 }
 
 /// `GET /api/v1/users`: the accounts within the caller's scope.
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "accounts",
+    operation_id = "list_users",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The accounts within the caller's scope", body = Vec<UserView>),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn api_list(
     State(state): State<AppState>,
     session: StaffSession,
@@ -105,6 +120,19 @@ pub async fn api_list(
 }
 
 /// `POST /api/v1/users`: adds an account.
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "accounts",
+    operation_id = "add_user",
+    security(("session" = [], "csrf" = [])),
+    request_body = AddUserBody,
+    responses(
+        (status = 201, description = "The account, added", body = UserView),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn api_add(
     State(state): State<AppState>,
     session: StaffSession,
@@ -123,6 +151,19 @@ pub async fn api_add(
 }
 
 /// `POST /api/v1/users/{login}/role`: changes an account's role and scope.
+#[utoipa::path(
+    post,
+    path = "/users/{login}/role",
+    tag = "accounts",
+    operation_id = "set_user_role",
+    security(("session" = [], "csrf" = [])),
+    params(("login" = String, Path, description = "The account's login")),
+    request_body = RoleBody,
+    responses(
+        (status = 200, description = "The account with its new role and scope", body = UserView),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn api_role(
     State(state): State<AppState>,
     session: StaffSession,
@@ -145,6 +186,18 @@ pub async fn api_role(
 }
 
 /// `POST /api/v1/users/{login}/disable`: disables an account and ends its sessions.
+#[utoipa::path(
+    post,
+    path = "/users/{login}/disable",
+    tag = "accounts",
+    operation_id = "disable_user",
+    security(("session" = [], "csrf" = [])),
+    params(("login" = String, Path, description = "The account's login")),
+    responses(
+        (status = 200, description = "The account, disabled", body = UserView),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn api_disable(
     State(state): State<AppState>,
     session: StaffSession,
@@ -155,6 +208,18 @@ pub async fn api_disable(
 }
 
 /// `POST /api/v1/members/{id}/disable`: disables a member.
+#[utoipa::path(
+    post,
+    path = "/members/{id}/disable",
+    tag = "accounts",
+    operation_id = "disable_member",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = String, Path, description = "The member's id")),
+    responses(
+        (status = 200, description = "The member, disabled (their phones are wiped at their next sync)", body = MemberView),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn api_disable_member(
     State(state): State<AppState>,
     session: StaffSession,
@@ -172,6 +237,18 @@ pub async fn api_disable_member(
 }
 
 /// `POST /api/v1/users/{login}/enable`: enables a disabled account again.
+#[utoipa::path(
+    post,
+    path = "/users/{login}/enable",
+    tag = "accounts",
+    operation_id = "enable_user",
+    security(("session" = [], "csrf" = [])),
+    params(("login" = String, Path, description = "The account's login")),
+    responses(
+        (status = 200, description = "The account, enabled", body = UserView),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn api_enable(
     State(state): State<AppState>,
     session: StaffSession,
@@ -182,19 +259,39 @@ pub async fn api_enable(
 }
 
 /// `POST /api/v1/members/{id}/enable`: enables a disabled member again.
+#[utoipa::path(
+    post,
+    path = "/members/{id}/enable",
+    tag = "accounts",
+    operation_id = "enable_member",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = String, Path, description = "The member's id")),
+    responses(
+        (status = 200, description = "The member, enabled", body = MemberEnabled),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn api_enable_member(
     State(state): State<AppState>,
     session: StaffSession,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<MemberEnabled>, ApiError> {
     let id = MemberId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     enable_member(&state.db, By::Staff(&session), &id, state.now()).await?;
-    Ok(Json(
-        serde_json::json!({ "id": id.to_string(), "disabled": false }),
-    ))
+    Ok(Json(MemberEnabled {
+        id: id.to_string(),
+        disabled: false,
+    }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MemberEnabled {
+    pub id: String,
+    /// Always false: the member is enabled.
+    pub disabled: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResetCode {
     pub login: String,
     /// Shown once: only its hash is kept.
@@ -206,6 +303,18 @@ pub struct ResetCode {
 
 /// `POST /api/v1/users/{login}/reset-code`: a one-time code with which the account's holder
 /// sets a new password at `/staff/#/password`.
+#[utoipa::path(
+    post,
+    path = "/users/{login}/reset-code",
+    tag = "accounts",
+    operation_id = "issue_reset_code",
+    security(("session" = [], "csrf" = [])),
+    params(("login" = String, Path, description = "The account's login")),
+    responses(
+        (status = 200, description = "A one-time password reset code, shown once", body = ResetCode),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn api_reset_code(
     State(state): State<AppState>,
     session: StaffSession,
@@ -221,7 +330,7 @@ pub async fn api_reset_code(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ResetBody {
     pub login: String,
     pub code: String,
@@ -233,6 +342,18 @@ const RESET: &str = "password_reset";
 
 /// `POST /api/v1/password-reset`: a new password with a one-time code. No session: the code is
 /// the credential, so wrong codes are throttled per client address as enrolment codes are.
+#[utoipa::path(
+    post,
+    path = "/password-reset",
+    tag = "accounts",
+    operation_id = "reset_password",
+    request_body = ResetBody,
+    responses(
+        (status = 204, description = "The new password is set; the code is spent"),
+        (status = 403, description = "A wrong, spent or expired code (`forbidden`)", body = ErrorBody),
+        (status = 429, response = TooManyRequests),
+    ),
+)]
 pub async fn api_reset_password(
     State(state): State<AppState>,
     address: ClientAddress,

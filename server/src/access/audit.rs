@@ -343,14 +343,22 @@ pub async fn list(
 }
 
 /// The filters of `hosync audit` and of `GET /api/v1/audit`, as typed.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Who acted: a staff login, a device, `cli`.
     pub actor: Option<String>,
+    /// One action's code (`GET /api/v1/audit/actions` lists them).
     pub action: Option<String>,
+    /// Part of what the action was about.
     pub target_contains: Option<String>,
+    /// From this day (yyyy-mm-dd), Vietnam time.
     pub since: Option<String>,
+    /// To this day (yyyy-mm-dd), included.
     pub until: Option<String>,
+    /// Entries about this unit or units under it.
     pub unit: Option<String>,
+    /// How many entries at most, the newest.
     pub limit: Option<i64>,
 }
 

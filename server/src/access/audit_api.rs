@@ -1,6 +1,7 @@
 //! `GET /api/v1/audit`: the audit log, read within the reader's scope.
 
 use crate::access::audit::{AuditAction, AuditFilter, AuditQuery, AuditScope, list, vi_time};
+use crate::openapi::{Forbidden, NotFound};
 
 use crate::AppState;
 use crate::access::sessions::StaffSession;
@@ -11,7 +12,7 @@ use axum::extract::{Query, State};
 use hosync_core::access::StaffAction;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
     pub seq: i64,
     /// Unix seconds.
@@ -25,16 +26,28 @@ pub struct AuditRow {
     pub target: String,
     pub detail: String,
     /// The unit the entry is about; `None` for the whole organisation.
+    #[schema(required = true)]
     pub unit: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ActionOption {
     pub code: &'static str,
     pub label: &'static str,
 }
 
 /// `GET /api/v1/audit/actions`: what the log records, for the page's filter.
+#[utoipa::path(
+    get,
+    path = "/audit/actions",
+    tag = "audit",
+    operation_id = "list_audit_actions",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The actions the log records, with their labels", body = Vec<ActionOption>),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn api_actions(session: StaffSession) -> Result<Json<Vec<ActionOption>>, ApiError> {
     session
         .principal
@@ -51,6 +64,19 @@ pub async fn api_actions(session: StaffSession) -> Result<Json<Vec<ActionOption>
 }
 
 /// `GET /api/v1/audit`: the log, newest last, for those who may read it at their scope.
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "audit",
+    operation_id = "list_audit",
+    security(("session" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "The entries, newest last", body = Vec<AuditRow>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn api_list(
     State(state): State<AppState>,
     session: StaffSession,

@@ -391,7 +391,7 @@ pub async fn record_sync(
 }
 
 /// One enrolled device, as the device list shows it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct DeviceRow {
     pub id: String,
     pub holder: String,
@@ -400,12 +400,15 @@ pub struct DeviceRow {
     /// The unit whose scope the holder has (their cell, for a member).
     pub unit: String,
     pub enrolled_at: i64,
+    #[schema(required = true)]
     pub last_sync_at: Option<i64>,
     pub syncs: i64,
+    #[schema(required = true)]
     pub revoked_at: Option<i64>,
     /// Away longer than the lock period: the phone has locked its data until it syncs.
     pub locked: bool,
     /// The app version it sent with its last sync that named one.
+    #[schema(required = true)]
     pub app_version: Option<String>,
 }
 

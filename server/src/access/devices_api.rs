@@ -2,11 +2,13 @@
 //! QR code to scan), list and revoke devices, and see the edits refused at sync.
 
 use crate::access::audit::AuditAction;
+use crate::openapi::{Forbidden, NotFound, TooManyRequests};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use hosync_core::access::StaffAction;
 use hosync_core::domain::check_plain_text;
+use hosync_core::protocol::ErrorBody;
 use hosync_core::protocol::{EnrolRequest, Enrolment};
 use hosync_core::{DeviceId, UnitId};
 use serde::{Deserialize, Serialize};
@@ -24,6 +26,17 @@ const ENROL: &str = "enrol";
 
 /// `POST /api/v1/enrol`: a phone's code for its token. No session: the code is the credential,
 /// so guessing codes is throttled per client address, counted before the code is checked.
+#[utoipa::path(
+    post,
+    path = "/enrol",
+    tag = "phones",
+    request_body = EnrolRequest,
+    responses(
+        (status = 200, description = "The phone's identity, device token and keys", body = Enrolment),
+        (status = 403, description = "A wrong, spent or expired code (`forbidden`)", body = ErrorBody),
+        (status = 429, response = TooManyRequests),
+    ),
+)]
 pub async fn enrol(
     State(state): State<AppState>,
     address: ClientAddress,
@@ -83,13 +96,13 @@ pub async fn enrol(
     Ok(Json(enrolment))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CodeRequest {
     /// A member id, or a staff login.
     pub holder: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IssuedCode {
     pub code: String,
     pub holder: String,
@@ -125,6 +138,17 @@ async fn enrollable_holder(
 }
 
 /// `POST /api/v1/enrolments`: a one-time code for a member's (or staff account's) phone.
+#[utoipa::path(
+    post,
+    path = "/enrolments",
+    tag = "phones",
+    security(("session" = [], "csrf" = [])),
+    request_body = CodeRequest,
+    responses(
+        (status = 200, description = "A one-time enrolment code and its QR code", body = IssuedCode),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn issue_code(
     State(state): State<AppState>,
     session: StaffSession,
@@ -166,12 +190,27 @@ pub fn qr_svg(code: &str) -> Result<String, ApiError> {
         .build())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitQuery {
+    /// A unit within the caller's scope; the whole scope when absent.
     pub unit: Option<String>,
 }
 
 /// `GET /api/v1/devices?unit=`: the devices within the caller's scope (or a unit of it).
+#[utoipa::path(
+    get,
+    path = "/devices",
+    tag = "phones",
+    operation_id = "list_devices",
+    security(("session" = [])),
+    params(UnitQuery),
+    responses(
+        (status = 200, description = "The devices within the caller's scope, or the unit's", body = Vec<devices::DeviceRow>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     session: StaffSession,
@@ -209,11 +248,23 @@ pub async fn list(
 }
 
 /// `POST /api/v1/devices/{id}/revoke`: a lost phone; its next contact erases it.
+#[utoipa::path(
+    post,
+    path = "/devices/{id}/revoke",
+    tag = "phones",
+    operation_id = "revoke_device",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = String, Path, description = "The device's id")),
+    responses(
+        (status = 200, description = "Revoked: the phone erases its data at its next contact", body = DeviceRevoked),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     session: StaffSession,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<DeviceRevoked>, ApiError> {
     let device = DeviceId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let what = format!("device {device}");
     let mut tx = state.db.begin_write().await?;
@@ -236,17 +287,25 @@ pub async fn revoke(
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(
-        serde_json::json!({ "device": device.to_string(), "revoked": revoked }),
-    ))
+    Ok(Json(DeviceRevoked {
+        device: device.to_string(),
+        revoked,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeviceRevoked {
+    pub device: String,
+    /// False when it was revoked already.
+    pub revoked: bool,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CellRequest {
     pub cell: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SheetCode {
     pub member: String,
     pub name: String,
@@ -256,20 +315,20 @@ pub struct SheetCode {
     pub expires: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SheetMember {
     pub member: String,
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SheetCell {
     pub id: String,
     pub name: String,
 }
 
 /// The enrolment sheet of a cell: a code for every member with no phone yet.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EnrolmentSheet {
     pub cell: SheetCell,
     pub codes: Vec<SheetCode>,
@@ -281,6 +340,17 @@ pub struct EnrolmentSheet {
 /// has no phone yet (none enrolled, or every one revoked), for the printed sheet handed out at
 /// the cell meeting. Each code is checked as one code would be (within the scope, never for a
 /// role above the caller's).
+#[utoipa::path(
+    post,
+    path = "/enrolments/cell",
+    tag = "phones",
+    security(("session" = [], "csrf" = [])),
+    request_body = CellRequest,
+    responses(
+        (status = 200, description = "The cell's enrolment sheet", body = EnrolmentSheet),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn issue_cell_codes(
     State(state): State<AppState>,
     session: StaffSession,
@@ -359,7 +429,7 @@ pub async fn issue_cell_codes(
     Ok(Json(sheet))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PhoneCodeRequest {
     /// The member of the secretary's cell whose phone is to be enrolled.
     pub member: String,
@@ -368,6 +438,17 @@ pub struct PhoneCodeRequest {
 /// `POST /api/v1/phone/enrolments {"member": …}`: a secretary's phone, online, issues a code
 /// for a member of their own cell. The phone authenticates with its device token
 /// (`Authorization: Bearer …`); core's rules decide as for staff (a member's phone may not).
+#[utoipa::path(
+    post,
+    path = "/phone/enrolments",
+    tag = "phones",
+    security(("device" = [])),
+    request_body = PhoneCodeRequest,
+    responses(
+        (status = 200, description = "A one-time enrolment code and its QR code", body = IssuedCode),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn issue_code_from_phone(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,

@@ -3,12 +3,14 @@
 //! token: the phone cannot read its token without the key); a secretary's phone, or a staff
 //! account, lists the requests it may approve and approves them.
 
+use crate::openapi::TooManyRequests;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use hosync_core::DeviceId;
 use hosync_core::access::{Denied, Principal};
+use hosync_core::protocol::ErrorBody;
 use hosync_core::protocol::{
     PendingRecovery, PhoneKeys, RecoveryApproval, RecoveryRequest, RecoveryStatus,
 };
@@ -26,6 +28,13 @@ const RECOVERY: &str = "recovery";
 
 /// `POST /api/v1/phone/keys`: fresh keys for the phone whose token the request carries (one
 /// enrolled before keys existed), replacing any it had.
+#[utoipa::path(
+    post,
+    path = "/phone/keys",
+    tag = "phones",
+    security(("device" = [])),
+    responses((status = 200, description = "Fresh keys; the phone's earlier ones stop working", body = PhoneKeys)),
+)]
 pub async fn phone_keys(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -42,6 +51,20 @@ pub async fn phone_keys(
 /// `POST /api/v1/recovery {"device", "recovery_secret"}`: 202 `{"status":"waiting"}` until the
 /// request is approved, then 200 `{"status":"approved","recovery_key"}` once. The secret is the
 /// credential, so wrong ones are throttled per client address as enrolment codes are.
+#[utoipa::path(
+    post,
+    path = "/recovery",
+    tag = "phones",
+    operation_id = "ask_recovery",
+    request_body = RecoveryRequest,
+    responses(
+        (status = 200, description = "Approved: the recovery key, given once", body = RecoveryStatus),
+        (status = 202, description = "Waiting for the cell secretary's approval", body = RecoveryStatus),
+        (status = 401, description = "No such device, or a wrong recovery secret (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The phone was revoked (`forbidden`)", body = ErrorBody),
+        (status = 429, response = TooManyRequests),
+    ),
+)]
 pub async fn ask(
     State(state): State<AppState>,
     address: ClientAddress,
@@ -110,6 +133,14 @@ pub async fn ask(
 
 /// `GET /api/v1/phone/recoveries`: the recoveries the secretary's phone (by its token) may
 /// approve.
+#[utoipa::path(
+    get,
+    path = "/phone/recoveries",
+    tag = "phones",
+    operation_id = "list_recoveries_for_phone",
+    security(("device" = [])),
+    responses((status = 200, description = "The recoveries this phone may approve", body = Vec<PendingRecovery>)),
+)]
 pub async fn phone_pending(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -123,6 +154,18 @@ pub async fn phone_pending(
 
 /// `POST /api/v1/phone/recoveries/{device}/approve`: the secretary's phone approves a
 /// recovery.
+#[utoipa::path(
+    post,
+    path = "/phone/recoveries/{device}/approve",
+    tag = "phones",
+    operation_id = "approve_recovery_from_phone",
+    security(("device" = [])),
+    params(("device" = String, Path, description = "The id of the device to recover")),
+    responses(
+        (status = 200, description = "Approved: the device's next ask gets its key", body = RecoveryApproval),
+        (status = 404, description = "That device asked for no recovery (`not_found`)", body = ErrorBody),
+    ),
+)]
 pub async fn phone_approve(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -136,6 +179,14 @@ pub async fn phone_approve(
 }
 
 /// `GET /api/v1/recoveries`: the recoveries a staff account may approve.
+#[utoipa::path(
+    get,
+    path = "/recoveries",
+    tag = "phones",
+    operation_id = "list_recoveries",
+    security(("session" = [])),
+    responses((status = 200, description = "The recoveries this account may approve", body = Vec<PendingRecovery>)),
+)]
 pub async fn staff_pending(
     State(state): State<AppState>,
     session: StaffSession,
@@ -147,6 +198,18 @@ pub async fn staff_pending(
 }
 
 /// `POST /api/v1/recoveries/{device}/approve`: a staff account approves a recovery.
+#[utoipa::path(
+    post,
+    path = "/recoveries/{device}/approve",
+    tag = "phones",
+    operation_id = "approve_recovery",
+    security(("session" = [], "csrf" = [])),
+    params(("device" = String, Path, description = "The id of the device to recover")),
+    responses(
+        (status = 200, description = "Approved: the device's next ask gets its key", body = RecoveryApproval),
+        (status = 404, description = "That device asked for no recovery (`not_found`)", body = ErrorBody),
+    ),
+)]
 pub async fn staff_approve(
     State(state): State<AppState>,
     session: StaffSession,

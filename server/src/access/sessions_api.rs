@@ -4,6 +4,7 @@
 //! changes something without the session's CSRF token.
 
 use crate::access::audit::AuditAction;
+use crate::openapi::TooManyRequests;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, State};
@@ -11,6 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use hosync_core::access::Principal;
+use hosync_core::protocol::ErrorBody;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
@@ -74,14 +76,14 @@ impl FromRequestParts<AppState> for StaffSession {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SignIn {
     pub login: String,
     pub password: String,
 }
 
 /// Who is signed in, and the CSRF token to send with changes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionInfo {
     pub login: String,
     pub name: String,
@@ -100,7 +102,7 @@ pub struct SessionInfo {
     pub roles: Vec<RoleOption>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RoleOption {
     pub code: &'static str,
     pub label: &'static str,
@@ -153,6 +155,18 @@ const PER_LOGIN: &str = "sign_in";
 const PER_ADDRESS: &str = "sign_in_address";
 
 /// `POST /api/v1/session`: signs in with a login and password and sets the session cookies.
+#[utoipa::path(
+    post,
+    path = "/session",
+    tag = "session",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in: the session and CSRF cookies are set", body = SessionInfo,
+            headers(("set-cookie" = String, description = "`hosync_session` (HttpOnly) and `hosync_csrf`"))),
+        (status = 401, description = "Wrong login or password, or the account is disabled (`unauthorized`)", body = ErrorBody),
+        (status = 429, response = TooManyRequests),
+    ),
+)]
 pub async fn sign_in(
     State(state): State<AppState>,
     address: ClientAddress,
@@ -358,6 +372,13 @@ impl Attempt {
 }
 
 /// `GET /api/v1/session`: who is signed in.
+#[utoipa::path(
+    get,
+    path = "/session",
+    tag = "session",
+    security(("session" = [])),
+    responses((status = 200, description = "Who is signed in", body = SessionInfo)),
+)]
 pub async fn current(session: StaffSession) -> Json<SessionInfo> {
     Json(SessionInfo::of(
         session.login,
@@ -370,6 +391,13 @@ pub async fn current(session: StaffSession) -> Json<SessionInfo> {
 
 /// `DELETE /api/v1/session`: signs out, ending the session on the server and clearing the
 /// cookies.
+#[utoipa::path(
+    delete,
+    path = "/session",
+    tag = "session",
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, description = "Signed out: the session ended and its cookies are cleared")),
+)]
 pub async fn sign_out(
     State(state): State<AppState>,
     jar: CookieJar,

@@ -1,5 +1,6 @@
 //! Changes to the organisation over HTTP, for staff signed in to the dashboard.
 
+use crate::openapi::{Conflict, Forbidden, NotFound};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -39,7 +40,7 @@ fn day_or_today(raw: Option<&str>, state: &AppState) -> Result<Day, ApiError> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewUnitBody {
     pub id: String,
     pub parent: String,
@@ -50,14 +51,14 @@ pub struct NewUnitBody {
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UnitAdded {
     pub id: String,
     pub parent: String,
 }
 
 /// A coded value the organisation's forms offer: its code and what people read.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Choice {
     pub code: &'static str,
     pub label: &'static str,
@@ -65,14 +66,21 @@ pub struct Choice {
 
 /// The values the organisation's forms offer, from core's coded values, so that no page keeps
 /// its own list of them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Choices {
     /// Kinds of unit that sit under another (the top unit is made by `hosync init`).
     pub unit_kinds: Vec<Choice>,
     pub member_roles: Vec<Choice>,
 }
 
-/// `GET /api/v1/org/choices`, for any signed-in staff member.
+/// `GET /api/v1/org/choices`: what the forms offer, for any signed-in staff member.
+#[utoipa::path(
+    get,
+    path = "/org/choices",
+    tag = "organisation",
+    security(("session" = [])),
+    responses((status = 200, description = "The unit kinds and member roles the forms offer", body = Choices)),
+)]
 pub async fn choices(_session: StaffSession) -> Json<Choices> {
     let choice = |code, label| Choice { code, label };
     Json(Choices {
@@ -89,6 +97,19 @@ pub async fn choices(_session: StaffSession) -> Json<Choices> {
 }
 
 /// `POST /api/v1/org/units`: adds a unit (a commune, a cell…) under one in the caller's scope.
+#[utoipa::path(
+    post,
+    path = "/org/units",
+    tag = "organisation",
+    security(("session" = [], "csrf" = [])),
+    request_body = NewUnitBody,
+    responses(
+        (status = 201, description = "The unit, added", body = UnitAdded),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn add_unit(
     State(state): State<AppState>,
     session: StaffSession,
@@ -116,7 +137,7 @@ pub async fn add_unit(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewMemberBody {
     pub id: String,
     pub cell: String,
@@ -129,7 +150,7 @@ pub struct NewMemberBody {
     pub status_detail: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberAdded {
     pub id: String,
     pub cell: String,
@@ -138,6 +159,19 @@ pub struct MemberAdded {
 }
 
 /// `POST /api/v1/org/members`: adds a member to a cell.
+#[utoipa::path(
+    post,
+    path = "/org/members",
+    tag = "organisation",
+    security(("session" = [], "csrf" = [])),
+    request_body = NewMemberBody,
+    responses(
+        (status = 201, description = "The member, added", body = MemberAdded),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn add_member(
     State(state): State<AppState>,
     session: StaffSession,
@@ -174,7 +208,7 @@ pub async fn add_member(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TransferBody {
     /// The cell they move to.
     pub cell: String,
@@ -182,7 +216,7 @@ pub struct TransferBody {
     pub on: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TransferDone {
     pub member: String,
     pub from: String,
@@ -192,6 +226,19 @@ pub struct TransferDone {
 }
 
 /// `POST /api/v1/org/members/{id}/transfer`: transfers a member to another cell.
+#[utoipa::path(
+    post,
+    path = "/org/members/{id}/transfer",
+    tag = "organisation",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = String, Path, description = "The member's id")),
+    request_body = TransferBody,
+    responses(
+        (status = 200, description = "Transferred: the households they leave and the reports moved", body = TransferDone),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn transfer_member(
     State(state): State<AppState>,
     session: StaffSession,
@@ -220,7 +267,7 @@ pub async fn transfer_member(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewHouseholdBody {
     /// The household's code; one is made when absent.
     pub id: Option<String>,
@@ -232,13 +279,26 @@ pub struct NewHouseholdBody {
     pub livelihood: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HouseholdAdded {
     pub id: String,
     pub cell: String,
 }
 
 /// `POST /api/v1/org/households`: adds a household to a cell, unassigned.
+#[utoipa::path(
+    post,
+    path = "/org/households",
+    tag = "organisation",
+    security(("session" = [], "csrf" = [])),
+    request_body = NewHouseholdBody,
+    responses(
+        (status = 201, description = "The household, added unassigned", body = HouseholdAdded),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+)]
 pub async fn add_household(
     State(state): State<AppState>,
     session: StaffSession,
@@ -269,13 +329,13 @@ pub async fn add_household(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct MoveBody {
     pub cell: String,
     pub on: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MoveDone {
     pub household: String,
     pub from: String,
@@ -283,6 +343,19 @@ pub struct MoveDone {
 }
 
 /// `POST /api/v1/org/households/{id}/move`: moves a household to another cell.
+#[utoipa::path(
+    post,
+    path = "/org/households/{id}/move",
+    tag = "organisation",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = String, Path, description = "The household's id")),
+    request_body = MoveBody,
+    responses(
+        (status = 200, description = "Moved", body = MoveDone),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn move_household(
     State(state): State<AppState>,
     session: StaffSession,

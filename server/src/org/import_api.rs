@@ -1,5 +1,6 @@
 //! The import over HTTP: the template to download, and a file sent to preview or apply.
 
+use crate::openapi::Forbidden;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -24,6 +25,16 @@ fn may_import(principal: &Principal) -> Result<(), ApiError> {
 }
 
 /// `GET /api/v1/org/import/template`: the empty workbook with its drop-down lists.
+#[utoipa::path(
+    get,
+    path = "/org/import/template",
+    tag = "organisation",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The empty workbook, with its drop-down lists", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn template(session: StaffSession) -> Result<Response, ApiError> {
     may_import(&session.principal)?;
     let bytes = import::template().map_err(|e| ApiError::Internal(e.into()))?;
@@ -47,7 +58,8 @@ pub fn xlsx(bytes: Vec<u8>, file_name: &str) -> Response {
         .into_response()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// The file's name, which tells a CSV file's kind when its headers do not.
     pub name: Option<String>,
@@ -56,7 +68,7 @@ pub struct ImportQuery {
     pub apply: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CountsBody {
     pub sheet: &'static str,
     pub created: usize,
@@ -64,13 +76,14 @@ pub struct CountsBody {
     pub same: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RowBody {
     pub sheet: String,
     pub row: u32,
     /// `units`, `members`, `households` or `assignments`.
     pub kind: &'static str,
     /// `create`, `change` or `same`.
+    #[schema(schema_with = action_schema)]
     pub action: &'static str,
     /// The unit, member or household the row is about (for an assignment, the household).
     pub code: String,
@@ -79,7 +92,19 @@ pub struct RowBody {
     pub changed: Vec<&'static str>,
 }
 
-#[derive(Debug, Serialize)]
+/// A row's action: one of the codes core's `Action` has, so the page may key its labels by them.
+fn action_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(
+            hosync_core::import::Action::ALL.iter().map(|a| a.code()),
+        ))
+        .build()
+}
+
+/// One error of a plan: where it is and what is wrong, in Vietnamese.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ImportError)]
 pub struct ErrorBody {
     pub sheet: String,
     pub row: u32,
@@ -89,7 +114,7 @@ pub struct ErrorBody {
 }
 
 /// A plan as the dashboard and the command line read it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PlanBody {
     pub file: String,
     pub applied: bool,
@@ -185,9 +210,24 @@ impl PlanBody {
     }
 }
 
-/// `POST /api/v1/org/import?name=FILE[&apply=true]`, the file as the body: the plan and its
-/// errors (422 when applying a file with errors, nothing applied), or with `apply=true` and no
-/// errors, the import applied in one transaction.
+/// `POST /api/v1/org/import?name=FILE[&apply=true]`: a workbook's plan, or the import applied.
+///
+/// The file is the body. The answer is the plan and its errors (422 when applying a file with
+/// errors, nothing applied), or with `apply=true` and no errors, the import applied in one
+/// transaction.
+#[utoipa::path(
+    post,
+    path = "/org/import",
+    tag = "organisation",
+    security(("session" = [], "csrf" = [])),
+    params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The workbook (XLSX) or CSV file"),
+    responses(
+        (status = 200, description = "What the import would do (a preview) or did (`apply`)", body = PlanBody),
+        (status = 403, response = Forbidden),
+        (status = 422, description = "An apply refused for the plan's errors, which the plan lists; nothing was stored", body = PlanBody),
+    ),
+)]
 pub async fn import_file(
     State(state): State<AppState>,
     session: StaffSession,
@@ -236,9 +276,10 @@ pub async fn import_file(
     Ok(Json(PlanBody::of(&plan, &name, true)).into_response())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UnitRow {
     pub id: String,
+    #[schema(required = true)]
     pub parent: Option<String>,
     pub kind: &'static str,
     pub kind_label: &'static str,
@@ -250,6 +291,13 @@ pub struct UnitRow {
 
 /// `GET /api/v1/org/units`: the units within the caller's scope, each after its parent, so that
 /// staff see the tree they (or an import) built.
+#[utoipa::path(
+    get,
+    path = "/org/units",
+    tag = "organisation",
+    security(("session" = [])),
+    responses((status = 200, description = "The units within the caller's scope, each after its parent", body = Vec<UnitRow>)),
+)]
 pub async fn units(
     State(state): State<AppState>,
     session: StaffSession,

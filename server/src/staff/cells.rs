@@ -13,6 +13,7 @@ use crate::access::audit::Actor;
 use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
+use crate::openapi::{Forbidden, NotFound};
 use crate::storage;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -22,14 +23,16 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::HashMap;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HouseholdRow {
     pub id: String,
     pub head: String,
     pub village: String,
     pub people: i64,
     pub livelihood: String,
+    #[schema(required = true)]
     pub assigned_member: Option<String>,
+    #[schema(required = true)]
     pub assigned_name: Option<String>,
     /// The last visit, yyyy-mm-dd; empty if never visited.
     pub last_visit: String,
@@ -38,10 +41,11 @@ pub struct HouseholdRow {
     /// The three most recent notes that are not deleted.
     pub latest_notes: Vec<NoteRow>,
     /// Set when the household was closed (moved away, merged): kept, looked after no more.
+    #[schema(required = true)]
     pub closed: Option<ClosedRow>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClosedRow {
     /// yyyy-mm-dd.
     pub on: String,
@@ -50,7 +54,7 @@ pub struct ClosedRow {
     pub reason_label: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NoteRow {
     pub id: String,
     pub date: String,
@@ -58,7 +62,7 @@ pub struct NoteRow {
     pub text: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberRow {
     pub id: String,
     pub name: String,
@@ -68,7 +72,7 @@ pub struct MemberRow {
     pub households: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CellSummary {
     pub cell: String,
     pub name: String,
@@ -78,7 +82,8 @@ pub struct CellSummary {
     pub open_flags: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MonthQuery {
     /// yyyy-mm; this month by default.
     pub month: Option<String>,
@@ -112,6 +117,20 @@ async fn visible_cell(
     }
 }
 
+/// `GET /api/v1/cells/{cell}/households`: the cell's households, each with who looks after
+/// it, its last visit, open flags, conflicts and latest notes.
+#[utoipa::path(
+    get,
+    path = "/cells/{cell}/households",
+    tag = "views",
+    security(("session" = [])),
+    params(("cell" = String, Path, description = "The cell's id")),
+    responses(
+        (status = 200, description = "The cell's households, with their last visit and latest notes", body = Vec<HouseholdRow>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn cell_households(
     State(state): State<AppState>,
     session: StaffSession,
@@ -192,6 +211,19 @@ pub async fn cell_households(
     Ok(Json(households))
 }
 
+/// `GET /api/v1/cells/{cell}/members`: the cell's members, their status and households.
+#[utoipa::path(
+    get,
+    path = "/cells/{cell}/members",
+    tag = "views",
+    security(("session" = [])),
+    params(("cell" = String, Path, description = "The cell's id")),
+    responses(
+        (status = 200, description = "The cell's members and how many households each looks after", body = Vec<MemberRow>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn cell_members(
     State(state): State<AppState>,
     session: StaffSession,
@@ -225,8 +257,21 @@ pub async fn cell_members(
     Ok(Json(members))
 }
 
-/// Each cell within the session's scope, counted by the overview's own queries, so that the
-/// two never give a cell different numbers.
+/// `GET /api/v1/summary?month=`: each cell within the session's scope: households, assigned,
+/// visited in the month and open flags.
+///
+/// Counted by the overview's own queries, so that the two never give a cell different numbers.
+#[utoipa::path(
+    get,
+    path = "/summary",
+    tag = "views",
+    security(("session" = [])),
+    params(MonthQuery),
+    responses(
+        (status = 200, description = "Each cell within the scope, counted for the month", body = Vec<CellSummary>),
+        (status = 403, response = Forbidden),
+    ),
+)]
 pub async fn summary(
     State(state): State<AppState>,
     session: StaffSession,
@@ -271,7 +316,7 @@ pub async fn summary(
     Ok(Json(cells))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RefusalRow {
     pub id: i64,
     pub doc: String,
@@ -285,6 +330,18 @@ pub struct RefusalRow {
 
 /// `GET /api/v1/cells/{cell}/refusals`: edits the server refused from this cell's phones, so
 /// that the secretary sees what a member wrote after losing the right to, and can act on it.
+#[utoipa::path(
+    get,
+    path = "/cells/{cell}/refusals",
+    tag = "views",
+    security(("session" = [])),
+    params(("cell" = String, Path, description = "The cell's id")),
+    responses(
+        (status = 200, description = "The edits refused from the cell's phones, oldest first", body = Vec<RefusalRow>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn refusals(
     State(state): State<AppState>,
     session: StaffSession,

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use hosync_core::oversight::{number_vi, percent_vi};
 use hosync_core::{Day, Month};
 use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
-use serde_json::{Map, Value};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 use crate::staff::places::{Place, UnitRef};
 
@@ -27,23 +28,14 @@ hosync_core::coded_enum!(
     }
 );
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a column's values read: the page aligns numbers and writes shares as percentages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum ColumnKind {
     Text,
     Number,
     Date,
     Percent,
-}
-
-impl ColumnKind {
-    fn code(self) -> &'static str {
-        match self {
-            ColumnKind::Text => "text",
-            ColumnKind::Number => "number",
-            ColumnKind::Date => "date",
-            ColumnKind::Percent => "percent",
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +86,71 @@ pub enum Cell {
     Date(Option<Day>),
     /// A share from 0 to 1; `None` when there is nothing to divide by.
     Percent(Option<f64>),
+}
+
+/// A table as JSON (`GET /api/v1/tables/{table}`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Table)]
+pub struct TableJson {
+    /// The table's code (`coverage`, `gaps`, …).
+    pub table: &'static str,
+    pub title: String,
+    pub unit: UnitRef,
+    /// yyyy-mm.
+    pub month: String,
+    pub columns: Vec<ColumnJson>,
+    /// Keyed by column key; `household_id`, `unit_id` and `member_id` ride along for links, and
+    /// `visited_this_month` (true or false) on each household's row.
+    pub rows: Vec<BTreeMap<String, CellValue>>,
+}
+
+/// A column of a [`TableJson`].
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Column)]
+pub struct ColumnJson {
+    /// The key of the rows' values in this column.
+    pub key: &'static str,
+    /// The header, in Vietnamese.
+    pub label: &'static str,
+    pub kind: ColumnKind,
+}
+
+/// One value of a row: text (a day as yyyy-mm-dd), a count, a share from 0 to 1, a yes or no,
+/// or null where there is nothing (no day, nothing to divide by).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum CellValue {
+    Text(String),
+    Number(i64),
+    Share(f64),
+    Flag(bool),
+    Empty,
+}
+
+/// Described by hand: the derived `oneOf` would have a count match both "integer" and "number",
+/// which `oneOf` forbids; one schema of four types says what a value may be.
+impl utoipa::PartialSchema for CellValue {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([
+                Type::String,
+                Type::Number,
+                Type::Boolean,
+                Type::Null,
+            ]))
+            .description(Some(
+                "Text (a day as yyyy-mm-dd), a count, a share from 0 to 1, a yes or no, or null \
+                 where there is nothing (no day, nothing to divide by)",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CellValue {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "CellValue".into()
+    }
 }
 
 /// One row, with what it links to in the views and what they filter by (not exported).
@@ -169,18 +226,19 @@ impl Table {
         self.rows.push(row);
     }
 
-    pub fn to_json(&self) -> Value {
-        let rows: Vec<Value> = self
+    /// The table as the dashboard reads it: each row keyed by its columns' keys.
+    pub fn to_json(&self) -> TableJson {
+        let rows = self
             .rows
             .iter()
             .map(|row| {
-                let mut object = Map::new();
+                let mut object = BTreeMap::new();
                 for (column, cell) in self.columns.iter().zip(&row.cells) {
                     let value = match cell {
-                        Cell::Text(s) => Value::from(s.as_str()),
-                        Cell::Number(n) => Value::from(*n),
-                        Cell::Date(d) => d.map_or(Value::Null, |d| Value::from(d.iso())),
-                        Cell::Percent(p) => p.map_or(Value::Null, Value::from),
+                        Cell::Text(s) => CellValue::Text(s.clone()),
+                        Cell::Number(n) => CellValue::Number(*n),
+                        Cell::Date(d) => d.map_or(CellValue::Empty, |d| CellValue::Text(d.iso())),
+                        Cell::Percent(p) => p.map_or(CellValue::Empty, CellValue::Share),
                     };
                     object.insert(column.key.to_owned(), value);
                 }
@@ -190,25 +248,31 @@ impl Table {
                     ("member_id", &row.member_id),
                 ] {
                     if let Some(id) = link {
-                        object.insert(key.to_owned(), Value::from(id.as_str()));
+                        object.insert(key.to_owned(), CellValue::Text(id.clone()));
                     }
                 }
                 if let Some(visited) = row.visited_this_month {
-                    object.insert("visited_this_month".to_owned(), Value::from(visited));
+                    object.insert("visited_this_month".to_owned(), CellValue::Flag(visited));
                 }
-                Value::Object(object)
+                object
             })
             .collect();
-        serde_json::json!({
-            "table": self.name.code(),
-            "title": self.title,
-            "unit": self.unit,
-            "month": self.month,
-            "columns": self.columns.iter().map(|c| serde_json::json!({
-                "key": c.key, "label": c.label, "kind": c.kind.code(),
-            })).collect::<Vec<_>>(),
-            "rows": rows,
-        })
+        TableJson {
+            table: self.name.code(),
+            title: self.title.clone(),
+            unit: self.unit.clone(),
+            month: self.month.clone(),
+            columns: self
+                .columns
+                .iter()
+                .map(|c| ColumnJson {
+                    key: c.key,
+                    label: c.label,
+                    kind: c.kind,
+                })
+                .collect(),
+            rows,
+        }
     }
 
     /// The download's name: ASCII only, so every browser keeps it.

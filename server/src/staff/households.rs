@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
+use crate::openapi::{Forbidden, NotFound};
 use crate::staff::export::TableName;
 use crate::staff::export::{Cell, Column, Table, TableRow};
 use crate::staff::places::{self, Place, UnitRef};
@@ -18,7 +19,7 @@ use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HouseholdDetail {
     pub id: String,
     pub head: String,
@@ -28,7 +29,9 @@ pub struct HouseholdDetail {
     pub tags: Vec<String>,
     pub cell: UnitRef,
     pub breadcrumb: Vec<UnitRef>,
+    #[schema(required = true)]
     pub assigned_member: Option<String>,
+    #[schema(required = true)]
     pub assigned_name: Option<String>,
     pub notes: Vec<NoteDetail>,
     pub flags: Vec<FlagDetail>,
@@ -36,10 +39,11 @@ pub struct HouseholdDetail {
     /// Every change that did something, oldest first.
     pub history: Vec<HistoryRow>,
     /// Set when the cell closed the household: kept with its notes, looked after no more.
+    #[schema(required = true)]
     pub closed: Option<ClosedDetail>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClosedDetail {
     /// yyyy-mm-dd.
     pub on: String,
@@ -50,7 +54,7 @@ pub struct ClosedDetail {
     pub by_name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NoteDetail {
     pub id: String,
     pub date: String,
@@ -61,9 +65,10 @@ pub struct NoteDetail {
     pub deleted: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FlagDetail {
     pub id: String,
+    #[schema(required = true)]
     pub note: Option<String>,
     pub raised_by: String,
     pub raised_by_name: String,
@@ -75,13 +80,13 @@ pub struct FlagDetail {
     pub open: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConflictDetail {
     pub path: Vec<String>,
     pub values: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HistoryRow {
     /// When the phone's clock said the change was made (Unix seconds).
     pub at: i64,
@@ -94,6 +99,7 @@ pub struct HistoryRow {
     /// made it (the demo seed, an import).
     pub device_owner: String,
     /// When the server received it (Unix seconds), if it came through a sync.
+    #[schema(required = true)]
     pub received_at: Option<i64>,
     pub what: String,
 }
@@ -243,6 +249,18 @@ async fn load_household(
 }
 
 /// One household as merged on the server, read from its document, with its history.
+#[utoipa::path(
+    get,
+    path = "/households/{id}",
+    tag = "views",
+    security(("session" = [])),
+    params(("id" = String, Path, description = "The household's id")),
+    responses(
+        (status = 200, description = "The household as merged, with its notes, flags, conflicts and history", body = HouseholdDetail),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn household_detail(
     State(state): State<AppState>,
     session: StaffSession,

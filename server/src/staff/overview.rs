@@ -9,6 +9,7 @@ use super::places::{
 use crate::AppState;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
+use crate::openapi::{Forbidden, NotFound};
 use axum::Json;
 use axum::extract::{Query, State};
 use hosync_core::access::UnitPath;
@@ -140,14 +141,14 @@ pub(super) fn open_statuses(first: usize) -> (String, Vec<&'static str>) {
     (format!("IN ({})", placeholders.join(", ")), codes)
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
 pub struct Coverage {
     pub households: i64,
     pub assigned: i64,
     pub visited: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChildRow {
     #[serde(flatten)]
     pub unit: UnitRef,
@@ -160,14 +161,14 @@ pub struct ChildRow {
 
 /// One month of the trend: households visited that month, over the households assigned now
 /// (past assignments are not kept month by month).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TrendPoint {
     pub month: String,
     pub assigned: i64,
     pub visited: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Gaps {
     /// How many months without a visit make a gap (`oversight::GAP_MONTHS`), for the pages
     /// to print.
@@ -176,34 +177,34 @@ pub struct Gaps {
     pub not_visited: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FlagAgeCount {
     pub label: &'static str,
     pub open: i64,
     pub escalated: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Flags {
     pub open: i64,
     pub escalated: i64,
     pub by_age: Vec<FlagAgeCount>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Reports {
     pub due: i64,
     pub submitted: i64,
     pub missing: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Level {
     pub code: &'static str,
     pub label: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RatingMatrix {
     pub levels: Vec<Level>,
     /// `counts[self][cell]`; the last row counts reports without a self-rating and the last
@@ -211,7 +212,7 @@ pub struct RatingMatrix {
     pub counts: Vec<Vec<i64>>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct MemberCounts {
     pub total: i64,
     pub active: i64,
@@ -219,7 +220,7 @@ pub struct MemberCounts {
     pub exempt: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Overview {
     pub unit: UnitRef,
     pub breadcrumb: Vec<UnitRef>,
@@ -624,6 +625,23 @@ pub(super) fn rating_matrix(members: &[MemberCount]) -> RatingMatrix {
     }
 }
 
+/// `GET /api/v1/overview?unit=&month=`: a unit's month: coverage for it and each unit under it,
+/// the trend, gaps, idle members, open flags by age, reports and ratings, members away.
+#[utoipa::path(
+    get,
+    path = "/overview",
+    tag = "views",
+    security(("session" = [])),
+    params(
+        ("unit" = Option<String>, Query, description = "The unit to look at; the session's scope when absent"),
+        ("month" = Option<String>, Query, description = "yyyy-mm; this month when absent"),
+    ),
+    responses(
+        (status = 200, description = "The unit's overview for the month", body = Overview),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn overview(
     State(state): State<AppState>,
     session: StaffSession,

@@ -15,12 +15,13 @@ use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
 /// A unit as the views name it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitRef {
     pub id: String,
     pub name: String,
     /// Its kind's code (`district`, `commune_committee`, `cell`…).
     #[serde(serialize_with = "kind_code")]
+    #[schema(value_type = String)]
     pub kind: UnitKind,
     /// What its level is called (huyện, xã, chi bộ thôn…).
     pub level_label: String,
@@ -37,7 +38,8 @@ pub struct Place {
     pub path: UnitPath,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ViewQuery {
     /// The unit to look at; the session's scope when absent.
     pub unit: Option<String>,

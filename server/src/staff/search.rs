@@ -14,12 +14,14 @@ use hosync_core::{MemberStatus, UnitId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// Part of a name or a household's id, with or without diacritics.
     pub q: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HouseholdHit {
     pub id: String,
     pub head: String,
@@ -27,7 +29,7 @@ pub struct HouseholdHit {
     pub cell: UnitRef,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberHit {
     pub id: String,
     pub name: String,
@@ -36,7 +38,7 @@ pub struct MemberHit {
     pub cell: UnitRef,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     pub households: Vec<HouseholdHit>,
     pub members: Vec<MemberHit>,
@@ -45,11 +47,19 @@ pub struct SearchResults {
 /// The most hits of each kind a search answers.
 const MAX_HITS: usize = 50;
 
-/// `GET /search?q=`: households (by head or id) and members (by name) in the session's scope,
-/// with or without diacritics.
 /// The longest search: a full name with room to spare.
 const MAX_QUERY_CHARS: usize = 100;
 
+/// `GET /api/v1/search?q=`: households (by head or id) and members (by name) in the session's
+/// scope, with or without diacritics.
+#[utoipa::path(
+    get,
+    path = "/search",
+    tag = "views",
+    security(("session" = [])),
+    params(SearchQuery),
+    responses((status = 200, description = "Households and members whose names match, within the scope", body = SearchResults)),
+)]
 pub async fn search(
     State(state): State<AppState>,
     session: StaffSession,

@@ -13,6 +13,8 @@ use crate::access::audit;
 use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
 use crate::error::ApiError;
+use crate::openapi::{Forbidden, NotFound};
+use crate::staff::export::TableJson;
 use crate::staff::export::{self, Cell, Column, Format, Table, TableName, TableRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -24,6 +26,25 @@ use hosync_core::{FlagStatus, MemberStatus, Month, UnitId};
 use sqlx::Row;
 
 /// `GET /tables/{table}`: a table as JSON, or as a CSV or XLSX download; both are audited.
+#[utoipa::path(
+    get,
+    path = "/tables/{table}",
+    tag = "views",
+    security(("session" = [])),
+    params(
+        ("table" = String, Path, description = "`coverage`, `gaps`, `idle_members`, `flags`, `reports`, `missing_reports`, `ratings`, `away`, `households` or `history`"),
+        ViewQuery,
+    ),
+    responses(
+        (status = 200, description = "The table as JSON, or with `format` a download (district staff only)", content(
+            (TableJson = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn table(
     State(state): State<AppState>,
     session: StaffSession,

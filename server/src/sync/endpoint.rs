@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hosync_core::DocId;
 use hosync_core::domain::check_plain_text;
-use hosync_core::protocol::{self, Cursor, SyncRequest};
+use hosync_core::protocol::{self, Cursor, ErrorBody, SyncRequest};
 use hosync_core::sync::{ResponseBuilder, parse_changes};
 
 use super::{pull, push};
@@ -27,6 +27,30 @@ const MAX_REVOKED_BYTES: usize = 256 * 1024;
 /// The header in which a phone names the app version it runs, for the device list.
 pub const APP_VERSION_HEADER: &str = "x-hosync-app-version";
 
+/// The content type of a sync frame, both ways.
+pub const FRAME_TYPE: &str = "application/vnd.hosync.sync";
+
+/// `POST /api/v1/sync`: one round trip of the sync protocol.
+///
+/// The body is a sync frame (core's `protocol::encode_request`: a version byte, then a
+/// compressed, size-limited postcard of the pushes, the cursor and the documents held), and so
+/// is the answer (`protocol::encode_response`: each push's outcome, what the phone lacks, what
+/// it must drop, and "wipe" for a revoked phone). The phone's device token travels inside the
+/// frame, not in a header, so that a bundle another phone delivers carries its own.
+#[utoipa::path(
+    post,
+    path = "/sync",
+    tag = "sync",
+    params(
+        ("x-hosync-app-version" = Option<String>, Header, description = "The app version the phone runs, for the device list"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/vnd.hosync.sync", description = "A sync request frame"),
+    responses(
+        (status = 200, description = "A sync response frame, sent once what was pushed is stored", content_type = "application/vnd.hosync.sync", body = Vec<u8>),
+        (status = 401, description = "The frame's device token is not one this server enrolled (`unauthorized`)", body = ErrorBody),
+        (status = 426, description = "The frame's version is one the server no longer reads: update the app (`update_app`)", body = ErrorBody),
+    ),
+)]
 pub async fn sync(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let started = std::time::Instant::now();
     let answered = answer(&state, &headers, &body).await;
@@ -37,7 +61,7 @@ pub async fn sync(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             let frame = protocol::encode_response(&answer);
             let response = (
                 [
-                    (header::CONTENT_TYPE, "application/vnd.hosync.sync"),
+                    (header::CONTENT_TYPE, FRAME_TYPE),
                     // A phone syncs once in hours: holding its connection open after the
                     // answer only costs the server memory, thousands of buffers of it at the
                     // end of a busy day.

@@ -2,100 +2,31 @@
 // answer into an `ApiError` the pages can show, and the URLs of the exports. Every call carries
 // the session cookie; a 401 anywhere means the session ended, and the shell goes back to sign-in.
 
-export interface Session {
-  login: string;
-  name: string;
-  role: string;
-  role_label: string;
-  scope: string;
-  scope_name: string;
-  csrf?: string;
-  /** The staff actions core allows this account (`manage_accounts`, `enrol`, …); the pages offer only these. */
-  actions?: string[];
-  /** The roles this account may give others, as core decides. */
-  roles?: { code: string; label: string }[];
-}
+import type { components, operations } from './openapi';
+
+// The wire types are the server's, generated from its OpenAPI document
+// (`staff/openapi.json`, written by `hosync openapi`) into `openapi.d.ts` by openapi-typescript
+// in the build; the names below are the pages' names for them.
+type Schemas = components['schemas'];
+
+export type Session = Schemas['SessionInfo'];
 
 /** Whether the session may take a staff action, as the server (core) listed it. */
 export function may(session: Session, action: string): boolean {
   return session.actions?.includes(action) ?? false;
 }
 
-export interface UnitRef {
-  id: string;
-  name: string;
-  kind: string;
-  level_label: string;
-}
-
-export interface Coverage {
-  households: number;
-  assigned: number;
-  visited: number;
-}
-
-export interface ChildRow extends UnitRef, Coverage {
-  open_flags: number;
-  missing_reports: number;
-  members: number;
-}
-
-export interface TrendPoint {
-  month: string;
-  assigned: number;
-  visited: number;
-}
-
-export interface FlagAge {
-  label: string;
-  open: number;
-  escalated: number;
-}
-
-export interface RatingMatrix {
-  levels: { code: string; label: string }[];
-  /** counts[self][cell], each with one more row and column for "not rated yet". */
-  counts: number[][];
-}
-
-export interface Overview {
-  unit: UnitRef;
-  breadcrumb: UnitRef[];
-  month: string;
-  today: string;
-  coverage: Coverage;
-  children: ChildRow[];
-  trend: TrendPoint[];
-  /** `months`: how many months without a visit make a gap, as the server counts them. */
-  gaps: { months: number; unassigned: number; not_visited: number };
-  idle_members: number;
-  flags: { open: number; escalated: number; by_age: FlagAge[] };
-  reports: { due: number; submitted: number; missing: number };
-  ratings: RatingMatrix;
-  members: { total: number; active: number; working_away: number; exempt: number };
-}
-
-export type ColumnKind = 'text' | 'number' | 'date' | 'percent';
-export type Cell = string | number | boolean | null;
-
-export interface Column {
-  key: string;
-  label: string;
-  kind: ColumnKind;
-}
-
-export interface Table {
-  table: string;
-  title: string;
-  unit: UnitRef;
-  month: string;
-  columns: Column[];
-  /**
-   * Keyed by column key; `household_id` and `unit_id` ride along for links, and
-   * `visited_this_month` (true or false) on each household's row.
-   */
-  rows: Record<string, Cell>[];
-}
+export type UnitRef = Schemas['UnitRef'];
+export type Coverage = Schemas['Coverage'];
+export type ChildRow = Schemas['ChildRow'];
+export type TrendPoint = Schemas['TrendPoint'];
+export type FlagAge = Schemas['FlagAgeCount'];
+export type RatingMatrix = Schemas['RatingMatrix'];
+export type Overview = Schemas['Overview'];
+export type ColumnKind = Schemas['ColumnKind'];
+export type Cell = Schemas['CellValue'];
+export type Column = Schemas['Column'];
+export type Table = Schemas['Table'];
 
 export const TABLES = [
   'coverage',
@@ -111,60 +42,11 @@ export const TABLES = [
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
-export interface NoteDetail {
-  id: string;
-  date: string;
-  author: string;
-  author_name?: string | null;
-  text: string;
-  topics: string[];
-  deleted: boolean;
-}
-
-export interface FlagDetail {
-  id: string;
-  note: string | null;
-  raised_by: string;
-  raised_by_name?: string | null;
-  raised_on: string;
-  text: string;
-  status: string;
-  status_label: string;
-  /** Still waiting for someone's action, as the server counts open flags. */
-  open: boolean;
-}
-
-export interface HistoryEntry {
-  at: number;
-  date: string;
-  time: string;
-  who: string;
-  what: string;
-}
-
-export interface HouseholdDetail {
-  id: string;
-  head: string;
-  village: string;
-  people: number | null;
-  livelihood: string | null;
-  tags: string[];
-  notes: NoteDetail[];
-  flags: FlagDetail[];
-  conflicts: unknown[];
-  cell?: UnitRef;
-  breadcrumb?: UnitRef[];
-  assigned_member?: string | null;
-  assigned_name?: string | null;
-  history?: HistoryEntry[];
-  /** Set when the cell closed the household (moved away, merged): kept, looked after no more. */
-  closed?: { on: string; reason: string; reason_label: string; detail: string; by_name: string } | null;
-}
-
-export interface SearchResults {
-  households: { id: string; head: string; village: string; cell: UnitRef }[];
-  members: { id: string; name: string; status: string; status_label: string; cell: UnitRef }[];
-}
+export type NoteDetail = Schemas['NoteDetail'];
+export type FlagDetail = Schemas['FlagDetail'];
+export type HistoryEntry = Schemas['HistoryRow'];
+export type HouseholdDetail = Schemas['HouseholdDetail'];
+export type SearchResults = Schemas['SearchResults'];
 
 /** An answer other than 2xx: its status and the server's own words. */
 export class ApiError extends Error {
@@ -250,39 +132,13 @@ export const api = {
 };
 
 /** A coded value a form offers: its code and its label (`GET /org/choices`, from core). */
-export interface Choice {
-  code: string;
-  label: string;
-}
-
+export type Choice = Schemas['Choice'];
 /** What the Organisation page's forms offer. */
-export interface OrgChoices {
-  unit_kinds: Choice[];
-  member_roles: Choice[];
-}
-
+export type OrgChoices = Schemas['Choices'];
 /** A unit of the Organisation page's tree (`GET /org/units`), each after its parent. */
-export interface OrgUnitRow {
-  id: string;
-  parent: string | null;
-  kind: string;
-  kind_label: string;
-  level_label: string;
-  name: string;
-  depth: number;
-}
-
+export type OrgUnitRow = Schemas['UnitRow'];
 /** What an import would do, or did (`POST /org/import`). */
-export interface ImportPlan {
-  file: string;
-  applied: boolean;
-  counts: { sheet: string; created: number; changed: number; same: number }[];
-  rows: { sheet: string; row: number; kind: string; action: 'create' | 'change' | 'same'; code: string; name: string; changed: string[] }[];
-  members_not_in_sheet: string[];
-  households_not_in_sheet: string[];
-  ignored_sheets: string[];
-  errors: { sheet: string; row: number; column: string; header: string; message: string }[];
-}
+export type ImportPlan = Schemas['PlanBody'];
 
 /**
  * Sends a spreadsheet to preview (`apply` false) or apply. The file goes as the body, its name
@@ -309,11 +165,8 @@ export async function importFile(name: string, bytes: ArrayBuffer, apply: boolea
 /** The empty workbook to fill, with its drop-down lists. */
 export const IMPORT_TEMPLATE_URL = apiUrl('/org/import/template');
 
-export interface TableQuery {
-  unit?: string;
-  month?: string;
-  household?: string;
-}
+/** What a table is asked for (`GET /tables/{table}`), less the download's format. */
+export type TableQuery = Omit<NonNullable<operations['table']['parameters']['query']>, 'format'>;
 
 /** A table as JSON, or as a download when `format` is `csv` or `xlsx`. */
 export function tableUrl(name: string, q: TableQuery, format?: 'csv' | 'xlsx'): string {
