@@ -9,6 +9,7 @@ pub mod date;
 pub mod docs;
 pub mod domain;
 pub mod ids;
+pub mod messages;
 pub mod import;
 pub mod oversight;
 pub mod protocol;

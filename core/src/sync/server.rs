@@ -177,10 +177,10 @@ pub fn push_access(principal: &Principal, id: &DocId, place: Option<&DocPlace>) 
         },
         Err(Denied::NotAllowed(why)) => match (id, &principal.member) {
             (DocId::Household(_), Some(_)) => PushAccess::UntilLeft {
-                why,
+                why: why.to_string(),
                 left: Left::Member,
             },
-            _ => PushAccess::Refused(why),
+            _ => PushAccess::Refused(why.to_string()),
         },
     }
 }
