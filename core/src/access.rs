@@ -244,11 +244,11 @@ impl Principal {
                     who: self.who(),
                 }))
             }
-            (AccessRole::Member, DocId::Cell(_)) => refuse(|who| Message::MemberChangesCell { who }),
-            (AccessRole::CommuneCommittee, DocId::Report(..)) => Ok(()),
-            (AccessRole::CommuneCommittee, _) => {
-                refuse(|who| Message::CommitteeReadsOnly { who })
+            (AccessRole::Member, DocId::Cell(_)) => {
+                refuse(|who| Message::MemberChangesCell { who })
             }
+            (AccessRole::CommuneCommittee, DocId::Report(..)) => Ok(()),
+            (AccessRole::CommuneCommittee, _) => refuse(|who| Message::CommitteeReadsOnly { who }),
             (AccessRole::DistrictStaff | AccessRole::Admin, _) => {
                 refuse(|who| Message::StaffReadsOnly { who })
             }

@@ -113,17 +113,44 @@ pub enum Message {
     Unseen(Thing),
     /// Not there (the command line, which has no scope).
     NotFound(Thing),
-    NotAssigned { household: String, who: Who },
-    OthersReport { doc: String },
-    OthersReportWrite { doc: String, who: Who },
-    MemberChangesCell { who: Who },
-    CommitteeReadsOnly { who: Who },
-    StaffReadsOnly { who: Who },
-    MemberChangesDetails { who: Who },
-    MemberRates { who: Who },
-    CommitteeRatesOnly { who: Who },
-    ActionNotAllowed { who: Who, action: StaffAction },
-    RoleAbove { who: Who, action: StaffAction, role: AccessRole },
+    NotAssigned {
+        household: String,
+        who: Who,
+    },
+    OthersReport {
+        doc: String,
+    },
+    OthersReportWrite {
+        doc: String,
+        who: Who,
+    },
+    MemberChangesCell {
+        who: Who,
+    },
+    CommitteeReadsOnly {
+        who: Who,
+    },
+    StaffReadsOnly {
+        who: Who,
+    },
+    MemberChangesDetails {
+        who: Who,
+    },
+    MemberRates {
+        who: Who,
+    },
+    CommitteeRatesOnly {
+        who: Who,
+    },
+    ActionNotAllowed {
+        who: Who,
+        action: StaffAction,
+    },
+    RoleAbove {
+        who: Who,
+        action: StaffAction,
+        role: AccessRole,
+    },
 
     // Input that did not parse.
     Id(IdError),
@@ -131,23 +158,53 @@ pub enum Message {
     Date(DateError),
     Decode(DecodeError),
     /// A message about one field of a request.
-    InField { field: String, message: Box<Message> },
+    InField {
+        field: String,
+        message: Box<Message>,
+    },
     /// A body or query of the wrong shape, as the HTTP library words it (English only).
     BadShape(String),
 
     // Requests.
-    NoRoute { method: String, path: String },
-    WrongMethod { method: String, path: String },
-    BodyTooLarge { limit: usize },
+    NoRoute {
+        method: String,
+        path: String,
+    },
+    WrongMethod {
+        method: String,
+        path: String,
+    },
+    BodyTooLarge {
+        limit: usize,
+    },
     BodyUnreadable(String),
-    BodyTimeout { seconds: u64 },
-    AnswerTimeout { seconds: u64 },
+    BodyTimeout {
+        seconds: u64,
+    },
+    AnswerTimeout {
+        seconds: u64,
+    },
     Storage(Storage),
     ServerFailed,
-    TooManyTries { what: Paused, until: String, minutes: i64 },
-    HeaderNotText { header: String },
-    HeaderTooLong { header: String, max: usize },
-    HeaderControl { header: String },
+    TooManyTries {
+        what: Paused,
+        until: String,
+        minutes: i64,
+    },
+    HeaderNotText {
+        header: String,
+    },
+    /// A text field (a label, a name, a header) longer than it may be.
+    TextTooLong {
+        field: String,
+        max: usize,
+        has: usize,
+    },
+    /// A text field with a control or text-direction character, `code` its code point.
+    TextHidden {
+        field: String,
+        code: u32,
+    },
 
     // Staff sessions and accounts.
     NotSignedIn,
@@ -156,16 +213,39 @@ pub enum Message {
     AccountDisabled,
     BadCsrf,
     LoginAndPassword,
-    LoginTooLong { max: usize },
+    LoginTooLong {
+        max: usize,
+    },
     WrongPassword,
-    WrongPasswordLastTry { what: Paused, until: String },
-    NameInvalid { max: usize },
-    PasswordTooShort { min: usize, has: usize },
-    PasswordTooLong { max: usize },
-    NewPasswordLength { min: usize, max: usize },
-    LoginReserved { login: String },
-    AccountExists { login: String },
-    LoginReadsAs { login: String, other: String },
+    WrongPasswordLastTry {
+        what: Paused,
+        until: String,
+    },
+    NameInvalid {
+        max: usize,
+    },
+    PasswordTooShort {
+        min: usize,
+        has: usize,
+    },
+    PasswordTooLong {
+        max: usize,
+    },
+    NewPasswordLength {
+        min: usize,
+        max: usize,
+    },
+    OwnAccountDisable,
+    LoginReserved {
+        login: String,
+    },
+    AccountExists {
+        login: String,
+    },
+    LoginReadsAs {
+        login: String,
+        other: String,
+    },
     ResetNeedsBoth,
     ResetCodeWrong,
     ResetCodeUsed,
@@ -173,7 +253,9 @@ pub enum Message {
     ResetAccountDisabled,
 
     // Phones: enrolment, tokens, recovery.
-    ActorNotHex { actor: String },
+    ActorNotHex {
+        actor: String,
+    },
     EnrolCodeUnknown,
     EnrolCodeUsed,
     EnrolCodeExpired,
@@ -183,40 +265,96 @@ pub enum Message {
     PhoneRevoked,
     RecoveryUnknown,
     RecoveryRevoked,
-    NoRecoveryWaiting { device: String },
-    DeviceRevoked { device: String },
-    RecoveryOutOfScope { device: String },
-    RecoveryNotAllowed { why: Box<Message>, device: String },
+    NoRecoveryWaiting {
+        device: String,
+    },
+    DeviceRevoked {
+        device: String,
+    },
+    RecoveryOutOfScope {
+        device: String,
+    },
+    RecoveryNotAllowed {
+        why: Box<Message>,
+        device: String,
+    },
 
     // Sync.
-    TooManyPushes { max: usize, got: usize },
-    TooManyHeld { named: usize, most: usize },
+    TooManyPushes {
+        max: usize,
+        got: usize,
+    },
+    TooManyHeld {
+        named: usize,
+        most: usize,
+    },
 
     // Staff views.
-    SearchTooLong { max: usize },
+    SearchTooLong {
+        max: usize,
+    },
     SearchTooShort,
-    NotACell { unit: String },
-    ExportFormat { given: String },
+    NotACell {
+        unit: String,
+    },
+    ExportFormat {
+        given: String,
+    },
     HistoryNeedsHousehold,
 
     // The organisation.
-    UnitNotCell { unit: String, kind: UnitKind },
+    UnitNotCell {
+        unit: String,
+        kind: UnitKind,
+    },
     UnitNeedsParent,
     UnitNameRequired,
-    UnitExists { unit: String },
-    UnitStays { unit: String, kind: UnitKind, parent: String },
-    MemberIdReserved { member: String, prefix: String },
-    MemberExists { member: String },
-    MemberInOtherCell { member: String, cell: String },
-    MemberInCellAlready { member: String, cell: String },
-    HouseholdExists { household: String },
-    HouseholdInOtherCell { household: String },
-    MemberNotOfCell { member: String, cell: String, household: String },
-    HouseholdInCellAlready { household: String, cell: String },
+    UnitExists {
+        unit: String,
+    },
+    UnitStays {
+        unit: String,
+        kind: UnitKind,
+        parent: String,
+    },
+    MemberIdReserved {
+        member: String,
+        prefix: String,
+    },
+    MemberExists {
+        member: String,
+    },
+    MemberInOtherCell {
+        member: String,
+        cell: String,
+    },
+    MemberInCellAlready {
+        member: String,
+        cell: String,
+    },
+    HouseholdExists {
+        household: String,
+    },
+    HouseholdInOtherCell {
+        household: String,
+    },
+    MemberNotOfCell {
+        member: String,
+        cell: String,
+        household: String,
+    },
+    HouseholdInCellAlready {
+        household: String,
+        cell: String,
+    },
     TopHasNoParent,
     FirstAccountAdmin,
-    OrganisationExists { units: i64 },
-    ImportHasErrors { errors: usize },
+    OrganisationExists {
+        units: i64,
+    },
+    ImportHasErrors {
+        errors: usize,
+    },
     /// A document's rule, as core's validation words it (English only).
     Invalid(String),
 }
@@ -346,7 +484,11 @@ impl Message {
         match self {
             Unseen(thing) => {
                 let thing = thing.render(lang);
-                say!(lang, "Không có {thing} trong phạm vi của bạn", "there is no {thing} within your scope")
+                say!(
+                    lang,
+                    "Không có {thing} trong phạm vi của bạn",
+                    "there is no {thing} within your scope"
+                )
             }
             NotFound(thing) => {
                 let thing = thing.render(lang);
@@ -354,168 +496,532 @@ impl Message {
             }
             NotAssigned { household, who } => {
                 let who = who.render(lang);
-                say!(lang, "Hộ {household} không được phân công cho {who}", "household {household} is not assigned to {who}")
+                say!(
+                    lang,
+                    "Hộ {household} không được phân công cho {who}",
+                    "household {household} is not assigned to {who}"
+                )
             }
-            OthersReport { doc } => say!(lang, "Tài liệu {doc} là báo cáo của đảng viên khác", "document {doc} is another member's report"),
+            OthersReport { doc } => say!(
+                lang,
+                "Tài liệu {doc} là báo cáo của đảng viên khác",
+                "document {doc} is another member's report"
+            ),
             OthersReportWrite { doc, who } => {
                 let who = who.render(lang);
-                say!(lang, "Tài liệu {doc} là báo cáo của đảng viên khác; {who} chỉ viết báo cáo của mình", "document {doc} is another member's report; {who} writes only their own")
+                say!(
+                    lang,
+                    "Tài liệu {doc} là báo cáo của đảng viên khác; {who} chỉ viết báo cáo của mình",
+                    "document {doc} is another member's report; {who} writes only their own"
+                )
             }
             MemberChangesCell { who } => {
                 let who = who.render(lang);
-                say!(lang, "{who} không được thay đổi danh sách đảng viên hay việc phân công hộ của chi bộ; việc này do bí thư chi bộ làm", "{who} may not change the cell's roster or assignments; the secretary does")
+                say!(
+                    lang,
+                    "{who} không được thay đổi danh sách đảng viên hay việc phân công hộ của chi bộ; việc này do bí thư chi bộ làm",
+                    "{who} may not change the cell's roster or assignments; the secretary does"
+                )
             }
             CommitteeReadsOnly { who } => {
                 let who = who.render(lang);
-                say!(lang, "{who} xem tình hình của xã và xếp loại báo cáo; không thay đổi hộ hay chi bộ", "{who} reads the commune and rates reports; it does not change households or cells")
+                say!(
+                    lang,
+                    "{who} xem tình hình của xã và xếp loại báo cáo; không thay đổi hộ hay chi bộ",
+                    "{who} reads the commune and rates reports; it does not change households or cells"
+                )
             }
             StaffReadsOnly { who } => {
                 let who = who.render(lang);
-                say!(lang, "{who} chỉ xem; thay đổi trong tài liệu do các chi bộ thực hiện", "{who} reads; changes to documents come from the cells")
+                say!(
+                    lang,
+                    "{who} chỉ xem; thay đổi trong tài liệu do các chi bộ thực hiện",
+                    "{who} reads; changes to documents come from the cells"
+                )
             }
             MemberChangesDetails { who } => {
                 let who = who.render(lang);
-                say!(lang, "{who} được ghi chép thăm hộ và nêu kiến nghị; thông tin của hộ do bí thư chi bộ sửa", "{who} may write notes and flags; the household's details are changed by the secretary")
+                say!(
+                    lang,
+                    "{who} được ghi chép thăm hộ và nêu kiến nghị; thông tin của hộ do bí thư chi bộ sửa",
+                    "{who} may write notes and flags; the household's details are changed by the secretary"
+                )
             }
             MemberRates { who } => {
                 let who = who.render(lang);
-                say!(lang, "{who} không được xếp loại báo cáo tháng; chi bộ đánh giá, xếp loại", "{who} may not rate a monthly report; the cell rates it")
+                say!(
+                    lang,
+                    "{who} không được xếp loại báo cáo tháng; chi bộ đánh giá, xếp loại",
+                    "{who} may not rate a monthly report; the cell rates it"
+                )
             }
             CommitteeRatesOnly { who } => {
                 let who = who.render(lang);
-                say!(lang, "{who} được xếp loại báo cáo, không được sửa nội dung đảng viên đã viết", "{who} may rate a report, not change what the member wrote")
+                say!(
+                    lang,
+                    "{who} được xếp loại báo cáo, không được sửa nội dung đảng viên đã viết",
+                    "{who} may rate a report, not change what the member wrote"
+                )
             }
             ActionNotAllowed { who, action: a } => {
                 let (who, a) = (who.render(lang), action(*a, lang));
                 say!(lang, "{who} không được {a}", "{who} may not {a}")
             }
-            RoleAbove { who, action: a, role } => {
+            RoleAbove {
+                who,
+                action: a,
+                role,
+            } => {
                 let (who, a) = (who.render(lang), action(*a, lang));
                 let (vi, en) = (role.label_vi(), role.code());
-                say!(lang, "{who} không được {a} cho người có vai trò ({vi}) cao hơn của mình", "{who} may not {a} for someone whose role ({en}) is above their own")
+                say!(
+                    lang,
+                    "{who} không được {a} cho người có vai trò ({vi}) cao hơn của mình",
+                    "{who} may not {a} for someone whose role ({en}) is above their own"
+                )
             }
 
             Id(e) => match (lang, e) {
                 (Lang::En, e) => e.to_string(),
                 (Lang::Vi, IdError::Empty { kind }) => format!("Chưa nhập {}", noun_vi(kind)),
-                (Lang::Vi, IdError::TooLong { kind, value, max }) => format!("{} “{value}” dài hơn {max} ký tự", capital(noun_vi(kind))),
-                (Lang::Vi, IdError::BadCharacter { kind, value }) => format!("{} “{value}” chỉ được gồm chữ a-z, số 0-9, dấu '-' và '_'", capital(noun_vi(kind))),
-                (Lang::Vi, IdError::BadDocId(v)) => format!("Mã tài liệu “{v}” không có dạng h:<hộ>, c:<chi bộ> hay r:<đảng viên>:<yyyy-mm>"),
-                (Lang::Vi, IdError::BadLogin(v)) => format!("Tên đăng nhập “{v}” chỉ được gồm chữ thường a-z, số, dấu '.', '-' và '_'"),
+                (Lang::Vi, IdError::TooLong { kind, value, max }) => {
+                    format!("{} “{value}” dài hơn {max} ký tự", capital(noun_vi(kind)))
+                }
+                (Lang::Vi, IdError::BadCharacter { kind, value }) => format!(
+                    "{} “{value}” chỉ được gồm chữ a-z, số 0-9, dấu '-' và '_'",
+                    capital(noun_vi(kind))
+                ),
+                (Lang::Vi, IdError::BadDocId(v)) => format!(
+                    "Mã tài liệu “{v}” không có dạng h:<hộ>, c:<chi bộ> hay r:<đảng viên>:<yyyy-mm>"
+                ),
+                (Lang::Vi, IdError::BadLogin(v)) => format!(
+                    "Tên đăng nhập “{v}” chỉ được gồm chữ thường a-z, số, dấu '.', '-' và '_'"
+                ),
             },
             Code(e) => match lang {
                 Lang::En => e.to_string(),
-                Lang::Vi => format!("“{}” không phải là {} hợp lệ; các giá trị được nhận: {}", e.value, noun_vi(e.what), e.expected),
+                Lang::Vi => format!(
+                    "“{}” không phải là {} hợp lệ; các giá trị được nhận: {}",
+                    e.value,
+                    noun_vi(e.what),
+                    e.expected
+                ),
             },
             Date(e) => match lang {
                 Lang::En => e.to_string(),
-                Lang::Vi => format!("“{}” không phải là {} hợp lệ ({})", e.value, noun_vi(e.what), noun_vi(e.expected)),
+                Lang::Vi => format!(
+                    "“{}” không phải là {} hợp lệ ({})",
+                    e.value,
+                    noun_vi(e.what),
+                    noun_vi(e.expected)
+                ),
             },
             Decode(e) => match (lang, e) {
                 (Lang::En, e) => e.to_string(),
-                (Lang::Vi, DecodeError::NotHosync) => "Đây không phải là gói tin đồng bộ của hosync (không bắt đầu bằng HSYN)".into(),
-                (Lang::Vi, DecodeError::UnsupportedVersion { got, supported }) => format!("Phiên bản giao thức {got} không được hỗ trợ (bên này dùng phiên bản {supported}): hãy cập nhật ứng dụng"),
-                (Lang::Vi, DecodeError::TooLarge { size, limit }) => format!("Gói tin dài {size} byte, vượt giới hạn {limit} byte"),
-                (Lang::Vi, DecodeError::UnknownEncoding(n)) => format!("Không rõ cách mã hóa nội dung {n}"),
+                (Lang::Vi, DecodeError::NotHosync) => {
+                    "Đây không phải là gói tin đồng bộ của hosync (không bắt đầu bằng HSYN)".into()
+                }
+                (Lang::Vi, DecodeError::UnsupportedVersion { got, supported }) => format!(
+                    "Phiên bản giao thức {got} không được hỗ trợ (bên này dùng phiên bản {supported}): hãy cập nhật ứng dụng"
+                ),
+                (Lang::Vi, DecodeError::TooLarge { size, limit }) => {
+                    format!("Gói tin dài {size} byte, vượt giới hạn {limit} byte")
+                }
+                (Lang::Vi, DecodeError::UnknownEncoding(n)) => {
+                    format!("Không rõ cách mã hóa nội dung {n}")
+                }
                 (Lang::Vi, DecodeError::Corrupt(why)) => format!("Nội dung gói tin bị hỏng: {why}"),
             },
             InField { field, message } => format!("{field}: {}", message.render(lang)),
             BadShape(text) => say!(lang, "Yêu cầu không đúng dạng: {text}", "{text}"),
 
-            NoRoute { method, path } => say!(lang, "Không có đường dẫn API {method} {path}; danh sách đường dẫn có trong README", "no API route {method} {path}; the routes are listed in the README"),
-            WrongMethod { method, path } => say!(lang, "{path} không nhận phương thức {method}", "{path} does not take {method}"),
-            BodyTooLarge { limit } => say!(lang, "Yêu cầu lớn hơn giới hạn {limit} byte", "the request is larger than the limit of {limit} bytes"),
-            BodyUnreadable(why) => say!(lang, "Không đọc được nội dung yêu cầu: {why}", "the request's body could not be read: {why}"),
-            BodyTimeout { seconds } => say!(lang, "Yêu cầu không đến kịp trong {seconds} giây: đường truyền quá chậm hoặc bị ngắt; chưa có gì được lưu, hãy thử lại", "the request did not arrive within {seconds} s: the connection is too slow or stalled; nothing was stored, try again"),
-            AnswerTimeout { seconds } => say!(lang, "Máy chủ cần hơn {seconds} giây để trả lời; chưa có gì được lưu, hãy thử lại sau", "the server took longer than {seconds} s to answer; nothing was stored, try again later"),
+            NoRoute { method, path } => say!(
+                lang,
+                "Không có đường dẫn API {method} {path}; danh sách đường dẫn có trong README",
+                "no API route {method} {path}; the routes are listed in the README"
+            ),
+            WrongMethod { method, path } => say!(
+                lang,
+                "{path} không nhận phương thức {method}",
+                "{path} does not take {method}"
+            ),
+            BodyTooLarge { limit } => say!(
+                lang,
+                "Yêu cầu lớn hơn giới hạn {limit} byte",
+                "the request is larger than the limit of {limit} bytes"
+            ),
+            BodyUnreadable(why) => say!(
+                lang,
+                "Không đọc được nội dung yêu cầu: {why}",
+                "the request's body could not be read: {why}"
+            ),
+            BodyTimeout { seconds } => say!(
+                lang,
+                "Yêu cầu không đến kịp trong {seconds} giây: đường truyền quá chậm hoặc bị ngắt; chưa có gì được lưu, hãy thử lại",
+                "the request did not arrive within {seconds} s: the connection is too slow or stalled; nothing was stored, try again"
+            ),
+            AnswerTimeout { seconds } => say!(
+                lang,
+                "Máy chủ cần hơn {seconds} giây để trả lời; chưa có gì được lưu, hãy thử lại sau",
+                "the server took longer than {seconds} s to answer; nothing was stored, try again later"
+            ),
             Storage(trouble) => {
                 let trouble = storage(*trouble, lang);
-                say!(lang, "{trouble}: chưa có gì từ yêu cầu này được lưu và không có gì bị mất; hãy thử lại sau", "{trouble}: nothing from this request was stored, and nothing is lost; try again later")
+                say!(
+                    lang,
+                    "{trouble}: chưa có gì từ yêu cầu này được lưu và không có gì bị mất; hãy thử lại sau",
+                    "{trouble}: nothing from this request was stored, and nothing is lost; try again later"
+                )
             }
-            ServerFailed => say!(lang, "Máy chủ gặp lỗi khi xử lý yêu cầu; chưa có gì từ yêu cầu này được lưu", "the server failed to handle the request; nothing from it was stored"),
-            TooManyTries { what, until, minutes } => {
+            ServerFailed => say!(
+                lang,
+                "Máy chủ gặp lỗi khi xử lý yêu cầu; chưa có gì từ yêu cầu này được lưu",
+                "the server failed to handle the request; nothing from it was stored"
+            ),
+            TooManyTries {
+                what,
+                until,
+                minutes,
+            } => {
                 let what = paused(*what, lang);
-                say!(lang, "Quá nhiều lần thử sai: {what} tạm dừng đến {until} ({minutes} phút nữa); hãy thử lại sau", "too many wrong tries: {what} is paused until {until} (in {minutes} min); try again then")
+                say!(
+                    lang,
+                    "Quá nhiều lần thử sai: {what} tạm dừng đến {until} ({minutes} phút nữa); hãy thử lại sau",
+                    "too many wrong tries: {what} is paused until {until} (in {minutes} min); try again then"
+                )
             }
-            HeaderNotText { header } => say!(lang, "{header} không phải là văn bản thường", "{header} is not plain text"),
-            HeaderTooLong { header, max } => say!(lang, "{header} quá dài: tối đa {max} ký tự", "{header} is too long: at most {max} characters"),
-            HeaderControl { header } => say!(lang, "{header} có ký tự điều khiển", "{header} holds control characters"),
+            HeaderNotText { header } => say!(
+                lang,
+                "{header} không phải là văn bản thường",
+                "{header} is not plain text"
+            ),
+            TextTooLong { field, max, has } => say!(
+                lang,
+                "{field} quá dài: tối đa {max} ký tự, không phải {has}",
+                "{field} is too long: at most {max} characters, not {has}"
+            ),
+            TextHidden { field, code } => say!(
+                lang,
+                "{field} không được chứa ký tự điều khiển hay ký tự đổi chiều chữ (có U+{code:04X})",
+                "{field} may not contain control or text-direction characters (it has U+{code:04X})"
+            ),
 
-            NotSignedIn => say!(lang, "Chưa đăng nhập: hãy đăng nhập trước", "not signed in: sign in first"),
-            SessionEnded => say!(lang, "Phiên làm việc đã kết thúc (đã đăng xuất, hoặc tài khoản đã bị khóa): hãy đăng nhập lại", "this session has ended (signed out, or the account was disabled): sign in again"),
-            SessionExpired => say!(lang, "Phiên làm việc đã hết hạn: hãy đăng nhập lại", "this session has expired: sign in again"),
-            AccountDisabled => say!(lang, "Tài khoản này đang bị khóa", "this account is disabled"),
-            BadCsrf => say!(lang, "Thiếu hoặc sai mã CSRF: hãy gửi giá trị của cookie hosync_csrf trong header X-CSRF-Token", "missing or wrong CSRF token: send the hosync_csrf cookie's value in the X-CSRF-Token header"),
-            LoginAndPassword => say!(lang, "Hãy nhập cả tên đăng nhập và mật khẩu", "enter both a login and a password"),
-            LoginTooLong { max } => say!(lang, "Tên đăng nhập có nhiều nhất {max} ký tự: hãy kiểm tra lại", "a login has at most {max} characters: check what was typed"),
-            WrongPassword => say!(lang, "Sai tên đăng nhập hoặc mật khẩu; hãy kiểm tra lại cả hai rồi thử lại", "wrong login or password; check both and try again"),
+            NotSignedIn => say!(
+                lang,
+                "Chưa đăng nhập: hãy đăng nhập trước",
+                "not signed in: sign in first"
+            ),
+            SessionEnded => say!(
+                lang,
+                "Phiên làm việc đã kết thúc (đã đăng xuất, hoặc tài khoản đã bị khóa): hãy đăng nhập lại",
+                "this session has ended (signed out, or the account was disabled): sign in again"
+            ),
+            SessionExpired => say!(
+                lang,
+                "Phiên làm việc đã hết hạn: hãy đăng nhập lại",
+                "this session has expired: sign in again"
+            ),
+            AccountDisabled => say!(
+                lang,
+                "Tài khoản này đang bị khóa",
+                "this account is disabled"
+            ),
+            BadCsrf => say!(
+                lang,
+                "Thiếu hoặc sai mã CSRF: hãy gửi giá trị của cookie hosync_csrf trong header X-CSRF-Token",
+                "missing or wrong CSRF token: send the hosync_csrf cookie's value in the X-CSRF-Token header"
+            ),
+            LoginAndPassword => say!(
+                lang,
+                "Hãy nhập cả tên đăng nhập và mật khẩu",
+                "enter both a login and a password"
+            ),
+            LoginTooLong { max } => say!(
+                lang,
+                "Tên đăng nhập có nhiều nhất {max} ký tự: hãy kiểm tra lại",
+                "a login has at most {max} characters: check what was typed"
+            ),
+            WrongPassword => say!(
+                lang,
+                "Sai tên đăng nhập hoặc mật khẩu; hãy kiểm tra lại cả hai rồi thử lại",
+                "wrong login or password; check both and try again"
+            ),
             WrongPasswordLastTry { what, until } => {
                 let what = paused(*what, lang);
-                say!(lang, "Sai tên đăng nhập hoặc mật khẩu; đó là lần thử cuối: {what} tạm dừng đến {until}", "wrong login or password; that was the last try for now: {what} is paused until {until}")
+                say!(
+                    lang,
+                    "Sai tên đăng nhập hoặc mật khẩu; đó là lần thử cuối: {what} tạm dừng đến {until}",
+                    "wrong login or password; that was the last try for now: {what} is paused until {until}"
+                )
             }
-            NameInvalid { max } => say!(lang, "Họ tên có từ 1 đến {max} ký tự và không có ký tự điều khiển", "a name has 1 to {max} characters and no control characters"),
-            PasswordTooShort { min, has } => say!(lang, "Mật khẩu cần ít nhất {min} ký tự; mật khẩu này có {has}", "a password needs at least {min} characters; this one has {has}"),
-            PasswordTooLong { max } => say!(lang, "Mật khẩu có nhiều nhất {max} ký tự", "a password has at most {max} characters"),
-            NewPasswordLength { min, max } => say!(lang, "Mật khẩu mới cần ít nhất {min} và nhiều nhất {max} ký tự", "a new password has {min} to {max} characters"),
-            LoginReserved { login } => say!(lang, "Tên đăng nhập “{login}” dành cho dòng lệnh của máy chủ; hãy chọn tên khác", "login {login:?} is kept for the server's command line; choose another"),
-            AccountExists { login } => say!(lang, "Đã có tài khoản “{login}”", "there is already an account {login:?}"),
-            LoginReadsAs { login, other } => say!(lang, "Tên đăng nhập “{login}” đọc giống “{other}”, tên đã có: hãy chọn tên khác nhau ở nhiều hơn dấu '.' và '-'", "login {login:?} reads as {other:?}, which exists: choose one that differs in more than '.' and '-'"),
-            ResetNeedsBoth => say!(lang, "Hãy nhập tên đăng nhập và mã đặt lại mật khẩu", "enter the login and the password reset code"),
-            ResetCodeWrong => say!(lang, "Mã đặt lại mật khẩu không đúng với tên đăng nhập này: kiểm tra lại cả hai", "the reset code does not match this login: check both"),
-            ResetCodeUsed => say!(lang, "Mã này đã được dùng; hãy xin quản trị một mã mới", "this code was already used; ask an administrator for a new one"),
-            ResetCodeExpired => say!(lang, "Mã này đã hết hạn; hãy xin quản trị một mã mới", "this code expired; ask an administrator for a new one"),
-            ResetAccountDisabled => say!(lang, "Tài khoản này đang bị khóa; hãy liên hệ quản trị", "this account is disabled; contact an administrator"),
+            NameInvalid { max } => say!(
+                lang,
+                "Họ tên có từ 1 đến {max} ký tự và không có ký tự điều khiển",
+                "a name has 1 to {max} characters and no control characters"
+            ),
+            PasswordTooShort { min, has } => say!(
+                lang,
+                "Mật khẩu cần ít nhất {min} ký tự; mật khẩu này có {has}",
+                "a password needs at least {min} characters; this one has {has}"
+            ),
+            PasswordTooLong { max } => say!(
+                lang,
+                "Mật khẩu có nhiều nhất {max} ký tự",
+                "a password has at most {max} characters"
+            ),
+            NewPasswordLength { min, max } => say!(
+                lang,
+                "Mật khẩu mới cần ít nhất {min} và nhiều nhất {max} ký tự",
+                "a new password has {min} to {max} characters"
+            ),
+            OwnAccountDisable => say!(
+                lang,
+                "Bạn không được khóa tài khoản của chính mình; một người quản lý tài khoản khác có thể làm việc này",
+                "you may not disable your own account; another account manager can"
+            ),
+            LoginReserved { login } => say!(
+                lang,
+                "Tên đăng nhập “{login}” dành cho dòng lệnh của máy chủ; hãy chọn tên khác",
+                "login {login:?} is kept for the server's command line; choose another"
+            ),
+            AccountExists { login } => say!(
+                lang,
+                "Đã có tài khoản “{login}”",
+                "there is already an account {login:?}"
+            ),
+            LoginReadsAs { login, other } => say!(
+                lang,
+                "Tên đăng nhập “{login}” đọc giống “{other}”, tên đã có: hãy chọn tên khác nhau ở nhiều hơn dấu '.' và '-'",
+                "login {login:?} reads as {other:?}, which exists: choose one that differs in more than '.' and '-'"
+            ),
+            ResetNeedsBoth => say!(
+                lang,
+                "Hãy nhập tên đăng nhập và mã đặt lại mật khẩu",
+                "enter the login and the password reset code"
+            ),
+            ResetCodeWrong => say!(
+                lang,
+                "Mã đặt lại mật khẩu không đúng với tên đăng nhập này: kiểm tra lại cả hai",
+                "the reset code does not match this login: check both"
+            ),
+            ResetCodeUsed => say!(
+                lang,
+                "Mã này đã được dùng; hãy xin quản trị một mã mới",
+                "this code was already used; ask an administrator for a new one"
+            ),
+            ResetCodeExpired => say!(
+                lang,
+                "Mã này đã hết hạn; hãy xin quản trị một mã mới",
+                "this code expired; ask an administrator for a new one"
+            ),
+            ResetAccountDisabled => say!(
+                lang,
+                "Tài khoản này đang bị khóa; hãy liên hệ quản trị",
+                "this account is disabled; contact an administrator"
+            ),
 
-            ActorNotHex { actor } => say!(lang, "Mã tác giả “{actor}” không phải là số thập lục phân", "actor {actor:?} is not hexadecimal"),
-            EnrolCodeUnknown => say!(lang, "Mã kích hoạt không đúng: hãy kiểm tra lại đã nhập đúng như được cấp chưa", "this enrolment code is not known: check it was typed as given"),
-            EnrolCodeUsed => say!(lang, "Mã kích hoạt này đã được dùng; hãy xin mã mới", "this enrolment code was already used; ask for a new one"),
-            EnrolCodeExpired => say!(lang, "Mã kích hoạt này đã hết hạn; hãy xin mã mới", "this enrolment code expired; ask for a new one"),
-            EnrolHolderDisabled => say!(lang, "Mã kích hoạt này cấp cho một tài khoản đang bị khóa", "this enrolment code is for an account that is disabled"),
-            BearerMissing => say!(lang, "Hãy gửi mã thiết bị của điện thoại trong header Authorization: Bearer …", "send the phone's device token as Authorization: Bearer …"),
-            NotEnrolled => say!(lang, "Điện thoại này chưa được kích hoạt trên máy chủ này: hãy kích hoạt bằng mã do bí thư chi bộ cấp", "this phone is not enrolled on this server: enrol it with a code from the cell's secretary"),
-            PhoneRevoked => say!(lang, "Thiết bị này đã bị thu hồi, hoặc tài khoản của người dùng đã bị khóa", "this phone was revoked or its holder disabled"),
-            RecoveryUnknown => say!(lang, "Máy chủ không biết điện thoại và mã khôi phục này", "this phone and recovery secret are not known to this server"),
-            RecoveryRevoked => say!(lang, "Thiết bị này đã bị thu hồi hoặc tài khoản đã bị khóa: không khôi phục được; hãy nhờ bí thư chi bộ kích hoạt lại", "this phone was revoked or its holder disabled: it cannot be recovered; ask your cell secretary to enrol it again"),
-            NoRecoveryWaiting { device } => say!(lang, "Thiết bị {device} không có yêu cầu khôi phục nào đang chờ duyệt", "there is no recovery waiting for approval for device {device}"),
-            DeviceRevoked { device } => say!(lang, "Thiết bị {device} đã bị thu hồi hoặc tài khoản đã bị khóa: không khôi phục được", "device {device} was revoked or its holder disabled: it cannot be recovered"),
-            RecoveryOutOfScope { device } => say!(lang, "Thiết bị {device} không thuộc phạm vi của bạn: bạn không được duyệt khôi phục nó", "device {device} is not within your scope: you may not approve its recovery"),
+            ActorNotHex { actor } => say!(
+                lang,
+                "Mã tác giả “{actor}” không phải là số thập lục phân",
+                "actor {actor:?} is not hexadecimal"
+            ),
+            EnrolCodeUnknown => say!(
+                lang,
+                "Mã kích hoạt không đúng: hãy kiểm tra lại đã nhập đúng như được cấp chưa",
+                "this enrolment code is not known: check it was typed as given"
+            ),
+            EnrolCodeUsed => say!(
+                lang,
+                "Mã kích hoạt này đã được dùng; hãy xin mã mới",
+                "this enrolment code was already used; ask for a new one"
+            ),
+            EnrolCodeExpired => say!(
+                lang,
+                "Mã kích hoạt này đã hết hạn; hãy xin mã mới",
+                "this enrolment code expired; ask for a new one"
+            ),
+            EnrolHolderDisabled => say!(
+                lang,
+                "Mã kích hoạt này cấp cho một tài khoản đang bị khóa",
+                "this enrolment code is for an account that is disabled"
+            ),
+            BearerMissing => say!(
+                lang,
+                "Hãy gửi mã thiết bị của điện thoại trong header Authorization: Bearer …",
+                "send the phone's device token as Authorization: Bearer …"
+            ),
+            NotEnrolled => say!(
+                lang,
+                "Điện thoại này chưa được kích hoạt trên máy chủ này: hãy kích hoạt bằng mã do bí thư chi bộ cấp",
+                "this phone is not enrolled on this server: enrol it with a code from the cell's secretary"
+            ),
+            PhoneRevoked => say!(
+                lang,
+                "Thiết bị này đã bị thu hồi, hoặc tài khoản của người dùng đã bị khóa",
+                "this phone was revoked or its holder disabled"
+            ),
+            RecoveryUnknown => say!(
+                lang,
+                "Máy chủ không biết điện thoại và mã khôi phục này",
+                "this phone and recovery secret are not known to this server"
+            ),
+            RecoveryRevoked => say!(
+                lang,
+                "Thiết bị này đã bị thu hồi hoặc tài khoản đã bị khóa: không khôi phục được; hãy nhờ bí thư chi bộ kích hoạt lại",
+                "this phone was revoked or its holder disabled: it cannot be recovered; ask your cell secretary to enrol it again"
+            ),
+            NoRecoveryWaiting { device } => say!(
+                lang,
+                "Thiết bị {device} không có yêu cầu khôi phục nào đang chờ duyệt",
+                "there is no recovery waiting for approval for device {device}"
+            ),
+            DeviceRevoked { device } => say!(
+                lang,
+                "Thiết bị {device} đã bị thu hồi hoặc tài khoản đã bị khóa: không khôi phục được",
+                "device {device} was revoked or its holder disabled: it cannot be recovered"
+            ),
+            RecoveryOutOfScope { device } => say!(
+                lang,
+                "Thiết bị {device} không thuộc phạm vi của bạn: bạn không được duyệt khôi phục nó",
+                "device {device} is not within your scope: you may not approve its recovery"
+            ),
             RecoveryNotAllowed { why, device } => {
                 let why = why.render(lang);
-                say!(lang, "{why}: bạn không được duyệt khôi phục thiết bị {device}", "{why}: you may not approve the recovery of device {device}")
+                say!(
+                    lang,
+                    "{why}: bạn không được duyệt khôi phục thiết bị {device}",
+                    "{why}: you may not approve the recovery of device {device}"
+                )
             }
 
-            TooManyPushes { max, got } => say!(lang, "Mỗi lần đồng bộ gửi tối đa {max} tài liệu, không phải {got}: hãy gửi phần còn lại ở lần sau", "a sync pushes at most {max} documents, not {got}: send the rest in the next one"),
-            TooManyHeld { named, most } => say!(lang, "Yêu cầu này kê {named} tài liệu đang giữ; điện thoại thuộc phạm vi này giữ nhiều nhất {most}", "this request names {named} documents as held; a phone of this scope holds at most {most}"),
+            TooManyPushes { max, got } => say!(
+                lang,
+                "Mỗi lần đồng bộ gửi tối đa {max} tài liệu, không phải {got}: hãy gửi phần còn lại ở lần sau",
+                "a sync pushes at most {max} documents, not {got}: send the rest in the next one"
+            ),
+            TooManyHeld { named, most } => say!(
+                lang,
+                "Yêu cầu này kê {named} tài liệu đang giữ; điện thoại thuộc phạm vi này giữ nhiều nhất {most}",
+                "this request names {named} documents as held; a phone of this scope holds at most {most}"
+            ),
 
-            SearchTooLong { max } => say!(lang, "Từ tìm kiếm có nhiều nhất {max} ký tự; hãy gõ một phần của tên", "a search has at most {max} characters; type part of a name"),
-            SearchTooShort => say!(lang, "Hãy gõ ít nhất hai chữ của tên cần tìm", "type at least two letters of a name to search for"),
-            NotACell { unit } => say!(lang, "Đơn vị {unit} không phải là chi bộ", "unit {unit} is not a cell"),
-            ExportFormat { given } => say!(lang, "Định dạng “{given}” không phải là json, csv hay xlsx", "format {given:?} is not one of: json, csv, xlsx"),
-            HistoryNeedsHousehold => say!(lang, "Bảng lịch sử cần ?household=<mã hộ>", "the history table needs ?household=<household id>"),
+            SearchTooLong { max } => say!(
+                lang,
+                "Từ tìm kiếm có nhiều nhất {max} ký tự; hãy gõ một phần của tên",
+                "a search has at most {max} characters; type part of a name"
+            ),
+            SearchTooShort => say!(
+                lang,
+                "Hãy gõ ít nhất hai chữ của tên cần tìm",
+                "type at least two letters of a name to search for"
+            ),
+            NotACell { unit } => say!(
+                lang,
+                "Đơn vị {unit} không phải là chi bộ",
+                "unit {unit} is not a cell"
+            ),
+            ExportFormat { given } => say!(
+                lang,
+                "Định dạng “{given}” không phải là json, csv hay xlsx",
+                "format {given:?} is not one of: json, csv, xlsx"
+            ),
+            HistoryNeedsHousehold => say!(
+                lang,
+                "Bảng lịch sử cần ?household=<mã hộ>",
+                "the history table needs ?household=<household id>"
+            ),
 
             UnitNotCell { unit, kind } => {
                 let (vi, en) = (kind.label_vi(), kind.code());
-                say!(lang, "Đơn vị {unit} là {vi}; đảng viên và hộ thuộc về chi bộ", "unit {unit} is a {en} ({vi}); members and households belong to a cell")
+                say!(
+                    lang,
+                    "Đơn vị {unit} là {vi}; đảng viên và hộ thuộc về chi bộ",
+                    "unit {unit} is a {en} ({vi}); members and households belong to a cell"
+                )
             }
-            UnitNeedsParent => say!(lang, "Đơn vị cần có đơn vị cấp trên; đơn vị cao nhất được tạo bằng `hosync init`", "a unit needs a parent; the top of the tree is made by `hosync init`"),
-            UnitNameRequired => say!(lang, "Cần nhập tên đơn vị và tên cấp (name, level_label)", "name and level_label are required"),
+            UnitNeedsParent => say!(
+                lang,
+                "Đơn vị cần có đơn vị cấp trên; đơn vị cao nhất được tạo bằng `hosync init`",
+                "a unit needs a parent; the top of the tree is made by `hosync init`"
+            ),
+            UnitNameRequired => say!(
+                lang,
+                "Cần nhập tên đơn vị và tên cấp (name, level_label)",
+                "name and level_label are required"
+            ),
             UnitExists { unit } => say!(lang, "Đơn vị {unit} đã có", "unit {unit} exists already"),
             UnitStays { unit, kind, parent } => {
                 let (vi, en) = (kind.label_vi(), kind.code());
-                say!(lang, "Đơn vị {unit} giữ nguyên vị trí và loại ({vi}, trực thuộc {parent}); chỉ đổi được tên và tên cấp", "unit {unit} stays where it is in the tree, of the kind it is ({en}, under {parent}); only its name and level label change")
+                say!(
+                    lang,
+                    "Đơn vị {unit} giữ nguyên vị trí và loại ({vi}, trực thuộc {parent}); chỉ đổi được tên và tên cấp",
+                    "unit {unit} stays where it is in the tree, of the kind it is ({en}, under {parent}); only its name and level label change"
+                )
             }
-            MemberIdReserved { member, prefix } => say!(lang, "Mã đảng viên {member} bắt đầu bằng “{prefix}”, tiền tố chỉ dành cho điện thoại của tài khoản cán bộ", "member id {member} starts with {prefix:?}, which only staff accounts' phones write under"),
-            MemberExists { member } => say!(lang, "Đảng viên {member} đã có", "member {member} exists already"),
-            MemberInOtherCell { member, cell } => say!(lang, "Đảng viên {member} ở chi bộ khác; chuyển sang chi bộ {cell} là chuyển sinh hoạt", "member {member} is in another cell; a move to cell {cell} is a transfer"),
-            MemberInCellAlready { member, cell } => say!(lang, "Đảng viên {member} đã ở chi bộ {cell}", "member {member} is in cell {cell} already"),
-            HouseholdExists { household } => say!(lang, "Hộ {household} đã có", "household {household} exists already"),
-            HouseholdInOtherCell { household } => say!(lang, "Hộ {household} thuộc chi bộ khác; đổi chi bộ là chuyển hộ", "household {household} is in another cell; a change of cell is a move"),
-            MemberNotOfCell { member, cell, household } => say!(lang, "Đảng viên {member} không thuộc chi bộ {cell}, nơi có hộ {household}", "member {member} is not of cell {cell}, where household {household} is"),
-            HouseholdInCellAlready { household, cell } => say!(lang, "Hộ {household} đã ở chi bộ {cell}", "household {household} is in cell {cell} already"),
-            TopHasNoParent => say!(lang, "Đơn vị cao nhất không có cấp trên: đó là chính huyện (hoặc tỉnh)", "the top unit has no parent: it is the district (or province) itself"),
-            FirstAccountAdmin => say!(lang, "Tài khoản đầu tiên là quản trị hệ thống của đơn vị cao nhất", "the first account is an administrator over the top unit"),
-            OrganisationExists { units } => say!(lang, "Cơ sở dữ liệu này đã có tổ chức ({units} đơn vị); `hosync init` chỉ khởi tạo cơ sở dữ liệu trống", "this database holds an organisation already ({units} units); `hosync init` starts only an empty one"),
-            ImportHasErrors { errors } => say!(lang, "Tệp nhập có {errors} lỗi; chưa có gì được áp dụng", "the import has {errors} errors; nothing was applied"),
+            MemberIdReserved { member, prefix } => say!(
+                lang,
+                "Mã đảng viên {member} bắt đầu bằng “{prefix}”, tiền tố chỉ dành cho điện thoại của tài khoản cán bộ",
+                "member id {member} starts with {prefix:?}, which only staff accounts' phones write under"
+            ),
+            MemberExists { member } => say!(
+                lang,
+                "Đảng viên {member} đã có",
+                "member {member} exists already"
+            ),
+            MemberInOtherCell { member, cell } => say!(
+                lang,
+                "Đảng viên {member} ở chi bộ khác; chuyển sang chi bộ {cell} là chuyển sinh hoạt",
+                "member {member} is in another cell; a move to cell {cell} is a transfer"
+            ),
+            MemberInCellAlready { member, cell } => say!(
+                lang,
+                "Đảng viên {member} đã ở chi bộ {cell}",
+                "member {member} is in cell {cell} already"
+            ),
+            HouseholdExists { household } => say!(
+                lang,
+                "Hộ {household} đã có",
+                "household {household} exists already"
+            ),
+            HouseholdInOtherCell { household } => say!(
+                lang,
+                "Hộ {household} thuộc chi bộ khác; đổi chi bộ là chuyển hộ",
+                "household {household} is in another cell; a change of cell is a move"
+            ),
+            MemberNotOfCell {
+                member,
+                cell,
+                household,
+            } => say!(
+                lang,
+                "Đảng viên {member} không thuộc chi bộ {cell}, nơi có hộ {household}",
+                "member {member} is not of cell {cell}, where household {household} is"
+            ),
+            HouseholdInCellAlready { household, cell } => say!(
+                lang,
+                "Hộ {household} đã ở chi bộ {cell}",
+                "household {household} is in cell {cell} already"
+            ),
+            TopHasNoParent => say!(
+                lang,
+                "Đơn vị cao nhất không có cấp trên: đó là chính huyện (hoặc tỉnh)",
+                "the top unit has no parent: it is the district (or province) itself"
+            ),
+            FirstAccountAdmin => say!(
+                lang,
+                "Tài khoản đầu tiên là quản trị hệ thống của đơn vị cao nhất",
+                "the first account is an administrator over the top unit"
+            ),
+            OrganisationExists { units } => say!(
+                lang,
+                "Cơ sở dữ liệu này đã có tổ chức ({units} đơn vị); `hosync init` chỉ khởi tạo cơ sở dữ liệu trống",
+                "this database holds an organisation already ({units} units); `hosync init` starts only an empty one"
+            ),
+            ImportHasErrors { errors } => say!(
+                lang,
+                "Tệp nhập có {errors} lỗi; chưa có gì được áp dụng",
+                "the import has {errors} errors; nothing was applied"
+            ),
             Invalid(text) => say!(lang, "Không hợp lệ: {text}", "{text}"),
         }
     }

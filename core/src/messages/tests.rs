@@ -50,17 +50,38 @@ fn samples() -> Vec<Message> {
         Unseen(Thing::Table(s("nope"))),
         Unseen(Thing::Unnamed),
         NotFound(Thing::Unit(s("d-x1"))),
-        NotAssigned { household: s("h:h1"), who: who.clone() },
-        OthersReport { doc: s("r:m2:2026-11") },
-        OthersReportWrite { doc: s("r:m2:2026-11"), who: who.clone() },
+        NotAssigned {
+            household: s("h:h1"),
+            who: who.clone(),
+        },
+        OthersReport {
+            doc: s("r:m2:2026-11"),
+        },
+        OthersReportWrite {
+            doc: s("r:m2:2026-11"),
+            who: who.clone(),
+        },
         MemberChangesCell { who: who.clone() },
-        CommitteeReadsOnly { who: account.clone() },
-        StaffReadsOnly { who: account.clone() },
+        CommitteeReadsOnly {
+            who: account.clone(),
+        },
+        StaffReadsOnly {
+            who: account.clone(),
+        },
         MemberChangesDetails { who: who.clone() },
         MemberRates { who: who.clone() },
-        CommitteeRatesOnly { who: account.clone() },
-        ActionNotAllowed { who: who.clone(), action: StaffAction::Export },
-        RoleAbove { who: account.clone(), action: StaffAction::Enrol, role: AccessRole::Admin },
+        CommitteeRatesOnly {
+            who: account.clone(),
+        },
+        ActionNotAllowed {
+            who: who.clone(),
+            action: StaffAction::Export,
+        },
+        RoleAbove {
+            who: account.clone(),
+            action: StaffAction::Enrol,
+            role: AccessRole::Admin,
+        },
         Id(MemberId::parse("").unwrap_err()),
         Id(MemberId::parse("Không").unwrap_err()),
         Id(MemberId::parse(&"m".repeat(80)).unwrap_err()),
@@ -70,14 +91,26 @@ fn samples() -> Vec<Message> {
         Date(Day::parse("2026-13-01").unwrap_err()),
         Date(Month::parse("11/2026").unwrap_err()),
         Decode(DecodeError::NotHosync),
-        Decode(DecodeError::UnsupportedVersion { got: 9, supported: 1 }),
+        Decode(DecodeError::UnsupportedVersion {
+            got: 9,
+            supported: 1,
+        }),
         Decode(DecodeError::TooLarge { size: 10, limit: 5 }),
         Decode(DecodeError::UnknownEncoding(7)),
         Decode(DecodeError::Corrupt(s("deflate"))),
-        InField { field: s("on"), message: Box::new(Date(Day::parse("x").unwrap_err())) },
+        InField {
+            field: s("on"),
+            message: Box::new(Date(Day::parse("x").unwrap_err())),
+        },
         BadShape(s("missing field `name`")),
-        NoRoute { method: s("GET"), path: s("/api/v1/nope") },
-        WrongMethod { method: s("PUT"), path: s("/api/v1/sync") },
+        NoRoute {
+            method: s("GET"),
+            path: s("/api/v1/nope"),
+        },
+        WrongMethod {
+            method: s("PUT"),
+            path: s("/api/v1/sync"),
+        },
         BodyTooLarge { limit: 100 },
         BodyUnreadable(s("reset")),
         BodyTimeout { seconds: 1 },
@@ -86,14 +119,43 @@ fn samples() -> Vec<Message> {
         Storage(super::Storage::ReadOnly),
         Storage(super::Storage::Unreachable),
         ServerFailed,
-        TooManyTries { what: Paused::Login, until: s("10:00 20/11/2026"), minutes: 5 },
-        TooManyTries { what: Paused::Address, until: s("10:00"), minutes: 5 },
-        TooManyTries { what: Paused::Enrolment, until: s("10:00"), minutes: 5 },
-        TooManyTries { what: Paused::Recovery, until: s("10:00"), minutes: 5 },
-        TooManyTries { what: Paused::PasswordReset, until: s("10:00"), minutes: 5 },
-        HeaderNotText { header: s("x-hosync-app-version") },
-        HeaderTooLong { header: s("x-hosync-app-version"), max: 64 },
-        HeaderControl { header: s("x-hosync-app-version") },
+        TooManyTries {
+            what: Paused::Login,
+            until: s("10:00 20/11/2026"),
+            minutes: 5,
+        },
+        TooManyTries {
+            what: Paused::Address,
+            until: s("10:00"),
+            minutes: 5,
+        },
+        TooManyTries {
+            what: Paused::Enrolment,
+            until: s("10:00"),
+            minutes: 5,
+        },
+        TooManyTries {
+            what: Paused::Recovery,
+            until: s("10:00"),
+            minutes: 5,
+        },
+        TooManyTries {
+            what: Paused::PasswordReset,
+            until: s("10:00"),
+            minutes: 5,
+        },
+        HeaderNotText {
+            header: s("x-hosync-app-version"),
+        },
+        TextTooLong {
+            field: s("x-hosync-app-version"),
+            max: 64,
+            has: 70,
+        },
+        TextHidden {
+            field: s("label"),
+            code: 0x202e,
+        },
         NotSignedIn,
         SessionEnded,
         SessionExpired,
@@ -102,14 +164,21 @@ fn samples() -> Vec<Message> {
         LoginAndPassword,
         LoginTooLong { max: 64 },
         WrongPassword,
-        WrongPasswordLastTry { what: Paused::Login, until: s("10:00") },
+        WrongPasswordLastTry {
+            what: Paused::Login,
+            until: s("10:00"),
+        },
         NameInvalid { max: 200 },
         PasswordTooShort { min: 10, has: 3 },
         PasswordTooLong { max: 200 },
         NewPasswordLength { min: 10, max: 200 },
+        OwnAccountDisable,
         LoginReserved { login: s("cli") },
         AccountExists { login: s("lan") },
-        LoginReadsAs { login: s("a.b"), other: s("a-b") },
+        LoginReadsAs {
+            login: s("a.b"),
+            other: s("a-b"),
+        },
         ResetNeedsBoth,
         ResetCodeWrong,
         ResetCodeUsed,
@@ -128,7 +197,13 @@ fn samples() -> Vec<Message> {
         NoRecoveryWaiting { device: s("dev1") },
         DeviceRevoked { device: s("dev1") },
         RecoveryOutOfScope { device: s("dev1") },
-        RecoveryNotAllowed { why: Box::new(ActionNotAllowed { who: who.clone(), action: StaffAction::Enrol }), device: s("dev1") },
+        RecoveryNotAllowed {
+            why: Box::new(ActionNotAllowed {
+                who: who.clone(),
+                action: StaffAction::Enrol,
+            }),
+            device: s("dev1"),
+        },
         TooManyPushes { max: 100, got: 101 },
         TooManyHeld { named: 9, most: 3 },
         SearchTooLong { max: 100 },
@@ -136,19 +211,42 @@ fn samples() -> Vec<Message> {
         NotACell { unit: s("d-x1") },
         ExportFormat { given: s("pdf") },
         HistoryNeedsHousehold,
-        UnitNotCell { unit: s("d-x1"), kind: UnitKind::CommuneCommittee },
+        UnitNotCell {
+            unit: s("d-x1"),
+            kind: UnitKind::CommuneCommittee,
+        },
         UnitNeedsParent,
         UnitNameRequired,
         UnitExists { unit: s("d-x1") },
-        UnitStays { unit: s("d-x1"), kind: UnitKind::CommuneCommittee, parent: s("d") },
-        MemberIdReserved { member: s("staff-x"), prefix: s("staff-") },
+        UnitStays {
+            unit: s("d-x1"),
+            kind: UnitKind::CommuneCommittee,
+            parent: s("d"),
+        },
+        MemberIdReserved {
+            member: s("staff-x"),
+            prefix: s("staff-"),
+        },
         MemberExists { member: s("m1") },
-        MemberInOtherCell { member: s("m1"), cell: s("d-x1-c2") },
-        MemberInCellAlready { member: s("m1"), cell: s("d-x1-c1") },
+        MemberInOtherCell {
+            member: s("m1"),
+            cell: s("d-x1-c2"),
+        },
+        MemberInCellAlready {
+            member: s("m1"),
+            cell: s("d-x1-c1"),
+        },
         HouseholdExists { household: s("h1") },
         HouseholdInOtherCell { household: s("h1") },
-        MemberNotOfCell { member: s("m1"), cell: s("d-x1-c1"), household: s("h1") },
-        HouseholdInCellAlready { household: s("h1"), cell: s("d-x1-c1") },
+        MemberNotOfCell {
+            member: s("m1"),
+            cell: s("d-x1-c1"),
+            household: s("h1"),
+        },
+        HouseholdInCellAlready {
+            household: s("h1"),
+            cell: s("d-x1-c1"),
+        },
         TopHasNoParent,
         FirstAccountAdmin,
         OrganisationExists { units: 3 },
@@ -190,8 +288,8 @@ fn variant(m: &Message) -> &'static str {
         ServerFailed => "ServerFailed",
         TooManyTries { .. } => "TooManyTries",
         HeaderNotText { .. } => "HeaderNotText",
-        HeaderTooLong { .. } => "HeaderTooLong",
-        HeaderControl { .. } => "HeaderControl",
+        TextTooLong { .. } => "TextTooLong",
+        TextHidden { .. } => "TextHidden",
         NotSignedIn => "NotSignedIn",
         SessionEnded => "SessionEnded",
         SessionExpired => "SessionExpired",
@@ -205,6 +303,7 @@ fn variant(m: &Message) -> &'static str {
         PasswordTooShort { .. } => "PasswordTooShort",
         PasswordTooLong { .. } => "PasswordTooLong",
         NewPasswordLength { .. } => "NewPasswordLength",
+        OwnAccountDisable => "OwnAccountDisable",
         LoginReserved { .. } => "LoginReserved",
         AccountExists { .. } => "AccountExists",
         LoginReadsAs { .. } => "LoginReadsAs",
@@ -256,7 +355,7 @@ fn variant(m: &Message) -> &'static str {
 }
 
 /// How many messages `variant` knows; a new one raises it.
-const MESSAGES: usize = 91;
+const MESSAGES: usize = 92;
 
 #[test]
 fn every_message_reads_in_both_languages() {
@@ -266,7 +365,10 @@ fn every_message_reads_in_both_languages() {
         seen.insert(variant(message));
         let vi = message.render(Lang::Vi);
         let en = message.render(Lang::En);
-        assert!(!vi.trim().is_empty() && !en.trim().is_empty(), "{message:?}");
+        assert!(
+            !vi.trim().is_empty() && !en.trim().is_empty(),
+            "{message:?}"
+        );
         assert_ne!(vi, en, "{message:?} reads the same in both languages");
         assert_eq!(en, message.to_string(), "Display is the English text");
     }
@@ -284,7 +386,10 @@ fn vietnamese_uses_the_app_words() {
         who,
     }
     .render(Lang::Vi);
-    assert_eq!(said, "Hộ h:h1 không được phân công cho đảng viên m1 (Đảng viên)");
+    assert_eq!(
+        said,
+        "Hộ h:h1 không được phân công cho đảng viên m1 (Đảng viên)"
+    );
     assert_eq!(
         Message::Unseen(Thing::Household("h9".into())).render(Lang::Vi),
         "Không có hộ h9 trong phạm vi của bạn"
