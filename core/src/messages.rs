@@ -279,7 +279,30 @@ pub enum Message {
         device: String,
     },
 
-    // Sync.
+    // Sync: why a push was refused, as the phone shows it.
+    /// Unknown, or outside the phone's scope: the two read alike.
+    UnseenDocument {
+        doc: String,
+    },
+    NotACellScope {
+        household: String,
+    },
+    /// A household taken off the phone's member on `day`: what was written before stands.
+    /// `why` is rendered already, in the same language.
+    SinceLeft {
+        why: String,
+        day: String,
+    },
+    InDocument {
+        doc: String,
+        why: Box<Message>,
+    },
+    ActorReused,
+    /// `reason` is rendered already, in the same language.
+    NotKeptForReview {
+        reason: String,
+        most: i64,
+    },
     TooManyPushes {
         max: usize,
         got: usize,
@@ -894,6 +917,39 @@ impl Message {
                 )
             }
 
+            UnseenDocument { doc } => say!(
+                lang,
+                "Tài liệu {doc}: không có tài liệu này trong phạm vi của điện thoại",
+                "document {doc}: there is no such document within this phone's scope"
+            ),
+            NotACellScope { household } => say!(
+                lang,
+                "Hộ {household}: hộ được thêm vào một chi bộ, mà phạm vi của điện thoại này không phải là chi bộ; bí thư chi bộ thêm hộ",
+                "household {household}: a household is added in a cell, and this phone's scope is not one; it is added by a cell's secretary"
+            ),
+            SinceLeft { why, day } => {
+                say!(
+                    lang,
+                    "{why} từ ngày {day}; những gì đã ghi trước ngày đó được giữ lại",
+                    "{why} since {day}; what was written before then is kept"
+                )
+            }
+            InDocument { doc, why } => {
+                let why = why.render(lang);
+                say!(lang, "Tài liệu {doc}: {why}", "document {doc}: {why}")
+            }
+            ActorReused => say!(
+                lang,
+                "Một điện thoại khác đã ghi dưới danh tính của điện thoại này (dữ liệu bị sao chép?): điện thoại ghi lại các sửa đổi dưới một danh tính mới",
+                "another phone already wrote under this phone's identity (its data was copied?): the phone makes its edits again under a new one"
+            ),
+            NotKeptForReview { reason, most } => {
+                say!(
+                    lang,
+                    "{reason}; không giữ lại để xem xét: điện thoại này đã có {most} sửa đổi bị từ chối đang chờ, nên tự giữ sửa đổi này",
+                    "{reason}; not kept for review: this phone has {most} refused edits waiting already, and keeps this one itself"
+                )
+            }
             TooManyPushes { max, got } => say!(
                 lang,
                 "Mỗi lần đồng bộ gửi tối đa {max} tài liệu, không phải {got}: hãy gửi phần còn lại ở lần sau",

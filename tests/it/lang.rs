@@ -161,3 +161,47 @@ async fn errors_speak_the_readers_language(backend: Backend) {
     app.stop().await;
 }
 test_both_dbs!(errors_speak_the_readers_language);
+
+/// A member's phone changes the cell's roster, which only the secretary may: the refusal comes
+/// back in the language the phone sent, Vietnamese or English.
+async fn refusals_speak_the_phones_language(backend: Backend) {
+    use hosync_core::docs::cell;
+    use hosync_core::{DocId, MemberStatus};
+
+    let (app, _db) = spawn_app(backend).await;
+    let cell_doc = DocId::parse("c:d-x1-c1").expect("id");
+    for (lang, label) in [(Lang::Vi, "máy tiếng Việt"), (Lang::En, "English phone")] {
+        let mut phone = app.phone(label, "m2").await.with_lang(lang);
+        phone.sync().await.expect("first sync");
+        let doc = phone
+            .replica_mut()
+            .doc_mut(&cell_doc)
+            .expect("the cell's document");
+        let member = cell::read(doc).expect("cell").members[0].id.clone();
+        let status = MemberStatus::parse("working_away", "đi làm xa").expect("status");
+        cell::set_member_status(
+            doc,
+            &member,
+            &status,
+            crate::helpers::today().noon_timestamp(),
+        )
+        .expect("status");
+        let outcome = phone.sync().await.expect("sync");
+        let reason = outcome
+            .refused
+            .iter()
+            .find(|(d, _)| *d == cell_doc)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("refused: {outcome:?}"));
+        let expected = Message::MemberChangesCell {
+            who: hosync_core::messages::Who::Member {
+                id: "m2".into(),
+                role: hosync_core::AccessRole::Member,
+            },
+        }
+        .render(lang);
+        assert_eq!(reason, expected, "{lang:?}");
+    }
+    app.stop().await;
+}
+test_both_dbs!(refusals_speak_the_phones_language);

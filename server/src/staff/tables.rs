@@ -19,7 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use hosync_core::access::{StaffAction, UnitPath};
 use hosync_core::domain::name_order;
-use hosync_core::messages::{Message, Thing};
+use hosync_core::messages::Message;
 use hosync_core::oversight::{self};
 use hosync_core::{FlagStatus, MemberStatus, Month, UnitId};
 use sqlx::Row;
@@ -39,8 +39,7 @@ pub async fn table(
             })
         })?),
     };
-    let name = TableName::parse(name.trim())
-        .map_err(|_| ApiError::NotFound(Message::NotFound(Thing::Table(name.trim().to_owned()))))?;
+    let name = TableName::parse(name.trim()).map_err(|e| ApiError::NotFound(e.into()))?;
     let table = build_table(&state, &session, name, &query).await?;
     let target = table.unit.id.clone();
     let rows = table.rows.len();
