@@ -82,14 +82,14 @@ fn samples() -> Vec<Message> {
             action: StaffAction::Enrol,
             role: AccessRole::Admin,
         },
-        Id(MemberId::parse("").unwrap_err()),
-        Id(MemberId::parse("Không").unwrap_err()),
-        Id(MemberId::parse(&"m".repeat(80)).unwrap_err()),
-        Id(crate::DocId::parse("x").unwrap_err()),
-        Id(crate::Login::parse("A B").unwrap_err()),
-        Code(Role::parse("boss").unwrap_err()),
-        Date(Day::parse("2026-13-01").unwrap_err()),
-        Date(Month::parse("11/2026").unwrap_err()),
+        Id(MemberId::parse("").expect_err("refused")),
+        Id(MemberId::parse("Không").expect_err("refused")),
+        Id(MemberId::parse(&"m".repeat(80)).expect_err("refused")),
+        Id(crate::DocId::parse("x").expect_err("refused")),
+        Id(crate::Login::parse("A B").expect_err("refused")),
+        Code(Role::parse("boss").expect_err("refused")),
+        Date(Day::parse("2026-13-01").expect_err("refused")),
+        Date(Month::parse("11/2026").expect_err("refused")),
         Decode(DecodeError::NotHosync),
         Decode(DecodeError::UnsupportedVersion {
             got: 9,
@@ -100,7 +100,7 @@ fn samples() -> Vec<Message> {
         Decode(DecodeError::Corrupt(s("deflate"))),
         InField {
             field: s("on"),
-            message: Box::new(Date(Day::parse("x").unwrap_err())),
+            message: Box::new(Date(Day::parse("x").expect_err("refused"))),
         },
         BadShape(s("missing field `name`")),
         NoRoute {
@@ -418,7 +418,7 @@ fn vietnamese_uses_the_app_words() {
         "Không có hộ h9 trong phạm vi của bạn"
     );
     assert_eq!(
-        Message::Id(MemberId::parse("").unwrap_err()).render(Lang::Vi),
+        Message::Id(MemberId::parse("").expect_err("refused")).render(Lang::Vi),
         "Chưa nhập mã đảng viên"
     );
 }
