@@ -178,6 +178,10 @@ pub enum Message {
         limit: usize,
     },
     BodyUnreadable(String),
+    /// `/metrics` on the main address without `--metrics-token`.
+    MetricsNotServed,
+    /// `/metrics` asked without the operator's token.
+    MetricsNeedToken,
     BodyTimeout {
         seconds: u64,
     },
@@ -662,6 +666,16 @@ impl Message {
                 lang,
                 "Không có đường dẫn API {method} {path}; danh sách đường dẫn có trong README",
                 "no API route {method} {path}; the routes are listed in the README"
+            ),
+            MetricsNotServed => say!(
+                lang,
+                "Địa chỉ này không cung cấp số liệu giám sát: khởi động máy chủ với --metrics-bind ĐỊA_CHỈ (một địa chỉ riêng) hoặc --metrics-token MÃ (rồi gửi Authorization: Bearer MÃ)",
+                "metrics are not served on this address: start the server with --metrics-bind ADDRESS (an address of their own) or --metrics-token TOKEN (then send Authorization: Bearer TOKEN)"
+            ),
+            MetricsNeedToken => say!(
+                lang,
+                "Số liệu giám sát cần mã của người vận hành: gửi Authorization: Bearer MÃ (--metrics-token của máy chủ)",
+                "the metrics need the operator's token: send Authorization: Bearer TOKEN (the server's --metrics-token)"
             ),
             WrongMethod { method, path } => say!(
                 lang,

@@ -2,6 +2,7 @@
 //! line; each command calls the domain and storage functions of its area.
 
 pub mod admin;
+pub mod backup;
 pub mod chaos;
 pub mod org;
 pub mod serve;
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 use crate::Db;
 use admin::{AuditArgs, DeviceArgs, EnrolArgs, UserArgs};
+use backup::{BackupArgs, RestoreArgs};
 use chaos::ChaosArgs;
 pub use serve::{ServeArgs, serve};
 use tools::{DemoArgs, LoadgenArgs, PhoneArgs, SeedArgs};
@@ -30,6 +32,16 @@ pub struct Cli {
     /// or after any subcommand.
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// How the log on standard error is written: `text` for people, `json` (one object per
+    /// line) for a log collector. `RUST_LOG` chooses what is logged.
+    #[arg(
+        long,
+        env = "HOSYNC_LOG_FORMAT",
+        global = true,
+        value_enum,
+        default_value_t
+    )]
+    pub log_format: crate::request_log::LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -62,6 +74,10 @@ pub enum Command {
     User(UserArgs),
     /// The audit log, newest last: who read or changed what, and when (Vietnam time).
     Audit(AuditArgs),
+    /// Copy the SQLite database into a new file, consistently, while the server serves it.
+    Backup(BackupArgs),
+    /// Put a backup back in place of the SQLite database (stop the server first).
+    Restore(RestoreArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -79,7 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => org::import(&url, args, &mut std::io::stdout()).await,
         Command::Serve(args) => {
             let db = Db::open(&url).await?;
-            serve(db, &args).await
+            serve(db, &url, &args).await
         }
         Command::Demo(args) => {
             // The demo keeps its district in a file of its own, apart from a real one.
@@ -102,6 +118,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Audit(args) => admin::audit(&url, args, &mut std::io::stdout()).await,
+        Command::Backup(args) => backup::backup(&url, args, &mut std::io::stdout()).await,
+        Command::Restore(args) => {
+            backup::restore(&url, args, crate::system_now(), &mut std::io::stdout()).await
+        }
         Command::Loadgen(args) => {
             let database_url = cli.database_url.context(
                 "hosync loadgen needs the server's database (--database-url or DATABASE_URL), to pick the phones and check their notes",

@@ -6,7 +6,10 @@ pub mod access;
 pub mod cli;
 pub mod error;
 pub mod listen;
+pub mod metrics;
 pub mod org;
+pub mod progress;
+pub mod request_log;
 pub mod staff;
 pub mod storage;
 pub mod sync;
@@ -49,6 +52,8 @@ pub struct AppState {
     pub sync_gate: Arc<tokio::sync::Semaphore>,
     /// What the operator tuned (lock period, session length, limits, the app's folder).
     pub settings: Arc<Settings>,
+    /// What `/metrics` reports.
+    pub metrics: metrics::SharedMetrics,
 }
 
 /// What an operator may tune; every duration in seconds.
@@ -87,6 +92,9 @@ pub struct Settings {
     pub body_timeout: std::time::Duration,
     /// How long the server may take to answer a request once it has arrived.
     pub answer_timeout: std::time::Duration,
+    /// The bearer token that opens `/metrics` on the main address; without it, the metrics
+    /// are served only on their own address (`--metrics-bind`), if any.
+    pub metrics_token: Option<String>,
 }
 
 pub const DAY: i64 = 24 * 60 * 60;
@@ -119,6 +127,7 @@ impl Default for Settings {
             // over, a minute or two.
             body_timeout: std::time::Duration::from_secs(180),
             answer_timeout: std::time::Duration::from_secs(120),
+            metrics_token: None,
         }
     }
 }
@@ -145,6 +154,7 @@ impl AppState {
             clock: Arc::new(system_now),
             sync_gate: Arc::new(tokio::sync::Semaphore::new(4 * cores)),
             settings: Arc::new(Settings::default()),
+            metrics: Arc::new(metrics::Metrics::new()),
         })
     }
 
@@ -175,6 +185,7 @@ pub fn app(state: AppState) -> Router {
         .route("/staff", get(staff_page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(metrics::PATH, get(metrics::metrics_with_token))
         .nest("/api/v1", api)
         // The nest does not take its own path with a slash after it (found by fuzzing).
         .route("/api/v1/", axum::routing::any(unknown_route))
@@ -186,6 +197,13 @@ pub fn app(state: AppState) -> Router {
             security_headers,
         ))
         .layer(middleware::from_fn(error::reader_language))
+        // Outermost, so that answers the layers above give (too large, too slow) are counted
+        // and logged too. `Router::layer` wraps each route, where its pattern is known.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count_request,
+        ))
+        .layer(request_log::layer())
         .with_state(state)
 }
 

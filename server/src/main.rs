@@ -9,11 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "hosync=info,warn".into()),
-        )
-        .init();
-    hosync_server::cli::run(hosync_server::cli::Cli::parse()).await
+    let cli = hosync_server::cli::Cli::parse();
+    hosync_server::request_log::init(cli.log_format);
+    hosync_server::cli::run(cli).await
 }

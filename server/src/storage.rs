@@ -3,6 +3,7 @@
 //! alike. Every function takes a connection (usually a transaction), so that the caller decides
 //! what commits together.
 
+pub mod backup;
 pub mod changelog;
 pub mod db;
 pub mod documents;

@@ -2,7 +2,8 @@
 //! and the staff dashboard built beside it into `staff/`, served at `/staff/`.
 //!
 //! Files come from disk so the server binary does not have to be rebuilt with the app, and so
-//! a server can run without it (the API works alone). Hashed files under `/assets/` never
+//! a server can run without it (the API works alone). The build compresses them once, at
+//! brotli's highest quality, and they are served as written. Hashed files under `/assets/` never
 //! change and are cached for a year; everything else (the page, the service worker, the
 //! manifest) is revalidated on each load, which is how a phone learns of a new version.
 
@@ -13,28 +14,54 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
 use crate::AppState;
 
-/// Where `cargo xtask app` writes the built app, relative to the workspace.
-pub const DEFAULT_DIR: &str = "target/web/app";
+/// Where the built app is looked for, relative to the binary's folder: beside it (a release
+/// unpacked into one folder), an installed layout (`/usr/local/bin` and
+/// `/usr/local/share/hosync/web`), and the build's own (`target/release/hosync` and
+/// `target/web/app`, which `cargo xtask app` writes).
+const BESIDE_THE_BINARY: [&str; 3] = ["web", "../share/hosync/web", "../web/app"];
+
+/// The built app found beside the running binary, never relative to the working folder (a
+/// service's working folder is rarely the binary's); the first candidate when none holds it,
+/// so `/` names where it was expected.
+pub fn beside_the_binary() -> PathBuf {
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.canonicalize().ok())
+        .and_then(|exe| exe.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    let candidates: Vec<PathBuf> = BESIDE_THE_BINARY
+        .iter()
+        .map(|relative| exe_dir.join(relative))
+        .collect();
+    candidates
+        .iter()
+        .find(|dir| dir.join("index.html").is_file())
+        .or(candidates.first())
+        .cloned()
+        .unwrap_or_default()
+}
 
 /// The app's routes: the built files when `dir` holds them, else a page saying how to build
 /// them.
 pub fn routes(dir: Option<&Path>) -> Router<AppState> {
     match dir.filter(|d| d.join("index.html").is_file()) {
+        // The build writes each file's brotli (quality 11) and gzip copies beside it, so a
+        // phone gets the smallest the browser takes, at no cost to the server per request.
         Some(dir) => Router::new()
-            .fallback_service(ServeDir::new(dir))
-            .layer(middleware::from_fn(cache_control))
-            .layer(CompressionLayer::new()),
+            .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
+            .layer(middleware::from_fn(cache_control)),
         None => {
-            let shown = dir.map(PathBuf::from).unwrap_or_else(|| DEFAULT_DIR.into());
-            tracing::warn!(
-                "no built app in {}: `/` says so; run `cargo xtask app`",
-                shown.display()
-            );
+            match dir {
+                Some(dir) => tracing::warn!(
+                    "no built app in {}: `/` says so; run `cargo xtask app`, or name the app's folder with --app-dir",
+                    dir.display()
+                ),
+                None => tracing::info!("serving the API alone, without the app"),
+            }
             Router::new().fallback(not_built)
         }
     }

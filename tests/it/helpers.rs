@@ -631,3 +631,13 @@ pub fn assert_unseen((status, body): &(u16, serde_json::Value), what: &str) {
         "{what}: {body}"
     );
 }
+
+/// Writes a note on `household` on the phone, as its member, to be sent at the next sync.
+pub fn write_note(phone: &mut Phone, household: &str, text: &str) {
+    let member = phone.replica().member().clone();
+    let doc = phone
+        .replica_mut()
+        .doc_mut(&household_doc(household))
+        .expect("the household is on the phone");
+    household::add_note(doc, &member, today(), text, &[], 1).expect("note");
+}

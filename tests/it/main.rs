@@ -11,6 +11,7 @@ mod import;
 mod lang;
 mod loadgen;
 mod migrations;
+mod operations;
 mod org;
 mod read_scope;
 mod recovery;

@@ -1,6 +1,7 @@
 //! The field app at `/`: served from its build folder with the caching an installed PWA needs
-//! (hashed assets kept, the page and service worker revalidated), compressed, and beside the
-//! API and the staff dashboard at `/staff/`; without a build, `/` says how to make one.
+//! (hashed assets kept, the page and service worker revalidated), sent as the build compressed
+//! it, and beside the API and the staff dashboard at `/staff/`; without a build, `/` says how
+//! to make one.
 
 use std::path::PathBuf;
 
@@ -19,7 +20,24 @@ fn built_app() -> PathBuf {
     )
     .expect("index");
     let script = "console.log('hosync field app');\n".repeat(200);
-    std::fs::write(dir.join("assets").join("index-abc123.js"), script).expect("script");
+    let script_path = dir.join("assets").join("index-abc123.js");
+    std::fs::write(&script_path, &script).expect("script");
+    // The compressed copies `cargo xtask app` writes beside each file.
+    let mut brotli = Vec::new();
+    brotli::BrotliCompress(
+        &mut script.as_bytes(),
+        &mut brotli,
+        &brotli::enc::BrotliEncoderParams::default(),
+    )
+    .expect("brotli");
+    std::fs::write(script_path.with_extension("js.br"), brotli).expect("br");
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gzip, script.as_bytes()).expect("gzip");
+    std::fs::write(
+        script_path.with_extension("js.gz"),
+        gzip.finish().expect("gzip"),
+    )
+    .expect("gz");
     std::fs::write(
         dir.join("sw.js"),
         "self.addEventListener('fetch', () => {});",
@@ -97,6 +115,33 @@ async fn the_built_app_is_served_at_the_root() {
     );
     assert!(header(&script, CONTENT_TYPE).contains("javascript"));
     assert_eq!(header(&script, CONTENT_ENCODING), "br", "compressed for 2G");
+    let script_file = dir.join("assets").join("index-abc123.js");
+    let served = script.bytes().await.expect("body");
+    assert_eq!(
+        served.as_ref(),
+        std::fs::read(script_file.with_extension("js.br")).expect("br"),
+        "the build's brotli copy, as it was written"
+    );
+    let gzipped = get("/assets/index-abc123.js")
+        .header(ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .expect("script");
+    assert_eq!(header(&gzipped, CONTENT_ENCODING), "gzip");
+    assert_eq!(
+        gzipped.bytes().await.expect("body").as_ref(),
+        std::fs::read(script_file.with_extension("js.gz")).expect("gz")
+    );
+    let plain = get("/assets/index-abc123.js").send().await.expect("script");
+    assert_eq!(
+        header(&plain, CONTENT_ENCODING),
+        "",
+        "plain for a client that takes no compression"
+    );
+    assert_eq!(
+        plain.bytes().await.expect("body").as_ref(),
+        std::fs::read(&script_file).expect("js")
+    );
 
     assert_eq!(
         get("/assets/missing.js")

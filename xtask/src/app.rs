@@ -95,6 +95,7 @@ pub fn build() -> Result<()> {
         .args(["run", "build"])
         .env("HOSYNC_WASM_PKG", target_dir().join("web").join("pkg"))
         .env("HOSYNC_APP_OUT", out_dir()))?;
+    precompress(&out_dir())?;
     let sizes = sizes()?;
     let (js_css, wasm) = totals(&sizes);
     println!(
@@ -110,6 +111,53 @@ pub fn build() -> Result<()> {
         kb(staff),
         kb(STAFF_JS_CSS_BUDGET)
     );
+    Ok(())
+}
+
+/// Files worth compressing: text and WebAssembly (images and fonts are compressed already).
+const COMPRESSIBLE: [&str; 9] = [
+    ".html",
+    ".js",
+    ".css",
+    ".wasm",
+    ".json",
+    ".webmanifest",
+    ".svg",
+    ".txt",
+    ".map",
+];
+
+/// The endings of the compressed copies `precompress` writes.
+const COMPRESSED: [&str; 2] = [".br", ".gz"];
+
+/// Writes a brotli (quality 11, as the size table measures) and a gzip (level 9) copy beside
+/// every compressible file of the built app, which the server sends as they are to a browser
+/// that takes them: compressing once here at the highest levels, instead of quickly on every
+/// request, is what makes a phone download what BENCHMARKS.md measures.
+pub fn precompress(out: &Path) -> Result<()> {
+    let mut files = Vec::new();
+    collect(out, &mut files)?;
+    for path in files {
+        let name = path.to_string_lossy();
+        if !COMPRESSIBLE.iter().any(|e| name.ends_with(e)) {
+            continue;
+        }
+        let bytes = fs::read(&path).with_context(|| format!("reading {}", shown_path(&path)))?;
+        let mut brotli = Vec::new();
+        brotli::BrotliCompress(
+            &mut bytes.as_slice(),
+            &mut brotli,
+            &brotli::enc::BrotliEncoderParams::default(),
+        )?;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gzip, &bytes)?;
+        let gzip = gzip.finish()?;
+        for (ending, compressed) in [(".br", brotli), (".gz", gzip)] {
+            let target = PathBuf::from(format!("{name}{ending}"));
+            fs::write(&target, compressed)
+                .with_context(|| format!("writing {}", shown_path(&target)))?;
+        }
+    }
     Ok(())
 }
 
@@ -138,6 +186,8 @@ fn sizes_in(out: &Path, skip: &[PathBuf]) -> Result<Vec<FileSize>> {
     let mut files = Vec::new();
     collect(out, &mut files)?;
     files.retain(|f| !skip.iter().any(|s| f.starts_with(s)));
+    // The compressed copies are other forms of the same download, not files of their own.
+    files.retain(|f| !COMPRESSED.iter().any(|e| f.to_string_lossy().ends_with(e)));
     files.sort();
     let mut rows = Vec::new();
     for path in files {

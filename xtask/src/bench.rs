@@ -15,10 +15,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use serde_json::Value;
 
-use crate::{app, cargo, postgres, root, run, shown_path, target_dir, wasm};
+use crate::{app, cargo, on_path, output, postgres, root, run, shown_path, target_dir, wasm};
 
 /// What one load run printed as JSON, and what seeding it took.
 struct LoadRun {
@@ -32,7 +32,7 @@ struct LoadRun {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Run only these parts and replace their sections of BENCHMARKS.md, leaving the rest:
-    /// `phone`, `soak`, `convergence`, `fuzz`. Without it, everything is measured and the file
+    /// `phone`, `soak`, `convergence`, `fuzz`, `link`. Without it, everything is measured and the file
     /// is written whole.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<Part>,
@@ -48,6 +48,8 @@ pub enum Part {
     Soak,
     Convergence,
     Fuzz,
+    /// A sync through a slow link, plain and through the TLS proxy of `deploy/`.
+    Link,
 }
 
 /// The last commit whose phone kept its whole replica in one IndexedDB record, rewritten on
@@ -85,12 +87,38 @@ pub fn run_cli(args: Args) -> Result<()> {
                 convergence_section(&convergence_run()?)?,
             ),
             Part::Fuzz => ("## Fuzzing", fuzz_section()?),
+            Part::Link => ("## Through a slow link", link_section(&release_server()?)?),
         };
         report = replace_section(&report, title, &section);
     }
     fs::write(&path, report).with_context(|| format!("writing {}", shown_path(&path)))?;
     println!("updated {}", shown_path(&path));
     Ok(())
+}
+
+/// A phone's steady-state sync measured through a 2G link (`deploy/slow-link.sh`): straight
+/// to hosync, and through nginx with TLS as `deploy/nginx.conf` sets it up.
+fn link_section(hosync: &Path) -> Result<String> {
+    for tool in ["nginx", "openssl", "curl"] {
+        if !on_path(tool) {
+            ensure!(
+                crate::can_apt_install(),
+                "{tool} is needed to measure the slow link: install it and run again"
+            );
+            crate::apt_install(&[tool])?;
+        }
+    }
+    let script = root().join("deploy").join("slow-link.sh");
+    let table = output(Command::new("bash").arg(&script).arg(hosync).arg("5"))?;
+    Ok(format!(
+        "\n## Through a slow link (`deploy/slow-link.sh`)\n\n\
+         Measured, not modelled: `deploy/slow_link.py` between curl and the server holds each \
+         direction to 40 kbit/s and 300 ms, and a new connection's first bytes one round trip \
+         more (TCP's handshake). The sync is a phone's real request, one note, sent again each \
+         time. nginx runs `deploy/nginx.conf` (TLS 1.3 only, an ECDSA certificate, session \
+         cache and tickets); the resumed session is a second connection of the same client, as \
+         a phone's next sync of the day.\n\n{table}"
+    ))
 }
 
 fn fuzz_section() -> Result<String> {
@@ -201,11 +229,13 @@ fn run_all(phone_baseline: &str) -> Result<()> {
     let soak = soak_run(&hosync, &out)?;
     let convergence = convergence_run()?;
     let fuzz = fuzz_section()?;
+    let link = link_section(&hosync)?;
 
     let mut report = write_report(&runs, &chaos, &phone, started.elapsed())?;
     report.push_str(&soak_section(&soak)?);
     report.push_str(&convergence_section(&convergence)?);
     report.push_str(&fuzz);
+    report.push_str(&link);
     let path = root().join("BENCHMARKS.md");
     fs::write(&path, report).with_context(|| format!("writing {}", shown_path(&path)))?;
     println!(

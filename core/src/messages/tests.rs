@@ -107,6 +107,8 @@ fn samples() -> Vec<Message> {
             method: s("GET"),
             path: s("/api/v1/nope"),
         },
+        MetricsNotServed,
+        MetricsNeedToken,
         WrongMethod {
             method: s("PUT"),
             path: s("/api/v1/sync"),
@@ -296,6 +298,8 @@ fn variant(m: &Message) -> &'static str {
         InField { .. } => "InField",
         BadShape(..) => "BadShape",
         NoRoute { .. } => "NoRoute",
+        MetricsNotServed => "MetricsNotServed",
+        MetricsNeedToken => "MetricsNeedToken",
         WrongMethod { .. } => "WrongMethod",
         BodyTooLarge { .. } => "BodyTooLarge",
         BodyUnreadable(..) => "BodyUnreadable",

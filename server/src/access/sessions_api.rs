@@ -40,7 +40,10 @@ impl FromRequestParts<AppState> for StaffSession {
         let found = sessions::find(&mut conn, &token, state.now()).await?;
         drop(conn);
         let session = match found {
-            Found::Live(session) => session,
+            Found::Live(session) => {
+                crate::request_log::record_who(format_args!("staff {}", session.login));
+                session
+            }
             Found::Ended => {
                 return Err(ApiError::Unauthorized(Message::SessionEnded));
             }

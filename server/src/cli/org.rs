@@ -143,7 +143,21 @@ pub async fn import(
             );
         }
         if args.apply {
-            import::apply(&mut tx, crate::access::accounts::By::Cli, &plan, &name, now).await?;
+            use hosync_core::import::Action;
+            let rows = plan
+                .units
+                .iter()
+                .map(|s| s.action)
+                .chain(plan.members.iter().map(|s| s.action))
+                .chain(plan.households.iter().map(|s| s.action))
+                .chain(plan.assignments.iter().map(|s| s.action))
+                .filter(|a| *a != Action::Same)
+                .count();
+            let mut progress =
+                crate::progress::Progress::new(format!("Đang nhập {name}"), rows as u64, "dòng");
+            let by = crate::access::accounts::By::Cli;
+            import::apply(&mut tx, by, &plan, &name, now, &mut || progress.advance(1)).await?;
+            progress.finish();
             tx.commit().await?;
             writeln!(out, "Đã nhập {name}.")?;
         } else {

@@ -334,7 +334,7 @@ pub async fn demo(url: &str, args: DemoArgs) -> anyhow::Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    super::serve(db, &args.serve).await
+    super::serve(db, url, &args.serve).await
 }
 
 /// `hosync seed`: the demo district, at any scale, into an empty database.

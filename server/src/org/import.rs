@@ -256,6 +256,7 @@ pub async fn apply(
     plan: &Plan,
     file_name: &str,
     now: i64,
+    applied: &mut (dyn FnMut() + Send),
 ) -> Result<(), OrgError> {
     if !plan.is_ok() {
         return Err(OrgError::Invalid(Message::ImportHasErrors {
@@ -263,6 +264,9 @@ pub async fn apply(
         }));
     }
     for step in &plan.units {
+        if step.action != Action::Same {
+            applied();
+        }
         match step.action {
             Action::Create => changes::add_unit(&mut *conn, by, &step.item, now).await?,
             Action::Change => {
@@ -272,6 +276,9 @@ pub async fn apply(
         }
     }
     for step in &plan.members {
+        if step.action != Action::Same {
+            applied();
+        }
         let m = &step.item;
         match step.action {
             Action::Create => {
@@ -298,6 +305,9 @@ pub async fn apply(
         }
     }
     for step in &plan.households {
+        if step.action != Action::Same {
+            applied();
+        }
         let h = &step.item;
         match step.action {
             Action::Create => {
@@ -325,6 +335,7 @@ pub async fn apply(
     }
     for step in &plan.assignments {
         if step.action != Action::Same {
+            applied();
             let a = &step.item;
             changes::assign(&mut *conn, by, &a.household, &a.member, a.from, now).await?;
         }

@@ -232,7 +232,7 @@ pub async fn import_file(
         )
             .into_response());
     }
-    import::apply(&mut tx, By::Staff(&session), &plan, &name, now).await?;
+    import::apply(&mut tx, By::Staff(&session), &plan, &name, now, &mut || {}).await?;
     tx.commit().await?;
     Ok(Json(PlanBody::of(&plan, &name, true)).into_response())
 }

@@ -128,6 +128,7 @@ pub async fn load_doc_with_row(
     let Some(row) = row else { return Ok(None) };
     let doc_row = doc_row_from(&row)?;
     let mut doc = Doc::load(id.clone(), &row.try_get::<Vec<u8>, _>(5)?, actor.clone())?;
+    crate::metrics::DOCUMENTS_LOADED.inc();
     if doc_row.last_seq > doc_row.snapshot_seq {
         let rows =
             sqlx::query("SELECT bytes FROM changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq")

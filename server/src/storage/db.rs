@@ -35,6 +35,15 @@ const LOG_LOCK: i64 = 0x686f_7379_6e63;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The migrations this build knows for a backend, by version.
+pub fn known_migrations(backend: Backend) -> Vec<i64> {
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator.iter().map(|m| m.version).collect()
+}
+
 impl Db {
     /// Connects and brings the schema up to date: what every command needs before it reads or
     /// writes. Bringing the projections up to date is the server's to do at start

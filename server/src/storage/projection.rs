@@ -366,6 +366,9 @@ pub async fn bring_up_to_date(db: &Db) -> anyhow::Result<()> {
         );
     }
     let actor = hosync_core::docs::random_actor();
+    let mut progress = (!ids.is_empty()).then(|| {
+        crate::progress::Progress::new("projecting stored documents", ids.len() as u64, "documents")
+    });
     for chunk in ids.chunks(200) {
         let mut tx = db.begin_write().await?;
         for (doc_id, unit) in chunk {
@@ -376,6 +379,12 @@ pub async fn bring_up_to_date(db: &Db) -> anyhow::Result<()> {
             }
         }
         tx.commit().await?;
+        if let Some(progress) = &mut progress {
+            progress.advance(chunk.len() as u64);
+        }
+    }
+    if let Some(progress) = progress {
+        progress.finish();
     }
     sqlx::query(
         "INSERT INTO meta (key, value) VALUES ('projections', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

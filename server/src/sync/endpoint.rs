@@ -6,8 +6,8 @@
 use crate::access::audit::AuditAction;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use hosync_core::DocId;
 use hosync_core::domain::check_plain_text;
 use hosync_core::messages::Message;
@@ -20,6 +20,7 @@ use crate::access::audit;
 use crate::access::devices;
 use crate::error::ApiError;
 use crate::storage;
+use crate::{metrics, request_log};
 
 /// How many bytes of changes a revoked phone's request may leave for review.
 const MAX_REVOKED_BYTES: usize = 256 * 1024;
@@ -27,11 +28,63 @@ const MAX_REVOKED_BYTES: usize = 256 * 1024;
 /// The header in which a phone names the app version it runs, for the device list.
 pub const APP_VERSION_HEADER: &str = "x-hosync-app-version";
 
-pub async fn sync(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<impl IntoResponse, ApiError> {
+pub async fn sync(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let started = std::time::Instant::now();
+    let answered = answer(&state, &headers, &body).await;
+    let (outcome, response) = match answered {
+        Ok(answer) => {
+            let outcome = if answer.wipe { "wiped" } else { "ok" };
+            state.metrics.pushes_answered(&answer.results);
+            let frame = protocol::encode_response(&answer);
+            let response = (
+                [
+                    (header::CONTENT_TYPE, "application/vnd.hosync.sync"),
+                    // A phone syncs once in hours: holding its connection open after the
+                    // answer only costs the server memory, thousands of buffers of it at the
+                    // end of a busy day.
+                    (header::CONNECTION, "close"),
+                ],
+                frame,
+            )
+                .into_response();
+            (outcome, response)
+        }
+        Err(e) => {
+            let response = e.into_response();
+            (error_outcome(response.status()), response)
+        }
+    };
+    let sent = axum::body::HttpBody::size_hint(response.body())
+        .exact()
+        .unwrap_or_default();
+    state.metrics.sync_answered(
+        outcome,
+        started.elapsed().as_secs_f64(),
+        body.len() as u64,
+        sent,
+    );
+    response
+}
+
+/// A failed sync's outcome in the metrics, by the status it was answered with.
+fn error_outcome(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UPGRADE_REQUIRED => "update_app",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        StatusCode::INTERNAL_SERVER_ERROR => "internal",
+        _ => "other_error",
+    }
+}
+
+async fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<protocol::SyncResponse, ApiError> {
     let app_version = match headers.get(APP_VERSION_HEADER) {
         None => None,
         Some(raw) => Some(
@@ -48,23 +101,14 @@ pub async fn sync(
         )
         .filter(|v| !v.is_empty()),
     };
-    let request = protocol::decode_request(&body)?;
+    let request = protocol::decode_request(body)?;
     // Waiting here holds only the request's bytes; past the gate a sync holds documents.
     let _admitted = state
         .sync_gate
         .acquire()
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    let answer = handle(&state, &request, app_version.as_deref()).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.hosync.sync"),
-            // A phone syncs once in hours: holding its connection open after the answer only
-            // costs the server memory, thousands of buffers of it at the end of a busy day.
-            (header::CONNECTION, "close"),
-        ],
-        protocol::encode_response(&answer),
-    ))
+    handle(state, &request, app_version.as_deref()).await
 }
 
 async fn handle(
@@ -79,10 +123,11 @@ async fn handle(
             got: request.pushes.len(),
         }));
     }
-    let mut conn = state.db.reader.acquire().await?;
+    let mut conn = metrics::timed_wait("reader", state.db.reader.acquire()).await?;
     let Some(auth) = devices::authenticate(&mut conn, &request.token).await? else {
         return Err(ApiError::Unauthorized(Message::NotEnrolled));
     };
+    request_log::record_who(format_args!("device {}", auth.device));
     if auth.must_wipe() {
         drop(conn);
         return wipe(state, &auth, request, now).await;
@@ -93,7 +138,7 @@ async fn handle(
     let decided = push::decide(state, &mut conn, &auth, request, &mut answer).await?;
     drop(conn);
 
-    let mut tx = state.db.begin_log_write().await?;
+    let mut tx = metrics::timed_wait("writer", state.db.begin_log_write()).await?;
     push::store(state, &mut tx, &auth, decided, &mut answer, now).await?;
     let since = if request.cursor.epoch == state.epoch {
         request.cursor.seq as i64

@@ -455,6 +455,8 @@ pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<Demo
     tx.commit().await?;
 
     let now = today.noon_timestamp();
+    let mut progress =
+        crate::progress::Progress::new("seeding the demo district", plans.len() as u64, "cells");
     let mut pending = std::collections::VecDeque::new();
     let mut plans = plans.into_iter();
     let mut tx = db.begin_log_write().await?;
@@ -478,6 +480,7 @@ pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<Demo
         summary.notes += batch.notes;
         summary.flags += batch.flags;
         summary.reports += batch.reports;
+        progress.advance(1);
         if summary.sample_member.0.is_empty()
             && let Some((member, name, _, _)) = batch
                 .members
@@ -497,6 +500,7 @@ pub async fn seed(db: &Db, shape: &DemoShape, today: Day) -> anyhow::Result<Demo
         }
     }
     tx.commit().await?;
+    progress.finish();
     Ok(summary)
 }
 

@@ -326,7 +326,13 @@ async fn database_bytes(db: &Db, url: &str) -> Option<u64> {
 }
 
 /// Runs `work` on every phone, at most `limit` at once, and returns what each gave back.
-async fn each_phone<T, U, F, Fut>(phones: Vec<T>, limit: usize, work: F) -> Vec<anyhow::Result<U>>
+/// Runs `work` for every phone, `limit` at a time; `shown` names the work in a progress bar.
+async fn each_phone<T, U, F, Fut>(
+    shown: Option<&str>,
+    phones: Vec<T>,
+    limit: usize,
+    work: F,
+) -> Vec<anyhow::Result<U>>
 where
     U: Send + 'static,
     F: Fn(T) -> Fut,
@@ -342,9 +348,17 @@ where
             job.await
         }));
     }
+    let mut progress =
+        shown.map(|what| crate::progress::Progress::new(what, tasks.len() as u64, "phones"));
     let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
         results.push(task.await.context("a phone's task failed").and_then(|r| r));
+        if let Some(progress) = &mut progress {
+            progress.advance(1);
+        }
+    }
+    if let Some(progress) = progress {
+        progress.finish();
     }
     results
 }
@@ -383,13 +397,18 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
         .map(|((cell, _), replica)| (cell, Phone::with_replica(&plan.server, replica)))
         .collect();
     let started = Instant::now();
-    let booted = each_phone(boots, plan.concurrency, |(cell, mut phone)| async move {
-        phone
-            .sync()
-            .await
-            .with_context(|| format!("first sync of cell {cell}"))?;
-        Ok((cell, phone))
-    })
+    let booted = each_phone(
+        Some("loadgen: first syncs of the cells"),
+        boots,
+        plan.concurrency,
+        |(cell, mut phone)| async move {
+            phone
+                .sync()
+                .await
+                .with_context(|| format!("first sync of cell {cell}"))?;
+            Ok((cell, phone))
+        },
+    )
     .await;
     let mut boot_phones = BTreeMap::new();
     for result in booted {
@@ -557,6 +576,7 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
     let usage_before = plan.server_pid.and_then(server_usage);
     let started = Instant::now();
     let results = each_phone(
+        Some("loadgen: syncing the phones' edits"),
         phones,
         plan.concurrency,
         |(mut phone, households)| async move {
@@ -725,6 +745,8 @@ async fn soak(
             written.push((target, note));
         }
         let results = each_phone(
+            // A round every few seconds: a bar for each would drown the soak's own lines.
+            None,
             phones,
             plan.concurrency,
             |(mut phone, households)| async move {
