@@ -8,6 +8,7 @@ use std::fmt;
 use crate::docs::{Doc, household, report};
 use crate::domain::{Role, coded_enum};
 use crate::ids::{DocId, MemberId, UnitId};
+use crate::messages::{Message, Who};
 
 coded_enum!(
     /// What someone does in the organisation, which decides what they may see and change
@@ -127,9 +128,9 @@ pub enum Denied {
     /// Outside the principal's scope: to them, as if it were not there.
     #[error("not within your scope")]
     OutOfScope,
-    /// Within the scope, but not for this role; the words say why.
+    /// Within the scope, but not for this role; the message says why.
     #[error("{0}")]
-    NotAllowed(String),
+    NotAllowed(Message),
 }
 
 /// What a principal may read, in the form a query filters documents by.
@@ -173,10 +174,13 @@ impl Principal {
     }
 
     /// Who is refused, in a refusal's words; never where their scope lies.
-    fn who(&self) -> String {
+    fn who(&self) -> Who {
         match &self.member {
-            Some(m) => format!("member {m} ({})", self.role.code()),
-            None => format!("a {} account", self.role.code()),
+            Some(m) => Who::Member {
+                id: m.to_string(),
+                role: self.role,
+            },
+            None => Who::Account { role: self.role },
         }
     }
 
@@ -208,16 +212,14 @@ impl Principal {
         match &place.id {
             DocId::Cell(_) => Ok(()),
             DocId::Household(_) if self.is(place.assignee.as_ref()) => Ok(()),
-            DocId::Household(_) => Err(Denied::NotAllowed(format!(
-                "household {} is not assigned to {}",
-                place.id,
-                self.who()
-            ))),
+            DocId::Household(_) => Err(Denied::NotAllowed(Message::NotAssigned {
+                household: place.id.to_string(),
+                who: self.who(),
+            })),
             DocId::Report(..) if self.is(place.owner()) => Ok(()),
-            DocId::Report(..) => Err(Denied::NotAllowed(format!(
-                "document {} is another member's report",
-                place.id
-            ))),
+            DocId::Report(..) => Err(Denied::NotAllowed(Message::OthersReport {
+                doc: place.id.to_string(),
+            })),
         }
     }
 
@@ -225,30 +227,30 @@ impl Principal {
     /// checked by [`Principal::may_change`].
     pub fn may_write(&self, place: &DocPlace) -> Result<(), Denied> {
         self.in_scope(place)?;
-        let refuse = |why: &str| Err(Denied::NotAllowed(format!("{} {why}", self.who())));
+        let refuse = |why: fn(Who) -> Message| Err(Denied::NotAllowed(why(self.who())));
         match (self.role, &place.id) {
             (AccessRole::CellSecretary, _) => Ok(()),
             (AccessRole::Member, DocId::Household(_)) if self.is(place.assignee.as_ref()) => Ok(()),
-            (AccessRole::Member, DocId::Household(_)) => Err(Denied::NotAllowed(format!(
-                "household {} is not assigned to {}",
-                place.id,
-                self.who()
-            ))),
+            (AccessRole::Member, DocId::Household(_)) => {
+                Err(Denied::NotAllowed(Message::NotAssigned {
+                    household: place.id.to_string(),
+                    who: self.who(),
+                }))
+            }
             (AccessRole::Member, DocId::Report(..)) if self.is(place.owner()) => Ok(()),
-            (AccessRole::Member, DocId::Report(..)) => Err(Denied::NotAllowed(format!(
-                "document {} is another member's report; {} writes only their own",
-                place.id,
-                self.who()
-            ))),
+            (AccessRole::Member, DocId::Report(..)) => {
+                Err(Denied::NotAllowed(Message::OthersReportWrite {
+                    doc: place.id.to_string(),
+                    who: self.who(),
+                }))
+            }
             (AccessRole::Member, DocId::Cell(_)) => {
-                refuse("may not change the cell's roster or assignments; the secretary does")
+                refuse(|who| Message::MemberChangesCell { who })
             }
             (AccessRole::CommuneCommittee, DocId::Report(..)) => Ok(()),
-            (AccessRole::CommuneCommittee, _) => refuse(
-                "reads the commune and rates reports; it does not change households or cells",
-            ),
+            (AccessRole::CommuneCommittee, _) => refuse(|who| Message::CommitteeReadsOnly { who }),
             (AccessRole::DistrictStaff | AccessRole::Admin, _) => {
-                refuse("reads; changes to documents come from the cells")
+                refuse(|who| Message::StaffReadsOnly { who })
             }
         }
     }
@@ -257,22 +259,22 @@ impl Principal {
     /// notes and flags of a household but not its details, and their report but not the cell's
     /// rating of it; a commune committee changes only the rating.
     pub fn may_change(&self, before: &Guarded, after: &Guarded) -> Result<(), Denied> {
-        let refuse = |why: &str| Err(Denied::NotAllowed(format!("{} {why}", self.who())));
+        let refuse = |why: fn(Who) -> Message| Err(Denied::NotAllowed(why(self.who())));
         match (self.role, &before.0, &after.0) {
             (AccessRole::CellSecretary, ..) => Ok(()),
-            (AccessRole::Member, Parts::Household(a), Parts::Household(b)) if a != b => refuse(
-                "may write notes and flags; the household's details are changed by the secretary",
-            ),
+            (AccessRole::Member, Parts::Household(a), Parts::Household(b)) if a != b => {
+                refuse(|who| Message::MemberChangesDetails { who })
+            }
             (
                 AccessRole::Member,
                 Parts::Report { rating: a, .. },
                 Parts::Report { rating: b, .. },
-            ) if a != b => refuse("may not rate a monthly report; the cell rates it"),
+            ) if a != b => refuse(|who| Message::MemberRates { who }),
             (
                 AccessRole::CommuneCommittee,
                 Parts::Report { member: a, .. },
                 Parts::Report { member: b, .. },
-            ) if a != b => refuse("may rate a report, not change what the member wrote"),
+            ) if a != b => refuse(|who| Message::CommitteeRatesOnly { who }),
             _ => Ok(()),
         }
     }
@@ -298,11 +300,10 @@ impl Principal {
         if allowed {
             Ok(())
         } else {
-            Err(Denied::NotAllowed(format!(
-                "{} may not {}",
-                self.who(),
-                action.describe()
-            )))
+            Err(Denied::NotAllowed(Message::ActionNotAllowed {
+                who: self.who(),
+                action,
+            }))
         }
     }
 
@@ -336,12 +337,11 @@ impl Principal {
     ) -> Result<(), Denied> {
         self.may(action, at)?;
         if role.rank() > self.role.rank() {
-            return Err(Denied::NotAllowed(format!(
-                "{} may not {} for someone whose role ({}) is above their own",
-                self.who(),
-                action.describe(),
-                role.code()
-            )));
+            return Err(Denied::NotAllowed(Message::RoleAbove {
+                who: self.who(),
+                action,
+                role,
+            }));
         }
         Ok(())
     }
@@ -408,7 +408,7 @@ impl StaffAction {
         }
     }
 
-    fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             StaffAction::ViewHouseholds => "see the staff views of households",
             StaffAction::Export => "export tables",

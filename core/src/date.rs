@@ -7,9 +7,9 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{value:?} is not a valid {what} ({expected})")]
 pub struct DateError {
-    value: String,
-    what: &'static str,
-    expected: &'static str,
+    pub(crate) value: String,
+    pub(crate) what: &'static str,
+    pub(crate) expected: &'static str,
 }
 
 /// The proleptic Gregorian years a day may fall in (the `time` crate's range, which this module

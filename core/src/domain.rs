@@ -261,13 +261,19 @@ fn fold_char(c: char) -> char {
 /// breaks, tabs…) or the bidirectional embedding, override and isolate characters (U+202A to
 /// U+202E, U+2066 to U+2069), which make text display in an order other than stored and so can
 /// disguise what it says. Returns the trimmed text, or why not in words naming `field`.
-pub fn check_plain_text(field: &str, value: &str, max_chars: usize) -> Result<String, String> {
+pub fn check_plain_text(
+    field: &str,
+    value: &str,
+    max_chars: usize,
+) -> Result<String, crate::messages::Message> {
     let text = value.trim();
     let chars = text.chars().count();
     if chars > max_chars {
-        return Err(format!(
-            "{field} is too long: at most {max_chars} characters, not {chars}"
-        ));
+        return Err(crate::messages::Message::TextTooLong {
+            field: field.to_owned(),
+            max: max_chars,
+            has: chars,
+        });
     }
     let hidden = |c: char| {
         c.is_control()
@@ -275,10 +281,10 @@ pub fn check_plain_text(field: &str, value: &str, max_chars: usize) -> Result<St
             || ('\u{2066}'..='\u{2069}').contains(&c)
     };
     if let Some(c) = text.chars().find(|&c| hidden(c)) {
-        return Err(format!(
-            "{field} may not contain control or text-direction characters (it has U+{:04X})",
-            u32::from(c)
-        ));
+        return Err(crate::messages::Message::TextHidden {
+            field: field.to_owned(),
+            code: u32::from(c),
+        });
     }
     Ok(text.to_owned())
 }
@@ -322,7 +328,7 @@ mod tests {
     fn plain_text_is_trimmed_bounded_and_without_hidden_characters() {
         let check = |value: &str, expected: Result<&str, &str>| {
             assert_eq!(
-                check_plain_text("label", value, 12),
+                check_plain_text("label", value, 12).map_err(|e| e.to_string()),
                 expected.map(str::to_owned).map_err(str::to_owned),
                 "{value:?}"
             );

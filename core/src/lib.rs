@@ -10,6 +10,7 @@ pub mod docs;
 pub mod domain;
 pub mod ids;
 pub mod import;
+pub mod messages;
 pub mod oversight;
 pub mod protocol;
 pub mod sync;

@@ -47,6 +47,7 @@ pub fn push(data: &[u8]) {
         access: &access,
         left_at,
         author_of: &author_of,
+        lang: hosync_core::messages::Lang::Vi,
     };
     if let PushPlan::Store { doc, .. } = plan_push(&ctx, id, stored, changes, &w.server) {
         // What the server stores must load again as the same document, or the next sync of

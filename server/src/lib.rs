@@ -28,6 +28,7 @@ use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
 use axum::response::{Redirect, Response};
 use axum::routing::get;
+use hosync_core::messages::Message;
 use hosync_core::protocol::MAX_FRAME_BYTES;
 use tokio::net::TcpListener;
 use utoipa_axum::router::OpenApiRouter;
@@ -214,6 +215,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             security_headers,
         ))
+        .layer(middleware::from_fn(error::reader_language))
         // Outermost, so that answers the layers above give (too large, too slow) are counted
         // and logged too. `Router::layer` wraps each route, where its pattern is known.
         .layer(middleware::from_fn_with_state(
@@ -229,10 +231,10 @@ async fn unknown_route(
     method: axum::http::Method,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> error::ApiError {
-    error::ApiError::NotFound(format!(
-        "no API route {method} {}; the routes are listed in the README",
-        uri.path()
-    ))
+    error::ApiError::NotFound(Message::NoRoute {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    })
 }
 
 /// An extractor's refusal (a path segment that is not UTF-8, a query or body of the wrong
@@ -257,7 +259,7 @@ async fn plain_refusals_in_json(response: Response) -> Response {
         message: if text.trim().is_empty() {
             parts.status.to_string()
         } else {
-            text
+            Message::BadShape(text).render(error::current_lang())
         },
     };
     (parts.status, axum::Json(body)).into_response()
@@ -270,7 +272,11 @@ async fn wrong_method(
 ) -> Response {
     let body = hosync_core::protocol::ErrorBody {
         error: "method_not_allowed".into(),
-        message: format!("{} does not take {method}", uri.path()),
+        message: Message::WrongMethod {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+        }
+        .render(error::current_lang()),
     };
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
 }
@@ -293,29 +299,27 @@ async fn deadlines(State(state): State<AppState>, request: Request, next: Next) 
             let too_large = std::error::Error::source(&e)
                 .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
             return if too_large {
-                error::ApiError::TooLarge(format!(
-                    "the request is larger than the limit of {MAX_FRAME_BYTES} bytes"
-                ))
+                error::ApiError::TooLarge(Message::BodyTooLarge {
+                    limit: MAX_FRAME_BYTES,
+                })
             } else {
-                error::ApiError::BadRequest(format!("the request's body could not be read: {e}"))
+                error::ApiError::BadRequest(Message::BodyUnreadable(e.to_string()))
             }
             .into_response();
         }
         Err(_) => {
-            return error::ApiError::Timeout(format!(
-                "the request did not arrive within {} s: the connection is too slow or stalled; nothing was stored, try again",
-                settings.body_timeout.as_secs()
-            ))
+            return error::ApiError::Timeout(Message::BodyTimeout {
+                seconds: settings.body_timeout.as_secs(),
+            })
             .into_response();
         }
     };
     let request = Request::from_parts(parts, axum::body::Body::from(bytes));
     match tokio::time::timeout(settings.answer_timeout, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => error::ApiError::Unavailable(format!(
-            "the server took longer than {} s to answer; nothing was stored, try again later",
-            settings.answer_timeout.as_secs()
-        ))
+        Err(_) => error::ApiError::Unavailable(Message::AnswerTimeout {
+            seconds: settings.answer_timeout.as_secs(),
+        })
         .into_response(),
     }
 }

@@ -29,6 +29,7 @@ use prometheus_client::registry::Registry;
 use crate::AppState;
 use crate::access::secret::same_secret;
 use crate::error::ApiError;
+use hosync_core::messages::Message;
 
 /// The path the metrics are read at.
 pub const PATH: &str = "/metrics";
@@ -287,9 +288,7 @@ pub async fn metrics_with_token(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Some(expected) = state.settings.metrics_token.as_deref() else {
-        return Err(ApiError::NotFound(
-            "metrics are not served on this address: start the server with --metrics-bind ADDRESS (an address of their own) or --metrics-token TOKEN (then send Authorization: Bearer TOKEN)".into(),
-        ));
+        return Err(ApiError::NotFound(Message::MetricsNotServed));
     };
     let sent = headers
         .get(header::AUTHORIZATION)
@@ -297,9 +296,7 @@ pub async fn metrics_with_token(
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
     if !same_secret(sent.as_bytes(), expected.as_bytes()) {
-        return Err(ApiError::Unauthorized(
-            "the metrics need the operator's token: send Authorization: Bearer TOKEN (the server's --metrics-token)".into(),
-        ));
+        return Err(ApiError::Unauthorized(Message::MetricsNeedToken));
     }
     metrics_text(&state).await
 }

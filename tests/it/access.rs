@@ -537,7 +537,7 @@ async fn enrolment_guesses_are_throttled(backend: Backend) {
     assert!(
         body["message"]
             .as_str()
-            .is_some_and(|m| m.contains("enrolment codes") && m.contains("try again")),
+            .is_some_and(|m| m.contains("enrolment") && m.contains("try again")),
         "{body}"
     );
     assert_eq!(retry_after, Some(limit.window));

@@ -174,7 +174,7 @@ impl TestApp {
         TestApp {
             base_url,
             state,
-            http: reqwest::Client::new(),
+            http: english_client(),
             clock,
             staff_cookie: tokio::sync::OnceCell::new(),
             shutdown: Some(tx),
@@ -477,6 +477,26 @@ pub fn client_from(address: &str) -> reqwest::Client {
     let ip: std::net::IpAddr = address.parse().expect("an IP address");
     reqwest::Client::builder()
         .local_address(ip)
+        .default_headers(english())
+        .build()
+        .expect("a client")
+}
+
+/// What the tests' clients send unless a test says otherwise: the server's messages in
+/// English, which the assertions read (the `lang` tests check Vietnamese, the default).
+fn english() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_LANGUAGE,
+        reqwest::header::HeaderValue::from_static("en"),
+    );
+    headers
+}
+
+/// A client that reads the server's messages in English.
+pub fn english_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .default_headers(english())
         .build()
         .expect("a client")
 }

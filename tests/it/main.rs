@@ -8,6 +8,7 @@ mod admin;
 mod bad_input;
 mod headers;
 mod import;
+mod lang;
 mod loadgen;
 mod migrations;
 mod openapi;

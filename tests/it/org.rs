@@ -255,7 +255,7 @@ async fn a_district_starts_from_nothing(backend: Backend) {
     init(&store, &top, &admin, now).await.expect("init");
     let again = init(&store, &top, &admin, now).await;
     assert!(
-        matches!(&again, Err(hosync_server::org::changes::OrgError::Exists(m)) if m.contains("hosync init")),
+        matches!(&again, Err(hosync_server::org::changes::OrgError::Exists(m)) if m.to_string().contains("hosync init")),
         "{again:?}"
     );
     store.close().await;

@@ -58,7 +58,10 @@ async fn one_log_line_per_request_naming_who_asked_and_no_secret() {
         .await;
     let unknown = app
         .http
-        .get(format!("{}/api/v1/no-such-route/42", app.base_url))
+        .get(format!(
+            "{}/api/v1/no-such-route/path-secret-zq",
+            app.base_url
+        ))
         .send()
         .await
         .expect("answer");
@@ -100,7 +103,7 @@ async fn one_log_line_per_request_naming_who_asked_and_no_secret() {
         phone.replica().token(),
         session,
         "query-value",
-        "42",
+        "path-secret-zq",
     ] {
         assert!(!secret.is_empty());
         assert!(!text.contains(secret), "the log holds {secret:?}:\n{text}");

@@ -16,6 +16,7 @@ use crate::Timestamp;
 use crate::access::{AccessRole, DocPlace, Principal, UnitPath};
 use crate::docs::{Doc, cell};
 use crate::ids::{DocId, HouseholdId, MemberId, UnitId};
+use crate::messages::Lang;
 use crate::protocol::{self, Cursor, PushOutcome};
 
 struct Logged {
@@ -198,7 +199,7 @@ impl MemoryServer {
                 answer.pushed(change.hash());
             }
             let place = self.place(&id);
-            let access = push_access(&principal, &id, place.as_ref());
+            let access = push_access(&principal, &id, place.as_ref(), Lang::En);
             if let PushAccess::Refused(reason) = &access {
                 answer.result(
                     &id,
@@ -226,6 +227,7 @@ impl MemoryServer {
                 access: &access,
                 left_at,
                 author_of: &author_of,
+                lang: Lang::En,
             };
             let before = self.assignments();
             let stored = self.docs.get(&id).cloned();
@@ -281,7 +283,7 @@ impl MemoryServer {
                     continue;
                 }
                 PushPlan::ActorReused(actor) => {
-                    answer.result(&id, actor_reused(&actor));
+                    answer.result(&id, actor_reused(&actor, Lang::En));
                     continue;
                 }
             };

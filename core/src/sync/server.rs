@@ -9,6 +9,7 @@ use crate::Timestamp;
 use crate::access::{AccessRole, Denied, DocPlace, Guarded, Principal};
 use crate::docs::{Doc, View};
 use crate::ids::{DocId, MemberId};
+use crate::messages::{Lang, Message};
 use crate::protocol::{Cursor, DocUpdate, PushOutcome, PushResult, SyncResponse};
 
 /// What to do with one document's push.
@@ -30,25 +31,23 @@ pub enum PushDecision {
 }
 
 impl PushDecision {
-    pub fn outcome(&self) -> PushOutcome {
+    pub fn outcome(&self, lang: Lang) -> PushOutcome {
         match self {
             PushDecision::Accepted { .. } => PushOutcome::Accepted,
             PushDecision::Rejected { reason } => PushOutcome::Rejected {
                 reason: reason.clone(),
             },
             PushDecision::NeedHistory => PushOutcome::NeedHistory,
-            PushDecision::ActorReused { actor } => actor_reused(actor),
+            PushDecision::ActorReused { actor } => actor_reused(actor, lang),
         }
     }
 }
 
-/// The answer to a phone whose actor another phone also wrote under.
-pub fn actor_reused(actor: &ActorId) -> PushOutcome {
+/// The answer to a phone whose actor another phone also wrote under, in the phone's language.
+pub fn actor_reused(actor: &ActorId, lang: Lang) -> PushOutcome {
     PushOutcome::ActorReused {
         actor: actor.to_bytes().to_vec(),
-        reason: "another phone already wrote under this phone's identity (its data was copied?): \
-                 the phone makes its edits again under a new one"
-            .into(),
+        reason: Message::ActorReused.render(lang),
     }
 }
 
@@ -152,12 +151,17 @@ pub enum Left {
 }
 
 /// Whether `principal`'s phone may push to document `id`, which sits at `place` (`None`: the
-/// server knows nothing of it).
-pub fn push_access(principal: &Principal, id: &DocId, place: Option<&DocPlace>) -> PushAccess {
+/// server knows nothing of it). Refusals are worded in `lang`, the phone's language.
+pub fn push_access(
+    principal: &Principal,
+    id: &DocId,
+    place: Option<&DocPlace>,
+    lang: Lang,
+) -> PushAccess {
     let Some(place) = place else {
         return match (id, principal.role, &principal.member) {
             (DocId::Household(_), AccessRole::CellSecretary, Some(_)) => PushAccess::Create,
-            _ => PushAccess::Refused(unseen(id)),
+            _ => PushAccess::Refused(unseen(id, lang)),
         };
     };
     match principal.may_write(place) {
@@ -166,31 +170,31 @@ pub fn push_access(principal: &Principal, id: &DocId, place: Option<&DocPlace>) 
         // server finds no moment it left and refuses it as unseen, like any other.
         Err(Denied::OutOfScope) => match (id, &principal.member) {
             (DocId::Household(_), Some(_)) => PushAccess::UntilLeft {
-                why: unseen(id),
+                why: unseen(id, lang),
                 left: if principal.role == AccessRole::Member {
                     Left::Member
                 } else {
                     Left::Scope
                 },
             },
-            _ => PushAccess::Refused(unseen(id)),
+            _ => PushAccess::Refused(unseen(id, lang)),
         },
         Err(Denied::NotAllowed(why)) => match (id, &principal.member) {
             (DocId::Household(_), Some(_)) => PushAccess::UntilLeft {
-                why,
+                why: why.render(lang),
                 left: Left::Member,
             },
-            _ => PushAccess::Refused(why),
+            _ => PushAccess::Refused(why.render(lang)),
         },
     }
 }
 
 /// Why a secretary's phone whose scope is not a cell may not add a household.
-pub fn not_a_cell(id: &DocId) -> String {
-    format!(
-        "household {id}: a household is added in a cell, and this phone's scope is not one; \
-         it is added by a cell's secretary"
-    )
+pub fn not_a_cell(id: &DocId, lang: Lang) -> String {
+    Message::NotACellScope {
+        household: id.to_string(),
+    }
+    .render(lang)
 }
 
 /// What the server knows, before a push is decided, of the phone that sent it and of the
@@ -206,6 +210,8 @@ pub struct PushContext<'a> {
     pub left_at: Option<Timestamp>,
     /// Who each actor of the push writes for, as far as the server knows (those it bound).
     pub author_of: &'a (dyn Fn(&ActorId) -> Option<MemberId> + Sync),
+    /// The language the phone reads refusals in.
+    pub lang: Lang,
 }
 
 impl std::fmt::Debug for PushContext<'_> {
@@ -260,8 +266,11 @@ pub enum PushPlan {
 
 /// Why a push names nothing the phone may write: the same words whether the document is
 /// unknown or outside the phone's scope, so that an answer tells nothing of other units.
-pub fn unseen(id: &DocId) -> String {
-    format!("document {id}: there is no such document within this phone's scope")
+pub fn unseen(id: &DocId, lang: Lang) -> String {
+    Message::UnseenDocument {
+        doc: id.to_string(),
+    }
+    .render(lang)
 }
 
 /// Decides a phone's push to one document, as the server stores it: the document must be one
@@ -306,10 +315,11 @@ pub fn plan_push(
             let Some(cutoff) = ctx.left_at else {
                 return refused_whole(why, changes);
             };
-            let reason = format!(
-                "{why} since {}; what was written before then is kept",
-                crate::Day::from_timestamp(cutoff).vi()
-            );
+            let reason = Message::SinceLeft {
+                why: why.clone(),
+                day: crate::Day::from_timestamp(cutoff).vi(),
+            }
+            .render(ctx.lang);
             let (early, late) = split_at_time(changes, cutoff);
             let empty = || Doc::empty(id.clone(), actor.clone());
             let summary = describe_changes(stored.as_ref().unwrap_or(&empty()), &early, &late);
@@ -369,7 +379,19 @@ fn checks(
     new_changes: &[Change],
 ) -> Result<Vec<ActorId>, Check> {
     if let Err(denied) = ctx.principal.may_change(before, &Guarded::of(doc)) {
-        return Err(Check::Refused(format!("document {id}: {denied}")));
+        let why = match denied {
+            Denied::NotAllowed(why) => why,
+            Denied::OutOfScope => Message::UnseenDocument {
+                doc: id.to_string(),
+            },
+        };
+        return Err(Check::Refused(
+            Message::InDocument {
+                doc: id.to_string(),
+                why: Box::new(why),
+            }
+            .render(ctx.lang),
+        ));
     }
     let claims = doc.claims(new_changes);
     match check_claims(

@@ -10,6 +10,7 @@ use crate::access::sessions::StaffSession;
 use crate::storage;
 use crate::storage::decode;
 use hosync_core::access::{AccessRole, Denied, Principal, StaffAction, UnitPath};
+use hosync_core::messages::{Message, Thing};
 use hosync_core::{MemberId, UnitId};
 use sqlx::{AnyConnection, Row};
 
@@ -64,13 +65,13 @@ impl By<'_> {
     /// not there at all.
     fn check(
         &self,
-        what: &str,
+        what: Thing,
         rule: impl FnOnce(&Principal) -> Result<(), Denied>,
     ) -> Result<(), AccountError> {
         match self {
             By::Cli => Ok(()),
             By::Staff(session) => rule(&session.principal).map_err(|denied| match denied {
-                Denied::OutOfScope => AccountError::NotFound(what.to_owned()),
+                Denied::OutOfScope => AccountError::NotFound(what),
                 other => AccountError::Denied(other),
             }),
         }
@@ -80,13 +81,13 @@ impl By<'_> {
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Message),
     /// Names what is not there (an account, a unit, a member); through the API, what lies
     /// outside the caller's scope is answered alike.
-    #[error("there is no {0}")]
-    NotFound(String),
+    #[error("{}", Message::NotFound(.0.clone()))]
+    NotFound(Thing),
     #[error("{0}")]
-    Exists(String),
+    Exists(Message),
     #[error(transparent)]
     Denied(#[from] Denied),
     #[error("{0}")]
@@ -156,13 +157,13 @@ pub async fn find_user(conn: &mut AnyConnection, login: &str) -> sqlx::Result<Op
 async fn existing_user(conn: &mut AnyConnection, login: &str) -> Result<User, AccountError> {
     find_user(conn, login)
         .await?
-        .ok_or_else(|| AccountError::NotFound(format!("account {login:?}")))
+        .ok_or_else(|| AccountError::NotFound(Thing::Account(login.to_string())))
 }
 
 async fn scope_path(conn: &mut AnyConnection, unit: &UnitId) -> Result<UnitPath, AccountError> {
     storage::unit_path(conn, unit)
         .await?
-        .ok_or_else(|| AccountError::NotFound(format!("unit {unit}")))
+        .ok_or_else(|| AccountError::NotFound(Thing::Unit(unit.to_string())))
 }
 
 pub(crate) fn check_name(name: &str) -> Result<String, AccountError> {
@@ -171,9 +172,9 @@ pub(crate) fn check_name(name: &str) -> Result<String, AccountError> {
         || name.chars().count() > MAX_NAME_CHARS
         || name.chars().any(char::is_control)
     {
-        return Err(AccountError::Invalid(format!(
-            "a name has 1 to {MAX_NAME_CHARS} characters and no control characters"
-        )));
+        return Err(AccountError::Invalid(Message::NameInvalid {
+            max: MAX_NAME_CHARS,
+        }));
     }
     Ok(name.to_owned())
 }
@@ -181,14 +182,15 @@ pub(crate) fn check_name(name: &str) -> Result<String, AccountError> {
 pub(crate) fn check_password(password: &str) -> Result<(), AccountError> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(AccountError::Invalid(format!(
-            "a password needs at least {MIN_PASSWORD_CHARS} characters; this one has {chars}"
-        )));
+        return Err(AccountError::Invalid(Message::PasswordTooShort {
+            min: MIN_PASSWORD_CHARS,
+            has: chars,
+        }));
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(AccountError::Invalid(format!(
-            "a password has at most {MAX_PASSWORD_CHARS} characters"
-        )));
+        return Err(AccountError::Invalid(Message::PasswordTooLong {
+            max: MAX_PASSWORD_CHARS,
+        }));
     }
     Ok(())
 }
@@ -204,7 +206,7 @@ pub async fn add_user(db: &Db, by: By<'_>, new: &NewUser, now: i64) -> Result<Us
     let mut conn = db.reader.acquire().await?;
     let path = scope_path(&mut conn, &new.scope).await?;
     drop(conn);
-    by.check(&format!("unit {}", new.scope), |p| {
+    by.check(Thing::Unit(new.scope.to_string()), |p| {
         p.may_grant(new.role, &path)
     })?;
     let password = new.password.clone();
@@ -214,17 +216,16 @@ pub async fn add_user(db: &Db, by: By<'_>, new: &NewUser, now: i64) -> Result<Us
         .await
         .map_err(anyhow::Error::from)??;
     if new.login.is_reserved() {
-        return Err(AccountError::Invalid(format!(
-            "login {:?} is kept for the server's command line; choose another",
-            new.login.as_str()
-        )));
+        return Err(AccountError::Invalid(Message::LoginReserved {
+            login: new.login.to_string(),
+        }));
     }
     let login = new.login.as_str();
     let mut tx = db.begin_write().await?;
     if find_user(&mut tx, login).await?.is_some() {
-        return Err(AccountError::Exists(format!(
-            "there is already an account {login:?}"
-        )));
+        return Err(AccountError::Exists(Message::AccountExists {
+            login: login.to_string(),
+        }));
     }
     // A staff account's phone writes under its login with dots made dashes; two logins that
     // read alike so would write under one name.
@@ -236,9 +237,10 @@ pub async fn add_user(db: &Db, by: By<'_>, new: &NewUser, now: i64) -> Result<Us
             .map(|r| r.try_get(0))
             .transpose()?;
     if let Some(other) = alike {
-        return Err(AccountError::Exists(format!(
-            "login {login:?} reads as {other:?}, which exists: choose one that differs in more than '.' and '-'"
-        )));
+        return Err(AccountError::Exists(Message::LoginReadsAs {
+            login: login.to_string(),
+            other: other.to_string(),
+        }));
     }
     sqlx::query(
         "INSERT INTO users (login, name, password_hash, role, scope_id, created_at) \
@@ -279,7 +281,7 @@ pub async fn set_role(
 ) -> Result<User, AccountError> {
     let mut tx = db.begin_write().await?;
     let user = existing_user(&mut tx, login).await?;
-    by.check(&format!("account {login:?}"), |p| {
+    by.check(Thing::Account(login.to_owned()), |p| {
         p.may_grant(user.role, &user.scope_path)?;
         p.may(StaffAction::ChangeRoles, &user.scope_path)
     })?;
@@ -287,7 +289,7 @@ pub async fn set_role(
         Some(unit) => (unit.clone(), scope_path(&mut tx, unit).await?),
         None => (user.scope.clone(), user.scope_path.clone()),
     };
-    by.check(&format!("unit {scope}"), |p| p.may_grant(role, &path))?;
+    by.check(Thing::Unit(scope.to_string()), |p| p.may_grant(role, &path))?;
     sqlx::query("UPDATE users SET role = $2, scope_id = $3 WHERE login = $1")
         .bind(login)
         .bind(role.code())
@@ -346,7 +348,7 @@ async fn set_user_disabled(
 ) -> Result<(User, bool), AccountError> {
     let mut tx = db.begin_write().await?;
     let user = existing_user(&mut tx, login).await?;
-    by.check(&format!("account {login:?}"), |p| {
+    by.check(Thing::Account(login.to_owned()), |p| {
         p.may_grant(user.role, &user.scope_path)
     })?;
     if disable
@@ -355,7 +357,7 @@ async fn set_user_disabled(
     {
         // Otherwise the last manager of a district could lock everyone out from the web.
         return Err(AccountError::Denied(Denied::NotAllowed(
-            "you may not disable your own account; another account manager can".into(),
+            Message::OwnAccountDisable,
         )));
     }
     let changed = user.disabled_at.is_none() == disable;
@@ -422,7 +424,7 @@ pub async fn issue_reset_code(
 ) -> Result<(String, i64), AccountError> {
     let mut tx = db.begin_write().await?;
     let user = existing_user(&mut tx, login).await?;
-    by.check(&format!("account {login:?}"), |p| {
+    by.check(Thing::Account(login.to_owned()), |p| {
         p.may_grant(user.role, &user.scope_path)
     })?;
     sqlx::query(
@@ -477,6 +479,19 @@ pub enum ResetError {
     Db(#[from] sqlx::Error),
 }
 
+impl ResetError {
+    /// The refusal as its reader reads it (not for `Account` and `Db`, answered as theirs).
+    pub fn message(&self) -> Message {
+        match self {
+            ResetError::Unknown => Message::ResetCodeWrong,
+            ResetError::Used => Message::ResetCodeUsed,
+            ResetError::Expired => Message::ResetCodeExpired,
+            ResetError::Disabled => Message::ResetAccountDisabled,
+            ResetError::Account(_) | ResetError::Db(_) => Message::ServerFailed,
+        }
+    }
+}
+
 /// Sets a new password with a reset code, spending the code and ending the account's sessions.
 pub async fn reset_password(
     db: &Db,
@@ -486,9 +501,10 @@ pub async fn reset_password(
     now: i64,
 ) -> Result<(), ResetError> {
     check_password(password).map_err(|_| {
-        AccountError::Invalid(format!(
-            "mật khẩu mới cần ít nhất {MIN_PASSWORD_CHARS} và nhiều nhất {MAX_PASSWORD_CHARS} ký tự"
-        ))
+        AccountError::Invalid(Message::NewPasswordLength {
+            min: MIN_PASSWORD_CHARS,
+            max: MAX_PASSWORD_CHARS,
+        })
     })?;
     let code = crate::access::secret::normalise_code(typed_code);
     let password = password.to_owned();
@@ -582,9 +598,9 @@ async fn set_member_disabled(
     .bind(member.as_str())
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| AccountError::NotFound(format!("member {member}")))?;
+    .ok_or_else(|| AccountError::NotFound(Thing::Member(member.to_string())))?;
     let path = decode(UnitPath::parse(&row.try_get::<String, _>(2)?))?;
-    by.check(&format!("member {member}"), |p| {
+    by.check(Thing::Member(member.to_string()), |p| {
         p.may(StaffAction::ManageAccounts, &path)
     })?;
     let disabled_at: Option<i64> = row.try_get(3)?;

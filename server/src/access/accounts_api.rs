@@ -7,6 +7,7 @@ use crate::access::accounts::{
 use crate::access::audit::{self, AuditAction};
 use crate::access::throttle::{self, ClientAddress};
 use crate::openapi::{Conflict, Forbidden, NotFound, TooManyRequests};
+use hosync_core::messages::{Message, Paused, Thing};
 use hosync_core::protocol::ErrorBody;
 
 use crate::AppState;
@@ -24,10 +25,10 @@ impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::Invalid(m) => ApiError::BadRequest(m),
-            AccountError::Id(e) => ApiError::BadRequest(e.to_string()),
-            AccountError::NotFound(what) => ApiError::unseen(&what),
+            AccountError::Id(e) => ApiError::bad(e),
+            AccountError::NotFound(what) => ApiError::unseen(what.clone()),
             AccountError::Exists(m) => ApiError::Conflict(m),
-            AccountError::Denied(d) => ApiError::denied(d, "account"),
+            AccountError::Denied(d) => ApiError::denied(d, Thing::Unnamed),
             AccountError::Db(e) => ApiError::Internal(e.into()),
             AccountError::Internal(e) => ApiError::Internal(e),
         }
@@ -92,11 +93,16 @@ pub struct MemberView {
 }
 
 fn parse_role(raw: &str) -> Result<AccessRole, ApiError> {
-    AccessRole::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))
+    AccessRole::parse(raw).map_err(ApiError::bad)
 }
 
 fn parse_unit(raw: &str) -> Result<UnitId, ApiError> {
-    UnitId::parse(raw).map_err(|e| ApiError::BadRequest(format!("scope: {e}")))
+    UnitId::parse(raw).map_err(|e| {
+        ApiError::BadRequest(Message::InField {
+            field: "scope".into(),
+            message: Box::new(e.into()),
+        })
+    })
 }
 
 /// `GET /api/v1/users`: the accounts within the caller's scope.
@@ -140,7 +146,7 @@ pub async fn api_add(
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     let Json(body) = body?;
     let new = NewUser {
-        login: Login::parse(&body.login).map_err(|e| ApiError::BadRequest(e.to_string()))?,
+        login: Login::parse(&body.login).map_err(ApiError::bad)?,
         name: body.name,
         password: body.password,
         role: parse_role(&body.role)?,
@@ -225,7 +231,7 @@ pub async fn api_disable_member(
     session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<Json<MemberView>, ApiError> {
-    let id = MemberId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let id = MemberId::parse(&id).map_err(ApiError::bad)?;
     let (member, _) = disable_member(&state.db, By::Staff(&session), &id, state.now()).await?;
     Ok(Json(MemberView {
         id: member.id.to_string(),
@@ -276,7 +282,7 @@ pub async fn api_enable_member(
     session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<Json<MemberEnabled>, ApiError> {
-    let id = MemberId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let id = MemberId::parse(&id).map_err(ApiError::bad)?;
     enable_member(&state.db, By::Staff(&session), &id, state.now()).await?;
     Ok(Json(MemberEnabled {
         id: id.to_string(),
@@ -362,9 +368,7 @@ pub async fn api_reset_password(
     let Json(body) = body?;
     let login = body.login.trim().to_lowercase();
     if login.is_empty() || body.code.trim().is_empty() {
-        return Err(ApiError::BadRequest(
-            "hãy nhập tên đăng nhập và mã đặt lại mật khẩu".into(),
-        ));
+        return Err(ApiError::BadRequest(Message::ResetNeedsBoth));
     }
     let now = state.now();
     let limit = state.settings.enrol_limit;
@@ -373,11 +377,11 @@ pub async fn api_reset_password(
         Ok(count) => count,
         Err(paused) => {
             return Err(ApiError::TooManyRequests {
-                message: format!(
-                    "quá nhiều mã sai từ địa chỉ của bạn: hãy thử lại sau {} ({} phút nữa)",
-                    audit::vi_time(paused.resets_at),
-                    paused.minutes()
-                ),
+                message: Message::TooManyTries {
+                    what: Paused::PasswordReset,
+                    until: audit::vi_time(paused.resets_at),
+                    minutes: paused.minutes(),
+                },
                 retry_after: paused.wait,
             });
         }
@@ -402,7 +406,7 @@ pub async fn api_reset_password(
                 audit::record_pause(&state.db, now, &subject, AuditAction::SignInPaused, &detail)
                     .await?;
             }
-            Err(ApiError::Forbidden(refused.to_string()))
+            Err(ApiError::Forbidden(refused.message()))
         }
     }
 }

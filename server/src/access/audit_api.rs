@@ -2,6 +2,7 @@
 
 use crate::access::audit::{AuditAction, AuditFilter, AuditQuery, AuditScope, list, vi_time};
 use crate::openapi::{Forbidden, NotFound};
+use hosync_core::messages::{Message, Thing};
 
 use crate::AppState;
 use crate::access::sessions::StaffSession;
@@ -82,22 +83,22 @@ pub async fn api_list(
     session: StaffSession,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<Vec<AuditRow>>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(Message::BadShape(e.body_text())))?;
     session
         .principal
         .may(StaffAction::ReadAudit, &session.principal.scope)?;
-    let filter = AuditFilter::parse(&q).map_err(|e| ApiError::BadRequest(e.0))?;
+    let filter = AuditFilter::parse(&q).map_err(|e| ApiError::BadRequest(Message::Invalid(e.0)))?;
     let mut conn = state.db.reader.acquire().await?;
     // A unit outside the reader's scope is answered as one that does not exist.
     if let Some(unit) = &filter.unit {
-        let what = format!("unit {unit}");
+        let what = Thing::Unit(unit.to_string());
         let path = crate::storage::unit_path(&mut conn, unit)
             .await?
-            .ok_or_else(|| ApiError::unseen(&what))?;
+            .ok_or_else(|| ApiError::unseen(what.clone()))?;
         session
             .principal
             .may(StaffAction::ReadAudit, &path)
-            .map_err(|d| ApiError::denied(d, &what))?;
+            .map_err(|d| ApiError::denied(d, what.clone()))?;
     }
     let scope = AuditScope::of(&session.principal.scope);
     let entries = list(&mut conn, &filter, Some(&scope)).await?;

@@ -2,6 +2,7 @@
 //! for, and revocation. Only hashes of codes and tokens are stored.
 
 use crate::access::audit::AuditAction;
+use hosync_core::messages::Message;
 use std::collections::HashMap;
 
 use automerge::ActorId;
@@ -169,6 +170,19 @@ pub enum EnrolError {
     Disabled,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+}
+
+impl EnrolError {
+    /// The refusal as its holder reads it.
+    pub fn message(&self) -> Message {
+        match self {
+            EnrolError::Unknown => Message::EnrolCodeUnknown,
+            EnrolError::Used => Message::EnrolCodeUsed,
+            EnrolError::Expired => Message::EnrolCodeExpired,
+            EnrolError::Disabled => Message::EnrolHolderDisabled,
+            EnrolError::Db(_) => Message::ServerFailed,
+        }
+    }
 }
 
 /// Exchanges a code for a device and its token, marking the code used: run it in a write

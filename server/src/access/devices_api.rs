@@ -8,6 +8,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use hosync_core::access::StaffAction;
 use hosync_core::domain::check_plain_text;
+use hosync_core::messages::{Message, Paused, Thing};
 use hosync_core::protocol::ErrorBody;
 use hosync_core::protocol::{EnrolRequest, Enrolment};
 use hosync_core::{DeviceId, UnitId};
@@ -48,10 +49,11 @@ pub async fn enrol(
     let now = state.now();
     let actor = match request.actor.trim() {
         "" => None,
-        hex => Some(
-            automerge::ActorId::try_from(hex)
-                .map_err(|_| ApiError::BadRequest(format!("actor {hex:?} is not hexadecimal")))?,
-        ),
+        hex => Some(automerge::ActorId::try_from(hex).map_err(|_| {
+            ApiError::BadRequest(Message::ActorNotHex {
+                actor: hex.to_owned(),
+            })
+        })?),
     };
     let limit = state.settings.enrol_limit;
     let subject = address.to_string();
@@ -59,11 +61,11 @@ pub async fn enrol(
         Ok(count) => count,
         Err(paused) => {
             return Err(ApiError::TooManyRequests {
-                message: format!(
-                    "too many wrong enrolment codes from your address: enrolment is paused until {} (in {} min); try again then",
-                    audit::vi_time(paused.resets_at),
-                    paused.minutes()
-                ),
+                message: Message::TooManyTries {
+                    what: Paused::Enrolment,
+                    until: audit::vi_time(paused.resets_at),
+                    minutes: paused.minutes(),
+                },
                 retry_after: paused.wait,
             });
         }
@@ -86,7 +88,7 @@ pub async fn enrol(
                 audit::record_pause(&state.db, now, &subject, AuditAction::EnrolPaused, &detail)
                     .await?;
             }
-            return Err(ApiError::Forbidden(refused.to_string()));
+            return Err(ApiError::Forbidden(refused.message()));
         }
     };
     // A code that worked was no guess: it is taken off the count.
@@ -118,14 +120,14 @@ async fn enrollable_holder(
     session: &StaffSession,
     name: &str,
 ) -> Result<Holder, ApiError> {
-    let what = format!("member or staff account {name:?}");
+    let what = Thing::Holder(name.to_owned());
     let mut conn = state.db.reader.acquire().await?;
     let holder = devices::find_holder(&mut conn, name)
         .await?
-        .ok_or_else(|| ApiError::unseen(&what))?;
+        .ok_or_else(|| ApiError::unseen(what.clone()))?;
     let info = devices::holder_info(&mut conn, &holder)
         .await?
-        .ok_or_else(|| ApiError::unseen(&what))?;
+        .ok_or_else(|| ApiError::unseen(what.clone()))?;
     session
         .principal
         .may_act_for(
@@ -133,7 +135,7 @@ async fn enrollable_holder(
             info.principal.role,
             &info.principal.scope,
         )
-        .map_err(|d| ApiError::denied(d, &what))?;
+        .map_err(|d| ApiError::denied(d, what.clone()))?;
     Ok(holder)
 }
 
@@ -219,15 +221,15 @@ pub async fn list(
     let mut conn = state.db.reader.acquire().await?;
     let path = match query.unit {
         Some(unit) => {
-            let unit = UnitId::parse(&unit).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-            let what = format!("unit {unit}");
+            let unit = UnitId::parse(&unit).map_err(ApiError::bad)?;
+            let what = Thing::Unit(unit.to_string());
             let path = storage::unit_path(&mut conn, &unit)
                 .await?
-                .ok_or_else(|| ApiError::unseen(&what))?;
+                .ok_or_else(|| ApiError::unseen(what.clone()))?;
             session
                 .principal
                 .may(StaffAction::ManageDevices, &path)
-                .map_err(|d| ApiError::denied(d, &what))?;
+                .map_err(|d| ApiError::denied(d, what.clone()))?;
             path
         }
         None => {
@@ -265,12 +267,12 @@ pub async fn revoke(
     session: StaffSession,
     Path(id): Path<String>,
 ) -> Result<Json<DeviceRevoked>, ApiError> {
-    let device = DeviceId::parse(&id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let what = format!("device {device}");
+    let device = DeviceId::parse(&id).map_err(ApiError::bad)?;
+    let what = Thing::Device(device.to_string());
     let mut tx = state.db.begin_write().await?;
     let holder = devices::device_holder(&mut tx, &device)
         .await?
-        .ok_or_else(|| ApiError::unseen(&what))?;
+        .ok_or_else(|| ApiError::unseen(what.clone()))?;
     session
         .principal
         .may_act_for(
@@ -278,7 +280,7 @@ pub async fn revoke(
             holder.principal.role,
             &holder.principal.scope,
         )
-        .map_err(|d| ApiError::denied(d, &what))?;
+        .map_err(|d| ApiError::denied(d, what.clone()))?;
     let revoked = devices::revoke(
         &mut tx,
         &device,
@@ -357,19 +359,18 @@ pub async fn issue_cell_codes(
     body: Result<Json<CellRequest>, JsonRejection>,
 ) -> Result<Json<EnrolmentSheet>, ApiError> {
     let Json(request) = body?;
-    let cell =
-        UnitId::parse(request.cell.trim()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let what = format!("cell {cell}");
+    let cell = UnitId::parse(request.cell.trim()).map_err(ApiError::bad)?;
+    let what = Thing::Cell(cell.to_string());
     let now = state.now();
     let ttl = state.settings.enrolment_ttl;
     let mut tx = state.db.begin_write().await?;
     let path = storage::unit_path(&mut tx, &cell)
         .await?
-        .ok_or_else(|| ApiError::unseen(&what))?;
+        .ok_or_else(|| ApiError::unseen(what.clone()))?;
     session
         .principal
         .may(StaffAction::Enrol, &path)
-        .map_err(|d| ApiError::denied(d, &what))?;
+        .map_err(|d| ApiError::denied(d, what.clone()))?;
     let name: String = sqlx::Row::try_get(
         &sqlx::query("SELECT name FROM units WHERE id = $1")
             .bind(cell.as_str())
@@ -411,11 +412,11 @@ pub async fn issue_cell_codes(
         );
         let info = devices::holder_info(&mut tx, &holder)
             .await?
-            .ok_or_else(|| ApiError::unseen(&what))?;
+            .ok_or_else(|| ApiError::unseen(what.clone()))?;
         session
             .principal
             .may_act_for(StaffAction::Enrol, info.principal.role, &path)
-            .map_err(|d| ApiError::denied(d, &what))?;
+            .map_err(|d| ApiError::denied(d, what.clone()))?;
         let code = devices::issue_code(&mut tx, &holder, &by, now, ttl).await?;
         sheet.codes.push(SheetCode {
             member: id,
@@ -455,16 +456,15 @@ pub async fn issue_code_from_phone(
     body: Result<Json<PhoneCodeRequest>, JsonRejection>,
 ) -> Result<Json<IssuedCode>, ApiError> {
     let Json(request) = body?;
-    let what = format!("member {:?}", request.member.trim());
-    let member = hosync_core::MemberId::parse(request.member.trim())
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let what = Thing::Member(request.member.trim().to_owned());
+    let member = hosync_core::MemberId::parse(request.member.trim()).map_err(ApiError::bad)?;
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    let auth = phone_auth(&mut tx, &headers, "it issues no codes").await?;
+    let auth = phone_auth(&mut tx, &headers).await?;
     let holder = Holder::Member(member);
     let info = devices::holder_info(&mut tx, &holder)
         .await?
-        .ok_or_else(|| ApiError::unseen(&what))?;
+        .ok_or_else(|| ApiError::unseen(what.clone()))?;
     auth.info
         .principal
         .may_act_for(
@@ -472,17 +472,16 @@ pub async fn issue_code_from_phone(
             info.principal.role,
             &info.principal.scope,
         )
-        .map_err(|d| ApiError::denied(d, &what))?;
+        .map_err(|d| ApiError::denied(d, what.clone()))?;
     let by = Actor::Device(auth.device.to_string());
     issue_and_answer(&state, tx, &holder, by, now).await
 }
 
 /// The phone whose device token a request carries (`Authorization: Bearer …`), refused when it
-/// was revoked or its holder disabled; `refused` says what such a phone does not get.
+/// was revoked or its holder disabled.
 pub async fn phone_auth(
     conn: &mut sqlx::AnyConnection,
     headers: &axum::http::HeaderMap,
-    refused: &str,
 ) -> Result<devices::DeviceAuth, ApiError> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -490,18 +489,12 @@ pub async fn phone_auth(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::Unauthorized(
-                "send the phone's device token as Authorization: Bearer …".into(),
-            )
-        })?;
-    let auth = devices::authenticate(conn, token).await?.ok_or_else(|| {
-        ApiError::Unauthorized("this phone is not enrolled on this server".into())
-    })?;
+        .ok_or_else(|| ApiError::Unauthorized(Message::BearerMissing))?;
+    let auth = devices::authenticate(conn, token)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized(Message::NotEnrolled))?;
     if auth.must_wipe() {
-        return Err(ApiError::Forbidden(format!(
-            "this phone was revoked or its holder disabled: {refused}"
-        )));
+        return Err(ApiError::Forbidden(Message::PhoneRevoked));
     }
     Ok(auth)
 }

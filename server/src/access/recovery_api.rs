@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use hosync_core::DeviceId;
 use hosync_core::access::{Denied, Principal};
+use hosync_core::messages::{Message, Paused};
 use hosync_core::protocol::ErrorBody;
 use hosync_core::protocol::{
     PendingRecovery, PhoneKeys, RecoveryApproval, RecoveryRequest, RecoveryStatus,
@@ -41,7 +42,7 @@ pub async fn phone_keys(
 ) -> Result<Json<PhoneKeys>, ApiError> {
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    let auth = phone_auth(&mut tx, &headers, "it gets no keys").await?;
+    let auth = phone_auth(&mut tx, &headers).await?;
     let by = Actor::Device(auth.device.to_string());
     let keys = recovery::issue_keys(&mut tx, &auth.device, &by, now).await?;
     tx.commit().await?;
@@ -78,11 +79,11 @@ pub async fn ask(
         Ok(count) => count,
         Err(paused) => {
             return Err(ApiError::TooManyRequests {
-                message: format!(
-                    "too many wrong recovery requests from your address: recovery is paused until {} (in {} min); try again then",
-                    audit::vi_time(paused.resets_at),
-                    paused.minutes()
-                ),
+                message: Message::TooManyTries {
+                    what: Paused::Recovery,
+                    until: audit::vi_time(paused.resets_at),
+                    minutes: paused.minutes(),
+                },
                 retry_after: paused.wait,
             });
         }
@@ -102,13 +103,13 @@ pub async fn ask(
             Ok((code, Json(status)))
         }
         Err(AskError::Db(e)) => Err(e.into()),
-        Err(refused @ AskError::Revoked) => {
+        Err(AskError::Revoked) => {
             tx.rollback().await?;
             let mut conn = state.db.writer.acquire().await?;
             throttle::uncount(&mut conn, RECOVERY, &subject).await?;
-            Err(ApiError::Forbidden(refused.to_string()))
+            Err(ApiError::Forbidden(Message::RecoveryRevoked))
         }
-        Err(refused @ AskError::Unknown) => {
+        Err(AskError::Unknown) => {
             tx.rollback().await?;
             if count.last(limit) {
                 let detail = format!(
@@ -126,7 +127,7 @@ pub async fn ask(
                 )
                 .await?;
             }
-            Err(ApiError::Unauthorized(refused.to_string()))
+            Err(ApiError::Unauthorized(Message::RecoveryUnknown))
         }
     }
 }
@@ -146,7 +147,7 @@ pub async fn phone_pending(
     headers: HeaderMap,
 ) -> Result<Json<Vec<PendingRecovery>>, ApiError> {
     let mut conn = state.db.reader.acquire().await?;
-    let auth = phone_auth(&mut conn, &headers, "it approves no recovery").await?;
+    let auth = phone_auth(&mut conn, &headers).await?;
     Ok(Json(
         recovery::pending(&mut conn, &auth.info.principal).await?,
     ))
@@ -171,9 +172,9 @@ pub async fn phone_approve(
     headers: HeaderMap,
     Path(device): Path<String>,
 ) -> Result<Json<RecoveryApproval>, ApiError> {
-    let device = DeviceId::parse(&device).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let device = DeviceId::parse(&device).map_err(ApiError::bad)?;
     let mut tx = state.db.begin_write().await?;
-    let auth = phone_auth(&mut tx, &headers, "it approves no recovery").await?;
+    let auth = phone_auth(&mut tx, &headers).await?;
     let by = Actor::Device(auth.device.to_string());
     approve_and_answer(&state, tx, &auth.info.principal, &device, &by).await
 }
@@ -215,7 +216,7 @@ pub async fn staff_approve(
     session: StaffSession,
     Path(device): Path<String>,
 ) -> Result<Json<RecoveryApproval>, ApiError> {
-    let device = DeviceId::parse(&device).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let device = DeviceId::parse(&device).map_err(ApiError::bad)?;
     let tx = state.db.begin_write().await?;
     let by = Actor::User(session.login.clone());
     approve_and_answer(&state, tx, &session.principal, &device, &by).await
@@ -235,15 +236,26 @@ async fn approve_and_answer(
             Ok(Json(approval))
         }
         Err(ApproveError::Db(e)) => Err(e.into()),
-        Err(e @ ApproveError::NoRequest(_)) => Err(ApiError::NotFound(e.to_string())),
+        Err(ApproveError::NoRequest(device)) => {
+            Err(ApiError::NotFound(Message::NoRecoveryWaiting {
+                device: device.to_string(),
+            }))
+        }
         // Outside the scope is a 403 too (naming no place): device ids are random, so saying a
         // device is outside the approver's scope tells them nothing they could not guess.
-        Err(ApproveError::Denied(Denied::OutOfScope)) => Err(ApiError::Forbidden(format!(
-            "device {device} is not within your scope: you may not approve its recovery"
-        ))),
-        Err(ApproveError::Denied(Denied::NotAllowed(why))) => Err(ApiError::Forbidden(format!(
-            "{why}: you may not approve the recovery of device {device}"
-        ))),
-        Err(e @ ApproveError::Revoked(_)) => Err(ApiError::Forbidden(e.to_string())),
+        Err(ApproveError::Denied(Denied::OutOfScope)) => {
+            Err(ApiError::Forbidden(Message::RecoveryOutOfScope {
+                device: device.to_string(),
+            }))
+        }
+        Err(ApproveError::Denied(Denied::NotAllowed(why))) => {
+            Err(ApiError::Forbidden(Message::RecoveryNotAllowed {
+                why: Box::new(why),
+                device: device.to_string(),
+            }))
+        }
+        Err(ApproveError::Revoked(device)) => Err(ApiError::Forbidden(Message::DeviceRevoked {
+            device: device.to_string(),
+        })),
     }
 }

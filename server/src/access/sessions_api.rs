@@ -12,6 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use hosync_core::access::Principal;
+use hosync_core::messages::{Message, Paused};
 use hosync_core::protocol::ErrorBody;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
@@ -36,7 +37,7 @@ impl FromRequestParts<AppState> for StaffSession {
             .get(SESSION_COOKIE)
             .map(|c| c.value().to_owned())
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::Unauthorized("not signed in: sign in first".into()))?;
+            .ok_or_else(|| ApiError::Unauthorized(Message::NotSignedIn))?;
         let mut conn = state.db.reader.acquire().await?;
         let found = sessions::find(&mut conn, &token, state.now()).await?;
         drop(conn);
@@ -46,18 +47,13 @@ impl FromRequestParts<AppState> for StaffSession {
                 session
             }
             Found::Ended => {
-                return Err(ApiError::Unauthorized(
-                    "this session has ended (signed out, or the account was disabled): sign in again"
-                        .into(),
-                ));
+                return Err(ApiError::Unauthorized(Message::SessionEnded));
             }
             Found::Expired => {
-                return Err(ApiError::Unauthorized(
-                    "this session has expired: sign in again".into(),
-                ));
+                return Err(ApiError::Unauthorized(Message::SessionExpired));
             }
             Found::Disabled => {
-                return Err(ApiError::Unauthorized("this account is disabled".into()));
+                return Err(ApiError::Unauthorized(Message::AccountDisabled));
             }
         };
         if !matches!(parts.method, Method::GET | Method::HEAD) {
@@ -67,9 +63,7 @@ impl FromRequestParts<AppState> for StaffSession {
                 .map(|v| v.as_bytes())
                 .unwrap_or_default();
             if !same_secret(sent, session.csrf.as_bytes()) {
-                return Err(ApiError::Forbidden(format!(
-                    "missing or wrong CSRF token: send the {CSRF_COOKIE} cookie's value in the X-CSRF-Token header"
-                )));
+                return Err(ApiError::Forbidden(Message::BadCsrf));
             }
         }
         Ok(session)
@@ -145,8 +139,6 @@ impl SessionInfo {
     }
 }
 
-const WRONG: &str = "wrong login or password";
-
 /// The counter of sign-in tries for one login from one address; its subject is the address,
 /// a space, and the login as typed (an address has no spaces).
 const PER_LOGIN: &str = "sign_in";
@@ -179,15 +171,13 @@ pub async fn sign_in(
     // exactly like guessing a password.
     let key = form.login.trim().to_lowercase();
     if key.is_empty() || form.password.is_empty() {
-        return Err(ApiError::BadRequest(
-            "enter both a login and a password".into(),
-        ));
+        return Err(ApiError::BadRequest(Message::LoginAndPassword));
     }
     // No account has a longer login, so nothing is lost by not counting (or storing) it.
     if key.chars().count() > MAX_LOGIN_CHARS {
-        return Err(ApiError::BadRequest(format!(
-            "a login has at most {MAX_LOGIN_CHARS} characters: check what was typed"
-        )));
+        return Err(ApiError::BadRequest(Message::LoginTooLong {
+            max: MAX_LOGIN_CHARS,
+        }));
     }
     let now = state.now();
     let attempt = Attempt::count(&state, address, &key, now).await?;
@@ -278,11 +268,7 @@ impl Attempt {
             throttle::count(&mut tx, PER_LOGIN, &subject, settings.sign_in_limit, now).await?;
         if per_login.over(settings.sign_in_limit) {
             tx.rollback().await?;
-            return Err(paused_error(
-                "too many wrong passwords for this login from your address",
-                per_login.resets_at,
-                now,
-            ));
+            return Err(paused_error(Paused::Login, per_login.resets_at, now));
         }
         let per_address = throttle::count(
             &mut tx,
@@ -294,11 +280,7 @@ impl Attempt {
         .await?;
         if per_address.over(settings.sign_in_address_limit) {
             tx.rollback().await?;
-            return Err(paused_error(
-                "too many wrong passwords from your address",
-                per_address.resets_at,
-                now,
-            ));
+            return Err(paused_error(Paused::Address, per_address.resets_at, now));
         }
         tx.commit().await?;
         Ok(Attempt {
@@ -316,7 +298,7 @@ impl Attempt {
         let mut paused = Vec::new();
         if self.per_login.last(settings.sign_in_limit) {
             paused.push((
-                "sign-in to this login from your address",
+                Paused::Login,
                 self.per_login.resets_at,
                 format!(
                     "{} wrong passwords for login {:?} within {} min: it is paused from this address until {}",
@@ -329,7 +311,7 @@ impl Attempt {
         }
         if self.per_address.last(settings.sign_in_address_limit) {
             paused.push((
-                "sign-in from your address",
+                Paused::Address,
                 self.per_address.resets_at,
                 format!(
                     "{} failed sign-ins within {} min: sign-in from this address is paused until {}",
@@ -340,9 +322,7 @@ impl Attempt {
             ));
         }
         if paused.is_empty() {
-            return Ok(ApiError::Unauthorized(format!(
-                "{WRONG}; check both and try again"
-            )));
+            return Ok(ApiError::Unauthorized(Message::WrongPassword));
         }
         let address = self.address.to_string();
         for (_, _, detail) in &paused {
@@ -351,10 +331,10 @@ impl Attempt {
         }
         // The address's pause covers every login, so it is the one to name when both apply.
         let (what, until, _) = &paused[paused.len() - 1];
-        Ok(ApiError::Unauthorized(format!(
-            "{WRONG}; that was the last try for now: {what} is paused until {}",
-            audit::vi_time(*until)
-        )))
+        Ok(ApiError::Unauthorized(Message::WrongPasswordLastTry {
+            what: *what,
+            until: audit::vi_time(*until),
+        }))
     }
 
     /// A right password: this login's count from this address starts again, and the attempt
@@ -447,14 +427,14 @@ pub(crate) fn forwarded_https(headers: &HeaderMap) -> bool {
         .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
 }
 
-fn paused_error(why: &str, until: i64, now: i64) -> ApiError {
+fn paused_error(what: Paused, until: i64, now: i64) -> ApiError {
     let wait = until - now;
     ApiError::TooManyRequests {
-        message: format!(
-            "{why}: sign-in is paused until {} (in {} min); try again then",
-            audit::vi_time(until),
-            (wait + 59) / 60
-        ),
+        message: Message::TooManyTries {
+            what,
+            until: audit::vi_time(until),
+            minutes: (wait + 59) / 60,
+        },
         retry_after: wait,
     }
 }

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use hosync_core::messages::{Message, Thing};
 use hosync_core::{Day, HouseholdId, MemberId, MemberStatus, OrgUnit, Role, UnitId, UnitKind};
 use serde::{Deserialize, Serialize};
 
@@ -18,10 +19,10 @@ impl From<OrgError> for ApiError {
     fn from(e: OrgError) -> Self {
         match e {
             OrgError::Invalid(m) => ApiError::BadRequest(m),
-            OrgError::Id(e) => ApiError::BadRequest(e.to_string()),
-            OrgError::NotFound(what) => ApiError::unseen(&what),
+            OrgError::Id(e) => ApiError::bad(e),
+            OrgError::NotFound(what) => ApiError::unseen(what.clone()),
             OrgError::Exists(m) => ApiError::Conflict(m),
-            OrgError::Denied(d) => ApiError::denied(d, "such thing"),
+            OrgError::Denied(d) => ApiError::denied(d, Thing::Unnamed),
             OrgError::Db(e) => ApiError::Internal(e.into()),
             OrgError::Internal(e) => ApiError::Internal(e),
         }
@@ -29,13 +30,23 @@ impl From<OrgError> for ApiError {
 }
 
 fn bad(field: &str) -> impl Fn(hosync_core::IdError) -> ApiError + '_ {
-    move |e| ApiError::BadRequest(format!("{field}: {e}"))
+    move |e| {
+        ApiError::BadRequest(Message::InField {
+            field: field.to_owned(),
+            message: Box::new(e.into()),
+        })
+    }
 }
 
 /// The day a change takes effect: the one given, else today (Vietnam time).
 fn day_or_today(raw: Option<&str>, state: &AppState) -> Result<Day, ApiError> {
     match raw {
-        Some(raw) => Day::parse(raw).map_err(|e| ApiError::BadRequest(format!("on: {e}"))),
+        Some(raw) => Day::parse(raw).map_err(|e| {
+            ApiError::BadRequest(Message::InField {
+                field: "on".into(),
+                message: Box::new(e.into()),
+            })
+        }),
         None => Ok(Day::from_timestamp(state.now())),
     }
 }
@@ -116,7 +127,7 @@ pub async fn add_unit(
     body: Result<Json<NewUnitBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<UnitAdded>), ApiError> {
     let Json(body) = body?;
-    let kind = UnitKind::parse(&body.kind).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let kind = UnitKind::parse(&body.kind).map_err(ApiError::bad)?;
     let unit = OrgUnit::new(
         &body.id,
         Some(&body.parent),
@@ -180,13 +191,13 @@ pub async fn add_member(
     let Json(body) = body?;
     let role = match body.role.as_deref() {
         None | Some("") => Role::Member,
-        Some(raw) => Role::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))?,
+        Some(raw) => Role::parse(raw).map_err(ApiError::bad)?,
     };
     let status = MemberStatus::parse(
         body.status.as_deref().unwrap_or("active"),
         body.status_detail.as_deref().unwrap_or(""),
     )
-    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    .map_err(ApiError::bad)?;
     let entry = MemberEntry {
         id: MemberId::parse(&body.id).map_err(bad("id"))?,
         cell: UnitId::parse(&body.cell).map_err(bad("cell"))?,

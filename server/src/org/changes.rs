@@ -7,6 +7,7 @@
 
 use hosync_core::access::{Denied, StaffAction, UnitPath};
 use hosync_core::docs::{cell, household};
+use hosync_core::messages::{Message, Thing};
 use hosync_core::{Day, DocId, HouseholdId, MemberId, MemberStatus, OrgUnit, Role, UnitId};
 use sqlx::{AnyConnection, Row};
 
@@ -17,13 +18,13 @@ use crate::storage::{self, decode, projection};
 #[derive(Debug, thiserror::Error)]
 pub enum OrgError {
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Message),
     /// Names what is not there; through the API, what lies outside the caller's scope is
     /// answered alike.
-    #[error("there is no {0}")]
-    NotFound(String),
+    #[error("{}", Message::NotFound(.0.clone()))]
+    NotFound(Thing),
     #[error("{0}")]
-    Exists(String),
+    Exists(Message),
     #[error(transparent)]
     Denied(#[from] Denied),
     #[error("{0}")]
@@ -36,19 +37,19 @@ pub enum OrgError {
 
 impl From<hosync_core::DocError> for OrgError {
     fn from(e: hosync_core::DocError) -> Self {
-        OrgError::Invalid(e.to_string())
+        OrgError::Invalid(Message::Invalid(e.to_string()))
     }
 }
 
 /// Holds a staff member to core's rule for changing the organisation at `at`; what lies outside
 /// their scope is, to them, not there.
-fn check(by: By<'_>, what: &str, at: &UnitPath) -> Result<(), OrgError> {
+fn check(by: By<'_>, what: &Thing, at: &UnitPath) -> Result<(), OrgError> {
     match by.principal() {
         None => Ok(()),
         Some(p) => p
             .may(StaffAction::ManageOrganisation, at)
             .map_err(|denied| match denied {
-                Denied::OutOfScope => OrgError::NotFound(what.to_owned()),
+                Denied::OutOfScope => OrgError::NotFound(what.clone()),
                 other => OrgError::Denied(other),
             }),
     }
@@ -58,13 +59,12 @@ fn check(by: By<'_>, what: &str, at: &UnitPath) -> Result<(), OrgError> {
 async fn cell_of(conn: &mut AnyConnection, id: &UnitId) -> Result<UnitPath, OrgError> {
     let unit = storage::unit(&mut *conn, id.as_str())
         .await?
-        .ok_or_else(|| OrgError::NotFound(format!("unit {id}")))?;
+        .ok_or_else(|| OrgError::NotFound(Thing::Unit(id.to_string())))?;
     if !unit.kind.holds_members() {
-        return Err(OrgError::Invalid(format!(
-            "unit {id} is a {} ({}); members and households belong to a cell",
-            unit.kind.code(),
-            unit.kind.label_vi()
-        )));
+        return Err(OrgError::Invalid(Message::UnitNotCell {
+            unit: id.to_string(),
+            kind: unit.kind,
+        }));
     }
     unit_path(conn, id).await
 }
@@ -72,7 +72,7 @@ async fn cell_of(conn: &mut AnyConnection, id: &UnitId) -> Result<UnitPath, OrgE
 async fn unit_path(conn: &mut AnyConnection, id: &UnitId) -> Result<UnitPath, OrgError> {
     storage::unit_path(conn, id)
         .await?
-        .ok_or_else(|| OrgError::NotFound(format!("unit {id}")))
+        .ok_or_else(|| OrgError::NotFound(Thing::Unit(id.to_string())))
 }
 
 /// Adds a unit under its parent (none for the top of the tree). A cell gets its document, which
@@ -86,22 +86,20 @@ pub async fn add_unit(
     match &unit.parent {
         Some(parent) => {
             let path = unit_path(&mut *conn, parent).await?;
-            check(by, &format!("unit {parent}"), &path)?;
+            check(by, &Thing::Unit(parent.to_string()), &path)?;
         }
         None if by.principal().is_some() => {
-            return Err(OrgError::Invalid(
-                "a unit needs a parent; the top of the tree is made by `hosync init`".into(),
-            ));
+            return Err(OrgError::Invalid(Message::UnitNeedsParent));
         }
         None => {}
     }
     if unit.name.trim().is_empty() || unit.level_label.trim().is_empty() {
-        return Err(OrgError::Invalid(
-            "name and level_label are required".into(),
-        ));
+        return Err(OrgError::Invalid(Message::UnitNameRequired));
     }
     if storage::unit(&mut *conn, unit.id.as_str()).await?.is_some() {
-        return Err(OrgError::Exists(format!("unit {} exists already", unit.id)));
+        return Err(OrgError::Exists(Message::UnitExists {
+            unit: unit.id.to_string(),
+        }));
     }
     storage::insert_unit(&mut *conn, unit).await?;
     if unit.kind.holds_members() {
@@ -136,17 +134,20 @@ pub async fn update_unit(
     now: i64,
 ) -> Result<bool, OrgError> {
     let path = unit_path(&mut *conn, &unit.id).await?;
-    check(by, &format!("unit {}", unit.id), &path)?;
+    check(by, &Thing::Unit(unit.id.to_string()), &path)?;
     let stored = storage::unit(&mut *conn, unit.id.as_str())
         .await?
-        .ok_or_else(|| OrgError::NotFound(format!("unit {}", unit.id)))?;
+        .ok_or_else(|| OrgError::NotFound(Thing::Unit(unit.id.to_string())))?;
     if stored.parent != unit.parent || stored.kind != unit.kind {
-        return Err(OrgError::Invalid(format!(
-            "unit {} stays where it is in the tree, of the kind it is ({}, under {}); only its name and level label change",
-            unit.id,
-            stored.kind.code(),
-            stored.parent.as_ref().map_or("nothing", UnitId::as_str)
-        )));
+        return Err(OrgError::Invalid(Message::UnitStays {
+            unit: unit.id.to_string(),
+            kind: stored.kind,
+            parent: stored
+                .parent
+                .as_ref()
+                .map_or("—", UnitId::as_str)
+                .to_owned(),
+        }));
     }
     if stored.name == unit.name && stored.level_label == unit.level_label {
         return Ok(false);
@@ -207,25 +208,23 @@ pub async fn add_member(
     now: i64,
 ) -> Result<(), OrgError> {
     let path = cell_of(&mut *conn, &member.cell).await?;
-    check(by, &format!("unit {}", member.cell), &path)?;
+    check(by, &Thing::Unit(member.cell.to_string()), &path)?;
     hosync_core::domain::check_plain_text("name", &member.name, 100).map_err(OrgError::Invalid)?;
     if member
         .id
         .as_str()
         .starts_with(hosync_core::ids::STAFF_AUTHOR_PREFIX)
     {
-        return Err(OrgError::Invalid(format!(
-            "member id {} starts with {:?}, which only staff accounts' phones write under",
-            member.id,
-            hosync_core::ids::STAFF_AUTHOR_PREFIX
-        )));
+        return Err(OrgError::Invalid(Message::MemberIdReserved {
+            member: member.id.to_string(),
+            prefix: hosync_core::ids::STAFF_AUTHOR_PREFIX.to_owned(),
+        }));
     }
     if stored_member(&mut *conn, &member.id).await?.is_some() {
         // Where they are is not said: the caller may not see that cell.
-        return Err(OrgError::Exists(format!(
-            "member {} exists already",
-            member.id
-        )));
+        return Err(OrgError::Exists(Message::MemberExists {
+            member: member.id.to_string(),
+        }));
     }
     storage::insert_member(
         &mut *conn,
@@ -337,17 +336,17 @@ pub async fn change_member(
     change: &MemberChange,
     now: i64,
 ) -> Result<bool, OrgError> {
-    let what = format!("member {}", change.id);
+    let what = Thing::Member(change.id.to_string());
     let (cell, stored_name, stored_role) = stored_member(&mut *conn, &change.id)
         .await?
         .ok_or_else(|| OrgError::NotFound(what.clone()))?;
     let path = unit_path(&mut *conn, &cell).await?;
     check(by, &what, &path)?;
     if cell != change.cell {
-        return Err(OrgError::Invalid(format!(
-            "member {} is in another cell; a move to cell {} is a transfer",
-            change.id, change.cell
-        )));
+        return Err(OrgError::Invalid(Message::MemberInOtherCell {
+            member: change.id.to_string(),
+            cell: change.cell.to_string(),
+        }));
     }
     let name = change.name.clone().unwrap_or(stored_name.clone());
     hosync_core::domain::check_plain_text("name", &name, 100).map_err(OrgError::Invalid)?;
@@ -418,18 +417,19 @@ pub async fn transfer_member(
     on: Day,
     now: i64,
 ) -> Result<Transferred, OrgError> {
-    let what = format!("member {member}");
+    let what = Thing::Member(member.to_string());
     let (from, name, role) = stored_member(&mut *conn, member)
         .await?
         .ok_or_else(|| OrgError::NotFound(what.clone()))?;
     let from_path = unit_path(&mut *conn, &from).await?;
     check(by, &what, &from_path)?;
     let to_path = cell_of(&mut *conn, to).await?;
-    check(by, &format!("unit {to}"), &to_path)?;
+    check(by, &Thing::Unit(to.to_string()), &to_path)?;
     if &from == to {
-        return Err(OrgError::Invalid(format!(
-            "member {member} is in cell {to} already"
-        )));
+        return Err(OrgError::Invalid(Message::MemberInCellAlready {
+            member: member.to_string(),
+            cell: to.to_string(),
+        }));
     }
     let author = by.author();
     let mut status = MemberStatus::Active;
@@ -531,14 +531,14 @@ pub async fn add_household(
     now: i64,
 ) -> Result<(), OrgError> {
     let path = cell_of(&mut *conn, &entry.cell).await?;
-    check(by, &format!("unit {}", entry.cell), &path)?;
-    household::check_head(&entry.head).map_err(|e| OrgError::Invalid(e.to_string()))?;
+    check(by, &Thing::Unit(entry.cell.to_string()), &path)?;
+    household::check_head(&entry.head)
+        .map_err(|e| OrgError::Invalid(Message::Invalid(e.to_string())))?;
     let id = DocId::Household(entry.id.clone());
     if storage::doc_place(&mut *conn, &id).await?.is_some() {
-        return Err(OrgError::Exists(format!(
-            "household {} exists already",
-            entry.id
-        )));
+        return Err(OrgError::Exists(Message::HouseholdExists {
+            household: entry.id.to_string(),
+        }));
     }
     storage::insert_household(&mut *conn, &entry.id, &entry.cell).await?;
     write_profile(&mut *conn, entry, now).await?;
@@ -623,15 +623,15 @@ pub async fn change_household(
     update: &household::ProfileUpdate,
     now: i64,
 ) -> Result<bool, OrgError> {
-    let what = format!("household {id}");
+    let what = Thing::Household(id.to_string());
     let (cell, place) = storage::doc_place(&mut *conn, &DocId::Household(id.clone()))
         .await?
         .ok_or_else(|| OrgError::NotFound(what.clone()))?;
     check(by, &what, &place.cell)?;
     if &cell != in_cell {
-        return Err(OrgError::Invalid(format!(
-            "household {id} is in another cell; a change of cell is a move"
-        )));
+        return Err(OrgError::Invalid(Message::HouseholdInOtherCell {
+            household: id.to_string(),
+        }));
     }
     let changed = write_profile_fields(&mut *conn, id, &cell, update, now).await?;
     if changed {
@@ -667,7 +667,7 @@ pub async fn assign(
     from: Day,
     now: i64,
 ) -> Result<bool, OrgError> {
-    let what = format!("household {household}");
+    let what = Thing::Household(household.to_string());
     let (cell, place) = storage::doc_place(&mut *conn, &DocId::Household(household.clone()))
         .await?
         .ok_or_else(|| OrgError::NotFound(what.clone()))?;
@@ -675,9 +675,11 @@ pub async fn assign(
     match stored_member(&mut *conn, member).await? {
         Some((member_cell, ..)) if member_cell == cell => {}
         _ => {
-            return Err(OrgError::Invalid(format!(
-                "member {member} is not of cell {cell}, where household {household} is"
-            )));
+            return Err(OrgError::Invalid(Message::MemberNotOfCell {
+                member: member.to_string(),
+                cell: cell.to_string(),
+                household: household.to_string(),
+            }));
         }
     }
     if place.assignee.as_ref() == Some(member) {
@@ -712,18 +714,19 @@ pub async fn move_household(
     on: Day,
     now: i64,
 ) -> Result<UnitId, OrgError> {
-    let what = format!("household {household}");
+    let what = Thing::Household(household.to_string());
     let id = DocId::Household(household.clone());
     let (from, place) = storage::doc_place(&mut *conn, &id)
         .await?
         .ok_or_else(|| OrgError::NotFound(what.clone()))?;
     check(by, &what, &place.cell)?;
     let to_path = cell_of(&mut *conn, to).await?;
-    check(by, &format!("unit {to}"), &to_path)?;
+    check(by, &Thing::Unit(to.to_string()), &to_path)?;
     if &from == to {
-        return Err(OrgError::Invalid(format!(
-            "household {household} is in cell {to} already"
-        )));
+        return Err(OrgError::Invalid(Message::HouseholdInCellAlready {
+            household: household.to_string(),
+            cell: to.to_string(),
+        }));
     }
     // The tree first: the old cell's assignments, projected again below, then leave it out.
     sqlx::query("UPDATE households SET cell_id = $2 WHERE id = $1")

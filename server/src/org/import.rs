@@ -11,6 +11,7 @@ use hosync_core::import::{
     self, Action, Current, CurrentHousehold, CurrentMember, GUIDE_SHEET, LISTS_SHEET, Plan,
     SheetKind, Table, TableRow, Value,
 };
+use hosync_core::messages::Message;
 use hosync_core::{Day, HouseholdId, MemberId, MemberStatus, OrgUnit, Principal, Role, UnitId};
 use sqlx::{AnyConnection, Row};
 
@@ -258,10 +259,9 @@ pub async fn apply(
     applied: &mut (dyn FnMut() + Send),
 ) -> Result<(), OrgError> {
     if !plan.is_ok() {
-        return Err(OrgError::Invalid(format!(
-            "the import has {} errors; nothing was applied",
-            plan.errors.len()
-        )));
+        return Err(OrgError::Invalid(Message::ImportHasErrors {
+            errors: plan.errors.len(),
+        }));
     }
     for step in &plan.units {
         if step.action != Action::Same {

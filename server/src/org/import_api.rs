@@ -8,6 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hosync_core::access::StaffAction;
 use hosync_core::import::{Plan, SheetKind, Step};
+use hosync_core::messages::{Message, Thing};
 use hosync_core::{Day, Principal};
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,7 @@ use crate::org::import;
 fn may_import(principal: &Principal) -> Result<(), ApiError> {
     principal
         .may(StaffAction::ManageOrganisation, &principal.scope)
-        .map_err(|d| ApiError::denied(d, "such thing"))
+        .map_err(|d| ApiError::denied(d, Thing::Unnamed))
 }
 
 /// `GET /api/v1/org/import/template`: the empty workbook with its drop-down lists.
@@ -252,7 +253,7 @@ pub async fn import_file(
     let tables = tokio::task::spawn_blocking(move || import::read_tables(&body, &file))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        .map_err(|e| ApiError::BadRequest(Message::Invalid(e.to_string())))?;
     let principal = &session.principal;
     if !query.apply {
         let mut conn = state.db.reader.acquire().await?;

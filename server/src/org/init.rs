@@ -3,6 +3,7 @@
 
 use hosync_core::OrgUnit;
 use hosync_core::access::AccessRole;
+use hosync_core::messages::Message;
 
 use crate::Db;
 use crate::access::accounts::{self, AccountError, By, NewUser, User};
@@ -13,32 +14,25 @@ use crate::org::changes::{self, OrgError};
 /// organisation already, so that it never runs twice over a district's data.
 pub async fn init(db: &Db, top: &OrgUnit, admin: &NewUser, now: i64) -> Result<User, OrgError> {
     if top.parent.is_some() {
-        return Err(OrgError::Invalid(
-            "the top unit has no parent: it is the district (or province) itself".into(),
-        ));
+        return Err(OrgError::Invalid(Message::TopHasNoParent));
     }
     if admin.role != AccessRole::Admin || admin.scope != top.id {
-        return Err(OrgError::Invalid(
-            "the first account is an administrator over the top unit".into(),
-        ));
+        return Err(OrgError::Invalid(Message::FirstAccountAdmin));
     }
     // Everything the account needs is checked before anything is written.
     accounts::check_name(&admin.name).map_err(account_error)?;
     accounts::check_password(&admin.password).map_err(account_error)?;
     if admin.login.is_reserved() {
-        return Err(OrgError::Invalid(format!(
-            "login {:?} is kept for the server's command line; choose another",
-            admin.login.as_str()
-        )));
+        return Err(OrgError::Invalid(Message::LoginReserved {
+            login: admin.login.to_string(),
+        }));
     }
     let mut tx = db.begin_log_write().await?;
     let units: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units")
         .fetch_one(&mut *tx)
         .await?;
     if units > 0 {
-        return Err(OrgError::Exists(format!(
-            "this database holds an organisation already ({units} units); `hosync init` starts only an empty one"
-        )));
+        return Err(OrgError::Exists(Message::OrganisationExists { units }));
     }
     changes::add_unit(&mut tx, By::Cli, top, now).await?;
     audit::record(
@@ -61,6 +55,10 @@ fn account_error(e: AccountError) -> OrgError {
     match e {
         AccountError::Db(e) => OrgError::Db(e),
         AccountError::Internal(e) => OrgError::Internal(e),
-        other => OrgError::Invalid(other.to_string()),
+        AccountError::Invalid(m) => OrgError::Invalid(m),
+        AccountError::Exists(m) => OrgError::Exists(m),
+        AccountError::NotFound(what) => OrgError::NotFound(what),
+        AccountError::Denied(d) => OrgError::Denied(d),
+        AccountError::Id(e) => OrgError::Id(e),
     }
 }

@@ -18,6 +18,7 @@ use crate::storage;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use hosync_core::access::StaffAction;
+use hosync_core::messages::{Message, Thing};
 use hosync_core::{ClosedReason, Month, UnitId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -90,7 +91,7 @@ pub struct MonthQuery {
 }
 
 fn unit_id(raw: &str) -> Result<UnitId, ApiError> {
-    UnitId::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))
+    UnitId::parse(raw).map_err(ApiError::bad)
 }
 
 /// A cell the session may see the households of.
@@ -100,20 +101,22 @@ async fn visible_cell(
     raw: &str,
 ) -> Result<UnitId, ApiError> {
     let id = unit_id(raw)?;
-    let what = format!("cell {id}");
+    let what = Thing::Cell(id.to_string());
     let mut conn = state.db.reader.acquire().await?;
     // Whether a unit outside the scope is a cell is not for this caller to learn either.
     let path = storage::unit_path(&mut conn, &id)
         .await?
-        .ok_or_else(|| ApiError::unseen(&what))?;
+        .ok_or_else(|| ApiError::unseen(what.clone()))?;
     session
         .principal
         .may(StaffAction::ViewHouseholds, &path)
-        .map_err(|d| ApiError::denied(d, &what))?;
+        .map_err(|d| ApiError::denied(d, what.clone()))?;
     match storage::unit(&mut conn, id.as_str()).await? {
         Some(unit) if unit.kind.holds_members() => Ok(id),
-        Some(_) => Err(ApiError::BadRequest(format!("unit {id} is not a cell"))),
-        None => Err(ApiError::unseen(&what)),
+        Some(_) => Err(ApiError::BadRequest(Message::NotACell {
+            unit: id.to_string(),
+        })),
+        None => Err(ApiError::unseen(what.clone())),
     }
 }
 
@@ -280,7 +283,7 @@ pub async fn summary(
     let scope = &session.principal.scope;
     session.principal.may(StaffAction::ViewHouseholds, scope)?;
     let month = match query.month {
-        Some(m) => Month::parse(&m).map_err(|e| ApiError::BadRequest(e.to_string()))?,
+        Some(m) => Month::parse(&m).map_err(ApiError::bad)?,
         None => hosync_core::Day::from_timestamp(state.now()).month(),
     };
     let today = as_of(&state, month);
@@ -347,16 +350,16 @@ pub async fn refusals(
     session: StaffSession,
     Path(cell): Path<String>,
 ) -> Result<Json<Vec<RefusalRow>>, ApiError> {
-    let cell = UnitId::parse(&cell).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let what = format!("cell {cell}");
+    let cell = UnitId::parse(&cell).map_err(ApiError::bad)?;
+    let what = Thing::Cell(cell.to_string());
     let mut conn = state.db.reader.acquire().await?;
     let path = storage::unit_path(&mut conn, &cell)
         .await?
-        .ok_or_else(|| ApiError::unseen(&what))?;
+        .ok_or_else(|| ApiError::unseen(what.clone()))?;
     session
         .principal
         .may(StaffAction::ViewHouseholds, &path)
-        .map_err(|d| ApiError::denied(d, &what))?;
+        .map_err(|d| ApiError::denied(d, what.clone()))?;
     let rows = sqlx::query(
         "SELECT id, doc_id, member_id, device_id, reason, summary, received_at FROM refusals \
          WHERE unit_id = $1 ORDER BY id",

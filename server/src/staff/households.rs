@@ -14,6 +14,7 @@ use crate::storage;
 use axum::Json;
 use axum::extract::{Path, State};
 use hosync_core::docs::{history, household};
+use hosync_core::messages::Thing;
 use hosync_core::{Day, DocId, HouseholdId, Month, UnitId};
 use serde::Serialize;
 use sqlx::Row;
@@ -165,8 +166,8 @@ async fn load_household(
     session: &StaffSession,
     raw: &str,
 ) -> Result<LoadedHousehold, ApiError> {
-    let id = HouseholdId::parse(raw.trim()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let what = format!("household {id}");
+    let id = HouseholdId::parse(raw.trim()).map_err(ApiError::bad)?;
+    let what = Thing::Household(id.to_string());
     let doc_id = DocId::Household(id.clone());
     let mut conn = state.db.reader.acquire().await?;
     let cell: Option<String> = sqlx::query("SELECT cell_id FROM households WHERE id = $1")
@@ -176,18 +177,18 @@ async fn load_household(
         .map(|r| r.try_get(0))
         .transpose()?;
     let Some(cell) = cell else {
-        return Err(ApiError::unseen(&what));
+        return Err(ApiError::unseen(what.clone()));
     };
     let place = places::place(&mut conn, session, Some(&cell))
         .await
         .map_err(|e| match e {
             // The household's cell is outside the scope: the household is not there for this
             // caller, and its cell is not named.
-            ApiError::NotFound(_) => ApiError::unseen(&what),
+            ApiError::NotFound(_) => ApiError::unseen(what.clone()),
             other => other,
         })?;
     let Some(doc) = storage::load_doc(&mut conn, &doc_id, &state.actor).await? else {
-        return Err(ApiError::unseen(&what));
+        return Err(ApiError::unseen(what.clone()));
     };
     let household = household::read(&doc).map_err(anyhow::Error::from)?;
     let mut names = HashMap::new();

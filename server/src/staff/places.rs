@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::storage::decode;
 use crate::storage::tree::cell_kinds;
 use hosync_core::access::{StaffAction, UnitPath};
+use hosync_core::messages::Thing;
 use hosync_core::{Day, Month, UnitId, UnitKind};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
@@ -67,23 +68,23 @@ pub async fn place(
     unit: Option<&str>,
 ) -> Result<Place, ApiError> {
     let id = match unit.map(str::trim).filter(|u| !u.is_empty()) {
-        Some(raw) => UnitId::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))?,
+        Some(raw) => UnitId::parse(raw).map_err(ApiError::bad)?,
         None => session.principal.scope.unit().ok_or_else(|| {
             ApiError::Internal(anyhow::anyhow!("the session's scope names no unit"))
         })?,
     };
-    let what = format!("unit {id}");
+    let what = Thing::Unit(id.to_string());
     let row = sqlx::query("SELECT id, name, kind, level_label, path FROM units WHERE id = $1")
         .bind(id.as_str())
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| ApiError::unseen(&what))?;
+        .ok_or_else(|| ApiError::unseen(what.clone()))?;
     let path = UnitPath::parse(&row.try_get::<String, _>("path")?)
         .map_err(|e| ApiError::Internal(e.into()))?;
     session
         .principal
         .may(StaffAction::ViewHouseholds, &path)
-        .map_err(|d| ApiError::denied(d, &what))?;
+        .map_err(|d| ApiError::denied(d, what.clone()))?;
     Ok(Place {
         unit: unit_ref(&row)?,
         path,
@@ -117,7 +118,7 @@ pub async fn breadcrumb(
 
 pub fn month_of(state: &AppState, raw: Option<&str>) -> Result<Month, ApiError> {
     match raw.map(str::trim).filter(|m| !m.is_empty()) {
-        Some(m) => Month::parse(m).map_err(|e| ApiError::BadRequest(e.to_string())),
+        Some(m) => Month::parse(m).map_err(ApiError::bad),
         None => Ok(Day::from_timestamp(state.now()).month()),
     }
 }

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Query, State};
 use hosync_core::domain::{fold_for_search, name_order};
+use hosync_core::messages::Message;
 use hosync_core::{MemberStatus, UnitId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -67,16 +68,14 @@ pub async fn search(
 ) -> Result<Json<SearchResults>, ApiError> {
     let raw = query.q.unwrap_or_default();
     if raw.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::BadRequest(format!(
-            "a search has at most {MAX_QUERY_CHARS} characters; type part of a name"
-        )));
+        return Err(ApiError::BadRequest(Message::SearchTooLong {
+            max: MAX_QUERY_CHARS,
+        }));
     }
     let wanted = fold_for_search(raw.trim());
     let wanted = wanted.split_whitespace().collect::<Vec<_>>().join(" ");
     if wanted.chars().count() < 2 {
-        return Err(ApiError::BadRequest(
-            "type at least two letters of a name to search for".into(),
-        ));
+        return Err(ApiError::BadRequest(Message::SearchTooShort));
     }
     let mut conn = state.db.reader.acquire().await?;
     let place = place(&mut conn, &session, None).await?;

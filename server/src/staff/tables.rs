@@ -21,6 +21,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use hosync_core::access::{StaffAction, UnitPath};
 use hosync_core::domain::name_order;
+use hosync_core::messages::Message;
 use hosync_core::oversight::{self};
 use hosync_core::{FlagStatus, MemberStatus, Month, UnitId};
 use sqlx::Row;
@@ -54,10 +55,12 @@ pub async fn table(
     let format = match query.format.as_deref().map(str::trim) {
         None | Some("" | "json") => None,
         Some(other) => Some(Format::parse(other).ok_or_else(|| {
-            ApiError::BadRequest(format!("format {other:?} is not one of: json, csv, xlsx"))
+            ApiError::BadRequest(Message::ExportFormat {
+                given: other.to_owned(),
+            })
         })?),
     };
-    let name = TableName::parse(name.trim()).map_err(|e| ApiError::NotFound(e.to_string()))?;
+    let name = TableName::parse(name.trim()).map_err(|e| ApiError::NotFound(e.into()))?;
     let table = build_table(&state, &session, name, &query).await?;
     let target = table.unit.id.clone();
     let rows = table.rows.len();
@@ -109,9 +112,10 @@ async fn build_table(
 ) -> Result<Table, ApiError> {
     let month = month_of(state, query.month.as_deref())?;
     if name == TableName::History {
-        let household = query.household.as_deref().ok_or_else(|| {
-            ApiError::BadRequest("the history table needs ?household=<household id>".into())
-        })?;
+        let household = query
+            .household
+            .as_deref()
+            .ok_or_else(|| ApiError::BadRequest(Message::HistoryNeedsHousehold))?;
         return history_table(state, session, household, month).await;
     }
     let today = as_of(state, month);

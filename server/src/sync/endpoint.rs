@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hosync_core::DocId;
 use hosync_core::domain::check_plain_text;
+use hosync_core::messages::Message;
 use hosync_core::protocol::{self, Cursor, ErrorBody, SyncRequest};
 use hosync_core::sync::{ResponseBuilder, parse_changes};
 
@@ -113,7 +114,9 @@ async fn answer(
         Some(raw) => Some(
             raw.to_str()
                 .map_err(|_| {
-                    ApiError::BadRequest(format!("{APP_VERSION_HEADER} is not plain text"))
+                    ApiError::BadRequest(Message::HeaderNotText {
+                        header: APP_VERSION_HEADER.to_owned(),
+                    })
                 })
                 .and_then(|v| {
                     check_plain_text(APP_VERSION_HEADER, v, devices::MAX_APP_VERSION_CHARS)
@@ -139,18 +142,14 @@ async fn handle(
 ) -> Result<protocol::SyncResponse, ApiError> {
     let now = state.now();
     if request.pushes.len() > protocol::MAX_PUSHES {
-        return Err(ApiError::BadRequest(format!(
-            "a sync pushes at most {} documents, not {}: send the rest in the next one",
-            protocol::MAX_PUSHES,
-            request.pushes.len()
-        )));
+        return Err(ApiError::BadRequest(Message::TooManyPushes {
+            max: protocol::MAX_PUSHES,
+            got: request.pushes.len(),
+        }));
     }
     let mut conn = metrics::timed_wait("reader", state.db.reader.acquire()).await?;
     let Some(auth) = devices::authenticate(&mut conn, &request.token).await? else {
-        return Err(ApiError::Unauthorized(
-            "this phone is not enrolled on this server: enrol it with a code from the cell's secretary"
-                .into(),
-        ));
+        return Err(ApiError::Unauthorized(Message::NotEnrolled));
     };
     request_log::record_who(format_args!("device {}", auth.device));
     if auth.must_wipe() {

@@ -3,6 +3,7 @@
 use crate::error::ApiError;
 use crate::storage;
 use hosync_core::DocId;
+use hosync_core::messages::Message;
 use hosync_core::sync::ResponseBuilder;
 use sqlx::AnyConnection;
 use std::collections::BTreeSet;
@@ -25,10 +26,10 @@ pub(super) async fn check_holding(
     }
     let most = storage::readable_count(conn, scope).await? as usize + HELD_BEYOND_SCOPE;
     if holding.len() > most {
-        return Err(ApiError::BadRequest(format!(
-            "this request names {} documents as held; a phone of this scope holds at most {most}",
-            holding.len()
-        )));
+        return Err(ApiError::BadRequest(Message::TooManyHeld {
+            named: holding.len(),
+            most,
+        }));
     }
     Ok(())
 }

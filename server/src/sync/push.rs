@@ -19,8 +19,9 @@ use sqlx::AnyConnection;
 
 use crate::AppState;
 use crate::access::devices::{self, DeviceAuth};
-use crate::error::ApiError;
+use crate::error::{ApiError, current_lang};
 use crate::storage::{self, projection};
+use hosync_core::messages::Message;
 
 /// A push that passed, with everything the write transaction needs computed beforehand.
 pub(super) struct Prepared {
@@ -69,6 +70,8 @@ pub(super) async fn decide(
     answer: &mut ResponseBuilder,
 ) -> Result<Decided, ApiError> {
     let principal = &auth.info.principal;
+    // Refusals are worded in the language the phone asked for.
+    let lang = current_lang();
     let mut review = Review::new(state, auth);
     let mut decided = Decided {
         prepared: Vec::new(),
@@ -82,7 +85,7 @@ pub(super) async fn decide(
                 answer.result_raw(
                     &push.doc,
                     PushOutcome::Rejected {
-                        reason: e.to_string(),
+                        reason: Message::Id(e).render(lang),
                     },
                 );
                 continue;
@@ -94,7 +97,7 @@ pub(super) async fn decide(
             answer.pushed(change.hash());
         }
         let place = storage::doc_place(&mut *conn, &id).await?;
-        let access = push_access(principal, &id, place.as_ref().map(|(_, p)| p));
+        let access = push_access(principal, &id, place.as_ref().map(|(_, p)| p), lang);
         let unit = match (&access, place) {
             (PushAccess::Refused(reason), _) => {
                 answer.result(
@@ -111,7 +114,7 @@ pub(super) async fn decide(
                     answer.result(
                         &id,
                         PushOutcome::Rejected {
-                            reason: not_a_cell(&id),
+                            reason: not_a_cell(&id, lang),
                         },
                     );
                     continue;
@@ -123,7 +126,7 @@ pub(super) async fn decide(
                 answer.result(
                     &id,
                     PushOutcome::Rejected {
-                        reason: unseen(&id),
+                        reason: unseen(&id, lang),
                     },
                 );
                 continue;
@@ -163,6 +166,7 @@ pub(super) async fn decide(
             access: &access,
             left_at,
             author_of: &author_of,
+            lang,
         };
         match plan_push(&ctx, &id, stored, changes, &state.actor) {
             PushPlan::Store {
@@ -207,7 +211,7 @@ pub(super) async fn decide(
                 decided.refusals.extend(refused.kept);
             }
             PushPlan::NeedHistory => answer.result(&id, PushOutcome::NeedHistory),
-            PushPlan::ActorReused(actor) => answer.result(&id, actor_reused(&actor)),
+            PushPlan::ActorReused(actor) => answer.result(&id, actor_reused(&actor, lang)),
         }
     }
     Ok(decided)
@@ -278,6 +282,7 @@ pub(super) async fn store(
                 access: &PushAccess::Write,
                 left_at: None,
                 author_of: &author_of,
+                lang: current_lang(),
             };
             match plan_push(&ctx, &p.id, stored, p.changes, &state.actor) {
                 PushPlan::Store {
@@ -312,7 +317,7 @@ pub(super) async fn store(
                     continue;
                 }
                 PushPlan::ActorReused(actor) => {
-                    answer.result(&p.id, actor_reused(&actor));
+                    answer.result(&p.id, actor_reused(&actor, current_lang()));
                     continue;
                 }
             }
@@ -414,10 +419,11 @@ impl<'a> Review<'a> {
         self.left = Some(left - 1);
         if left <= 0 {
             return Ok(Answered {
-                reason: format!(
-                    "{}; not kept for review: this phone has {most} refused edits waiting already, and keeps this one itself",
-                    refused.reason
-                ),
+                reason: Message::NotKeptForReview {
+                    reason: refused.reason,
+                    most,
+                }
+                .render(current_lang()),
                 kept: None,
             });
         }

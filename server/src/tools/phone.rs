@@ -1,6 +1,7 @@
 //! A simulated phone: the same core state machine a real phone runs, over HTTP, holding its
 //! documents in memory or in a file. The end-to-end tests and the load generator drive it.
 
+use hosync_core::messages::Lang;
 use std::path::Path;
 use std::time::Duration;
 
@@ -70,6 +71,9 @@ pub struct Phone {
     pub stats: WireStats,
     /// How long it waits for an answer.
     timeout: Duration,
+    /// The language it reads the server's messages and refusals in (English, the command
+    /// line's, unless set).
+    lang: Lang,
 }
 
 impl From<reqwest::Error> for PhoneError {
@@ -111,6 +115,7 @@ impl Phone {
         let response = http
             .post(format!("{base_url}/api/v1/enrol"))
             .header("content-type", "application/json")
+            .header("accept-language", Lang::En.code())
             .body(
                 serde_json::to_vec(&EnrolRequest {
                     code: code.to_owned(),
@@ -143,7 +148,14 @@ impl Phone {
             http: client(ANSWER_TIMEOUT),
             timeout: ANSWER_TIMEOUT,
             stats: WireStats::default(),
+            lang: Lang::En,
         }
+    }
+
+    /// The same phone, reading the server's messages in `lang`.
+    pub fn with_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
     }
 
     /// The same phone, waiting at most `timeout` for each answer.
@@ -205,6 +217,7 @@ impl Phone {
             .http
             .post(format!("{}/api/v1/sync", self.base_url))
             .header("content-type", "application/vnd.hosync.sync")
+            .header("accept-language", self.lang.code())
             .header(
                 crate::sync::APP_VERSION_HEADER,
                 concat!("cli-", env!("CARGO_PKG_VERSION")),

@@ -5,7 +5,7 @@
 import init, { Replica, type HouseholdSummary, type SyncOutcome } from 'hosync-web';
 import wasmUrl from 'hosync-web/wasm?url';
 import * as store from './store';
-import { t } from './i18n';
+import { lang, t } from './i18n';
 import type { AppRecord, Identity, WriteOptions } from './store';
 import {
   DataKey,
@@ -48,10 +48,13 @@ declare const __APP_VERSION__: string;
 /** How long a request may go unanswered before the phone gives up on it (and tries later). */
 const ANSWER_TIMEOUT_MS = 90_000;
 
-/** `fetch`, giving up on a server that does not answer in time with words a person reads. */
+/** `fetch`, giving up on a server that does not answer in time with words a person reads. It
+ * names the app's language, so that the server's errors and refusals come back in it. */
 export async function fetchAnswer(url: string, init: RequestInit): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('accept-language', lang());
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
+    return await fetch(url, { ...init, headers, signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'TimeoutError') throw new ServerError(0, t('serverSilent'));
     throw e;

@@ -3,6 +3,7 @@
 // the session cookie; a 401 anywhere means the session ended, and the shell goes back to sign-in.
 
 import type { components, operations } from './openapi';
+import { lang, tr } from './i18n';
 
 // The wire types are the server's, generated from its OpenAPI document
 // (`staff/openapi.json`, written by `hosync openapi`) into `openapi.d.ts` by openapi-typescript
@@ -86,13 +87,14 @@ export async function call<T>(method: string, url: string, body?: unknown): Prom
       credentials: 'same-origin',
       headers: {
         Accept: 'application/json',
+        'Accept-Language': lang,
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         ...(method === 'GET' ? {} : { 'X-CSRF-Token': csrf() }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, 'network', 'Không kết nối được máy chủ.');
+    throw new ApiError(0, 'network', tr.noServer);
   }
   const text = await response.text();
   let json: unknown = null;
@@ -150,11 +152,16 @@ export async function importFile(name: string, bytes: ArrayBuffer, apply: boolea
     response = await fetch(apiUrl('/org/import', { name, apply: apply ? 'true' : undefined }), {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { Accept: 'application/json', 'Content-Type': 'application/octet-stream', 'X-CSRF-Token': csrf() },
+      headers: {
+        Accept: 'application/json',
+        'Accept-Language': lang,
+        'Content-Type': 'application/octet-stream',
+        'X-CSRF-Token': csrf(),
+      },
       body: bytes,
     });
   } catch {
-    throw new ApiError(0, 'network', 'Không kết nối được máy chủ.');
+    throw new ApiError(0, 'network', tr.noServer);
   }
   const json = (await response.json().catch(() => null)) as (ImportPlan & { error?: string; message?: string }) | null;
   if (response.ok || (response.status === 422 && json?.errors)) return json as ImportPlan;

@@ -6,6 +6,7 @@
 import { useId } from 'preact/hooks';
 import type { RatingMatrix, TrendPoint } from './api';
 import { monthShort, monthVi, num, pct, ratio } from './format';
+import { tr } from './i18n';
 
 /** Ids that tie a chart to its title and description, unique on the page. */
 function ids(): { title: string; desc: string } {
@@ -89,7 +90,7 @@ export function TrendChart({ points, title }: { points: TrendPoint[]; title: str
     <svg class="chart trend" viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id.title} ${id.desc}`}>
       <title id={id.title}>{title}</title>
       <desc id={id.desc}>
-        {points.map((p) => `${monthVi(p.month)}: đã thăm ${num(p.visited)} trên ${num(p.assigned)} hộ đã phân công`).join('; ')}
+        {points.map((p) => tr.trendDesc(monthVi(p.month), num(p.visited), num(p.assigned))).join('; ')}
       </desc>
       {ticks.map((t) => (
         <g>
@@ -103,7 +104,7 @@ export function TrendChart({ points, title }: { points: TrendPoint[]; title: str
         const x = left + i * step + step / 2;
         return (
           <g data-month={p.month}>
-            <title>{`${monthVi(p.month)}: đã thăm ${num(p.visited)} / ${num(p.assigned)} hộ đã phân công (${pct(ratio(p.visited, p.assigned))})`}</title>
+            <title>{tr.trendTip(monthVi(p.month), num(p.visited), num(p.assigned), pct(ratio(p.visited, p.assigned)))}</title>
             <rect x={x - barW - 1} y={y(p.assigned)} width={barW} height={top + plotH - y(p.assigned)} fill={PALE} />
             <rect x={x + 1} y={y(p.visited)} width={barW} height={top + plotH - y(p.visited)} fill={RED} />
             <text x={x} y={Math.min(y(p.assigned), y(p.visited)) - 4} text-anchor="middle" font-size="10" fill={MUTED}>
@@ -118,23 +119,18 @@ export function TrendChart({ points, title }: { points: TrendPoint[]; title: str
       <g font-size="11">
         <rect x={W - 250} y={4} width={10} height={10} fill={PALE} />
         <text x={W - 236} y={13}>
-          hộ đã phân công
+          {tr.legendAssigned}
         </text>
         <rect x={W - 120} y={4} width={10} height={10} fill={RED} />
         <text x={W - 106} y={13}>
-          hộ đã thăm
+          {tr.legendVisited}
         </text>
       </g>
     </svg>
   );
 }
 
-const SHORT: Record<string, string> = {
-  excellent: 'Xuất sắc',
-  good: 'Tốt',
-  completed: 'Hoàn thành',
-  not_completed: 'Không hoàn thành',
-};
+const SHORT: Record<string, string> = tr.ratingShort;
 
 /**
  * The month's reports counted by the member's self-rating (rows) against the cell's rating
@@ -142,12 +138,12 @@ const SHORT: Record<string, string> = {
  */
 export function RatingHeatmap({ matrix, title }: { matrix: RatingMatrix; title: string }) {
   const id = ids();
-  const rowsL = [...matrix.levels.map((l) => l.label), 'Chưa tự xếp loại'];
-  const colsL = [...matrix.levels.map((l) => l.label), 'Chi bộ chưa xếp loại'];
+  const rowsL = [...matrix.levels.map((l) => l.label), tr.noSelfRating];
+  const colsL = [...matrix.levels.map((l) => l.label), tr.noCellRating];
   const short = (i: number, rows: boolean) => {
     const level = matrix.levels[i];
     if (level) return SHORT[level.code] ?? level.label;
-    return rows ? 'Chưa tự xếp loại' : 'Chưa xếp loại';
+    return rows ? tr.noSelfRating : tr.notRated;
   };
   const cellW = 104;
   const cellH = 34;
@@ -163,11 +159,11 @@ export function RatingHeatmap({ matrix, title }: { matrix: RatingMatrix; title: 
         {rowsL
           .flatMap((r, i) => colsL.map((c, j) => ({ r, c, n: matrix.counts[i]?.[j] ?? 0 })))
           .filter((x) => x.n > 0)
-          .map((x) => `tự nhận ${x.r}, chi bộ xếp ${x.c}: ${num(x.n)}`)
+          .map((x) => tr.heatDesc(x.r, x.c, num(x.n)))
           .join('; ')}
       </desc>
       <text x={left + (colsL.length * cellW) / 2} y={12} text-anchor="middle" font-size="11" fill={MUTED}>
-        Chi bộ xếp loại →
+        {tr.cellAxis}
       </text>
       {colsL.map((_, j) => (
         <text x={left + j * cellW + cellW / 2} y={top - 8} text-anchor="middle" font-size="11">
@@ -184,7 +180,7 @@ export function RatingHeatmap({ matrix, title }: { matrix: RatingMatrix; title: 
             const shade = n === 0 ? 0 : 0.12 + 0.88 * (n / max);
             return (
               <g data-self={i} data-cell={j}>
-                <title>{`Tự nhận: ${rowLabel}; chi bộ xếp: ${colLabel}: ${num(n)} báo cáo`}</title>
+                <title>{tr.heatTip(rowLabel, colLabel, num(n))}</title>
                 <rect
                   x={left + j * cellW}
                   y={top + i * cellH}
@@ -209,7 +205,7 @@ export function RatingHeatmap({ matrix, title }: { matrix: RatingMatrix; title: 
         </g>
       ))}
       <text x={4} y={top - 8} font-size="11" fill={MUTED}>
-        Tự nhận ↓
+        {tr.selfAxis}
       </text>
     </svg>
   );

@@ -1,6 +1,8 @@
 // Dates, months and numbers as Vietnamese paperwork writes them: 23/11/2026, tháng 11/2026,
 // 4.883 and 49,72%. The API sends ISO dates and plain numbers; only what is shown changes.
 
+import { tr } from './i18n';
+
 const integer = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 2 });
 const percent = new Intl.NumberFormat('vi-VN', { style: 'percent', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const percentShort = new Intl.NumberFormat('vi-VN', { style: 'percent', maximumFractionDigits: 0 });
@@ -34,9 +36,10 @@ export function monthShort(month: string): string {
   return m ? `${m}/${y}` : month;
 }
 
-/** "2026-11" → "tháng 11/2026". */
+/** "2026-11" → "tháng 11/2026" (in English "month 11/2026"). */
 export function monthVi(month: string): string {
-  return `tháng ${monthShort(month)}`;
+  const [y, m] = month.split('-');
+  return m ? tr.monthOf(m, y) : month;
 }
 
 /** The month of a local date, "yyyy-mm". */

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { SIGNED_OUT, api, may, type Session } from './api';
 import { href, useRoute, type Route } from './route';
 import { ErrorView } from './ui';
+import { codeLabel, lang, switchLang, tr } from './i18n';
 import { SignIn } from './pages/signin';
 import { OverviewPage } from './pages/overview';
 import { TablePage } from './pages/table';
@@ -54,6 +55,19 @@ function Page({ route, session }: { route: Route; session: Session }) {
   }
 }
 
+/** Tiếng Việt / English: the choice is kept in this browser, and the page shows again in it. */
+function LangSwitch() {
+  return (
+    <span class="lang-switch no-print" role="group" aria-label={tr.language}>
+      {(['vi', 'en'] as const).map((l) => (
+        <button class={l === lang ? 'link active' : 'link'} aria-pressed={l === lang} data-lang={l} lang={l} onClick={() => switchLang(l)}>
+          {l === 'vi' ? 'Tiếng Việt' : 'English'}
+        </button>
+      ))}
+    </span>
+  );
+}
+
 function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
   const route = useRoute();
   const [error, setError] = useState<unknown>(null);
@@ -71,41 +85,41 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
     <div class="shell">
       <header class="top">
         <a class="brand" href={href.overview()}>
-          hosync · phụ trách hộ
+          {tr.brand}
         </a>
-        <nav aria-label="Chính">
+        <nav aria-label={tr.navMain}>
           <a href={href.overview()} class={route.page === 'overview' && !route.unit ? 'active' : ''}>
-            Tổng quan
+            {tr.navOverview}
           </a>
           <a href={href.table('gaps')} class={route.page === 'table' ? 'active' : ''}>
-            Các bảng
+            {tr.navTables}
           </a>
           <a href={href.printDistrict()} class={route.page.startsWith('print') ? 'active' : ''}>
-            Bản in
+            {tr.navPrint}
           </a>
           {may(session, 'manage_organisation') && (
             <a href={href.org()} class={route.page.startsWith('org') ? 'active' : ''}>
-              Tổ chức
+              {tr.navOrg}
             </a>
           )}
           {may(session, 'manage_accounts') && (
             <a href={href.accounts()} class={route.page === 'accounts' ? 'active' : ''}>
-              Tài khoản
+              {tr.navAccounts}
             </a>
           )}
           {may(session, 'enrol') && (
             <a href={href.enrol()} class={route.page === 'enrol' ? 'active' : ''}>
-              Kích hoạt
+              {tr.navEnrol}
             </a>
           )}
           {may(session, 'manage_devices') && (
             <a href={href.devices()} class={route.page === 'devices' ? 'active' : ''}>
-              Thiết bị
+              {tr.navDevices}
             </a>
           )}
           {may(session, 'read_audit') && (
             <a href={href.audit()} class={route.page === 'audit' ? 'active' : ''}>
-              Nhật ký
+              {tr.navAudit}
             </a>
           )}
         </nav>
@@ -115,11 +129,12 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
             {session.name} ({session.login})
           </span>
           <span class="scope">
-            {session.role_label} · {session.scope_name}
+            {codeLabel(session.role, session.role_label)} · {session.scope_name}
           </span>
         </div>
+        <LangSwitch />
         <button class="secondary" onClick={signOut}>
-          Đăng xuất
+          {tr.signOut}
         </button>
       </header>
       <main class="page">
@@ -141,10 +156,16 @@ function Root() {
     return () => removeEventListener(SIGNED_OUT, onSignedOut);
   }, []);
   if (error !== null) return <ErrorView error={error} />;
-  if (session === undefined) return <p class="loading">Đang mở…</p>;
+  if (session === undefined) return <p class="loading">{tr.opening}</p>;
   // Setting a new password with a one-time code needs no session.
   if (route.page === 'password' && !session) return <PasswordPage />;
-  if (session === null) return <SignIn onSignedIn={setSession} />;
+  if (session === null)
+    return (
+      <>
+        <LangSwitch />
+        <SignIn onSignedIn={setSession} />
+      </>
+    );
   return <Shell session={session} onSignedOut={() => setSession(null)} />;
 }
 

@@ -7,6 +7,7 @@ import { ApiError, type Cell, type Column, type Table, type TableQuery, type Uni
 import { dateVi, fold, monthOf, monthVi, num, pct } from './format';
 import { href } from './route';
 import { Bar } from './charts';
+import { tr } from './i18n';
 
 export type Loaded<T> = { state: 'loading' } | { state: 'error'; error: unknown } | { state: 'ok'; data: T };
 
@@ -29,7 +30,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
 
 /** What the page shows while loading or when the server said no; the data otherwise. */
 export function Load<T>({ result, children }: { result: Loaded<T>; children: (data: T) => ComponentChildren }) {
-  if (result.state === 'loading') return <p class="loading" aria-busy="true">Đang tải…</p>;
+  if (result.state === 'loading') return <p class="loading" aria-busy="true">{tr.loading}</p>;
   if (result.state === 'error') return <ErrorView error={result.error} />;
   return <>{children(result.data)}</>;
 }
@@ -39,21 +40,23 @@ export function ErrorView({ error }: { error: unknown }) {
   const said = error instanceof Error ? error.message : String(error);
   const what =
     {
-      0: 'Không kết nối được máy chủ.',
-      400: 'Yêu cầu không hợp lệ.',
-      401: 'Phiên đăng nhập đã hết; vui lòng đăng nhập lại.',
-      403: 'Bạn không có quyền xem nội dung này: nó nằm ngoài phạm vi được giao cho tài khoản của bạn.',
+      0: tr.noServer,
+      400: tr.badRequest,
+      401: tr.sessionEnded,
+      403: tr.forbidden,
       // The server answers alike what does not exist and what lies outside the account's scope.
-      404: 'Không tìm thấy nội dung này trong phạm vi được giao cho tài khoản của bạn.',
-    }[status] ?? 'Máy chủ gặp lỗi; vui lòng thử lại sau.';
+      404: tr.notFound,
+    }[status] ?? tr.serverFailed;
   return (
     <div class={`refusal${status === 403 ? ' forbidden' : ''}`} role="alert" data-status={status}>
       <p>
         <strong>{what}</strong>
       </p>
-      {said && said !== what && <p class="muted server-message">Máy chủ trả lời: {said}</p>}
+      {said && said !== what && <p class="muted server-message">
+          {tr.serverSaid} {said}
+        </p>}
       <p>
-        <a href={href.overview()}>Về trang tổng quan</a>
+        <a href={href.overview()}>{tr.toOverview}</a>
       </p>
     </div>
   );
@@ -61,7 +64,7 @@ export function ErrorView({ error }: { error: unknown }) {
 
 export function Breadcrumb({ units, month, last }: { units: UnitRef[]; month?: string; last?: string }) {
   return (
-    <nav class="breadcrumb" aria-label="Đường dẫn">
+    <nav class="breadcrumb" aria-label={tr.breadcrumb}>
       {units.map((u, i) => (
         <span>
           {i > 0 && ' › '}
@@ -102,15 +105,15 @@ export function MonthPicker({ month, onPick }: { month: string; onPick: (month: 
   if (!months.includes(month)) months.push(month);
   return (
     <span class="month-picker no-print">
-      <button class="secondary" aria-label="Tháng trước" onClick={() => onPick(shiftMonth(month, -1))}>
+      <button class="secondary" aria-label={tr.prevMonth} onClick={() => onPick(shiftMonth(month, -1))}>
         ‹
       </button>
-      <select name="month" aria-label="Tháng" value={month} onChange={(e) => onPick((e.target as HTMLSelectElement).value)}>
+      <select name="month" aria-label={tr.month} value={month} onChange={(e) => onPick((e.target as HTMLSelectElement).value)}>
         {months.map((m) => (
           <option value={m}>{monthVi(m)}</option>
         ))}
       </select>
-      <button class="secondary" aria-label="Tháng sau" disabled={month >= latest} onClick={() => onPick(shiftMonth(month, 1))}>
+      <button class="secondary" aria-label={tr.nextMonth} disabled={month >= latest} onClick={() => onPick(shiftMonth(month, 1))}>
         ›
       </button>
     </span>
@@ -121,10 +124,10 @@ export function ExportLinks({ table, query }: { table: string; query: TableQuery
   return (
     <span class="exports no-print">
       <a class="button secondary" href={tableUrl(table, query, 'xlsx')} download data-format="xlsx">
-        Xuất Excel
+        {tr.exportExcel}
       </a>
       <a class="button secondary" href={tableUrl(table, query, 'csv')} download data-format="csv">
-        Xuất CSV
+        {tr.exportCsv}
       </a>
     </span>
   );
@@ -143,7 +146,7 @@ export function PrintButton() {
         setTimeout(() => print(), 50);
       }}
     >
-      In
+      {tr.print}
     </button>
   );
 }
@@ -160,7 +163,7 @@ export function CountLink(props: { label: string; value: number; to: string; tab
 
 function shown(value: Cell | undefined, kind: Column['kind']): string {
   if (value === null || value === undefined || value === '') return '—';
-  if (typeof value === 'boolean') return value ? 'có' : 'không';
+  if (typeof value === 'boolean') return value ? tr.yes : tr.no;
   switch (kind) {
     case 'number':
       return typeof value === 'number' ? num(value) : value;
@@ -258,8 +261,8 @@ export function DataTable(props: { table: Table; month?: string; printable?: boo
     <div class="data-table" data-table={table.table}>
       {!printable && table.rows.length > 10 && (
         <label class="filter no-print">
-          Lọc
-          <input type="search" value={filter} placeholder="Gõ tên, thôn, chi bộ…" onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
+          {tr.filter}
+          <input type="search" value={filter} placeholder={tr.filterHint} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
         </label>
       )}
       <table>
@@ -289,17 +292,18 @@ export function DataTable(props: { table: Table; month?: string; printable?: boo
           ))}
         </tbody>
       </table>
-      {rows.length === 0 && <p class="muted empty">Không có dòng nào{filter ? ' khớp với bộ lọc' : ''}.</p>}
+      {rows.length === 0 && <p class="muted empty">{tr.noRows(filter !== '')}</p>}
       {rows.length > limit && (
         <p class="no-print">
-          Đang hiện {num(limit)} trên {num(rows.length)} dòng.{' '}
+          {tr.showing(num(limit), num(rows.length))}{' '}
           <button class="link" onClick={() => setLimit(Infinity)}>
-            Hiện tất cả
+            {tr.showAll}
           </button>
         </p>
       )}
       <p class="muted row-count">
-        {num(rows.length)} dòng{month ? ` · ${monthVi(month)}` : ''}
+        {tr.rows(num(rows.length))}
+        {month ? ` · ${monthVi(month)}` : ''}
       </p>
     </div>
   );

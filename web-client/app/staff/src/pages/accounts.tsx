@@ -7,6 +7,7 @@ import { may, type Session } from '../api';
 import { admin, type ResetCode, type User } from '../admin-api';
 import { dateVi } from '../format';
 import { ErrorView, Load, useLoad } from '../ui';
+import { tr } from '../i18n';
 
 function day(at: number): string {
   return dateVi(new Date(at * 1000).toISOString().slice(0, 10));
@@ -33,7 +34,7 @@ function AddAccount({ session, onAdded }: { session: Session; onAdded: () => voi
         setDone('');
         try {
           const user = await admin.addUser({ ...v, login: v.login.trim() });
-          setDone(`Đã thêm tài khoản ${user.login} (${user.role_label}).`);
+          setDone(tr.accountAdded(user.login, user.role_label));
           setV(empty);
           onAdded();
         } catch (err) {
@@ -41,21 +42,21 @@ function AddAccount({ session, onAdded }: { session: Session; onAdded: () => voi
         }
       }}
     >
-      <h2>Thêm tài khoản</h2>
+      <h2>{tr.addAccount}</h2>
       <label>
-        Tên đăng nhập
+        {tr.login}
         <input required autocapitalize="none" {...field('login')} />
       </label>
       <label>
-        Họ và tên
+        {tr.fullName}
         <input required {...field('name')} />
       </label>
       <label>
-        Mật khẩu ban đầu
+        {tr.initialPassword}
         <input required type="password" autocomplete="new-password" {...field('password')} />
       </label>
       <label>
-        Vai trò
+        {tr.role}
         <select {...field('role')} onChange={(e) => setV({ ...v, role: e.currentTarget.value })}>
           {roles.map((r) => (
             <option value={r.code}>{r.label}</option>
@@ -63,10 +64,10 @@ function AddAccount({ session, onAdded }: { session: Session; onAdded: () => voi
         </select>
       </label>
       <label>
-        Phạm vi (mã đơn vị)
+        {tr.scopeCode}
         <input required {...field('scope')} />
       </label>
-      <button>Thêm tài khoản</button>
+      <button>{tr.addAccount}</button>
       {done && (
         <p class="saved" role="status">
           {done}
@@ -96,13 +97,13 @@ function RoleForm({ user, session, onChanged }: { user: User; session: Session; 
         }
       }}
     >
-      <select aria-label="Vai trò" value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+      <select aria-label={tr.role} value={role} onChange={(e) => setRole(e.currentTarget.value)}>
         {(session.roles ?? []).map((r) => (
           <option value={r.code}>{r.label}</option>
         ))}
       </select>
-      <input aria-label="Phạm vi" size={10} value={scope} onInput={(e) => setScope(e.currentTarget.value)} />
-      <button class="secondary">Đổi vai trò</button>
+      <input aria-label={tr.scope} size={10} value={scope} onInput={(e) => setScope(e.currentTarget.value)} />
+      <button class="secondary">{tr.changeRole}</button>
       {error !== null && <ErrorView error={error} />}
     </form>
   );
@@ -126,19 +127,20 @@ export function AccountsPage({ session }: { session: Session }) {
   const changesRoles = may(session, 'change_roles');
   return (
     <section class="accounts">
-      <h1>Tài khoản</h1>
+      <h1>{tr.accountsTitle}</h1>
       <p class="muted">
-        Tài khoản cán bộ trong phạm vi của bạn. Chỉ quản trị hệ thống đổi được vai trò; không ai cấp vai trò cao hơn vai trò của mình.
+        {tr.accountsHelp}
       </p>
       {code && (
         <div class="panel reset-code" role="status" data-login={code.login}>
-          <h2>Mã đặt lại mật khẩu cho {code.login}</h2>
+          <h2>{tr.resetCodeFor(code.login)}</h2>
           <p class="code" data-testid="reset-code">
             {code.code}
           </p>
           <p>
-            Người dùng mở <a href="#/password">trang đặt lại mật khẩu</a>, nhập tên đăng nhập, mã này và mật khẩu mới trước {code.expires}. Mã chỉ
-            dùng được một lần.
+            {tr.resetHowOpen}
+            <a href="#/password">{tr.resetPage}</a>
+            {tr.resetHowThen(code.expires)}
           </p>
         </div>
       )}
@@ -148,12 +150,12 @@ export function AccountsPage({ session }: { session: Session }) {
           <table class="users">
             <thead>
               <tr>
-                <th>Tên đăng nhập</th>
-                <th>Họ và tên</th>
-                <th>Vai trò</th>
-                <th>Phạm vi</th>
-                <th>Tạo ngày</th>
-                <th>Trạng thái</th>
+                <th>{tr.login}</th>
+                <th>{tr.fullName}</th>
+                <th>{tr.role}</th>
+                <th>{tr.scope}</th>
+                <th>{tr.createdOn}</th>
+                <th>{tr.status}</th>
                 <th></th>
               </tr>
             </thead>
@@ -165,16 +167,16 @@ export function AccountsPage({ session }: { session: Session }) {
                   <td>{changesRoles ? <RoleForm user={u} session={session} onChanged={reload} /> : u.role_label}</td>
                   <td>{u.scope}</td>
                   <td>{day(u.created_at)}</td>
-                  <td>{u.disabled ? 'Đã khóa' : 'Đang hoạt động'}</td>
+                  <td>{u.disabled ? tr.disabled : tr.active}</td>
                   <td class="actions">
                     {u.login !== session.login &&
                       (u.disabled ? (
                         <button class="secondary" onClick={() => act(() => admin.enable(u.login))}>
-                          Mở khóa
+                          {tr.enable}
                         </button>
                       ) : (
                         <button class="secondary" onClick={() => act(() => admin.disable(u.login))}>
-                          Khóa
+                          {tr.disable}
                         </button>
                       ))}
                     <button
@@ -186,7 +188,7 @@ export function AccountsPage({ session }: { session: Session }) {
                         })
                       }
                     >
-                      Cấp mã đặt lại mật khẩu
+                      {tr.issueReset}
                     </button>
                   </td>
                 </tr>

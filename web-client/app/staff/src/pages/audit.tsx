@@ -5,6 +5,7 @@
 import { useState } from 'preact/hooks';
 import { admin } from '../admin-api';
 import { ErrorView, Load, useLoad } from '../ui';
+import { tr } from '../i18n';
 
 export type AuditFilters = { actor?: string; action?: string; since?: string; until?: string; unit?: string };
 
@@ -27,8 +28,8 @@ export function AuditPage({ filters }: { filters: AuditFilters }) {
   );
   return (
     <section class="audit">
-      <h1>Nhật ký hệ thống</h1>
-      <p class="muted">Ai đã xem, xuất, kích hoạt, thu hồi hay thay đổi gì, và khi nào; chỉ những mục thuộc phạm vi của bạn.</p>
+      <h1>{tr.auditTitle}</h1>
+      <p class="muted">{tr.auditHelp}</p>
       <form
         class="panel filters"
         data-form="audit"
@@ -38,31 +39,31 @@ export function AuditPage({ filters }: { filters: AuditFilters }) {
         }}
       >
         <label>
-          Người thực hiện (tên đăng nhập)
+          {tr.actorLogin}
           {input('actor')}
         </label>
         <label>
-          Việc
+          {tr.action}
           <select name="action" value={draft.action ?? ''} onChange={(e) => setDraft({ ...draft, action: e.currentTarget.value })}>
-            <option value="">Tất cả</option>
+            <option value="">{tr.all}</option>
             {actions.state === 'ok' && actions.data.map((a) => <option value={a.code}>{a.label}</option>)}
           </select>
         </label>
         <label>
-          Từ ngày
+          {tr.since}
           {input('since', 'date')}
         </label>
         <label>
-          Đến ngày
+          {tr.until}
           {input('until', 'date')}
         </label>
         <label>
-          Đơn vị (mã)
+          {tr.auditUnit}
           {input('unit')}
         </label>
-        <button>Lọc</button>
+        <button>{tr.filter}</button>
         <a href="#/audit" onClick={() => setDraft({})}>
-          Bỏ lọc
+          {tr.clearFilter}
         </a>
       </form>
       {actions.state === 'error' && <ErrorView error={actions.error} />}
@@ -70,17 +71,17 @@ export function AuditPage({ filters }: { filters: AuditFilters }) {
         {(list) => (
           <>
             <p class="row-count" data-testid="audit-count">
-              {list.length} mục
+              {tr.entries(list.length)}
             </p>
             <table class="audit-log">
               <thead>
                 <tr>
-                  <th>Thời gian</th>
-                  <th>Người thực hiện</th>
-                  <th>Việc</th>
-                  <th>Đối tượng</th>
-                  <th>Chi tiết</th>
-                  <th>Đơn vị</th>
+                  <th>{tr.at}</th>
+                  <th>{tr.actor}</th>
+                  <th>{tr.action}</th>
+                  <th>{tr.target}</th>
+                  <th>{tr.detail}</th>
+                  <th>{tr.unit}</th>
                 </tr>
               </thead>
               <tbody>
@@ -91,7 +92,7 @@ export function AuditPage({ filters }: { filters: AuditFilters }) {
                     <td>{r.action_label}</td>
                     <td>{r.target}</td>
                     <td>{r.detail}</td>
-                    <td>{r.unit ?? 'Toàn hệ thống'}</td>
+                    <td>{r.unit ?? tr.wholeSystem}</td>
                   </tr>
                 ))}
               </tbody>

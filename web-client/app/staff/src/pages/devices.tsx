@@ -6,17 +6,18 @@ import { useRef, useState } from 'preact/hooks';
 import { admin, type Device, type PendingRecovery } from '../admin-api';
 import { dateVi } from '../format';
 import { ErrorView, Load, useLoad } from '../ui';
+import { tr } from '../i18n';
 
 function when(at: number | null): string {
-  if (at === null) return 'chưa đồng bộ';
+  if (at === null) return tr.neverSynced;
   const d = new Date((at + 7 * 3600) * 1000).toISOString();
   return `${dateVi(d.slice(0, 10))} ${d.slice(11, 16)}`;
 }
 
 function state(d: Device): string {
-  if (d.revoked_at !== null) return `Đã thu hồi ${when(d.revoked_at)}`;
-  if (d.locked) return 'Đã khóa (lâu không đồng bộ)';
-  return 'Đang dùng';
+  if (d.revoked_at !== null) return tr.revokedOn(when(d.revoked_at));
+  if (d.locked) return tr.lockedIdle;
+  return tr.inUse;
 }
 
 export function DevicesPage({ unit }: { unit?: string }) {
@@ -45,12 +46,12 @@ export function DevicesPage({ unit }: { unit?: string }) {
   };
   return (
     <section class="devices">
-      <h1>Thiết bị</h1>
-      <p class="muted">Điện thoại đã kích hoạt trong phạm vi của bạn. Thu hồi một điện thoại bị mất: lần đồng bộ tới, dữ liệu trên máy bị xóa.</p>
+      <h1>{tr.devicesTitle}</h1>
+      <p class="muted">{tr.devicesHelp}</p>
       {error !== null && <ErrorView error={error} />}
       <Recoveries />
       <label class="filter">
-        Lọc theo tên, mã hoặc đơn vị{' '}
+        {tr.devicesFilter}{' '}
         <input name="filter" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
       </label>
       <Load result={devices}>
@@ -61,12 +62,12 @@ export function DevicesPage({ unit }: { unit?: string }) {
             <table class="device-list">
               <thead>
                 <tr>
-                  <th>Người giữ</th>
-                  <th>Đơn vị</th>
-                  <th>Tên máy</th>
-                  <th>Lần đồng bộ cuối</th>
-                  <th>Phiên bản ứng dụng</th>
-                  <th>Trạng thái</th>
+                  <th>{tr.holder}</th>
+                  <th>{tr.unit}</th>
+                  <th>{tr.deviceName}</th>
+                  <th>{tr.lastSync}</th>
+                  <th>{tr.appVersion}</th>
+                  <th>{tr.status}</th>
                   <th></th>
                 </tr>
               </thead>
@@ -84,7 +85,7 @@ export function DevicesPage({ unit }: { unit?: string }) {
                     <td>
                       {d.revoked_at === null && (
                         <button class="secondary" data-action="revoke" onClick={() => ask(d)}>
-                          Thu hồi
+                          {tr.revoke}
                         </button>
                       )}
                     </td>
@@ -98,17 +99,16 @@ export function DevicesPage({ unit }: { unit?: string }) {
       <dialog class="confirm" ref={dialog} onClose={() => setAsked(null)}>
         {asked && (
           <>
-            <h2>Thu hồi thiết bị?</h2>
+            <h2>{tr.revokeAsk}</h2>
             <p>
-              Điện thoại «{asked.label}» của {asked.name} sẽ bị xóa dữ liệu ở lần đồng bộ tới và không đồng bộ được nữa. Không thể hoàn tác; muốn dùng
-              lại phải cấp mã kích hoạt mới.
+              {tr.revokeWarn(asked.label, asked.name)}
             </p>
             <div class="toolbar">
               <button class="secondary" onClick={() => dialog.current?.close()}>
-                Hủy
+                {tr.cancel}
               </button>
               <button data-action="confirm-revoke" onClick={revoke}>
-                Thu hồi thiết bị
+                {tr.revokeDevice}
               </button>
             </div>
           </>
@@ -134,19 +134,19 @@ function Recoveries() {
   };
   return (
     <section class="recoveries">
-      <h2>Yêu cầu khôi phục mã PIN</h2>
+      <h2>{tr.recoveries}</h2>
       {error !== null && <ErrorView error={error} />}
       <Load result={requests}>
         {(list) =>
           list.length === 0 ? (
-            <p class="muted">Không có yêu cầu nào.</p>
+            <p class="muted">{tr.noRequests}</p>
           ) : (
             <ul>
               {list.map((r) => (
                 <li data-device={r.device}>
                   {r.member_name} ({r.member}) · {r.label} · {when(r.requested_at)}{' '}
                   <button type="button" onClick={() => void approve(r)}>
-                    Duyệt
+                    {tr.approve}
                   </button>
                 </li>
               ))}

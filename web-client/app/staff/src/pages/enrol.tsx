@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import qrcode from 'qrcode-generator';
 import { admin, type EnrolmentSheet } from '../admin-api';
 import { ErrorView, PrintButton } from '../ui';
+import { tr } from '../i18n';
 
 /** The code as the QR code the field app's camera reads (`hosync:enrol:CODE`, as the server renders it). */
 function Qr({ code }: { code: string }) {
@@ -20,18 +21,18 @@ function Sheet({ sheet }: { sheet: EnrolmentSheet }) {
   return (
     <article class="printout enrol-sheet" data-cell={sheet.cell.id}>
       <div class="toolbar no-print">
-        <span>{sheet.codes.length} mã kích hoạt</span>
+        <span>{tr.codesN(sheet.codes.length)}</span>
         <PrintButton />
       </div>
       <header class="doc-head">
         <p class="issuer">{sheet.cell.name}</p>
-        <h1>Mã kích hoạt điện thoại</h1>
+        <h1>{tr.enrolSheetTitle}</h1>
         <p class="muted">
-          Mỗi đảng viên mở ứng dụng hosync trên điện thoại, nhập mã (hoặc quét mã QR) của mình. Mỗi mã dùng một lần, đến {sheet.codes[0]?.expires ?? '—'}.
+          {tr.enrolSheetHelp(sheet.codes[0]?.expires ?? '—')}
         </p>
       </header>
       {sheet.codes.length === 0 ? (
-        <p data-testid="no-codes">Mọi đảng viên của chi bộ đã có điện thoại kích hoạt.</p>
+        <p data-testid="no-codes">{tr.allEnrolled}</p>
       ) : (
         <div class="enrol-cards">
           {sheet.codes.map((c) => (
@@ -49,7 +50,7 @@ function Sheet({ sheet }: { sheet: EnrolmentSheet }) {
         </div>
       )}
       {sheet.enrolled.length > 0 && (
-        <p class="muted">Đã có điện thoại: {sheet.enrolled.map((m) => m.name).join(', ')}.</p>
+        <p class="muted">{tr.alreadyEnrolled(sheet.enrolled.map((m) => m.name).join(', '))}</p>
       )}
     </article>
   );
@@ -72,8 +73,8 @@ export function EnrolPage({ cell }: { cell?: string }) {
   return (
     <section class="enrol">
       <div class="no-print">
-        <h1>Kích hoạt điện thoại</h1>
-        <p class="muted">Cấp mã kích hoạt cho một đảng viên, hoặc in phiếu mã cho mọi đảng viên chưa có điện thoại của một chi bộ.</p>
+        <h1>{tr.enrolTitle}</h1>
+        <p class="muted">{tr.enrolHelp}</p>
         <div class="two">
           <form
             class="panel org-form"
@@ -83,12 +84,12 @@ export function EnrolPage({ cell }: { cell?: string }) {
               run(async () => setSheet(await admin.enrolCell(unit.trim())));
             }}
           >
-            <h2>Phiếu mã của chi bộ</h2>
+            <h2>{tr.cellSheet}</h2>
             <label>
-              Mã chi bộ
+              {tr.cellCode}
               <input name="cell" required value={unit} onInput={(e) => setUnit(e.currentTarget.value)} />
             </label>
-            <button>Tạo phiếu mã</button>
+            <button>{tr.makeSheet}</button>
           </form>
           <form
             class="panel org-form"
@@ -98,12 +99,12 @@ export function EnrolPage({ cell }: { cell?: string }) {
               run(async () => setOne(await admin.enrolOne(holder.trim())));
             }}
           >
-            <h2>Mã cho một người</h2>
+            <h2>{tr.oneCode}</h2>
             <label>
-              Mã đảng viên hoặc tên đăng nhập
+              {tr.memberOrLogin}
               <input name="holder" required value={holder} onInput={(e) => setHolder(e.currentTarget.value)} />
             </label>
-            <button>Cấp mã</button>
+            <button>{tr.issueCode}</button>
             {one && (
               <div class="enrol-card" role="status">
                 <Qr code={one.code} />

@@ -6,6 +6,7 @@ import { api, type HouseholdDetail } from '../api';
 import { dateVi, num } from '../format';
 import { href } from '../route';
 import { Breadcrumb, ExportLinks, Load, useLoad } from '../ui';
+import { tr } from '../i18n';
 
 export function HouseholdPage({ id }: { id: string }) {
   const result = useLoad(() => api.household(id), [id]);
@@ -20,36 +21,35 @@ function HouseholdView({ h }: { h: HouseholdDetail }) {
   const flags = [...h.flags].sort((a, b) => Number(b.open) - Number(a.open));
   return (
     <section class="household" data-household={h.id}>
-      <Breadcrumb units={trail} last={`Hộ ${h.head}`} />
-      <h1>Hộ {h.head}</h1>
+      <Breadcrumb units={trail} last={tr.householdOf(h.head)} />
+      <h1>{tr.householdOf(h.head)}</h1>
       {h.closed && (
         <p class="notice" data-closed={h.closed.reason}>
-          Hộ đã đóng ngày {dateVi(h.closed.on)}: {h.closed.reason_label}
-          {h.closed.detail && ` (${h.closed.detail})`} · {h.closed.by_name}. Ghi chép vẫn được giữ.
+          {tr.closed(dateVi(h.closed.on), `${h.closed.reason_label}${h.closed.detail ? ` (${h.closed.detail})` : ''}`, h.closed.by_name)}
         </p>
       )}
       <dl class="details">
-        <dt>Chủ hộ</dt>
+        <dt>{tr.head}</dt>
         <dd>{h.head}</dd>
-        <dt>Thôn, bản</dt>
+        <dt>{tr.village}</dt>
         <dd>{h.village || '—'}</dd>
         {h.cell && (
           <>
-            <dt>Chi bộ</dt>
+            <dt>{tr.cell}</dt>
             <dd>
               <a href={href.overview(h.cell.id)}>{h.cell.name}</a>
             </dd>
           </>
         )}
-        <dt>Đảng viên phụ trách</dt>
-        <dd>{h.assigned_name ?? h.assigned_member ?? 'Chưa phân công'}</dd>
-        <dt>Nhân khẩu</dt>
+        <dt>{tr.assignedMember}</dt>
+        <dd>{h.assigned_name ?? h.assigned_member ?? tr.notAssigned}</dd>
+        <dt>{tr.people}</dt>
         <dd>{h.people === null || h.people === undefined ? '—' : num(h.people)}</dd>
-        <dt>Sinh kế</dt>
+        <dt>{tr.livelihood}</dt>
         <dd>{h.livelihood || '—'}</dd>
         {h.tags.length > 0 && (
           <>
-            <dt>Đặc điểm</dt>
+            <dt>{tr.tags}</dt>
             <dd>
               {h.tags.map((t) => (
                 <span class="badge">{t}</span>
@@ -59,19 +59,19 @@ function HouseholdView({ h }: { h: HouseholdDetail }) {
         )}
       </dl>
       {h.conflicts.length > 0 && (
-        <p class="notice">Có {num(h.conflicts.length)} xung đột chưa được chi bộ giải quyết.</p>
+        <p class="notice">{tr.conflicts(num(h.conflicts.length))}</p>
       )}
 
       <div class="two">
         <section class="panel">
-          <h2>Ghi chép thăm hộ ({num(notes.filter((n) => !n.deleted).length)})</h2>
-          {notes.length === 0 && <p class="muted">Chưa có ghi chép.</p>}
+          <h2>{tr.visitNotes(num(notes.filter((n) => !n.deleted).length))}</h2>
+          {notes.length === 0 && <p class="muted">{tr.noNotes}</p>}
           <ul class="notes">
             {notes.map((n) => (
               <li class={n.deleted ? 'deleted' : ''} data-note={n.id}>
                 <div class="muted">
                   {dateVi(n.date)} · {n.author_name ?? n.author}
-                  {n.deleted && ' · đã xóa'}
+                  {n.deleted && tr.noteDeleted}
                 </div>
                 <p class="text">{n.text}</p>
                 {n.topics.length > 0 && (
@@ -86,15 +86,15 @@ function HouseholdView({ h }: { h: HouseholdDetail }) {
           </ul>
         </section>
         <section class="panel">
-          <h2>Kiến nghị cần giải quyết ({num(h.flags.length)})</h2>
-          {h.flags.length === 0 && <p class="muted">Không có kiến nghị.</p>}
+          <h2>{tr.flagsOf(num(h.flags.length))}</h2>
+          {h.flags.length === 0 && <p class="muted">{tr.noFlags}</p>}
           <ul class="flags">
             {flags.map((f) => (
               <li data-flag={f.id} data-status={f.status} data-open={String(f.open)}>
                 <span class={`badge status-${f.status}`}>{f.status_label}</span>
                 <p class="text">{f.text}</p>
                 <div class="muted">
-                  {f.raised_by_name ?? f.raised_by} nêu ngày {dateVi(f.raised_on)}
+                  {tr.raisedOn(f.raised_by_name ?? f.raised_by, dateVi(f.raised_on))}
                 </div>
               </li>
             ))}
@@ -104,21 +104,21 @@ function HouseholdView({ h }: { h: HouseholdDetail }) {
 
       <section class="panel" data-section="history">
         <div class="panel-head">
-          <h2>Lịch sử thay đổi</h2>
+          <h2>{tr.history}</h2>
           <span class="no-print">
-            <a href={href.table('history', { household: h.id })}>Bảng đầy đủ</a> <ExportLinks table="history" query={{ household: h.id }} />
+            <a href={href.table('history', { household: h.id })}>{tr.fullTable}</a> <ExportLinks table="history" query={{ household: h.id }} />
           </span>
         </div>
         {history.length === 0 ? (
-          <p class="muted">Chưa có thay đổi nào được ghi lại.</p>
+          <p class="muted">{tr.noHistory}</p>
         ) : (
           <table class="history">
             <thead>
               <tr>
-                <th scope="col">Ngày</th>
-                <th scope="col">Giờ</th>
-                <th scope="col">Người thực hiện</th>
-                <th scope="col">Nội dung</th>
+                <th scope="col">{tr.date}</th>
+                <th scope="col">{tr.time}</th>
+                <th scope="col">{tr.actor}</th>
+                <th scope="col">{tr.content}</th>
               </tr>
             </thead>
             <tbody>

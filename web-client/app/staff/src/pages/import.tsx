@@ -6,18 +6,19 @@ import { useState } from 'preact/hooks';
 import { IMPORT_TEMPLATE_URL, importFile, type ImportPlan } from '../api';
 import { href } from '../route';
 import { ErrorView } from '../ui';
+import { tr } from '../i18n';
 
-const ACTION_VI = { create: 'Thêm mới', change: 'Sửa', same: 'Giữ nguyên' } as const;
+const ACTION = { create: tr.actCreate, change: tr.actChange, same: tr.actSame } as const;
 
 function Counts({ plan }: { plan: ImportPlan }) {
   return (
     <table class="table" data-testid="import-counts">
       <thead>
         <tr>
-          <th>Trang</th>
-          <th class="num">Thêm mới</th>
-          <th class="num">Sửa</th>
-          <th class="num">Giữ nguyên</th>
+          <th>{tr.sheet}</th>
+          <th class="num">{tr.actCreate}</th>
+          <th class="num">{tr.actChange}</th>
+          <th class="num">{tr.actSame}</th>
         </tr>
       </thead>
       <tbody>
@@ -37,15 +38,15 @@ function Counts({ plan }: { plan: ImportPlan }) {
 function Errors({ plan }: { plan: ImportPlan }) {
   return (
     <div class="panel refusal" role="alert">
-      <h2>Có {plan.errors.length} lỗi; chưa nhập gì</h2>
-      <p class="muted">Sửa các dòng dưới đây trong bảng tính rồi tải tệp lên lại.</p>
+      <h2>{tr.importErrors(plan.errors.length)}</h2>
+      <p class="muted">{tr.importFix}</p>
       <table class="table" data-testid="import-errors">
         <thead>
           <tr>
-            <th>Trang</th>
-            <th class="num">Dòng</th>
-            <th>Cột</th>
-            <th>Lỗi</th>
+            <th>{tr.sheet}</th>
+            <th class="num">{tr.row}</th>
+            <th>{tr.column}</th>
+            <th>{tr.error}</th>
           </tr>
         </thead>
         <tbody>
@@ -71,12 +72,12 @@ function Changes({ plan }: { plan: ImportPlan }) {
         <table class="table" data-testid="import-rows">
           <thead>
             <tr>
-              <th>Trang</th>
-              <th class="num">Dòng</th>
-              <th>Việc</th>
-              <th>Mã</th>
-              <th>Tên</th>
-              <th>Cột thay đổi</th>
+              <th>{tr.sheet}</th>
+              <th class="num">{tr.row}</th>
+              <th>{tr.action}</th>
+              <th>{tr.code}</th>
+              <th>{tr.name}</th>
+              <th>{tr.changedColumns}</th>
             </tr>
           </thead>
           <tbody>
@@ -84,7 +85,7 @@ function Changes({ plan }: { plan: ImportPlan }) {
               <tr data-action={r.action}>
                 <td>{r.sheet}</td>
                 <td class="num">{r.row}</td>
-                <td>{ACTION_VI[r.action]}</td>
+                <td>{ACTION[r.action]}</td>
                 <td>{r.code}</td>
                 <td>{r.name}</td>
                 <td>{r.changed.join(', ')}</td>
@@ -95,12 +96,14 @@ function Changes({ plan }: { plan: ImportPlan }) {
       )}
       {plan.households_not_in_sheet.length > 0 && (
         <p class="muted">
-          Hộ có trên hệ thống mà không có trong tệp (giữ nguyên, không xóa): {plan.households_not_in_sheet.join(', ')}
+          {tr.householdsNotInSheet}
+          {plan.households_not_in_sheet.join(', ')}
         </p>
       )}
       {plan.members_not_in_sheet.length > 0 && (
         <p class="muted">
-          Đảng viên có trên hệ thống mà không có trong tệp (giữ nguyên, không xóa): {plan.members_not_in_sheet.join(', ')}
+          {tr.membersNotInSheet}
+          {plan.members_not_in_sheet.join(', ')}
         </p>
       )}
     </>
@@ -126,24 +129,23 @@ export function ImportPage() {
   };
   return (
     <section class="org import">
-      <h1>Nhập tổ chức từ bảng tính</h1>
+      <h1>{tr.importTitle}</h1>
       <p class="muted">
-        Đơn vị, đảng viên, hộ và phân công, mỗi loại một trang. Nhập lại cùng mã thì cập nhật, không tạo trùng; ô để trống giữ nguyên giá trị
-        đang có; không xóa gì. Điện thoại của các chi bộ nhận thay đổi ở lần đồng bộ tới.
+        {tr.importHelp}
       </p>
       <div class="panel">
-        <h2>1. Tải mẫu</h2>
+        <h2>{tr.step1}</h2>
         <p>
           <a class="button" href={IMPORT_TEMPLATE_URL} download="mau-nhap-to-chuc.xlsx" data-testid="import-template">
-            Tải mẫu bảng tính (Excel)
+            {tr.templateButton}
           </a>{' '}
-          <span class="muted">Các cột có mã (loại đơn vị, chức vụ, tình trạng) chọn trong danh sách thả xuống.</span>
+          <span class="muted">{tr.templateHint}</span>
         </p>
       </div>
       <div class="panel">
-        <h2>2. Chọn tệp để xem trước</h2>
+        <h2>{tr.step2}</h2>
         <label>
-          Tệp Excel (.xlsx) hoặc CSV{' '}
+          {tr.fileLabel}{' '}
           <input
             type="file"
             name="file"
@@ -160,24 +162,24 @@ export function ImportPage() {
         </label>
         {busy && (
           <p class="loading" aria-busy="true">
-            Đang đọc tệp…
+            {tr.readingFile}
           </p>
         )}
       </div>
       {error !== null && <ErrorView error={error} />}
       {plan && (
         <div class="panel" data-testid="import-preview" data-applied={String(plan.applied)} data-errors={plan.errors.length}>
-          <h2>{plan.applied ? `3. Đã nhập ${plan.file}` : `3. Xem trước: ${plan.file}`}</h2>
+          <h2>{plan.applied ? tr.importedFile(plan.file) : tr.previewFile(plan.file)}</h2>
           <Counts plan={plan} />
           {plan.errors.length > 0 ? <Errors plan={plan} /> : <Changes plan={plan} />}
           {plan.applied ? (
             <p class="saved" role="status">
-              Đã nhập xong, trong một lần. <a href={href.org()}>Xem cây đơn vị ở trang Tổ chức</a>
+              {tr.importDone} <a href={href.org()}>{tr.seeTree}</a>
             </p>
           ) : (
             plan.errors.length === 0 && (
               <button disabled={busy} onClick={() => run(true)} data-testid="import-apply">
-                {busy ? 'Đang nhập…' : 'Xác nhận nhập'}
+                {busy ? tr.importing : tr.confirmImport}
               </button>
             )
           )}

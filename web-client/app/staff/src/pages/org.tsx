@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, type OrgChoices } from '../api';
 import { href } from '../route';
 import { ErrorView, Load, type Loaded, useLoad } from '../ui';
+import { tr } from '../i18n';
 
 type Field = { name: string; label: string; type?: 'text' | 'number' | 'date'; options?: [string, string][]; required?: boolean };
 
@@ -65,7 +66,7 @@ function ChangeForm(props: {
           )}
         </label>
       ))}
-      <button disabled={busy}>{busy ? 'Đang gửi…' : submit}</button>
+      <button disabled={busy}>{busy ? tr.sending : submit}</button>
       {result && (
         <p class="saved" role="status">
           {result}
@@ -91,16 +92,16 @@ function UnitTree() {
   const units = useLoad(() => api.orgUnits(), []);
   return (
     <div class="panel">
-      <h2>Các đơn vị</h2>
+      <h2>{tr.units}</h2>
       <Load result={units}>
         {(rows) => (
           <table class="table" data-testid="org-units">
             <thead>
               <tr>
-                <th>Tên</th>
-                <th>Mã</th>
-                <th>Loại</th>
-                <th>Cấp</th>
+                <th>{tr.name}</th>
+                <th>{tr.code}</th>
+                <th>{tr.kind}</th>
+                <th>{tr.level}</th>
               </tr>
             </thead>
             <tbody>
@@ -126,66 +127,65 @@ export function OrgPage() {
   const choices = useLoad(() => api.orgChoices(), []);
   return (
     <section class="org">
-      <h1>Tổ chức</h1>
+      <h1>{tr.orgTitle}</h1>
       <p class="muted">
-        Thêm đơn vị, đảng viên và hộ; chuyển sinh hoạt đảng viên sang chi bộ khác; chuyển hộ sang chi bộ khác. Điện thoại của các chi bộ liên
-        quan nhận thay đổi ở lần đồng bộ tới; những gì đã ghi trên điện thoại trước đó được giữ nguyên.
+        {tr.orgHelp}
       </p>
       <p>
         <a class="button" href={href.orgImport()} data-testid="org-import-link">
-          Nhập từ bảng tính (Excel, CSV)
+          {tr.importLink}
         </a>
       </p>
       <div class="two">
         <ChangeForm
           id="unit"
-          title="Thêm đơn vị"
-          help="Một đảng bộ xã hoặc một chi bộ, dưới một đơn vị trong phạm vi của bạn."
+          title={tr.addUnit}
+          help={tr.addUnitHelp}
           fields={[
-            { name: 'id', label: 'Mã đơn vị', required: true },
-            { name: 'parent', label: 'Mã đơn vị cấp trên', required: true },
+            { name: 'id', label: tr.unitCode, required: true },
+            { name: 'parent', label: tr.parentCode, required: true },
             {
               name: 'kind',
-              label: 'Loại',
+              label: tr.kind,
               options: options(choices, 'unit_kinds', 'cell'),
             },
-            { name: 'level_label', label: 'Cấp (ví dụ: xã, chi bộ thôn)', required: true },
-            { name: 'name', label: 'Tên', required: true },
+            { name: 'level_label', label: tr.levelLabel, required: true },
+            { name: 'name', label: tr.name, required: true },
           ]}
-          submit="Thêm đơn vị"
+          submit={tr.addUnit}
           send={(v) => api.org('/units', { ...v, kind: v.kind ?? 'cell' })}
-          done={(a) => `Đã thêm đơn vị ${String(a.id)}.`}
+          done={(a) => tr.unitAdded(String(a.id))}
         />
         <ChangeForm
           id="member"
-          title="Thêm đảng viên"
-          help="Đảng viên mới của một chi bộ; cấp mã kích hoạt điện thoại sau khi thêm."
+          title={tr.addMember}
+          help={tr.addMemberHelp}
           fields={[
-            { name: 'id', label: 'Mã đảng viên', required: true },
-            { name: 'cell', label: 'Mã chi bộ', required: true },
-            { name: 'name', label: 'Họ và tên', required: true },
+            { name: 'id', label: tr.memberCode, required: true },
+            { name: 'cell', label: tr.cellCode, required: true },
+            { name: 'name', label: tr.fullName, required: true },
             {
               name: 'role',
-              label: 'Chức vụ trong chi bộ',
+              label: tr.cellRole,
               options: options(choices, 'member_roles', 'member'),
             },
           ]}
-          submit="Thêm đảng viên"
+          submit={tr.addMember}
           send={(v) => api.org('/members', { ...v, role: v.role ?? 'member' })}
-          done={(a) => `Đã thêm ${String(a.name)} vào chi bộ ${String(a.cell)}.`}
+          done={(a) => tr.memberAdded(String(a.name), String(a.cell))}
         />
         <ChangeForm
           id="household"
-          title="Thêm hộ"
-          help="Một gia đình mới đến thôn; bí thư chi bộ cũng thêm được trên điện thoại."
+          title={tr.addHousehold}
+          help={tr.addHouseholdHelp}
           fields={[
-            { name: 'cell', label: 'Mã chi bộ', required: true },
-            { name: 'head', label: 'Chủ hộ', required: true },
-            { name: 'village', label: 'Thôn, bản' },
-            { name: 'people', label: 'Nhân khẩu', type: 'number' },
-            { name: 'livelihood', label: 'Sinh kế' },
+            { name: 'cell', label: tr.cellCode, required: true },
+            { name: 'head', label: tr.head, required: true },
+            { name: 'village', label: tr.village },
+            { name: 'people', label: tr.people, type: 'number' },
+            { name: 'livelihood', label: tr.livelihood },
           ]}
-          submit="Thêm hộ"
+          submit={tr.addHousehold}
           send={(v) =>
             api.org('/households', {
               cell: v.cell,
@@ -195,33 +195,33 @@ export function OrgPage() {
               livelihood: v.livelihood ?? '',
             })
           }
-          done={(a) => `Đã thêm hộ ${String(a.id)}.`}
+          done={(a) => tr.householdAdded(String(a.id))}
         />
         <ChangeForm
           id="transfer"
-          title="Chuyển sinh hoạt đảng viên"
-          help="Các hộ được phân công ở chi bộ cũ kết thúc; báo cáo và lịch sử đi theo đảng viên."
+          title={tr.transferTitle}
+          help={tr.transferHelp}
           fields={[
-            { name: 'member', label: 'Mã đảng viên', required: true },
-            { name: 'cell', label: 'Chuyển đến chi bộ (mã)', required: true },
-            { name: 'on', label: 'Từ ngày', type: 'date' },
+            { name: 'member', label: tr.memberCode, required: true },
+            { name: 'cell', label: tr.toCell, required: true },
+            { name: 'on', label: tr.effectiveOn, type: 'date' },
           ]}
-          submit="Chuyển sinh hoạt"
+          submit={tr.transferButton}
           send={(v) => api.org(`/members/${encodeURIComponent(v.member ?? '')}/transfer`, { cell: v.cell, on: optional(v.on) })}
-          done={(a) => `Đã chuyển ${String(a.member)} từ ${String(a.from)} sang ${String(a.to)}.`}
+          done={(a) => tr.transferred(String(a.member), String(a.from), String(a.to))}
         />
         <ChangeForm
           id="move"
-          title="Chuyển hộ sang chi bộ khác"
-          help="Điện thoại của cả hai chi bộ nhận thay đổi; ghi chép trước khi chuyển được giữ."
+          title={tr.moveTitle}
+          help={tr.moveHelp}
           fields={[
-            { name: 'household', label: 'Mã hộ', required: true },
-            { name: 'cell', label: 'Chuyển đến chi bộ (mã)', required: true },
-            { name: 'on', label: 'Từ ngày', type: 'date' },
+            { name: 'household', label: tr.householdCode, required: true },
+            { name: 'cell', label: tr.toCell, required: true },
+            { name: 'on', label: tr.effectiveOn, type: 'date' },
           ]}
-          submit="Chuyển hộ"
+          submit={tr.moveButton}
           send={(v) => api.org(`/households/${encodeURIComponent(v.household ?? '')}/move`, { cell: v.cell, on: optional(v.on) })}
-          done={(a) => `Đã chuyển hộ ${String(a.household)} từ ${String(a.from)} sang ${String(a.to)}.`}
+          done={(a) => tr.moved(String(a.household), String(a.from), String(a.to))}
         />
       </div>
       <UnitTree />

@@ -8,6 +8,7 @@ import { monthVi, dateVi, num, pct, ratio } from '../format';
 import { href } from '../route';
 import { RatingHeatmap, TrendChart, Bar } from '../charts';
 import { Breadcrumb, CountLink, DataTable, ExportLinks, Load, MonthPicker, useLoad } from '../ui';
+import { tr } from '../i18n';
 
 /** Cells have no children in the overview; their households and members are listed instead. */
 export function isCell(unit: UnitRef): boolean {
@@ -15,15 +16,15 @@ export function isCell(unit: UnitRef): boolean {
 }
 
 export const TABLE_TITLES: Record<string, string> = {
-  coverage: 'Tỷ lệ hộ được thăm',
-  gaps: 'Hộ chưa phân công, chưa được thăm',
-  idle_members: 'Đảng viên chưa phụ trách hộ',
-  flags: 'Kiến nghị cần giải quyết',
-  reports: 'Báo cáo tháng',
-  missing_reports: 'Báo cáo còn thiếu',
-  ratings: 'Tự nhận và chi bộ xếp loại',
-  away: 'Đảng viên đi làm ăn xa, miễn sinh hoạt',
-  households: 'Danh sách hộ',
+  coverage: tr.tableCoverage,
+  gaps: tr.tableGaps,
+  idle_members: tr.tableIdle,
+  flags: tr.tableFlags,
+  reports: tr.tableReports,
+  missing_reports: tr.tableMissing,
+  ratings: tr.tableRatings,
+  away: tr.tableAway,
+  households: tr.tableHouseholds,
 };
 
 export function OverviewPage({ unit, month }: { unit?: string; month?: string }) {
@@ -43,18 +44,18 @@ function OverviewView({ o }: { o: Overview }) {
         <div>
           <h1>{o.unit.name}</h1>
           <p class="muted">
-            {o.unit.level_label} · {monthVi(month)} · số liệu đến ngày {dateVi(o.today)}
+            {o.unit.level_label} · {monthVi(month)} · {tr.figuresTo(dateVi(o.today))}
           </p>
         </div>
         <div class="toolbar no-print">
           <MonthPicker month={month} onPick={(m) => (location.hash = href.overview(unit, m))} />
           {cell ? (
             <a class="button secondary" href={href.printCell(unit, month)}>
-              Báo cáo chi bộ (bản in)
+              {tr.printCell}
             </a>
           ) : (
             <a class="button secondary" href={href.printDistrict(unit, month)}>
-              Bản in tổng hợp
+              {tr.printDistrict}
             </a>
           )}
         </div>
@@ -64,30 +65,30 @@ function OverviewView({ o }: { o: Overview }) {
         <a class="count headline" href={t('coverage')} data-count="coverage">
           <span class="value">{pct(ratio(o.coverage.visited, o.coverage.assigned))}</span>
           <span class="label">
-            tỷ lệ hộ được thăm: {num(o.coverage.visited)} / {num(o.coverage.assigned)} hộ đã phân công (tổng {num(o.coverage.households)} hộ)
+            {tr.coverageHeadline(num(o.coverage.visited), num(o.coverage.assigned), num(o.coverage.households))}
           </span>
         </a>
-        <CountLink label="hộ chưa phân công" value={o.gaps.unassigned} to={t('gaps')} table="gaps" alert />
-        <CountLink label={`hộ chưa được thăm từ ${o.gaps.months} tháng trở lên`} value={o.gaps.not_visited} to={t('gaps')} table="gaps" alert />
-        <CountLink label="đảng viên chưa phụ trách hộ" value={o.idle_members} to={t('idle_members')} table="idle_members" alert />
-        <CountLink label="kiến nghị đang mở" value={o.flags.open} to={t('flags')} table="flags" alert />
+        <CountLink label={tr.unassigned} value={o.gaps.unassigned} to={t('gaps')} table="gaps" alert />
+        <CountLink label={tr.notVisitedFor(o.gaps.months)} value={o.gaps.not_visited} to={t('gaps')} table="gaps" alert />
+        <CountLink label={tr.idleMembers} value={o.idle_members} to={t('idle_members')} table="idle_members" alert />
+        <CountLink label={tr.openFlags} value={o.flags.open} to={t('flags')} table="flags" alert />
         <CountLink
-          label={`báo cáo còn thiếu (đã nộp ${num(o.reports.submitted)} / ${num(o.reports.due)})`}
+          label={tr.missingReports(num(o.reports.submitted), num(o.reports.due))}
           value={o.reports.missing}
           to={t('missing_reports')}
           table="missing_reports"
           alert
         />
-        <CountLink label="đảng viên đi làm ăn xa" value={o.members.working_away} to={t('away')} table="away" />
-        <CountLink label="đảng viên miễn sinh hoạt" value={o.members.exempt} to={t('away')} table="away" />
+        <CountLink label={tr.workingAway} value={o.members.working_away} to={t('away')} table="away" />
+        <CountLink label={tr.exempt} value={o.members.exempt} to={t('away')} table="away" />
       </div>
 
       {o.children.length > 0 && (
         <section class="panel">
           <div class="panel-head">
-            <h2>Tỷ lệ hộ được thăm {monthVi(month)}, theo đơn vị trực thuộc</h2>
+            <h2>{tr.coverageByChild(monthVi(month))}</h2>
             <span class="no-print">
-              <a href={t('coverage')}>Bảng đầy đủ</a> <ExportLinks table="coverage" query={{ unit, month }} />
+              <a href={t('coverage')}>{tr.fullTable}</a> <ExportLinks table="coverage" query={{ unit, month }} />
             </span>
           </div>
           <ChildrenTable o={o} />
@@ -96,43 +97,42 @@ function OverviewView({ o }: { o: Overview }) {
 
       <div class="two">
         <section class="panel">
-          <h2>Hộ được thăm {o.trend.length} tháng qua</h2>
-          <TrendChart points={o.trend} title={`Số hộ đã phân công và đã thăm mỗi tháng, ${o.trend.length} tháng đến ${monthVi(month)}`} />
+          <h2>{tr.visitedMonths(o.trend.length)}</h2>
+          <TrendChart points={o.trend} title={tr.trendTitle(o.trend.length, monthVi(month))} />
         </section>
         <section class="panel">
           <h2>
-            <a href={t('flags')}>Kiến nghị đang mở</a> theo thời gian
+            <a href={t('flags')}>{tr.openFlagsLink}</a>
+            {tr.byAge}
           </h2>
           <FlagAges o={o} />
-          <h2>Báo cáo tháng</h2>
+          <h2>{tr.monthlyReports}</h2>
           <p>
-            Phải nộp {num(o.reports.due)} · đã nộp {num(o.reports.submitted)} ({pct(ratio(o.reports.submitted, o.reports.due))}) ·{' '}
-            <a href={t('missing_reports')}>còn thiếu {num(o.reports.missing)}</a> · <a href={t('reports')}>tất cả báo cáo</a>
+            {tr.reportsLine(num(o.reports.due), num(o.reports.submitted), pct(ratio(o.reports.submitted, o.reports.due)))}
+            <a href={t('missing_reports')}>{tr.stillMissing(num(o.reports.missing))}</a> · <a href={t('reports')}>{tr.allReports}</a>
           </p>
-          <h2>Đảng viên</h2>
+          <h2>{tr.members}</h2>
           <p>
-            Tổng số {num(o.members.total)} · đang sinh hoạt {num(o.members.active)} ·{' '}
-            <a href={t('away')}>
-              đi làm ăn xa {num(o.members.working_away)} · miễn sinh hoạt {num(o.members.exempt)}
-            </a>
+            {tr.membersLine(num(o.members.total), num(o.members.active))}
+            <a href={t('away')}>{tr.awayLine(num(o.members.working_away), num(o.members.exempt))}</a>
           </p>
         </section>
       </div>
 
       <section class="panel">
         <div class="panel-head">
-          <h2>Tự nhận xếp loại và chi bộ xếp loại, {monthVi(month)}</h2>
+          <h2>{tr.ratingsTitle(monthVi(month))}</h2>
           <a class="no-print" href={t('ratings')}>
-            Bảng đầy đủ
+            {tr.fullTable}
           </a>
         </div>
-        <RatingHeatmap matrix={o.ratings} title={`Số báo cáo tháng theo mức tự nhận xếp loại và mức chi bộ xếp loại, ${monthVi(month)}`} />
+        <RatingHeatmap matrix={o.ratings} title={tr.ratingsChart(monthVi(month))} />
       </section>
 
       {cell && <CellTables unit={unit} month={month} />}
 
       <section class="panel no-print">
-        <h2>Các bảng</h2>
+        <h2>{tr.tables}</h2>
         <ul class="table-links">
           {Object.entries(TABLE_TITLES).map(([name, title]) => (
             <li>
@@ -153,27 +153,27 @@ export function ChildrenTable({ o }: { o: Overview }) {
     <table class="children">
       <thead>
         <tr>
-          <th scope="col">Đơn vị</th>
+          <th scope="col">{tr.unit}</th>
           <th scope="col" class="number">
-            Số hộ
+            {tr.households}
           </th>
           <th scope="col" class="number">
-            Đã phân công
+            {tr.assigned}
           </th>
           <th scope="col" class="number">
-            Đã thăm
+            {tr.visited}
           </th>
           <th scope="col" class="percent">
-            Tỷ lệ hộ được thăm
+            {tr.tableCoverage}
           </th>
           <th scope="col" class="number">
-            Kiến nghị mở
+            {tr.openFlagsShort}
           </th>
           <th scope="col" class="number">
-            Báo cáo còn thiếu
+            {tr.tableMissing}
           </th>
           <th scope="col" class="number">
-            Đảng viên
+            {tr.members}
           </th>
         </tr>
       </thead>
@@ -213,12 +213,12 @@ export function FlagAges({ o }: { o: Overview }) {
     <table class="flag-ages">
       <thead>
         <tr>
-          <th scope="col">Đã mở</th>
+          <th scope="col">{tr.openedFor}</th>
           <th scope="col" class="number">
-            Đã báo cáo cấp trên
+            {tr.escalated}
           </th>
           <th scope="col" class="number">
-            Tổng đang mở
+            {tr.openTotal}
           </th>
         </tr>
       </thead>
@@ -231,7 +231,7 @@ export function FlagAges({ o }: { o: Overview }) {
           </tr>
         ))}
         <tr class="total">
-          <td>Tổng</td>
+          <td>{tr.total}</td>
           <td class="number">{num(o.flags.escalated)}</td>
           <td class="number">{num(o.flags.open)}</td>
         </tr>
@@ -248,14 +248,14 @@ function CellTables({ unit, month }: { unit: string; month: string }) {
     <>
       <section class="panel" data-section="households">
         <div class="panel-head">
-          <h2>Các hộ của chi bộ</h2>
+          <h2>{tr.cellHouseholds}</h2>
           <ExportLinks table="households" query={{ unit, month }} />
         </div>
         <Load result={households}>{(t) => <DataTable table={t} month={month} />}</Load>
       </section>
       <section class="panel" data-section="reports">
         <div class="panel-head">
-          <h2>Báo cáo tháng của đảng viên, {monthVi(month)}</h2>
+          <h2>{tr.membersReports(monthVi(month))}</h2>
           <ExportLinks table="reports" query={{ unit, month }} />
         </div>
         <Load result={reports}>{(t) => <DataTable table={t} month={month} />}</Load>

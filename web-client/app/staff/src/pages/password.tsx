@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { admin } from '../admin-api';
+import { tr } from '../i18n';
 
 export function PasswordPage() {
   const [login, setLogin] = useState('');
@@ -17,7 +18,7 @@ export function PasswordPage() {
     e.preventDefault();
     setError(null);
     if (password !== again) {
-      setError('Hai lần nhập mật khẩu mới không khớp nhau.');
+      setError(tr.mismatch);
       return;
     }
     setBusy(true);
@@ -27,7 +28,7 @@ export function PasswordPage() {
     } catch (err) {
       // The server's words say which: a wrong, used or expired code, or a too short password.
       const said = err instanceof Error ? err.message : String(err);
-      setError(err instanceof ApiError && err.status === 0 ? 'Không kết nối được máy chủ.' : said);
+      setError(err instanceof ApiError && err.status === 0 ? tr.noServer : said);
     } finally {
       setBusy(false);
     }
@@ -36,10 +37,10 @@ export function PasswordPage() {
     return (
       <main class="sign-in">
         <div class="panel" role="status" data-testid="password-set">
-          <h1>Đã đặt mật khẩu mới</h1>
-          <p>Hãy đăng nhập bằng mật khẩu mới.</p>
+          <h1>{tr.passwordSet}</h1>
+          <p>{tr.signInWithNew}</p>
           <p>
-            <a href="#/">Đăng nhập</a>
+            <a href="#/">{tr.signIn}</a>
           </p>
         </div>
       </main>
@@ -48,32 +49,32 @@ export function PasswordPage() {
   return (
     <main class="sign-in">
       <form onSubmit={submit} data-form="password">
-        <h1>Đặt lại mật khẩu</h1>
-        <p class="muted">Nhập mã một lần mà quản trị đã cấp cho bạn, rồi chọn mật khẩu mới (ít nhất 10 ký tự).</p>
+        <h1>{tr.resetTitle}</h1>
+        <p class="muted">{tr.resetHelp}</p>
         <label>
-          Tên đăng nhập
+          {tr.login}
           <input name="login" autocomplete="username" autocapitalize="none" required value={login} onInput={(e) => setLogin(e.currentTarget.value)} />
         </label>
         <label>
-          Mã đặt lại mật khẩu
+          {tr.resetCode}
           <input name="code" autocapitalize="characters" required value={code} onInput={(e) => setCode(e.currentTarget.value)} />
         </label>
         <label>
-          Mật khẩu mới
+          {tr.newPassword}
           <input name="password" type="password" autocomplete="new-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
         </label>
         <label>
-          Nhập lại mật khẩu mới
+          {tr.newAgain}
           <input name="again" type="password" autocomplete="new-password" required value={again} onInput={(e) => setAgain(e.currentTarget.value)} />
         </label>
-        <button disabled={busy}>{busy ? 'Đang gửi…' : 'Đặt mật khẩu mới'}</button>
+        <button disabled={busy}>{busy ? tr.sending : tr.setNew}</button>
         {error && (
           <p class="error" role="alert">
             {error}
           </p>
         )}
         <p>
-          <a href="#/">Về trang đăng nhập</a>
+          <a href="#/">{tr.backToSignIn}</a>
         </p>
       </form>
     </main>

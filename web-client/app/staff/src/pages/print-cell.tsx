@@ -6,6 +6,7 @@ import { api, type Overview, type Table } from '../api';
 import { dateVi, monthVi, num, pct, ratio } from '../format';
 import { href } from '../route';
 import { DataTable, Load, PrintButton, useLoad, type Loaded } from '../ui';
+import { tr } from '../i18n';
 
 interface CellReport {
   overview: Overview;
@@ -39,46 +40,46 @@ function Report({ r }: { r: CellReport }) {
   return (
     <article class="printout" data-print="cell" data-unit={o.unit.id}>
       <div class="toolbar no-print">
-        <a href={href.overview(o.unit.id, month)}>← Tổng quan chi bộ</a>
+        <a href={href.overview(o.unit.id, month)}>{tr.backToCellOverview}</a>
         <PrintButton />
       </div>
       <header class="doc-head">
         <p class="issuer">{o.breadcrumb.length > 1 ? o.breadcrumb[o.breadcrumb.length - 2].name : ''}</p>
         <p class="issuer">{o.unit.name}</p>
-        <h1>Báo cáo tháng công tác phụ trách hộ, {monthVi(month)}</h1>
-        <p class="muted">Số liệu đến ngày {dateVi(o.today)}</p>
+        <h1>{tr.cellReportTitle(monthVi(month))}</h1>
+        <p class="muted">{tr.figuresAsOf(dateVi(o.today))}</p>
       </header>
 
-      <h2>Tỷ lệ hộ được thăm</h2>
+      <h2>{tr.tableCoverage}</h2>
       <p>
-        Chi bộ có {num(o.coverage.households)} hộ, đã phân công đảng viên phụ trách {num(o.coverage.assigned)} hộ; trong{' '}
-        {monthVi(month)} đã thăm {num(o.coverage.visited)} hộ, đạt <strong>{pct(ratio(o.coverage.visited, o.coverage.assigned))}</strong>. Chưa phân
-        công {num(o.gaps.unassigned)} hộ; {num(o.gaps.not_visited)} hộ chưa được thăm từ {o.gaps.months} tháng trở lên.
+        {tr.cellCoverage(num(o.coverage.households), num(o.coverage.assigned), monthVi(month), num(o.coverage.visited))}
+        <strong>{pct(ratio(o.coverage.visited, o.coverage.assigned))}</strong>
+        {tr.cellGaps(num(o.gaps.unassigned), num(o.gaps.not_visited), o.gaps.months)}
       </p>
 
-      <h2>Báo cáo tháng của đảng viên</h2>
+      <h2>{tr.membersReportsTitle}</h2>
       <p>
-        Phải nộp {num(o.reports.due)}, đã nộp {num(o.reports.submitted)}, còn thiếu {num(o.reports.missing)}.
+        {tr.reportsDue(num(o.reports.due), num(o.reports.submitted), num(o.reports.missing))}
       </p>
       <DataTable table={r.reports} printable hide={['cell']} />
 
-      <h2>Hộ chưa được thăm trong {monthVi(month)}</h2>
+      <h2>{tr.notVisitedIn(monthVi(month))}</h2>
       <DataTable table={unvisited} printable hide={['household', 'cell', 'visited']} />
 
-      <h2>Kiến nghị đang mở</h2>
+      <h2>{tr.openFlagsLink}</h2>
       <DataTable table={r.flags} printable hide={['household', 'cell']} />
 
       <div class="signatures">
         <div>
           <p>
-            <strong>Người lập</strong>
+            <strong>{tr.preparedBy}</strong>
           </p>
         </div>
         <div>
           <p>
-            <strong>T/M chi bộ</strong>
+            <strong>{tr.forTheCell}</strong>
             <br />
-            Bí thư
+            {tr.secretary}
           </p>
         </div>
       </div>

@@ -8,6 +8,7 @@ import { href } from '../route';
 import { CoverageBars, RatingHeatmap, TrendChart } from '../charts';
 import { Load, PrintButton, useLoad } from '../ui';
 import { ChildrenTable, FlagAges } from './overview';
+import { tr } from '../i18n';
 
 export function PrintDistrictPage({ unit, month }: { unit?: string; month?: string }) {
   const result = useLoad(() => api.overview(unit, month), [unit, month]);
@@ -17,31 +18,31 @@ export function PrintDistrictPage({ unit, month }: { unit?: string; month?: stri
 function Summary({ o }: { o: Overview }) {
   const month = o.month;
   const figures: [string, string][] = [
-    ['Tổng số hộ', num(o.coverage.households)],
-    ['Hộ đã phân công đảng viên phụ trách', num(o.coverage.assigned)],
-    ['Hộ đã được thăm trong tháng', num(o.coverage.visited)],
-    ['Tỷ lệ hộ được thăm', pct(ratio(o.coverage.visited, o.coverage.assigned))],
-    ['Hộ chưa phân công', num(o.gaps.unassigned)],
-    [`Hộ chưa được thăm từ ${o.gaps.months} tháng trở lên`, num(o.gaps.not_visited)],
-    ['Đảng viên chưa phụ trách hộ', num(o.idle_members)],
-    ['Kiến nghị đang mở (đã báo cáo cấp trên)', `${num(o.flags.open)} (${num(o.flags.escalated)})`],
-    ['Báo cáo tháng đã nộp / phải nộp', `${num(o.reports.submitted)} / ${num(o.reports.due)}`],
-    ['Báo cáo còn thiếu', num(o.reports.missing)],
-    ['Đảng viên (đi làm ăn xa, miễn sinh hoạt)', `${num(o.members.total)} (${num(o.members.working_away)}, ${num(o.members.exempt)})`],
+    [tr.totalHouseholds, num(o.coverage.households)],
+    [tr.assignedHouseholds, num(o.coverage.assigned)],
+    [tr.visitedInMonth, num(o.coverage.visited)],
+    [tr.tableCoverage, pct(ratio(o.coverage.visited, o.coverage.assigned))],
+    [tr.unassignedHouseholds, num(o.gaps.unassigned)],
+    [tr.notVisitedForCap(o.gaps.months), num(o.gaps.not_visited)],
+    [tr.tableIdle, num(o.idle_members)],
+    [tr.openEscalated, `${num(o.flags.open)} (${num(o.flags.escalated)})`],
+    [tr.reportsSubmittedDue, `${num(o.reports.submitted)} / ${num(o.reports.due)}`],
+    [tr.tableMissing, num(o.reports.missing)],
+    [tr.membersAwayExempt, `${num(o.members.total)} (${num(o.members.working_away)}, ${num(o.members.exempt)})`],
   ];
   return (
     <article class="printout" data-print="district" data-unit={o.unit.id}>
       <div class="toolbar no-print">
-        <a href={href.overview(o.unit.id, month)}>← Tổng quan</a>
+        <a href={href.overview(o.unit.id, month)}>← {tr.navOverview}</a>
         <PrintButton />
       </div>
       <header class="doc-head">
         <p class="issuer">{o.unit.name}</p>
-        <h1>Báo cáo tổng hợp công tác phụ trách hộ, {monthVi(month)}</h1>
-        <p class="muted">Số liệu đến ngày {dateVi(o.today)}</p>
+        <h1>{tr.districtReportTitle(monthVi(month))}</h1>
+        <p class="muted">{tr.figuresAsOf(dateVi(o.today))}</p>
       </header>
 
-      <h2>Số liệu chính</h2>
+      <h2>{tr.keyFigures}</h2>
       <table class="figures">
         <tbody>
           {figures.map(([label, value]) => (
@@ -55,32 +56,35 @@ function Summary({ o }: { o: Overview }) {
 
       {o.children.length > 0 && (
         <>
-          <h2>Tỷ lệ hộ được thăm theo đơn vị trực thuộc</h2>
+          <h2>{tr.coverageByChildTitle}</h2>
           <ChildrenTable o={o} />
           <figure>
             <CoverageBars
-              title={`Tỷ lệ hộ được thăm ${monthVi(month)} của từng đơn vị trực thuộc ${o.unit.name}`}
+              title={tr.coverageBarsTitle(monthVi(month), o.unit.name)}
               rows={o.children.map((c) => ({
                 label: c.name,
                 value: ratio(c.visited, c.assigned),
-                detail: `${num(c.visited)} / ${num(c.assigned)} hộ`,
+                detail: tr.householdsOf(num(c.visited), num(c.assigned)),
               }))}
             />
           </figure>
         </>
       )}
 
-      <h2>Hộ được thăm {o.trend.length} tháng qua</h2>
+      <h2>{tr.visitedMonths(o.trend.length)}</h2>
       <figure>
-        <TrendChart points={o.trend} title={`Số hộ đã phân công và đã thăm mỗi tháng, ${o.trend.length} tháng đến ${monthVi(month)}`} />
+        <TrendChart points={o.trend} title={tr.trendTitle(o.trend.length, monthVi(month))} />
       </figure>
 
-      <h2>Kiến nghị đang mở theo thời gian</h2>
+      <h2>
+        {tr.openFlagsLink}
+        {tr.byAge}
+      </h2>
       <FlagAges o={o} />
 
-      <h2>Tự nhận và chi bộ xếp loại</h2>
+      <h2>{tr.tableRatings}</h2>
       <figure>
-        <RatingHeatmap matrix={o.ratings} title={`Số báo cáo tháng theo mức tự nhận xếp loại và mức chi bộ xếp loại, ${monthVi(month)}`} />
+        <RatingHeatmap matrix={o.ratings} title={tr.ratingsChart(monthVi(month))} />
       </figure>
     </article>
   );

@@ -7,6 +7,7 @@ import { api, type SearchResults } from '../api';
 import { num } from '../format';
 import { href } from '../route';
 import { Load, useLoad } from '../ui';
+import { tr } from '../i18n';
 
 /** The box in the header; searching changes the address, so results can be linked to. */
 export function SearchBox({ q }: { q: string }) {
@@ -24,13 +25,13 @@ export function SearchBox({ q }: { q: string }) {
       <input
         type="search"
         name="q"
-        aria-label="Tìm hộ hoặc đảng viên theo tên"
-        placeholder="Tìm hộ, đảng viên…"
+        aria-label={tr.searchLabel}
+        placeholder={tr.searchHint}
         minLength={MIN_LETTERS}
         value={text}
         onInput={(e) => setText((e.target as HTMLInputElement).value)}
       />
-      <button>Tìm</button>
+      <button>{tr.searchButton}</button>
     </form>
   );
 }
@@ -44,13 +45,13 @@ export function SearchPage({ q }: { q: string }) {
   const result = useLoad<SearchResults | null>(() => (enough ? api.search(wanted) : Promise.resolve(null)), [wanted]);
   return (
     <section class="search">
-      <h1>Tìm kiếm{wanted && `: “${wanted}”`}</h1>
+      <h1>{tr.searchTitle}{wanted && `: “${wanted}”`}</h1>
       <Load result={result}>
         {(r) =>
           r ? (
             <Results r={r} />
           ) : (
-            <p class="muted">Gõ ít nhất {MIN_LETTERS} chữ cái của tên chủ hộ hoặc tên đảng viên, có dấu hay không dấu đều được.</p>
+            <p class="muted">{tr.searchMin(MIN_LETTERS)}</p>
           )
         }
       </Load>
@@ -62,9 +63,9 @@ function Results({ r }: { r: SearchResults }) {
   return (
     <div class="two">
       <section class="panel" data-section="households">
-        <h2>Hộ ({num(r.households.length)})</h2>
+        <h2>{tr.householdsN(num(r.households.length))}</h2>
         {r.households.length === 0 ? (
-          <p class="muted">Không tìm thấy hộ nào.</p>
+          <p class="muted">{tr.noHouseholds}</p>
         ) : (
           <ul class="results">
             {r.households.map((h) => (
@@ -80,9 +81,9 @@ function Results({ r }: { r: SearchResults }) {
         )}
       </section>
       <section class="panel" data-section="members">
-        <h2>Đảng viên ({num(r.members.length)})</h2>
+        <h2>{tr.membersN(num(r.members.length))}</h2>
         {r.members.length === 0 ? (
-          <p class="muted">Không tìm thấy đảng viên nào.</p>
+          <p class="muted">{tr.noMembers}</p>
         ) : (
           <ul class="results">
             {r.members.map((m) => (

@@ -2,12 +2,13 @@
 
 import { useState } from 'preact/hooks';
 import { ApiError, api, type Session } from '../api';
+import { tr } from '../i18n';
 
 const WHY: Record<number, string> = {
-  0: 'Không kết nối được máy chủ.',
-  401: 'Sai tên đăng nhập hoặc mật khẩu.',
-  403: 'Tài khoản đã bị khóa hoặc không được xem trang này.',
-  429: 'Đăng nhập sai quá nhiều lần; vui lòng thử lại sau.',
+  0: tr.noServer,
+  401: tr.wrongPassword,
+  403: tr.accountLocked,
+  429: tr.tooManyTries,
 };
 
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
@@ -27,7 +28,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
       else setError(WHY[401]);
     } catch (err) {
       const status = err instanceof ApiError ? err.status : -1;
-      setError(WHY[status] ?? `Lỗi: ${err instanceof Error ? err.message : String(err)}`);
+      setError(WHY[status] ?? tr.failed(err instanceof Error ? err.message : String(err)));
     } finally {
       setBusy(false);
     }
@@ -35,14 +36,14 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   return (
     <main class="sign-in">
       <form onSubmit={submit}>
-        <h1>hosync · Theo dõi công tác phụ trách hộ</h1>
-        <p class="muted">Đăng nhập dành cho cán bộ Huyện ủy và Đảng ủy xã.</p>
+        <h1>{tr.signInTitle}</h1>
+        <p class="muted">{tr.signInFor}</p>
         <label>
-          Tên đăng nhập
+          {tr.login}
           <input name="login" autocomplete="username" autocapitalize="none" required value={login} onInput={(e) => setLogin((e.target as HTMLInputElement).value)} />
         </label>
         <label>
-          Mật khẩu
+          {tr.password}
           <input
             name="password"
             type="password"
@@ -52,7 +53,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
             onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
           />
         </label>
-        <button disabled={busy}>{busy ? 'Đang đăng nhập…' : 'Đăng nhập'}</button>
+        <button disabled={busy}>{busy ? tr.signingIn : tr.signIn}</button>
         {error && (
           <p class="error" role="alert">
             {error}

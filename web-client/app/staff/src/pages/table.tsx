@@ -7,6 +7,7 @@ import { monthVi } from '../format';
 import { href } from '../route';
 import { DataTable, ExportLinks, Load, MonthPicker, PrintButton, useLoad } from '../ui';
 import { TABLE_TITLES } from './overview';
+import { tr } from '../i18n';
 
 export function TablePage(props: { table: string; unit?: string; month?: string; household?: string }) {
   const { table, unit, month, household } = props;
@@ -20,12 +21,12 @@ function TableView({ t, household }: { t: Table; household?: string }) {
   const query = { unit, month, household };
   return (
     <section class="table-view" data-table={t.table}>
-      <nav class="breadcrumb" aria-label="Đường dẫn">
+      <nav class="breadcrumb" aria-label={tr.breadcrumb}>
         {household ? (
-          <a href={href.household(household)}>← Về trang hộ</a>
+          <a href={href.household(household)}>{tr.backToHousehold}</a>
         ) : (
           <a href={href.overview(unit, month)} data-unit={unit}>
-            ← Tổng quan {t.unit?.name}
+            {tr.backToOverview} {t.unit?.name}
           </a>
         )}
       </nav>
@@ -46,7 +47,7 @@ function TableView({ t, household }: { t: Table; household?: string }) {
         </div>
       </div>
       {!household && (
-        <nav class="tabs no-print" aria-label="Các bảng">
+        <nav class="tabs no-print" aria-label={tr.tables}>
           {Object.entries(TABLE_TITLES).map(([name, title]) => (
             <a class={name === t.table ? 'active' : ''} href={href.table(name, { unit, month })} aria-current={name === t.table ? 'page' : undefined}>
               {title}
