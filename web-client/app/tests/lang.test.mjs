@@ -12,6 +12,7 @@ let browser;
 before(async () => {
   server = await Server.start();
   server.addUser('staff', 'district_staff', 'hsp');
+  server.addUser('quantri', 'admin', 'hsp');
   browser = await launch();
 });
 
@@ -51,6 +52,52 @@ test('the staff dashboard speaks English when switched, and remembers it', async
   assert.match(said, /This was not found within the scope given to your account/);
   assert.match(said, /there is no household nowhere within your scope/);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
+
+  // Every page's own words are English, and the Vietnamese they replace is gone; what the
+  // server sends (names, its labels and table headings) stays as it comes.
+  const readsEnglish = async (ready, english, vietnamese) => {
+    await page.locator(ready).first().waitFor();
+    for (const text of english) await page.getByText(text).first().waitFor();
+    const shown = await page.locator('body').innerText();
+    for (const text of vietnamese) assert.ok(!shown.includes(text), `${await page.evaluate(() => location.hash)} still says «${text}»`);
+  };
+  await page.goto('/staff/#/table/households?unit=hsp');
+  await readsEnglish('.table-view[data-table=households] tbody tr[data-household]', ['← Overview of', 'Export to Excel'], ['← Tổng quan', 'Xuất Excel']);
+  await page.getByRole('navigation', { name: 'Tables' }).getByRole('link', { name: 'Households not assigned, not visited' }).waitFor();
+  await page.locator('.table-view tbody tr[data-household] a').first().click();
+  await readsEnglish(
+    'section.household',
+    ['Head of household', 'Member responsible', 'Visit notes (', 'History of changes'],
+    ['Ghi chép thăm hộ (', 'Lịch sử thay đổi', 'Đảng viên phụ trách', 'Người thực hiện'],
+  );
+  await shot(page, 'staff-english-household');
+  await page.goto('/staff/#/search?q=nguyen');
+  await readsEnglish('section.search [data-section=members]', ['Search: “nguyen”', 'Households (', 'Members ('], ['Tìm kiếm', 'Đảng viên (', 'Không tìm thấy']);
+  assert.equal(await page.getByRole('button', { name: 'Search', exact: true }).count(), 1);
+
+  // The administration pages, signed in again as an administrator: English is kept across it.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Login').fill('quantri');
+  await page.getByLabel('Password').fill('quantri-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('who').waitFor();
+  await page.goto('/staff/#/devices');
+  await readsEnglish(
+    'section.devices table.device-list',
+    ['Requests to recover a PIN', 'Filter by name, code or unit', 'Last sync', 'App version'],
+    ['Thiết bị', 'Yêu cầu khôi phục mã PIN', 'Lần đồng bộ cuối', 'Phiên bản ứng dụng'],
+  );
+  await page.getByRole('heading', { name: 'Devices' }).waitFor();
+  await page.goto('/staff/#/accounts');
+  await readsEnglish(
+    'section.accounts table.users tr[data-login=staff]',
+    ['Add an account', 'Issue a password reset code', 'Initial password', 'Created'],
+    ['Thêm tài khoản', 'Cấp mã đặt lại mật khẩu', 'Mật khẩu ban đầu', 'Đang hoạt động'],
+  );
+  await page.getByRole('heading', { name: 'Accounts' }).waitFor();
+  await shot(page, 'staff-english-accounts');
+  await page.goto('/staff/#/household/nowhere');
+  await refusal.waitFor();
 
   // And back to Vietnamese: the server answers in Vietnamese again.
   await page.getByRole('button', { name: 'Tiếng Việt' }).click();

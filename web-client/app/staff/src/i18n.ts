@@ -24,6 +24,7 @@ export function switchLang(next: Lang): void {
 
 const vi = {
   brand: 'hosync · phụ trách hộ',
+  pageTitle: 'hosync · Theo dõi phụ trách hộ',
   navMain: 'Chính',
   navOverview: 'Tổng quan',
   navTables: 'Các bảng',
@@ -355,6 +356,7 @@ export type Dict = typeof vi;
 
 const en: Dict = {
   brand: 'hosync · household responsibility',
+  pageTitle: 'hosync · Household responsibility',
   navMain: 'Main',
   navOverview: 'Overview',
   navTables: 'Tables',
@@ -468,7 +470,7 @@ const en: Dict = {
   noteDeleted: ' · deleted',
   flagsOf: (n: string) => `Follow-up flags (${n})`,
   noFlags: 'No flags.',
-  raisedOn: (who: string, day: string) => `raised by ${who} on ${day}`,
+  raisedOn: (who: string, day: string) => `Raised by ${who} on ${day}`,
   history: 'History of changes',
   noHistory: 'No changes recorded yet.',
   date: 'Date',
@@ -668,6 +670,7 @@ const en: Dict = {
 
 /** The words of the language chosen. */
 export const tr: Dict = lang === 'en' ? en : vi;
+document.title = tr.pageTitle;
 
 const enCodes: Record<string, string> = {
   member: 'Member',
