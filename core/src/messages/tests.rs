@@ -382,7 +382,7 @@ fn variant(m: &Message) -> &'static str {
 }
 
 /// How many messages `variant` knows; a new one raises it.
-const MESSAGES: usize = 98;
+const MESSAGES: usize = 100;
 
 #[test]
 fn every_message_reads_in_both_languages() {
