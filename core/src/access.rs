@@ -8,6 +8,7 @@ use std::fmt;
 use crate::docs::{Doc, household, report};
 use crate::domain::{Role, coded_enum};
 use crate::ids::{DocId, MemberId, UnitId};
+use crate::lang::Label;
 use crate::messages::{Message, Who};
 
 coded_enum!(
@@ -16,15 +17,15 @@ coded_enum!(
     AccessRole, "role", {
         /// Looks after a few households: reads their cell, writes notes and flags on the
         /// households assigned to them, and their own monthly reports.
-        Member => ("member", "Đảng viên"),
+        Member => ("member", "Đảng viên", "Member"),
         /// Runs a cell: reads and writes all its documents, assigns households, rates reports.
-        CellSecretary => ("cell_secretary", "Bí thư chi bộ"),
+        CellSecretary => ("cell_secretary", "Bí thư chi bộ", "Cell secretary"),
         /// Reads its commune and rates monthly reports.
-        CommuneCommittee => ("commune_committee", "Đảng ủy xã"),
+        CommuneCommittee => ("commune_committee", "Đảng ủy xã", "Commune committee"),
         /// Reads and exports the district, enrols phones and manages accounts.
-        DistrictStaff => ("district_staff", "Cán bộ Huyện ủy"),
+        DistrictStaff => ("district_staff", "Cán bộ Huyện ủy", "District staff"),
         /// Manages accounts, including other administrators.
-        Admin => ("admin", "Quản trị hệ thống"),
+        Admin => ("admin", "Quản trị hệ thống", "Administrator"),
     }
 );
 
@@ -178,9 +179,11 @@ impl Principal {
         match &self.member {
             Some(m) => Who::Member {
                 id: m.to_string(),
-                role: self.role,
+                role: self.role.labels(),
             },
-            None => Who::Account { role: self.role },
+            None => Who::Account {
+                role: self.role.labels(),
+            },
         }
     }
 
@@ -302,7 +305,7 @@ impl Principal {
         } else {
             Err(Denied::NotAllowed(Message::ActionNotAllowed {
                 who: self.who(),
-                action,
+                action: action.labels(),
             }))
         }
     }
@@ -338,9 +341,9 @@ impl Principal {
         self.may(action, at)?;
         if role.rank() > self.role.rank() {
             return Err(Denied::NotAllowed(Message::RoleAbove {
-                who: self.who(),
-                action,
-                role,
+                who: Box::new(self.who()),
+                action: action.labels(),
+                role: role.labels(),
             }));
         }
         Ok(())
@@ -408,19 +411,27 @@ impl StaffAction {
         }
     }
 
-    pub(crate) fn describe(self) -> &'static str {
-        match self {
-            StaffAction::ViewHouseholds => "see the staff views of households",
-            StaffAction::Export => "export tables",
-            StaffAction::Enrol => "enrol phones",
-            StaffAction::ManageDevices => "list or revoke phones",
-            StaffAction::ManageAccounts => "manage accounts",
-            StaffAction::ChangeRoles => "change an account's role or scope",
-            StaffAction::ManageOrganisation => {
-                "change the organisation (import, add or transfer members, move households)"
+    /// What the action is called, in words that follow "may" ("export tables").
+    pub fn labels(self) -> Label {
+        let (vi, en) = match self {
+            StaffAction::ViewHouseholds => {
+                ("xem thông tin các hộ", "see the staff views of households")
             }
-            StaffAction::ReadAudit => "read the audit log",
-        }
+            StaffAction::Export => ("xuất bảng", "export tables"),
+            StaffAction::Enrol => ("kích hoạt điện thoại", "enrol phones"),
+            StaffAction::ManageDevices => ("xem hay thu hồi thiết bị", "list or revoke phones"),
+            StaffAction::ManageAccounts => ("quản lý tài khoản", "manage accounts"),
+            StaffAction::ChangeRoles => (
+                "thay đổi vai trò hay phạm vi của tài khoản",
+                "change an account's role or scope",
+            ),
+            StaffAction::ManageOrganisation => (
+                "thay đổi tổ chức (nhập dữ liệu, thêm hay chuyển đảng viên, chuyển hộ)",
+                "change the organisation (import, add or transfer members, move households)",
+            ),
+            StaffAction::ReadAudit => ("xem nhật ký hệ thống", "read the audit log"),
+        };
+        Label { vi, en }
     }
 }
 

@@ -1,94 +1,49 @@
 //! The vocabulary of household responsibility: organisation units, roles, statuses, ratings.
-//! English in code, Vietnamese in what people read (`label_vi`).
+//! English in code; what people read is a label in Vietnamese or English (`label`).
 
 use crate::ids::{IdError, UnitId};
 
-/// A value read from a document or a request that is not one of the known codes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{value:?} is not a valid {what}; expected one of: {expected}")]
-pub struct UnknownCode {
-    pub what: &'static str,
-    pub value: String,
-    pub expected: String,
-}
-
-/// An enum of coded values: a stable code for storage and the wire, and a Vietnamese label
-/// for people; `parse` refuses an unknown code, naming the ones it knows. The server defines
-/// its own coded values (the audit log's actions) with it too.
-#[macro_export]
-macro_rules! coded_enum {
-    ($(#[$doc:meta])* $name:ident, $what:literal, { $($(#[$vdoc:meta])* $variant:ident => ($code:literal, $vi:literal)),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($(#[$vdoc])* $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable code stored in documents and sent on the wire.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            /// What a member or staff reads.
-            pub fn label_vi(self) -> &'static str {
-                match self { $($name::$variant => $vi),+ }
-            }
-
-            pub fn parse(value: &str) -> Result<Self, $crate::domain::UnknownCode> {
-                match value {
-                    $($code => Ok($name::$variant),)+
-                    _ => Err($crate::domain::UnknownCode {
-                        what: $what,
-                        value: value.to_owned(),
-                        expected: [$($code),+].join(", "),
-                    }),
-                }
-            }
-        }
-    };
-}
-pub use coded_enum;
+pub use crate::coded::{UnknownCode, coded_enum};
 
 coded_enum!(
     /// Why a household was closed: it is kept, with its notes, but looked after no more.
     ClosedReason, "reason for closing", {
         /// The family moved out of the village.
-        MovedAway => ("moved_away", "Chuyển đi nơi khác"),
+        MovedAway => ("moved_away", "Chuyển đi nơi khác", "Moved away"),
         /// It joined another household.
-        Merged => ("merged", "Nhập vào hộ khác"),
+        Merged => ("merged", "Nhập vào hộ khác", "Merged into another household"),
         /// Anything else, said in the detail.
-        Other => ("other", "Lý do khác"),
+        Other => ("other", "Lý do khác", "Other reason"),
     }
 );
 
 coded_enum!(
     /// The four levels of the monthly rating (xếp loại), self-given and given by the cell.
     Rating, "rating", {
-        Excellent => ("excellent", "Hoàn thành xuất sắc nhiệm vụ"),
-        Good => ("good", "Hoàn thành tốt nhiệm vụ"),
-        Completed => ("completed", "Hoàn thành nhiệm vụ"),
-        NotCompleted => ("not_completed", "Không hoàn thành nhiệm vụ"),
+        Excellent => ("excellent", "Hoàn thành xuất sắc nhiệm vụ", "Excellently completed duties"),
+        Good => ("good", "Hoàn thành tốt nhiệm vụ", "Well completed duties"),
+        Completed => ("completed", "Hoàn thành nhiệm vụ", "Completed duties"),
+        NotCompleted => ("not_completed", "Không hoàn thành nhiệm vụ", "Did not complete duties"),
     }
 );
 
 coded_enum!(
     /// Where a follow-up flag (kiến nghị cần giải quyết) stands.
     FlagStatus, "flag status", {
-        Open => ("open", "Mới"),
+        Open => ("open", "Mới", "New"),
         /// Reported up to the commune or district (báo cáo cấp trên).
-        Escalated => ("escalated", "Đã báo cáo cấp trên"),
-        Resolved => ("resolved", "Đã giải quyết"),
+        Escalated => ("escalated", "Đã báo cáo cấp trên", "Escalated"),
+        Resolved => ("resolved", "Đã giải quyết", "Resolved"),
     }
 );
 
 coded_enum!(
     /// A member's role in their cell.
     Role, "role", {
-        Member => ("member", "Đảng viên"),
-        Secretary => ("secretary", "Bí thư chi bộ"),
-        DeputySecretary => ("deputy_secretary", "Phó bí thư chi bộ"),
-        CommitteeMember => ("committee_member", "Chi ủy viên"),
+        Member => ("member", "Đảng viên", "Member"),
+        Secretary => ("secretary", "Bí thư chi bộ", "Secretary"),
+        DeputySecretary => ("deputy_secretary", "Phó bí thư chi bộ", "Deputy secretary"),
+        CommitteeMember => ("committee_member", "Chi ủy viên", "Cell committee member"),
     }
 );
 
@@ -96,13 +51,13 @@ coded_enum!(
     /// The kind of an organisation unit. The tree may be of any depth; the kind says what a
     /// unit is, its level label what that level is called locally.
     UnitKind, "unit kind", {
-        Province => ("province", "Tỉnh ủy"),
-        District => ("district", "Huyện ủy"),
-        CommuneCommittee => ("commune", "Đảng bộ xã, thị trấn"),
-        AgencyBloc => ("agency_bloc", "Đảng bộ khối cơ quan"),
-        GrassrootsCell => ("grassroots_cell", "Chi bộ cơ sở"),
-        Cell => ("cell", "Chi bộ"),
-        Village => ("village", "Thôn, bản, tổ dân phố"),
+        Province => ("province", "Tỉnh ủy", "Provincial committee"),
+        District => ("district", "Huyện ủy", "District committee"),
+        CommuneCommittee => ("commune", "Đảng bộ xã, thị trấn", "Commune committee"),
+        AgencyBloc => ("agency_bloc", "Đảng bộ khối cơ quan", "Agency bloc"),
+        GrassrootsCell => ("grassroots_cell", "Chi bộ cơ sở", "Grassroots cell"),
+        Cell => ("cell", "Chi bộ", "Cell"),
+        Village => ("village", "Thôn, bản, tổ dân phố", "Village, residential group"),
     }
 );
 
@@ -166,11 +121,22 @@ impl MemberStatus {
     }
 
     pub fn label_vi(&self) -> &'static str {
-        match self {
-            MemberStatus::Active => "Đang sinh hoạt",
-            MemberStatus::WorkingAway { .. } => "Đi làm ăn xa",
-            MemberStatus::Exempt { .. } => "Miễn sinh hoạt",
-        }
+        self.labels().vi
+    }
+
+    /// What a member or staff reads in both languages.
+    pub fn labels(&self) -> crate::lang::Label {
+        let (vi, en) = match self {
+            MemberStatus::Active => ("Đang sinh hoạt", "Active"),
+            MemberStatus::WorkingAway { .. } => ("Đi làm ăn xa", "Working away"),
+            MemberStatus::Exempt { .. } => ("Miễn sinh hoạt", "Exempt"),
+        };
+        crate::lang::Label { vi, en }
+    }
+
+    /// What a reader of `lang` reads.
+    pub fn label(&self, lang: crate::lang::Lang) -> &'static str {
+        self.labels().get(lang)
     }
 
     pub fn parse(code: &str, detail: &str) -> Result<Self, UnknownCode> {

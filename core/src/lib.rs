@@ -5,11 +5,13 @@
 //! the bytes out.
 
 pub mod access;
+pub mod coded;
 pub mod date;
 pub mod docs;
 pub mod domain;
 pub mod ids;
 pub mod import;
+pub mod lang;
 pub mod messages;
 pub mod oversight;
 pub mod protocol;

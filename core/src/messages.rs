@@ -8,56 +8,11 @@
 
 use std::fmt;
 
-use crate::access::{AccessRole, StaffAction};
+use crate::coded::UnknownCode;
 use crate::date::DateError;
-use crate::domain::{UnitKind, UnknownCode};
 use crate::ids::IdError;
+pub use crate::lang::{Label, Lang};
 use crate::protocol::DecodeError;
-
-/// The language a reader reads.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum Lang {
-    /// Vietnamese, what members and staff read unless they switch.
-    #[default]
-    Vi,
-    En,
-}
-
-impl Lang {
-    /// The language tag, as `Accept-Language` and the apps name it.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Vi => "vi",
-            Lang::En => "en",
-        }
-    }
-
-    /// The language an `Accept-Language` value prefers among the two spoken here: the known
-    /// tag with the highest weight (the first of equal ones); Vietnamese when it names neither.
-    pub fn from_accept_language(header: &str) -> Lang {
-        let mut best: Option<(Lang, f32)> = None;
-        for item in header.split(',') {
-            let mut parts = item.split(';');
-            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let mut weight = 1.0_f32;
-            for param in parts {
-                if let Some(q) = param.trim().strip_prefix("q=") {
-                    weight = q.trim().parse().unwrap_or(0.0);
-                }
-            }
-            let primary = tag.split(['-', '_']).next().unwrap_or("");
-            let lang = match primary {
-                "vi" => Lang::Vi,
-                "en" => Lang::En,
-                _ => continue,
-            };
-            if weight > 0.0 && best.is_none_or(|(_, w)| weight > w) {
-                best = Some((lang, weight));
-            }
-        }
-        best.map_or(Lang::Vi, |(lang, _)| lang)
-    }
-}
 
 /// What a refusal is about, as `Unseen` and `NotFound` name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,8 +36,8 @@ pub enum Thing {
 /// Who is refused, in a refusal's words; never where their scope lies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Who {
-    Member { id: String, role: AccessRole },
-    Account { role: AccessRole },
+    Member { id: String, role: Label },
+    Account { role: Label },
 }
 
 /// Which sign-in pause a refusal names.
@@ -142,14 +97,16 @@ pub enum Message {
     CommitteeRatesOnly {
         who: Who,
     },
+    /// `action` is what a staff action is called ("export tables"), in words that follow "may".
     ActionNotAllowed {
         who: Who,
-        action: StaffAction,
+        action: Label,
     },
+    /// `who` is boxed to keep every message, and so every error that carries one, small.
     RoleAbove {
-        who: Who,
-        action: StaffAction,
-        role: AccessRole,
+        who: Box<Who>,
+        action: Label,
+        role: Label,
     },
 
     // Input that did not parse.
@@ -332,7 +289,7 @@ pub enum Message {
     // The organisation.
     UnitNotCell {
         unit: String,
-        kind: UnitKind,
+        kind: Label,
     },
     UnitNeedsParent,
     UnitNameRequired,
@@ -341,7 +298,7 @@ pub enum Message {
     },
     UnitStays {
         unit: String,
-        kind: UnitKind,
+        kind: Label,
         parent: String,
     },
     MemberIdReserved {
@@ -422,31 +379,23 @@ impl Who {
     fn render(&self, lang: Lang) -> String {
         match self {
             Who::Member { id, role } => {
-                let (vi, en) = (role.label_vi(), role.code());
+                let (vi, en) = (role.vi, role.en.to_lowercase());
                 say!(lang, "đảng viên {id} ({vi})", "member {id} ({en})")
             }
             Who::Account { role } => {
-                let (vi, en) = (role.label_vi(), role.code());
-                say!(lang, "tài khoản {vi}", "a {en} account")
+                let (vi, en) = (role.vi, with_article(role.en));
+                say!(lang, "tài khoản {vi}", "{en} account")
             }
         }
     }
 }
 
-fn action(action: StaffAction, lang: Lang) -> &'static str {
-    use StaffAction::*;
-    match (lang, action) {
-        (Lang::Vi, ViewHouseholds) => "xem thông tin các hộ",
-        (Lang::Vi, Export) => "xuất bảng",
-        (Lang::Vi, Enrol) => "kích hoạt điện thoại",
-        (Lang::Vi, ManageDevices) => "xem hay thu hồi thiết bị",
-        (Lang::Vi, ManageAccounts) => "quản lý tài khoản",
-        (Lang::Vi, ChangeRoles) => "thay đổi vai trò hay phạm vi của tài khoản",
-        (Lang::Vi, ManageOrganisation) => {
-            "thay đổi tổ chức (nhập dữ liệu, thêm hay chuyển đảng viên, chuyển hộ)"
-        }
-        (Lang::Vi, ReadAudit) => "xem nhật ký hệ thống",
-        (Lang::En, a) => a.describe(),
+/// An English label inside a sentence, after "a" or "an": "an administrator".
+fn with_article(label: &str) -> String {
+    let word = label.to_lowercase();
+    match word.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {word}"),
+        _ => format!("a {word}"),
     }
 }
 
@@ -590,17 +539,13 @@ impl Message {
                     "{who} may rate a report, not change what the member wrote"
                 )
             }
-            ActionNotAllowed { who, action: a } => {
-                let (who, a) = (who.render(lang), action(*a, lang));
+            ActionNotAllowed { who, action } => {
+                let (who, a) = (who.render(lang), action.get(lang));
                 say!(lang, "{who} không được {a}", "{who} may not {a}")
             }
-            RoleAbove {
-                who,
-                action: a,
-                role,
-            } => {
-                let (who, a) = (who.render(lang), action(*a, lang));
-                let (vi, en) = (role.label_vi(), role.code());
+            RoleAbove { who, action, role } => {
+                let (who, a) = (who.render(lang), action.get(lang));
+                let (vi, en) = (role.vi, role.en.to_lowercase());
                 say!(
                     lang,
                     "{who} không được {a} cho người có vai trò ({vi}) cao hơn của mình",
@@ -1002,11 +947,11 @@ impl Message {
             ),
 
             UnitNotCell { unit, kind } => {
-                let (vi, en) = (kind.label_vi(), kind.code());
+                let (vi, en) = (kind.vi, with_article(kind.en));
                 say!(
                     lang,
                     "Đơn vị {unit} là {vi}; đảng viên và hộ thuộc về chi bộ",
-                    "unit {unit} is a {en} ({vi}); members and households belong to a cell"
+                    "unit {unit} is {en}; members and households belong to a cell"
                 )
             }
             UnitNeedsParent => say!(
@@ -1021,7 +966,7 @@ impl Message {
             ),
             UnitExists { unit } => say!(lang, "Đơn vị {unit} đã có", "unit {unit} exists already"),
             UnitStays { unit, kind, parent } => {
-                let (vi, en) = (kind.label_vi(), kind.code());
+                let (vi, en) = (kind.vi, kind.en.to_lowercase());
                 say!(
                     lang,
                     "Đơn vị {unit} giữ nguyên vị trí và loại ({vi}, trực thuộc {parent}); chỉ đổi được tên và tên cấp",

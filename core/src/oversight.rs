@@ -4,6 +4,7 @@
 use crate::date::{Day, Month};
 use crate::docs::report::ReportState;
 use crate::domain::{FlagStatus, MemberStatus};
+use crate::lang::{Label, Lang};
 
 /// A household with no visit in this many months up to the month looked at (that month
 /// included) is a gap: "chưa được thăm từ 2 tháng trở lên".
@@ -90,13 +91,15 @@ impl FlagAge {
         [today.add_days(-6), today.add_days(-29), today.add_days(-90)]
     }
 
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            FlagAge::UnderAWeek => "dưới 7 ngày",
-            FlagAge::UnderAMonth => "7–29 ngày",
-            FlagAge::UnderThreeMonths => "1–3 tháng",
-            FlagAge::Older => "trên 3 tháng",
-        }
+    /// What a reader of `lang` reads.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (vi, en) = match self {
+            FlagAge::UnderAWeek => ("dưới 7 ngày", "under 7 days"),
+            FlagAge::UnderAMonth => ("7–29 ngày", "7–29 days"),
+            FlagAge::UnderThreeMonths => ("1–3 tháng", "1–3 months"),
+            FlagAge::Older => ("trên 3 tháng", "over 3 months"),
+        };
+        Label { vi, en }.get(lang)
     }
 }
 

@@ -20,6 +20,7 @@ use hosync_core::docs::history::{HistoryEntry, HistoryEvent, household_history};
 use hosync_core::docs::household::{self, FollowUpFlag, Household, ProfileUpdate, VisitNote};
 use hosync_core::docs::report::{self, MonthlyReport, ReportDraft};
 use hosync_core::docs::{View, actor_from_bytes};
+use hosync_core::messages::{Label, Lang};
 use hosync_core::{
     Conflict, ConflictValue, Day, Doc, DocId, FlagId, FlagStatus, HouseholdId, MemberId,
     MemberStatus, Month, NoteId, Rating, Role, Timestamp, UnitId,
@@ -440,8 +441,8 @@ fn the_household_history_reads_change_by_change() {
             at,
             events,
         };
-    let profile = |field, value: &str| HistoryEvent::Profile {
-        field,
+    let profile = |(vi, en), value: &str| HistoryEvent::Profile {
+        field: Label { vi, en },
         value: value.into(),
     };
     let roof_text = |text: &str| HistoryEvent::NoteEdited {
@@ -462,10 +463,10 @@ fn the_household_history_reads_change_by_change() {
             &secretary,
             1_790_830_800,
             vec![
-                profile("chủ hộ", "Giàng Seo Pủa"),
-                profile("thôn, bản", "Thôn Nậm Mì"),
-                profile("nhân khẩu", "6"),
-                profile("sinh kế", "Trồng chè, thảo quả"),
+                profile(("chủ hộ", "head of household"), "Giàng Seo Pủa"),
+                profile(("thôn, bản", "village"), "Thôn Nậm Mì"),
+                profile(("nhân khẩu", "people"), "6"),
+                profile(("sinh kế", "livelihood"), "Trồng chè, thảo quả"),
             ],
         ),
         entry(
@@ -544,7 +545,7 @@ fn the_household_history_reads_change_by_change() {
             "866e2065a72b28c7a8b8e119e5124f1baab0c86af2cb9899eed171a61625c4dd",
             &secretary,
             1_793_941_200,
-            vec![profile("nhân khẩu", "7")],
+            vec![profile(("nhân khẩu", "people"), "7")],
         ),
         entry(
             "b14d1ebb35733d53557ca3ad6c7ba5a20758894546073b33f97e1b2a9e223532",
@@ -565,7 +566,7 @@ fn the_household_history_reads_change_by_change() {
     assert_eq!(history, expected);
     let lines: Vec<String> = history
         .iter()
-        .flat_map(|e| e.events.iter().map(HistoryEvent::describe_vi))
+        .flat_map(|e| e.events.iter().map(|e| e.describe(Lang::Vi)))
         .collect();
     assert_eq!(
         lines[7..11],

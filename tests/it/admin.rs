@@ -243,7 +243,7 @@ async fn the_audit_log_filters_by_who_what_when_and_unit(backend: Backend) {
         targets(&codes),
         ["password_reset_code xa1", "password_reset_code xa2"]
     );
-    assert_eq!(codes[0]["action_label"], "Cấp mã đặt lại mật khẩu");
+    assert_eq!(codes[0]["action_label"], "Password reset code issued");
     assert_eq!(codes[0]["unit"], "d-x1");
     let (_, in_x2) = get(&app, "/audit?action=password_reset_code&unit=d-x2", &staff).await;
     assert_eq!(targets(&in_x2), ["password_reset_code xa2"]);

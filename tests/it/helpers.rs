@@ -484,7 +484,7 @@ pub fn client_from(address: &str) -> reqwest::Client {
 
 /// What the tests' clients send unless a test says otherwise: the server's messages in
 /// English, which the assertions read (the `lang` tests check Vietnamese, the default).
-fn english() -> reqwest::header::HeaderMap {
+pub fn english() -> reqwest::header::HeaderMap {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::ACCEPT_LANGUAGE,

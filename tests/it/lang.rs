@@ -162,6 +162,98 @@ async fn errors_speak_the_readers_language(backend: Backend) {
 }
 test_both_dbs!(errors_speak_the_readers_language);
 
+/// `GET path` as the signed-in staff account, reading `lang`: the answer's body.
+async fn read_as(app: &TestApp, path: &str, lang: &str) -> String {
+    let cookie = app.staff_cookie().await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1{path}", app.base_url))
+        .header("accept-language", lang)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("the server answers");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.text().await.expect("a body")
+}
+
+fn has_vietnamese_letters(text: &str) -> bool {
+    text.chars()
+        .any(|c| "ăâđêôơưĂÂĐÊÔƠƯ".contains(c) || ('\u{1ea0}'..='\u{1ef9}').contains(&c))
+}
+
+/// What the server names (roles, tables, their columns, coded values) is in the reader's
+/// language too, so the English dashboard shows no Vietnamese labels of the server's own.
+async fn labels_speak_the_readers_language(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    let role = hosync_core::AccessRole::DistrictStaff;
+    for lang in [Lang::Vi, Lang::En] {
+        let session: serde_json::Value =
+            serde_json::from_str(&read_as(&app, "/session", lang.code()).await).expect("JSON");
+        assert_eq!(session["role_label"], role.label(lang), "{lang:?}");
+    }
+
+    let vi: serde_json::Value =
+        serde_json::from_str(&read_as(&app, "/tables/flags", "vi").await).expect("JSON");
+    let en: serde_json::Value =
+        serde_json::from_str(&read_as(&app, "/tables/flags", "en").await).expect("JSON");
+    assert_eq!(vi["title"], "Kiến nghị chưa giải quyết");
+    assert_eq!(en["title"], "Open flags");
+    let labels = |table: &serde_json::Value| -> Vec<String> {
+        table["columns"]
+            .as_array()
+            .expect("columns")
+            .iter()
+            .map(|c| c["label"].as_str().expect("a label").to_owned())
+            .collect()
+    };
+    assert!(
+        labels(&vi).contains(&"Chủ hộ".to_owned()),
+        "{:?}",
+        labels(&vi)
+    );
+    assert!(
+        labels(&en).contains(&"Head of household".to_owned()),
+        "{:?}",
+        labels(&en)
+    );
+    assert_eq!(labels(&vi).len(), labels(&en).len());
+    for label in labels(&en) {
+        assert!(!has_vietnamese_letters(&label), "{label:?}");
+    }
+
+    // Every table's title and headings, and a download's header row, follow the reader.
+    for table in [
+        "coverage",
+        "gaps",
+        "idle_members",
+        "reports",
+        "missing_reports",
+        "ratings",
+        "away",
+        "households",
+    ] {
+        let en: serde_json::Value =
+            serde_json::from_str(&read_as(&app, &format!("/tables/{table}"), "en").await)
+                .expect("JSON");
+        let title = en["title"].as_str().expect("a title");
+        assert!(!has_vietnamese_letters(title), "{table}: {title:?}");
+        for label in labels(&en) {
+            assert!(!has_vietnamese_letters(&label), "{table}: {label:?}");
+        }
+    }
+    let csv = read_as(&app, "/tables/flags?format=csv", "en").await;
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(header.contains("Head of household"), "{header:?}");
+    let csv = read_as(&app, "/tables/flags?format=csv", "vi").await;
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(header.contains("Chủ hộ"), "{header:?}");
+}
+test_both_dbs!(labels_speak_the_readers_language);
+
 /// A member's phone changes the cell's roster, which only the secretary may: the refusal comes
 /// back in the language the phone sent, Vietnamese or English.
 async fn refusals_speak_the_phones_language(backend: Backend) {
@@ -196,7 +288,7 @@ async fn refusals_speak_the_phones_language(backend: Backend) {
         let expected = Message::MemberChangesCell {
             who: hosync_core::messages::Who::Member {
                 id: "m2".into(),
-                role: hosync_core::AccessRole::Member,
+                role: hosync_core::AccessRole::Member.labels(),
             },
         }
         .render(lang);

@@ -336,14 +336,9 @@ async fn the_document_and_the_router_hold_the_same_routes() {
     // Each documented route is served: whatever it answers without a session or a body, it is
     // not the answer of a path no route serves, nor of a method the path does not take.
     // In English, whose "no API route" the probe reads.
-    let mut english = reqwest::header::HeaderMap::new();
-    english.insert(
-        reqwest::header::ACCEPT_LANGUAGE,
-        reqwest::header::HeaderValue::from_static("en"),
-    );
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .default_headers(english)
+        .default_headers(crate::helpers::english())
         .build()
         .expect("client");
     let mut missing = Vec::new();

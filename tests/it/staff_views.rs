@@ -208,20 +208,20 @@ async fn staff_views_count_what_phones_sent(backend: Backend) {
     assert_eq!(
         column_labels(&flags),
         vec![
-            "Mã hộ",
-            "Chủ hộ",
-            "Chi bộ",
-            "Nội dung kiến nghị",
-            "Người nêu",
-            "Ngày nêu",
-            "Số ngày",
-            "Trạng thái"
+            "Household",
+            "Head of household",
+            "Cell",
+            "Flag",
+            "Raised by",
+            "Raised on",
+            "Days open",
+            "Status"
         ]
     );
     let flag_rows = rows(&flags);
     assert_eq!(flag_rows.len(), 2);
     assert_eq!(flag_rows[0]["household_id"], "h1");
-    assert_eq!(flag_rows[0]["status"], "Đã báo cáo cấp trên");
+    assert_eq!(flag_rows[0]["status"], "Escalated");
     assert_eq!(flag_rows[0]["raised_by"], "Giàng Seo Pủa");
     assert_eq!(flag_rows[1]["household_id"], "h2");
     assert_eq!(flag_rows[1]["raised_on"], "2026-09-01");
@@ -233,7 +233,7 @@ async fn staff_views_count_what_phones_sent(backend: Backend) {
         .filter_map(|r| r["household_id"].as_str())
         .collect();
     assert_eq!(gap_households, vec!["h3", "h4", "h9", "h20"]);
-    assert_eq!(rows(&gaps)[0]["reason"], "Chưa thăm lần nào");
+    assert_eq!(rows(&gaps)[0]["reason"], "Never visited");
 
     let (_, missing) = get(&app, "/tables/missing_reports", &staff).await;
     let missing_names: Vec<&str> = rows(&missing)
@@ -254,13 +254,13 @@ async fn staff_views_count_what_phones_sent(backend: Backend) {
         .iter()
         .find(|r| r["member"] == "Giàng Seo Pủa")
         .expect("m2's report");
-    assert_eq!(handed_in["status"], "Đã nộp");
-    assert_eq!(handed_in["self_rating"], "Hoàn thành tốt nhiệm vụ");
-    assert_eq!(handed_in["cell_rating"], "Hoàn thành xuất sắc nhiệm vụ");
+    assert_eq!(handed_in["status"], "Handed in");
+    assert_eq!(handed_in["self_rating"], "Well completed duties");
+    assert_eq!(handed_in["cell_rating"], "Excellently completed duties");
 
     let (_, away) = get(&app, "/tables/away", &staff).await;
     assert_eq!(rows(&away).len(), 1);
-    assert_eq!(rows(&away)[0]["status"], "Đi làm ăn xa");
+    assert_eq!(rows(&away)[0]["status"], "Working away");
     assert_eq!(rows(&away)[0]["detail"], "Bình Dương");
     let (_, idle) = get(&app, "/tables/idle_members", &staff).await;
     assert_eq!(rows(&idle)[0]["member"], "Lê Thị Bình");
@@ -298,7 +298,7 @@ async fn staff_views_count_what_phones_sent(backend: Backend) {
     );
     let csv = String::from_utf8(csv).expect("utf-8");
     assert!(
-        csv.starts_with("\u{feff}Mã hộ,Chủ hộ,Chi bộ,Nội dung kiến nghị,"),
+        csv.starts_with("\u{feff}Household,Head of household,Cell,Flag,"),
         "{csv}"
     );
     assert!(csv.contains("20/11/2026"), "{csv}");
@@ -314,7 +314,7 @@ async fn staff_views_count_what_phones_sent(backend: Backend) {
     .await;
     assert_eq!(status, 200);
     let history_csv = String::from_utf8(history_csv).expect("utf-8");
-    assert!(history_csv.starts_with("\u{feff}Ngày,Giờ,Người thực hiện,Nội dung"));
+    assert!(history_csv.starts_with("\u{feff}Date,Time,By,What"));
     assert!(history_csv.contains("Giàng Seo Pủa"));
     let exports: Vec<String> = sqlx::query_scalar(
         "SELECT detail FROM audit_log WHERE action = 'export' AND actor = 'user:huyen' ORDER BY seq",
@@ -361,24 +361,25 @@ async fn staff_views_count_what_phones_sent(backend: Backend) {
             )
         })
         .collect();
-    assert!(lines[0].2.starts_with("Sửa chủ hộ: Chủ hộ h1"), "{lines:?}");
+    assert!(
+        lines[0]
+            .2
+            .starts_with("Changed head of household: Chủ hộ h1"),
+        "{lines:?}"
+    );
     assert_eq!(lines[0].1, "", "the fixture was seeded on the server");
     assert!(lines.contains(&(
         "Giàng Seo Pủa",
         "Giàng Seo Pủa",
-        "Ghi chép thăm hộ ngày 20/11/2026: Gia đình lo học phí."
+        "Visit note of 2026-11-20: Gia đình lo học phí."
     )));
-    assert!(lines.contains(&(
-        "Giàng Seo Pủa",
-        "Giàng Seo Pủa",
-        "Kiến nghị chuyển sang: Đã báo cáo cấp trên"
-    )));
+    assert!(lines.contains(&("Giàng Seo Pủa", "Giàng Seo Pủa", "Flag now: Escalated")));
     let escalated = history
         .iter()
         .find(|h| {
             h["what"]
                 .as_str()
-                .is_some_and(|w| w.starts_with("Kiến nghị chuyển"))
+                .is_some_and(|w| w.starts_with("Flag now"))
         })
         .expect("the escalation");
     assert_eq!(escalated["date"], "2026-11-20");
@@ -641,9 +642,9 @@ async fn the_summary_and_the_overview_count_visits_alike(backend: Backend) {
     assert_eq!(
         states,
         vec![
-            ("Lê Thị Bình", "Chưa nộp"),
-            ("Triệu Thị Mây", "Chưa nộp"),
-            ("Giàng Seo Pủa", "Chưa nộp (đang soạn)"),
+            ("Lê Thị Bình", "Not handed in"),
+            ("Triệu Thị Mây", "Not handed in"),
+            ("Giàng Seo Pủa", "Not handed in (being drafted)"),
         ]
     );
     let (_, missing) = get(&app, "/tables/missing_reports?unit=d-x1-c1", &staff).await;

@@ -1,5 +1,5 @@
 //! hosync-core for the browser: the class `Replica`, which holds every document of the phone and
-//! its sync state, and the coded values with their Vietnamese labels.
+//! its sync state, and the coded values with their labels in Vietnamese and English.
 //!
 //! This crate only translates. Ids, days and codes are parsed into core's types at the boundary
 //! and core's own error message is thrown when they are wrong; every domain rule (validation,
@@ -722,7 +722,7 @@ pub fn report_doc_id(member: &str, month: &str) -> Result<String, JsError> {
     Ok(DocId::Report(MemberId::parse(member)?, Month::parse(month)?).to_string())
 }
 
-/// The four ratings (xếp loại), best first, with their Vietnamese labels.
+/// The four ratings (xếp loại), best first, with their labels in Vietnamese and English.
 #[wasm_bindgen(unchecked_return_type = "CodeLabel<RatingCode>[]")]
 pub fn ratings() -> Result<JsValue, JsError> {
     to_js(
@@ -734,7 +734,7 @@ pub fn ratings() -> Result<JsValue, JsError> {
     )
 }
 
-/// The statuses of a follow-up flag, with their Vietnamese labels.
+/// The statuses of a follow-up flag, with their labels in Vietnamese and English.
 #[wasm_bindgen(js_name = flagStatuses, unchecked_return_type = "CodeLabel<FlagStatusCode>[]")]
 pub fn flag_statuses() -> Result<JsValue, JsError> {
     to_js(
@@ -746,7 +746,7 @@ pub fn flag_statuses() -> Result<JsValue, JsError> {
     )
 }
 
-/// Where a month's report may stand, with their Vietnamese labels.
+/// Where a month's report may stand, with their labels in Vietnamese and English.
 #[wasm_bindgen(js_name = reportStates, unchecked_return_type = "CodeLabel<ReportStateCode>[]")]
 pub fn report_states() -> Result<JsValue, JsError> {
     to_js(
@@ -758,7 +758,7 @@ pub fn report_states() -> Result<JsValue, JsError> {
     )
 }
 
-/// Why a household may be closed, with their Vietnamese labels.
+/// Why a household may be closed, with their labels in Vietnamese and English.
 #[wasm_bindgen(js_name = closedReasons, unchecked_return_type = "CodeLabel<ClosedReasonCode>[]")]
 pub fn closed_reasons() -> Result<JsValue, JsError> {
     to_js(
@@ -770,7 +770,21 @@ pub fn closed_reasons() -> Result<JsValue, JsError> {
     )
 }
 
-/// The roles in a cell, with their Vietnamese labels.
+/// A member's statuses, with their labels in Vietnamese and English.
+#[wasm_bindgen(js_name = memberStatuses, unchecked_return_type = "CodeLabel<MemberStatusCode>[]")]
+pub fn member_statuses() -> Result<JsValue, JsError> {
+    let place = String::new();
+    let statuses = [
+        MemberStatus::Active,
+        MemberStatus::WorkingAway {
+            place: place.clone(),
+        },
+        MemberStatus::Exempt { reason: place },
+    ];
+    to_js(&statuses.iter().map(CodeLabel::from).collect::<Vec<_>>())
+}
+
+/// The roles in a cell, with their labels in Vietnamese and English.
 #[wasm_bindgen(unchecked_return_type = "CodeLabel<RoleCode>[]")]
 pub fn roles() -> Result<JsValue, JsError> {
     to_js(

@@ -12,7 +12,8 @@ use hosync_core::domain::name_order;
 use hosync_core::oversight;
 use hosync_core::sync::{DocSyncStatus, SyncOutcome};
 use hosync_core::{
-    ClosedReason, Conflict, ConflictValue, Day, DocId, FlagStatus, MemberId, Month, Rating, Role,
+    ClosedReason, Conflict, ConflictValue, Day, DocId, FlagStatus, MemberId, MemberStatus, Month,
+    Rating, Role,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -32,61 +33,84 @@ export type MemberStatusCode = "active" | "working_away" | "exempt";
 /** Why a household was closed; `closedReasons()` gives their labels. */
 export type ClosedReasonCode = "moved_away" | "merged" | "other";
 
-/** A stored code and what a member reads for it. */
+/** A stored code and what a member reads for it, in Vietnamese and in English. */
 export interface CodeLabel<C extends string = string> {
   code: C;
   label: string;
+  label_en: string;
 }
 "#;
 
-/// A code and its Vietnamese label, for pickers.
+/// A code and its labels, for pickers; the app shows the one of the language chosen.
 #[derive(Serialize)]
 pub(crate) struct CodeLabel {
     code: &'static str,
     label: &'static str,
+    label_en: &'static str,
 }
 
 impl From<Rating> for CodeLabel {
     fn from(r: Rating) -> Self {
+        let labels = r.labels();
         CodeLabel {
             code: r.code(),
-            label: r.label_vi(),
+            label: labels.vi,
+            label_en: labels.en,
         }
     }
 }
 
 impl From<ClosedReason> for CodeLabel {
     fn from(r: ClosedReason) -> Self {
+        let labels = r.labels();
         CodeLabel {
             code: r.code(),
-            label: r.label_vi(),
+            label: labels.vi,
+            label_en: labels.en,
         }
     }
 }
 
 impl From<FlagStatus> for CodeLabel {
     fn from(s: FlagStatus) -> Self {
+        let labels = s.labels();
         CodeLabel {
             code: s.code(),
-            label: s.label_vi(),
+            label: labels.vi,
+            label_en: labels.en,
         }
     }
 }
 
 impl From<ReportState> for CodeLabel {
     fn from(s: ReportState) -> Self {
+        let labels = s.labels();
         CodeLabel {
             code: s.code(),
-            label: s.label_vi(),
+            label: labels.vi,
+            label_en: labels.en,
+        }
+    }
+}
+
+impl From<&MemberStatus> for CodeLabel {
+    fn from(s: &MemberStatus) -> Self {
+        let labels = s.labels();
+        CodeLabel {
+            code: s.code(),
+            label: labels.vi,
+            label_en: labels.en,
         }
     }
 }
 
 impl From<Role> for CodeLabel {
     fn from(r: Role) -> Self {
+        let labels = r.labels();
         CodeLabel {
             code: r.code(),
-            label: r.label_vi(),
+            label: labels.vi,
+            label_en: labels.en,
         }
     }
 }

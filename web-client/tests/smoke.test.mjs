@@ -268,13 +268,17 @@ test("bad input throws core's message and changes nothing", () => {
   assert.equal(an.household(HOUSEHOLD).notes[0].text, "abc");
 });
 
-test("coded values come with core's Vietnamese labels and match the TypeScript types", () => {
+test("coded values come with core's labels in both languages and match the TypeScript types", () => {
   assert.deepEqual(web.ratings(), [
-    { code: "excellent", label: "Hoàn thành xuất sắc nhiệm vụ" },
-    { code: "good", label: "Hoàn thành tốt nhiệm vụ" },
-    { code: "completed", label: "Hoàn thành nhiệm vụ" },
-    { code: "not_completed", label: "Không hoàn thành nhiệm vụ" },
+    { code: "excellent", label: "Hoàn thành xuất sắc nhiệm vụ", label_en: "Excellently completed duties" },
+    { code: "good", label: "Hoàn thành tốt nhiệm vụ", label_en: "Well completed duties" },
+    { code: "completed", label: "Hoàn thành nhiệm vụ", label_en: "Completed duties" },
+    { code: "not_completed", label: "Không hoàn thành nhiệm vụ", label_en: "Did not complete duties" },
   ]);
+  assert.deepEqual(
+    web.memberStatuses().map((s) => [s.code, s.label_en]),
+    [["active", "Active"], ["working_away", "Working away"], ["exempt", "Exempt"]],
+  );
   assert.equal(Replica.protocolVersion, 2);
   const dts = fs.readFileSync(path.join(pkg, "hosync_web.d.ts"), "utf8");
   const union = (name) => {
@@ -287,6 +291,7 @@ test("coded values come with core's Vietnamese labels and match the TypeScript t
   assert.deepEqual(union("FlagStatusCode"), codes(web.flagStatuses()));
   assert.deepEqual(union("RoleCode"), codes(web.roles()));
   assert.deepEqual(union("ReportStateCode"), codes(web.reportStates()));
+  assert.deepEqual(union("MemberStatusCode"), codes(web.memberStatuses()));
   for (const name of ["Household", "Cell", "MonthlyReport", "Conflict", "SyncOutcome"]) {
     assert.match(dts, new RegExp(`export interface ${name} \\{`));
   }

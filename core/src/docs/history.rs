@@ -11,6 +11,7 @@ use crate::Timestamp;
 use crate::date::Day;
 use crate::domain::{ClosedReason, FlagStatus};
 use crate::ids::{DocKind, FlagId, MemberId, NoteId};
+use crate::lang::{Label, Lang};
 
 /// One change to a household.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +29,7 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HistoryEvent {
     Profile {
-        field: &'static str,
+        field: Label,
         value: String,
     },
     TagAdded {
@@ -104,38 +105,64 @@ impl HistoryEvent {
         }
     }
 
-    /// One line in Vietnamese, as the history shows it.
-    pub fn describe_vi(&self) -> String {
+    /// One line in `lang`, as the history shows it.
+    pub fn describe(&self, lang: Lang) -> String {
+        let vi = lang == Lang::Vi;
+        let day = |d: &Day| if vi { d.vi() } else { d.iso() };
+        let pick = |vi_text: String, en_text: String| if vi { vi_text } else { en_text };
         match self {
-            HistoryEvent::Profile { field, value } => format!("Sửa {field}: {value}"),
-            HistoryEvent::TagAdded { tag } => format!("Thêm nhãn: {tag}"),
-            HistoryEvent::NoteAdded { date, text, .. } => {
-                format!("Ghi chép thăm hộ ngày {}: {}", date.vi(), excerpt(text))
+            HistoryEvent::Profile { field, value } => pick(
+                format!("Sửa {}: {value}", field.vi),
+                format!("Changed {}: {value}", field.en),
+            ),
+            HistoryEvent::TagAdded { tag } => {
+                pick(format!("Thêm nhãn: {tag}"), format!("Tag added: {tag}"))
             }
-            HistoryEvent::NoteEdited { date, text, .. } => {
-                format!("Sửa ghi chép ngày {}: {}", date.vi(), excerpt(text))
-            }
-            HistoryEvent::NoteRedated { from, to, .. } => {
-                format!("Đổi ngày ghi chép từ {} sang {}", from.vi(), to.vi())
-            }
-            HistoryEvent::NoteDeleted { date, .. } => format!("Xóa ghi chép ngày {}", date.vi()),
-            HistoryEvent::NoteRestored { date, .. } => {
-                format!("Khôi phục ghi chép ngày {}", date.vi())
-            }
-            HistoryEvent::FlagRaised { text, .. } => {
-                format!("Nêu kiến nghị: {}", excerpt(text))
-            }
-            HistoryEvent::FlagEdited { text, .. } => format!("Sửa kiến nghị: {}", excerpt(text)),
-            HistoryEvent::FlagStatus { status, .. } => {
-                format!("Kiến nghị chuyển sang: {}", status.label_vi())
-            }
-            HistoryEvent::Closed { reason, detail, .. } if detail.is_empty() => {
-                format!("Đóng hồ sơ hộ: {}", reason.label_vi())
-            }
-            HistoryEvent::Closed { reason, detail, .. } => {
-                format!("Đóng hồ sơ hộ: {} ({})", reason.label_vi(), excerpt(detail))
-            }
-            HistoryEvent::Reopened => "Mở lại hồ sơ hộ".to_owned(),
+            HistoryEvent::NoteAdded { date, text, .. } => pick(
+                format!("Ghi chép thăm hộ ngày {}: {}", day(date), excerpt(text)),
+                format!("Visit note of {}: {}", day(date), excerpt(text)),
+            ),
+            HistoryEvent::NoteEdited { date, text, .. } => pick(
+                format!("Sửa ghi chép ngày {}: {}", day(date), excerpt(text)),
+                format!("Note of {} changed: {}", day(date), excerpt(text)),
+            ),
+            HistoryEvent::NoteRedated { from, to, .. } => pick(
+                format!("Đổi ngày ghi chép từ {} sang {}", day(from), day(to)),
+                format!("Note moved from {} to {}", day(from), day(to)),
+            ),
+            HistoryEvent::NoteDeleted { date, .. } => pick(
+                format!("Xóa ghi chép ngày {}", day(date)),
+                format!("Note of {} deleted", day(date)),
+            ),
+            HistoryEvent::NoteRestored { date, .. } => pick(
+                format!("Khôi phục ghi chép ngày {}", day(date)),
+                format!("Note of {} restored", day(date)),
+            ),
+            HistoryEvent::FlagRaised { text, .. } => pick(
+                format!("Nêu kiến nghị: {}", excerpt(text)),
+                format!("Flag raised: {}", excerpt(text)),
+            ),
+            HistoryEvent::FlagEdited { text, .. } => pick(
+                format!("Sửa kiến nghị: {}", excerpt(text)),
+                format!("Flag changed: {}", excerpt(text)),
+            ),
+            HistoryEvent::FlagStatus { status, .. } => pick(
+                format!("Kiến nghị chuyển sang: {}", status.label_vi()),
+                format!("Flag now: {}", status.label(lang)),
+            ),
+            HistoryEvent::Closed { reason, detail, .. } if detail.is_empty() => pick(
+                format!("Đóng hồ sơ hộ: {}", reason.label_vi()),
+                format!("Household closed: {}", reason.label(lang)),
+            ),
+            HistoryEvent::Closed { reason, detail, .. } => pick(
+                format!("Đóng hồ sơ hộ: {} ({})", reason.label_vi(), excerpt(detail)),
+                format!(
+                    "Household closed: {} ({})",
+                    reason.label(lang),
+                    excerpt(detail)
+                ),
+            ),
+            HistoryEvent::Reopened => pick("Mở lại hồ sơ hộ".into(), "Household reopened".into()),
         }
     }
 }
@@ -200,20 +227,33 @@ fn blank(like: &Household) -> Household {
 
 fn changes_between(before: &Household, after: &Household) -> Vec<HistoryEvent> {
     let mut events = Vec::new();
-    let mut profile = |field: &'static str, old: String, new: String| {
+    let mut profile = |vi, en, old: String, new: String| {
         if old != new {
+            let field = Label { vi, en };
             events.push(HistoryEvent::Profile { field, value: new });
         }
     };
-    profile("chủ hộ", before.head.clone(), after.head.clone());
-    profile("thôn, bản", before.village.clone(), after.village.clone());
+    profile(
+        "chủ hộ",
+        "head of household",
+        before.head.clone(),
+        after.head.clone(),
+    );
+    profile(
+        "thôn, bản",
+        "village",
+        before.village.clone(),
+        after.village.clone(),
+    );
     profile(
         "nhân khẩu",
+        "people",
         before.people.to_string(),
         after.people.to_string(),
     );
     profile(
         "sinh kế",
+        "livelihood",
         before.livelihood.clone(),
         after.livelihood.clone(),
     );
@@ -374,7 +414,7 @@ mod tests {
             .map(|e| {
                 (
                     e.at,
-                    e.events.iter().map(HistoryEvent::describe_vi).collect(),
+                    e.events.iter().map(|e| e.describe(Lang::Vi)).collect(),
                 )
             })
             .collect();

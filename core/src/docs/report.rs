@@ -75,10 +75,10 @@ crate::domain::coded_enum!(
     /// it projects and counts by it, so no query decides for itself what a draft is.
     ReportState, "report state", {
         /// No report for the month at all.
-        Missing => ("missing", "Chưa nộp"),
+        Missing => ("missing", "Chưa nộp", "Not handed in"),
         /// Begun on the phone but not handed in.
-        Drafted => ("drafted", "Chưa nộp (đang soạn)"),
-        HandedIn => ("handed_in", "Đã nộp"),
+        Drafted => ("drafted", "Chưa nộp (đang soạn)", "Not handed in (being drafted)"),
+        HandedIn => ("handed_in", "Đã nộp", "Handed in"),
     }
 );
 

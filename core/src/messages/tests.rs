@@ -32,10 +32,10 @@ fn samples() -> Vec<Message> {
     use Message::*;
     let who = Who::Member {
         id: "m1".into(),
-        role: AccessRole::Member,
+        role: AccessRole::Member.labels(),
     };
     let account = Who::Account {
-        role: AccessRole::CommuneCommittee,
+        role: AccessRole::CommuneCommittee.labels(),
     };
     let s = |v: &str| v.to_owned();
     vec![
@@ -75,12 +75,12 @@ fn samples() -> Vec<Message> {
         },
         ActionNotAllowed {
             who: who.clone(),
-            action: StaffAction::Export,
+            action: StaffAction::Export.labels(),
         },
         RoleAbove {
-            who: account.clone(),
-            action: StaffAction::Enrol,
-            role: AccessRole::Admin,
+            who: Box::new(account.clone()),
+            action: StaffAction::Enrol.labels(),
+            role: AccessRole::Admin.labels(),
         },
         Id(MemberId::parse("").expect_err("refused")),
         Id(MemberId::parse("Không").expect_err("refused")),
@@ -202,7 +202,7 @@ fn samples() -> Vec<Message> {
         RecoveryNotAllowed {
             why: Box::new(ActionNotAllowed {
                 who: who.clone(),
-                action: StaffAction::Enrol,
+                action: StaffAction::Enrol.labels(),
             }),
             device: s("dev1"),
         },
@@ -232,14 +232,14 @@ fn samples() -> Vec<Message> {
         HistoryNeedsHousehold,
         UnitNotCell {
             unit: s("d-x1"),
-            kind: UnitKind::CommuneCommittee,
+            kind: UnitKind::CommuneCommittee.labels(),
         },
         UnitNeedsParent,
         UnitNameRequired,
         UnitExists { unit: s("d-x1") },
         UnitStays {
             unit: s("d-x1"),
-            kind: UnitKind::CommuneCommittee,
+            kind: UnitKind::CommuneCommittee.labels(),
             parent: s("d"),
         },
         MemberIdReserved {
@@ -406,7 +406,7 @@ fn every_message_reads_in_both_languages() {
 fn vietnamese_uses_the_app_words() {
     let who = Who::Member {
         id: "m1".into(),
-        role: AccessRole::Member,
+        role: AccessRole::Member.labels(),
     };
     let said = Message::NotAssigned {
         household: "h:h1".into(),

@@ -12,7 +12,7 @@ use hosync_core::protocol::ErrorBody;
 
 use crate::AppState;
 use crate::access::sessions::StaffSession;
-use crate::error::ApiError;
+use crate::error::{ApiError, current_lang};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -57,7 +57,7 @@ impl From<User> for UserView {
             login: u.login,
             name: u.name,
             role: u.role.code().to_owned(),
-            role_label: u.role.label_vi().to_owned(),
+            role_label: u.role.label(current_lang()).to_owned(),
             scope: u.scope.to_string(),
             disabled: u.disabled_at.is_some(),
             disabled_at: u.disabled_at,

@@ -6,7 +6,7 @@ use hosync_core::messages::{Message, Thing};
 
 use crate::AppState;
 use crate::access::sessions::StaffSession;
-use crate::error::ApiError;
+use crate::error::{ApiError, current_lang};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -58,7 +58,7 @@ pub async fn api_actions(session: StaffSession) -> Result<Json<Vec<ActionOption>
             .iter()
             .map(|a| ActionOption {
                 code: a.code(),
-                label: a.label_vi(),
+                label: a.label(current_lang()),
             })
             .collect(),
     ))
@@ -111,7 +111,7 @@ pub async fn api_list(
                 time: vi_time(e.at),
                 actor: e.actor,
                 action_label: AuditAction::parse(&e.action)
-                    .map(|a| a.label_vi().to_owned())
+                    .map(|a| a.label(current_lang()).to_owned())
                     .unwrap_or_else(|_| e.action.clone()),
                 action: e.action,
                 target: e.target,

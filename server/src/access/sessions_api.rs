@@ -25,7 +25,7 @@ use crate::access::sessions::{
     self, CSRF_COOKIE, CSRF_HEADER, Found, SESSION_COOKIE, StaffSession,
 };
 use crate::access::throttle::{self, ClientAddress, Count};
-use crate::error::ApiError;
+use crate::error::{ApiError, current_lang};
 use crate::storage::db::Backend;
 
 impl FromRequestParts<AppState> for StaffSession {
@@ -114,7 +114,7 @@ impl SessionInfo {
             login,
             name,
             role: principal.role.code().to_owned(),
-            role_label: principal.role.label_vi().to_owned(),
+            role_label: principal.role.label(current_lang()).to_owned(),
             scope: principal
                 .scope
                 .unit()
@@ -132,7 +132,7 @@ impl SessionInfo {
                 .into_iter()
                 .map(|r| RoleOption {
                     code: r.code(),
-                    label: r.label_vi(),
+                    label: r.label(current_lang()),
                 })
                 .collect(),
         }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::access::accounts::By;
 use crate::access::sessions::StaffSession;
-use crate::error::ApiError;
+use crate::error::{ApiError, current_lang};
 use crate::org::changes::{self, HouseholdEntry, MemberEntry, OrgError};
 
 impl From<OrgError> for ApiError {
@@ -98,11 +98,11 @@ pub async fn choices(_session: StaffSession) -> Json<Choices> {
         unit_kinds: UnitKind::ALL
             .iter()
             .filter(|k| !matches!(k, UnitKind::Province | UnitKind::District))
-            .map(|k| choice(k.code(), k.label_vi()))
+            .map(|k| choice(k.code(), k.label(current_lang())))
             .collect(),
         member_roles: Role::ALL
             .iter()
-            .map(|r| choice(r.code(), r.label_vi()))
+            .map(|r| choice(r.code(), r.label(current_lang())))
             .collect(),
     })
 }

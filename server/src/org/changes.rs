@@ -63,7 +63,7 @@ async fn cell_of(conn: &mut AnyConnection, id: &UnitId) -> Result<UnitPath, OrgE
     if !unit.kind.holds_members() {
         return Err(OrgError::Invalid(Message::UnitNotCell {
             unit: id.to_string(),
-            kind: unit.kind,
+            kind: unit.kind.labels(),
         }));
     }
     unit_path(conn, id).await
@@ -141,7 +141,7 @@ pub async fn update_unit(
     if stored.parent != unit.parent || stored.kind != unit.kind {
         return Err(OrgError::Invalid(Message::UnitStays {
             unit: unit.id.to_string(),
-            kind: stored.kind,
+            kind: stored.kind.labels(),
             parent: stored
                 .parent
                 .as_ref()

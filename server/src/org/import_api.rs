@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::access::accounts::By;
 use crate::access::sessions::StaffSession;
-use crate::error::ApiError;
+use crate::error::{ApiError, current_lang};
 use crate::org::import;
 
 /// Only those who change the organisation import into it, whatever the rows say.
@@ -340,7 +340,7 @@ pub async fn units(
                 id: u.id.to_string(),
                 parent: u.parent.as_ref().map(ToString::to_string),
                 kind: u.kind.code(),
-                kind_label: u.kind.label_vi(),
+                kind_label: u.kind.label(current_lang()),
                 level_label: u.level_label.clone(),
                 name: u.name.clone(),
                 depth: path

@@ -12,7 +12,7 @@ use crate::access::audit;
 use crate::access::audit::Actor;
 use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
-use crate::error::ApiError;
+use crate::error::{ApiError, current_lang};
 use crate::openapi::{Forbidden, NotFound};
 use crate::storage;
 use axum::Json;
@@ -166,7 +166,7 @@ pub async fn cell_households(
         } else {
             // The projection stores only codes core wrote; an unknown one is shown as it is.
             let reason_label = ClosedReason::parse(&closed_reason)
-                .map(|reason| reason.label_vi().to_owned())
+                .map(|reason| reason.label(current_lang()).to_owned())
                 .unwrap_or_else(|_| closed_reason.clone());
             Some(ClosedRow {
                 on: closed_on,

@@ -4,6 +4,7 @@
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use hosync_core::messages::Lang;
 use hosync_core::oversight::{number_vi, percent_vi};
 use hosync_core::{Day, Month};
 use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
@@ -15,16 +16,16 @@ use crate::staff::places::{Place, UnitRef};
 hosync_core::coded_enum!(
     /// The tables behind the overview, each viewable and exportable.
     TableName, "table", {
-        Coverage => ("coverage", "Tỷ lệ hộ được thăm"),
-        Gaps => ("gaps", "Hộ chưa phân công, hộ chưa được thăm"),
-        IdleMembers => ("idle_members", "Đảng viên chưa được phân công phụ trách hộ"),
-        Flags => ("flags", "Kiến nghị chưa giải quyết"),
-        Reports => ("reports", "Báo cáo tháng"),
-        MissingReports => ("missing_reports", "Báo cáo còn thiếu"),
-        Ratings => ("ratings", "Tự nhận xếp loại và chi bộ xếp loại"),
-        Away => ("away", "Đảng viên đi làm ăn xa, miễn sinh hoạt"),
-        Households => ("households", "Hộ gia đình"),
-        History => ("history", "Lịch sử hộ"),
+        Coverage => ("coverage", "Tỷ lệ hộ được thăm", "Households visited"),
+        Gaps => ("gaps", "Hộ chưa phân công, hộ chưa được thăm", "Households not assigned or not visited"),
+        IdleMembers => ("idle_members", "Đảng viên chưa được phân công phụ trách hộ", "Members with no household to look after"),
+        Flags => ("flags", "Kiến nghị chưa giải quyết", "Open flags"),
+        Reports => ("reports", "Báo cáo tháng", "Monthly reports"),
+        MissingReports => ("missing_reports", "Báo cáo còn thiếu", "Missing reports"),
+        Ratings => ("ratings", "Tự nhận xếp loại và chi bộ xếp loại", "Self-ratings and cell ratings"),
+        Away => ("away", "Đảng viên đi làm ăn xa, miễn sinh hoạt", "Members working away or exempt"),
+        Households => ("households", "Hộ gia đình", "Households"),
+        History => ("history", "Lịch sử hộ", "Household history"),
     }
 );
 
@@ -110,7 +111,7 @@ pub struct TableJson {
 pub struct ColumnJson {
     /// The key of the rows' values in this column.
     pub key: &'static str,
-    /// The header, in Vietnamese.
+    /// The header, in the reader's language.
     pub label: &'static str,
     pub kind: ColumnKind,
 }
@@ -207,12 +208,15 @@ pub struct Table {
     pub month: String,
     pub columns: Vec<Column>,
     pub rows: Vec<TableRow>,
+    /// The language its title, headings and words are in, which its download's lines follow.
+    pub lang: Lang,
 }
 
 impl Table {
-    pub fn new(name: TableName, place: &Place, month: Month) -> Table {
+    pub fn new(name: TableName, place: &Place, month: Month, lang: Lang) -> Table {
         Table {
             name,
+            lang,
             title: String::new(),
             unit: place.unit.clone(),
             unit_path: place.path.as_str().to_owned(),
@@ -421,12 +425,20 @@ fn xlsx_bytes(table: &Table) -> anyhow::Result<Vec<u8>> {
     sheet.write_string(
         1,
         0,
-        format!(
-            "{} — {} ({} dòng)",
-            table.unit.name,
-            Month::parse(&table.month).map_or(table.month.clone(), |m| m.vi()),
-            number_vi(table.rows.len() as i64)
-        ),
+        match table.lang {
+            Lang::Vi => format!(
+                "{} — {} ({} dòng)",
+                table.unit.name,
+                Month::parse(&table.month).map_or(table.month.clone(), |m| m.vi()),
+                number_vi(table.rows.len() as i64)
+            ),
+            Lang::En => format!(
+                "{} — {} ({} rows)",
+                table.unit.name,
+                table.month,
+                table.rows.len()
+            ),
+        },
     )?;
     let header_row = 3;
     for (c, column) in table.columns.iter().enumerate() {
@@ -495,6 +507,7 @@ mod tests {
             TableName::Flags,
             &place,
             Month::parse("2026-11").expect("month"),
+            Lang::Vi,
         );
         table.title = "Kiến nghị chưa giải quyết".into();
         table.columns = vec![

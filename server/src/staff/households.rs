@@ -5,7 +5,7 @@ use super::places::record_read;
 use crate::AppState;
 use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
-use crate::error::ApiError;
+use crate::error::{ApiError, current_lang};
 use crate::openapi::{Forbidden, NotFound};
 use crate::staff::export::TableName;
 use crate::staff::export::{Cell, Column, Table, TableRow};
@@ -14,7 +14,7 @@ use crate::storage;
 use axum::Json;
 use axum::extract::{Path, State};
 use hosync_core::docs::{history, household};
-use hosync_core::messages::Thing;
+use hosync_core::messages::{Label, Lang, Thing};
 use hosync_core::{Day, DocId, HouseholdId, Month, UnitId};
 use serde::Serialize;
 use sqlx::Row;
@@ -129,6 +129,7 @@ impl LoadedHousehold {
     fn history(&self) -> Result<Vec<HistoryRow>, ApiError> {
         let mut entries = history::household_history(&self.doc).map_err(anyhow::Error::from)?;
         entries.sort_by_key(|e| e.at);
+        let lang = current_lang();
         Ok(entries
             .into_iter()
             .map(|entry| {
@@ -139,7 +140,12 @@ impl LoadedHousehold {
                 let named = entry.events.iter().find_map(|e| e.member());
                 let who = match (named, device_owner.as_str()) {
                     (Some(member), _) => self.name(member.as_str()),
-                    (None, "") => "Máy chủ".to_owned(),
+                    (None, "") => Label {
+                        vi: "Máy chủ",
+                        en: "The server",
+                    }
+                    .get(lang)
+                    .to_owned(),
                     (None, owner) => owner.to_owned(),
                 };
                 HistoryRow {
@@ -152,7 +158,7 @@ impl LoadedHousehold {
                     what: entry
                         .events
                         .iter()
-                        .map(history::HistoryEvent::describe_vi)
+                        .map(|e| e.describe(lang))
                         .collect::<Vec<_>>()
                         .join("; "),
                 }
@@ -317,7 +323,7 @@ pub async fn household_detail(
             raised_on: f.raised_on.iso(),
             text: f.text.clone(),
             status: f.status.code().to_owned(),
-            status_label: f.status.label_vi().to_owned(),
+            status_label: f.status.label(current_lang()).to_owned(),
             open: hosync_core::oversight::flag_is_open(f.status),
         })
         .collect();
@@ -325,7 +331,7 @@ pub async fn household_detail(
     let closed = loaded.household.closed.as_ref().map(|c| ClosedDetail {
         on: c.on.iso(),
         reason: c.reason.code().to_owned(),
-        reason_label: c.reason.label_vi().to_owned(),
+        reason_label: c.reason.label(current_lang()).to_owned(),
         detail: c.detail.clone(),
         by_name: loaded.name(c.by.as_str()),
     });
@@ -358,16 +364,19 @@ pub async fn history_table(
 ) -> Result<Table, ApiError> {
     let loaded = load_household(state, session, household).await?;
     let history = loaded.history()?;
-    let mut table = Table::new(TableName::History, &loaded.place, month);
-    table.title = format!(
-        "Lịch sử hộ {} ({})",
-        loaded.household.head, loaded.household.id
-    );
+    let lang = current_lang();
+    let mut table = Table::new(TableName::History, &loaded.place, month, lang);
+    let (head, id) = (&loaded.household.head, &loaded.household.id);
+    let w = |vi, en| Label { vi, en }.get(lang);
+    table.title = match lang {
+        Lang::Vi => format!("Lịch sử hộ {head} ({id})"),
+        Lang::En => format!("History of household {head} ({id})"),
+    };
     table.columns = vec![
-        Column::date("date", "Ngày"),
-        Column::text("time", "Giờ"),
-        Column::text("who", "Người thực hiện"),
-        Column::text("what", "Nội dung"),
+        Column::date("date", w("Ngày", "Date")),
+        Column::text("time", w("Giờ", "Time")),
+        Column::text("who", w("Người thực hiện", "By")),
+        Column::text("what", w("Nội dung", "What")),
     ];
     for row in history {
         table.push(

@@ -8,7 +8,7 @@ use super::places::{
 };
 use crate::AppState;
 use crate::access::sessions::StaffSession;
-use crate::error::ApiError;
+use crate::error::{ApiError, current_lang};
 use crate::openapi::{Forbidden, NotFound};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -523,7 +523,7 @@ pub async fn build_overview(
     let mut by_age: Vec<FlagAgeCount> = FlagAge::ALL
         .iter()
         .map(|a| FlagAgeCount {
-            label: a.label_vi(),
+            label: a.label(current_lang()),
             open: 0,
             escalated: 0,
         })
@@ -618,7 +618,7 @@ pub(super) fn rating_matrix(members: &[MemberCount]) -> RatingMatrix {
             .iter()
             .map(|r| Level {
                 code: r.code(),
-                label: r.label_vi(),
+                label: r.label(current_lang()),
             })
             .collect(),
         counts,
@@ -659,6 +659,6 @@ pub async fn overview(
 
 pub(super) fn rating_label(code: &str) -> String {
     Rating::parse(code)
-        .map(|r| r.label_vi().to_owned())
+        .map(|r| r.label(current_lang()).to_owned())
         .unwrap_or_default()
 }

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::access::audit;
 use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
-use crate::error::ApiError;
+use crate::error::{ApiError, current_lang};
 use axum::Json;
 use axum::extract::{Query, State};
 use hosync_core::domain::{fold_for_search, name_order};
@@ -144,7 +144,7 @@ pub async fn search(
                 id: r.try_get("id")?,
                 name,
                 status: status.code().to_owned(),
-                status_label: status.label_vi().to_owned(),
+                status_label: status.label(current_lang()).to_owned(),
                 cell: cell_of(r)?,
             });
         }

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::access::audit;
 use crate::access::audit::AuditAction;
 use crate::access::sessions::StaffSession;
-use crate::error::ApiError;
+use crate::error::{ApiError, current_lang};
 use crate::openapi::{Forbidden, NotFound};
 use crate::staff::export::TableJson;
 use crate::staff::export::{self, Cell, Column, Format, Table, TableName, TableRow};
@@ -21,7 +21,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use hosync_core::access::{StaffAction, UnitPath};
 use hosync_core::domain::name_order;
-use hosync_core::messages::Message;
+use hosync_core::messages::{Label, Lang, Message};
 use hosync_core::oversight::{self};
 use hosync_core::{FlagStatus, MemberStatus, Month, UnitId};
 use sqlx::Row;
@@ -121,7 +121,14 @@ async fn build_table(
     let today = as_of(state, month);
     let mut conn = state.db.reader.acquire().await?;
     let place = place(&mut conn, session, query.unit.as_deref()).await?;
-    let mut table = Table::new(name, &place, month);
+    let lang = current_lang();
+    let mut table = Table::new(name, &place, month, lang);
+    // A heading or a word of the table in the reader's language.
+    let w = |vi, en| Label { vi, en }.get(lang);
+    let say = |vi: String, en: String| match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    };
     let scope = place.path.as_str().to_owned();
     match name {
         TableName::Coverage => {
@@ -130,18 +137,22 @@ async fn build_table(
         }
         TableName::Gaps => {
             let (from, to) = oversight::gap_window(month);
-            table.title = format!(
-                "Hộ chưa phân công hoặc chưa được thăm từ {} tháng trở lên",
-                oversight::GAP_MONTHS
+            let months = oversight::GAP_MONTHS;
+            table.title = say(
+                format!("Hộ chưa phân công hoặc chưa được thăm từ {months} tháng trở lên"),
+                format!("Households not assigned, or not visited for {months} months or more"),
             );
             table.columns = vec![
-                Column::text("household", "Mã hộ"),
-                Column::text("head", "Chủ hộ"),
-                Column::text("village", "Thôn, bản"),
-                Column::text("cell", "Chi bộ"),
-                Column::text("member", "Đảng viên phụ trách"),
-                Column::date("last_visit", "Lần thăm gần nhất"),
-                Column::text("reason", "Lý do"),
+                Column::text("household", w("Mã hộ", "Household")),
+                Column::text("head", w("Chủ hộ", "Head of household")),
+                Column::text("village", w("Thôn, bản", "Village")),
+                Column::text("cell", w("Chi bộ", "Cell")),
+                Column::text(
+                    "member",
+                    w("Đảng viên phụ trách", "Member looking after it"),
+                ),
+                Column::date("last_visit", w("Lần thăm gần nhất", "Last visit")),
+                Column::text("reason", w("Lý do", "Why")),
             ];
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT h.household_id, h.head, h.village, h.cell_id, u.name, r.name, h.last_visit, a.member_id \
@@ -162,11 +173,14 @@ async fn build_table(
                 let assigned: Option<String> = r.try_get(7)?;
                 let last = parse_day(r.try_get::<String, _>(6)?);
                 let reason = if assigned.is_none() {
-                    "Chưa phân công".to_owned()
+                    w("Chưa phân công", "Not assigned").to_owned()
                 } else {
                     match last {
-                        Some(day) => format!("Chưa thăm từ {}", day.month().vi()),
-                        None => "Chưa thăm lần nào".to_owned(),
+                        Some(day) => say(
+                            format!("Chưa thăm từ {}", day.month().vi()),
+                            format!("Not visited since {}", day.month().iso()),
+                        ),
+                        None => w("Chưa thăm lần nào", "Never visited").to_owned(),
                     }
                 };
                 table.push(
@@ -185,16 +199,16 @@ async fn build_table(
             }
         }
         TableName::Flags => {
-            table.title = "Kiến nghị chưa giải quyết".into();
+            table.title = w("Kiến nghị chưa giải quyết", "Open flags").into();
             table.columns = vec![
-                Column::text("household", "Mã hộ"),
-                Column::text("head", "Chủ hộ"),
-                Column::text("cell", "Chi bộ"),
-                Column::text("text", "Nội dung kiến nghị"),
-                Column::text("raised_by", "Người nêu"),
-                Column::date("raised_on", "Ngày nêu"),
-                Column::number("days_open", "Số ngày"),
-                Column::text("status", "Trạng thái"),
+                Column::text("household", w("Mã hộ", "Household")),
+                Column::text("head", w("Chủ hộ", "Head of household")),
+                Column::text("cell", w("Chi bộ", "Cell")),
+                Column::text("text", w("Nội dung kiến nghị", "Flag")),
+                Column::text("raised_by", w("Người nêu", "Raised by")),
+                Column::date("raised_on", w("Ngày nêu", "Raised on")),
+                Column::number("days_open", w("Số ngày", "Days open")),
+                Column::text("status", w("Trạng thái", "Status")),
             ];
             let (open, open_codes) = open_statuses(2);
             let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -231,7 +245,7 @@ async fn build_table(
                         Cell::Text(raiser.unwrap_or(r.try_get(6)?)),
                         Cell::Date(raised_on),
                         Cell::Number(raised_on.map_or(0, |d| d.days_until(today).max(0))),
-                        Cell::Text(status.label_vi().to_owned()),
+                        Cell::Text(status.label(current_lang()).to_owned()),
                     ])
                     .household(r.try_get::<String, _>(0)?)
                     .unit(r.try_get::<String, _>(2)?),
@@ -259,10 +273,14 @@ async fn build_table(
             };
             match name {
                 TableName::IdleMembers => {
-                    table.title = "Đảng viên chưa được phân công phụ trách hộ".into();
+                    table.title = w(
+                        "Đảng viên chưa được phân công phụ trách hộ",
+                        "Members with no household to look after",
+                    )
+                    .into();
                     table.columns = vec![
-                        Column::text("member", "Đảng viên"),
-                        Column::text("cell", "Chi bộ"),
+                        Column::text("member", w("Đảng viên", "Member")),
+                        Column::text("cell", w("Chi bộ", "Cell")),
                     ];
                     for m in members
                         .iter()
@@ -278,19 +296,26 @@ async fn build_table(
                     }
                 }
                 TableName::Away => {
-                    table.title = "Đảng viên đi làm ăn xa, miễn sinh hoạt".into();
+                    table.title = w(
+                        "Đảng viên đi làm ăn xa, miễn sinh hoạt",
+                        "Members working away or exempt",
+                    )
+                    .into();
                     table.columns = vec![
-                        Column::text("member", "Đảng viên"),
-                        Column::text("cell", "Chi bộ"),
-                        Column::text("status", "Tình trạng"),
-                        Column::text("detail", "Nơi làm việc, lý do"),
+                        Column::text("member", w("Đảng viên", "Member")),
+                        Column::text("cell", w("Chi bộ", "Cell")),
+                        Column::text("status", w("Tình trạng", "Status")),
+                        Column::text(
+                            "detail",
+                            w("Nơi làm việc, lý do", "Where working, or why exempt"),
+                        ),
                     ];
                     for m in members.iter().filter(|m| m.status != MemberStatus::Active) {
                         table.push(
                             TableRow::new(vec![
                                 Cell::Text(m.name.clone()),
                                 Cell::Text(cell_name(m)),
-                                Cell::Text(m.status.label_vi().to_owned()),
+                                Cell::Text(m.status.label(current_lang()).to_owned()),
                                 Cell::Text(m.status.detail().to_owned()),
                             ])
                             .unit(m.cell_id.clone()),
@@ -299,24 +324,25 @@ async fn build_table(
                 }
                 _ => {
                     let only_missing = name == TableName::MissingReports;
-                    table.title = if only_missing {
-                        format!("Báo cáo còn thiếu {}", month.vi())
-                    } else {
-                        format!("Báo cáo {}", month.vi())
+                    table.title = match (only_missing, lang) {
+                        (true, Lang::Vi) => format!("Báo cáo còn thiếu {}", month.vi()),
+                        (true, Lang::En) => format!("Reports missing for {}", month.iso()),
+                        (false, Lang::Vi) => format!("Báo cáo {}", month.vi()),
+                        (false, Lang::En) => format!("Reports for {}", month.iso()),
                     };
                     table.columns = vec![
-                        Column::text("member", "Đảng viên"),
-                        Column::text("cell", "Chi bộ"),
-                        Column::text("status", "Tình trạng báo cáo"),
-                        Column::date("submitted_on", "Ngày nộp"),
-                        Column::text("self_rating", "Tự nhận xếp loại"),
-                        Column::text("cell_rating", "Chi bộ xếp loại"),
+                        Column::text("member", w("Đảng viên", "Member")),
+                        Column::text("cell", w("Chi bộ", "Cell")),
+                        Column::text("status", w("Tình trạng báo cáo", "Report")),
+                        Column::date("submitted_on", w("Ngày nộp", "Handed in on")),
+                        Column::text("self_rating", w("Tự nhận xếp loại", "Self-rating")),
+                        Column::text("cell_rating", w("Chi bộ xếp loại", "Cell's rating")),
                     ];
                     for m in members.iter().filter(|m| !only_missing || m.missing()) {
                         let status = if m.owes_report() {
-                            m.report.label_vi()
+                            m.report.label(current_lang())
                         } else {
-                            "Miễn (miễn sinh hoạt)"
+                            w("Miễn (miễn sinh hoạt)", "Exempt")
                         };
                         table.push(
                             TableRow::new(vec![
@@ -338,10 +364,16 @@ async fn build_table(
             drop(conn);
             let ratings =
                 rating_matrix(&member_counts(&state.db.reader, &place.path, month).await?);
-            table.title = format!("Tự nhận xếp loại và chi bộ xếp loại, {}", month.vi());
+            table.title = say(
+                format!("Tự nhận xếp loại và chi bộ xếp loại, {}", month.vi()),
+                format!("Self-ratings and cell ratings, {}", month.iso()),
+            );
             table.columns = vec![Column::text(
                 "self_rating",
-                "Tự nhận xếp loại \\ Chi bộ xếp loại",
+                w(
+                    "Tự nhận xếp loại \\ Chi bộ xếp loại",
+                    "Self-rating \\ cell's rating",
+                ),
             )];
             const CELL_KEYS: [&str; 5] =
                 ["excellent", "good", "completed", "not_completed", "unrated"];
@@ -350,31 +382,40 @@ async fn build_table(
                     .columns
                     .push(Column::number(CELL_KEYS[i], level.label));
             }
-            table
-                .columns
-                .push(Column::number(CELL_KEYS[4], "Chi bộ chưa xếp loại"));
+            table.columns.push(Column::number(
+                CELL_KEYS[4],
+                w("Chi bộ chưa xếp loại", "Not rated by the cell"),
+            ));
             for (i, counts) in ratings.counts.iter().enumerate() {
                 let label = ratings
                     .levels
                     .get(i)
-                    .map_or("Chưa tự nhận xếp loại", |l| l.label);
+                    .map_or(w("Chưa tự nhận xếp loại", "No self-rating"), |l| {
+                        l.label
+                    });
                 let mut cells = vec![Cell::Text(label.to_owned())];
                 cells.extend(counts.iter().map(|n| Cell::Number(*n)));
                 table.push(TableRow::new(cells));
             }
         }
         TableName::Households => {
-            table.title = format!("Các hộ, {}", month.vi());
+            table.title = say(
+                format!("Các hộ, {}", month.vi()),
+                format!("Households, {}", month.iso()),
+            );
             table.columns = vec![
-                Column::text("household", "Mã hộ"),
-                Column::text("head", "Chủ hộ"),
-                Column::text("village", "Thôn, bản"),
-                Column::number("people", "Nhân khẩu"),
-                Column::text("cell", "Chi bộ"),
-                Column::text("member", "Đảng viên phụ trách"),
-                Column::date("last_visit", "Lần thăm gần nhất"),
-                Column::text("visited", "Đã thăm trong tháng"),
-                Column::number("open_flags", "Kiến nghị chưa giải quyết"),
+                Column::text("household", w("Mã hộ", "Household")),
+                Column::text("head", w("Chủ hộ", "Head of household")),
+                Column::text("village", w("Thôn, bản", "Village")),
+                Column::number("people", w("Nhân khẩu", "People")),
+                Column::text("cell", w("Chi bộ", "Cell")),
+                Column::text(
+                    "member",
+                    w("Đảng viên phụ trách", "Member looking after it"),
+                ),
+                Column::date("last_visit", w("Lần thăm gần nhất", "Last visit")),
+                Column::text("visited", w("Đã thăm trong tháng", "Visited in the month")),
+                Column::number("open_flags", w("Kiến nghị chưa giải quyết", "Open flags")),
             ];
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT h.household_id, h.head, h.village, h.people, h.cell_id, u.name, r.name, h.last_visit, \
@@ -401,7 +442,14 @@ async fn build_table(
                         Cell::Text(r.try_get(5)?),
                         Cell::Text(r.try_get::<Option<String>, _>(6)?.unwrap_or_default()),
                         Cell::Date(parse_day(r.try_get::<String, _>(7)?)),
-                        Cell::Text(if visited { "Đã thăm" } else { "Chưa thăm" }.to_owned()),
+                        Cell::Text(
+                            if visited {
+                                w("Đã thăm", "Visited")
+                            } else {
+                                w("Chưa thăm", "Not visited")
+                            }
+                            .to_owned(),
+                        ),
                         Cell::Number(r.try_get(9)?),
                     ])
                     .household(r.try_get::<String, _>(0)?)
@@ -423,19 +471,30 @@ async fn coverage_table(
     month: Month,
     table: &mut Table,
 ) -> Result<(), ApiError> {
-    table.title = format!("Tỷ lệ hộ được thăm {}", month.vi());
+    let lang = table.lang;
+    let w = |vi, en| Label { vi, en }.get(lang);
+    table.title = match lang {
+        Lang::Vi => format!("Tỷ lệ hộ được thăm {}", month.vi()),
+        Lang::En => format!("Households visited in {}", month.iso()),
+    };
     let is_cell = place.unit.kind.holds_members();
     let first = if is_cell {
-        Column::text("member", "Đảng viên")
+        Column::text("member", w("Đảng viên", "Member"))
     } else {
-        Column::text("unit", "Đơn vị")
+        Column::text("unit", w("Đơn vị", "Unit"))
     };
     table.columns = vec![
         first,
-        Column::number("households", "Số hộ"),
-        Column::number("assigned", "Số hộ được phân công"),
-        Column::number("visited", "Số hộ đã thăm trong tháng"),
-        Column::percent("coverage", "Tỷ lệ hộ được thăm"),
+        Column::number("households", w("Số hộ", "Households")),
+        Column::number("assigned", w("Số hộ được phân công", "Households assigned")),
+        Column::number(
+            "visited",
+            w(
+                "Số hộ đã thăm trong tháng",
+                "Households visited in the month",
+            ),
+        ),
+        Column::percent("coverage", w("Tỷ lệ hộ được thăm", "Share visited")),
     ];
     let share = |c: &Coverage| (c.assigned > 0).then(|| c.visited as f64 / c.assigned as f64);
     if is_cell {
@@ -491,7 +550,10 @@ async fn coverage_table(
     }
     let total = overview.coverage;
     table.push(TableRow::new(vec![
-        Cell::Text(format!("Cộng: {}", overview.unit.name)),
+        Cell::Text(match lang {
+            Lang::Vi => format!("Cộng: {}", overview.unit.name),
+            Lang::En => format!("All of {}", overview.unit.name),
+        }),
         Cell::Number(total.households),
         Cell::Number(total.assigned),
         Cell::Number(total.visited),

@@ -228,15 +228,10 @@ pub fn hold_served(url: &str) -> anyhow::Result<Option<Served>> {
         return Ok(None);
     };
     let file = File::open(&path).with_context(|| format!("opening {path}"))?;
-    match file.try_lock_shared() {
-        Ok(()) => Ok(Some(Served(file))),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            bail!("{path} is being restored: start the server when `hosync restore` has finished")
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(anyhow::Error::new(e).context(format!("locking {path}")))
-        }
-    }
+    let busy =
+        format!("{path} is being restored: start the server when `hosync restore` has finished");
+    try_lock(&file, Path::new(&path), Share::WithServers, &busy)?;
+    Ok(Some(Served(file)))
 }
 
 /// Holds the file at `path` (if it exists) against servers while it is replaced.
@@ -246,12 +241,29 @@ fn hold_unserved(path: &Path) -> anyhow::Result<Option<File>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(anyhow::Error::new(e).context(format!("opening {}", path.display()))),
     };
-    match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
-        Err(std::fs::TryLockError::WouldBlock) => bail!(
-            "a server is serving {}: stop it first (systemctl stop hosync), then restore",
-            path.display()
-        ),
+    let busy = format!(
+        "a server is serving {}: stop it first (systemctl stop hosync), then restore",
+        path.display()
+    );
+    try_lock(&file, path, Share::Alone, &busy)?;
+    Ok(Some(file))
+}
+
+/// Whether a lock is held beside other servers' or alone, as a restore needs it.
+enum Share {
+    WithServers,
+    Alone,
+}
+
+/// Takes `file`'s lock without waiting; `busy` says who holds it when someone does.
+fn try_lock(file: &File, path: &Path, share: Share, busy: &str) -> anyhow::Result<()> {
+    let taken = match share {
+        Share::WithServers => file.try_lock_shared(),
+        Share::Alone => file.try_lock(),
+    };
+    match taken {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => bail!("{busy}"),
         Err(std::fs::TryLockError::Error(e)) => {
             Err(anyhow::Error::new(e).context(format!("locking {}", path.display())))
         }

@@ -6,7 +6,7 @@
 use crate::access::audit::AuditAction;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use hosync_core::DocId;
 use hosync_core::domain::check_plain_text;
@@ -73,10 +73,7 @@ pub async fn sync(State(state): State<AppState>, headers: HeaderMap, body: Bytes
                 .into_response();
             (outcome, response)
         }
-        Err(e) => {
-            let response = e.into_response();
-            (error_outcome(response.status()), response)
-        }
+        Err(e) => (e.status_and_code().1, e.into_response()),
     };
     let sent = axum::body::HttpBody::size_hint(response.body())
         .exact()
@@ -88,20 +85,6 @@ pub async fn sync(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         sent,
     );
     response
-}
-
-/// A failed sync's outcome in the metrics, by the status it was answered with.
-fn error_outcome(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-        StatusCode::UPGRADE_REQUIRED => "update_app",
-        StatusCode::REQUEST_TIMEOUT => "request_timeout",
-        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-        StatusCode::INTERNAL_SERVER_ERROR => "internal",
-        _ => "other_error",
-    }
 }
 
 async fn answer(

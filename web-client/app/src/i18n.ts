@@ -311,19 +311,6 @@ const en: Record<Key, string> = {
   recoveriesNeedNetwork: 'Viewing and approving recovery requests needs the network.',
 };
 
-const enCodes: Record<string, string> = {
-  excellent: 'Excellent',
-  good: 'Good',
-  completed: 'Completed',
-  not_completed: 'Not completed',
-  open: 'Open',
-  escalated: 'Escalated',
-  resolved: 'Resolved',
-  moved_away: 'Moved away',
-  merged: 'Joined another household',
-  other: 'Other reason',
-};
-
 let current: Lang = localStorage.getItem('hosync.lang') === 'en' ? 'en' : 'vi';
 document.documentElement.lang = current;
 
@@ -341,7 +328,14 @@ export function t(key: Key): string {
   return current === 'vi' ? vi[key] : en[key];
 }
 
-/** A coded value's label: the core's Vietnamese one, or the English one here. */
-export function codeLabel(code: string, labelVi: string): string {
-  return current === 'vi' ? labelVi : (enCodes[code] ?? labelVi);
+/** A coded value's label from core, in the language chosen. */
+export function codeLabel(coded: { label: string; label_en: string }): string {
+  return current === 'vi' ? coded.label : coded.label_en;
+}
+
+/** The label of `code` among core's list of its kind (`ratings()`, `roles()`…), in the
+ * language chosen; the code itself when core lists no such value. */
+export function labelIn(list: { code: string; label: string; label_en: string }[], code: string): string {
+  const coded = list.find((c) => c.code === code);
+  return coded ? codeLabel(coded) : code;
 }

@@ -127,7 +127,7 @@ export function RatingPicker(props: { name: string; value: RatingCode | null; on
       {ratings().map((r) => (
         <label>
           <input type="radio" name={props.name} value={r.code} checked={props.value === r.code} onChange={() => props.onChange(r.code)} />
-          {codeLabel(r.code, r.label)}
+          {codeLabel(r)}
         </label>
       ))}
     </fieldset>

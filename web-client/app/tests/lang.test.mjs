@@ -53,8 +53,8 @@ test('the staff dashboard speaks English when switched, and remembers it', async
   assert.match(said, /there is no household nowhere within your scope/);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 
-  // Every page's own words are English, and the Vietnamese they replace is gone; what the
-  // server sends (names, its labels and table headings) stays as it comes.
+  // Every page's own words are English, and the Vietnamese they replace is gone; the server's
+  // labels and table headings come in English too, and only names stay as they were typed.
   const readsEnglish = async (ready, english, vietnamese) => {
     await page.locator(ready).first().waitFor();
     for (const text of english) await page.getByText(text).first().waitFor();
@@ -62,7 +62,11 @@ test('the staff dashboard speaks English when switched, and remembers it', async
     for (const text of vietnamese) assert.ok(!shown.includes(text), `${await page.evaluate(() => location.hash)} still says «${text}»`);
   };
   await page.goto('/staff/#/table/households?unit=hsp');
-  await readsEnglish('.table-view[data-table=households] tbody tr[data-household]', ['← Overview of', 'Export to Excel'], ['← Tổng quan', 'Xuất Excel']);
+  await readsEnglish(
+    '.table-view[data-table=households] tbody tr[data-household]',
+    ['← Overview of', 'Export to Excel', 'Households, 20', 'Last visit', 'Visited in the month'],
+    ['← Tổng quan', 'Xuất Excel', 'Các hộ, tháng', 'Nhân khẩu', 'Lần thăm gần nhất', 'Đã thăm trong tháng'],
+  );
   await page.getByRole('navigation', { name: 'Tables' }).getByRole('link', { name: 'Households not assigned, not visited' }).waitFor();
   await page.locator('.table-view tbody tr[data-household] a').first().click();
   await readsEnglish(

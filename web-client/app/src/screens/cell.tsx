@@ -1,9 +1,9 @@
 // The secretary's cell: members, assignments, the month's reports to rate, conflicts to settle.
 
 import { useEffect, useState } from 'preact/hooks';
-import { ratings, reportDocId, type Cell, type MemberStatusCode, type RatingCode } from 'hosync-web';
+import { memberStatuses, ratings, reportDocId, roles, type Cell, type MemberStatusCode, type RatingCode } from 'hosync-web';
 import type { Phone, RecoveryRequest } from '../phone';
-import { t, codeLabel } from '../i18n';
+import { t, labelIn } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
 import { ProfileInputs, profileUpdate, type ProfileFields } from './households';
 import { qrSvg } from '../qr';
@@ -22,8 +22,8 @@ export function CellScreen({ phone }: { phone: Phone }) {
       <ul class="roster">
         {cell.members.map((m) => (
           <li data-member={m.id}>
-            <strong>{m.name}</strong> · {m.roleLabel}
-            {m.status !== 'active' && ` · ${m.statusLabel}`}
+            <strong>{m.name}</strong> · {labelIn(roles(), m.role)}
+            {m.status !== 'active' && ` · ${labelIn(memberStatuses(), m.status)}`}
             <span class="muted"> · {cell.assignments.filter((a) => a.member === m.id).length} hộ</span>
             <MemberStatusForm phone={phone} cellDoc={cellDoc} member={m} />
             {m.id !== phone.identity.member && <IssueCode phone={phone} member={m.id} />}
@@ -120,7 +120,7 @@ function RateRow({ phone, doc, name }: { phone: Phone; doc: string; name: string
         <strong>{name}</strong> · {report.state === 'handed_in' ? `${t('submittedOn')} ${report.submittedOnVi}` : t('draft')}
       </p>
       <p class="muted">
-        {t('selfRating')}: {report.selfRating ? codeLabel(report.selfRating, report.selfRatingLabel ?? '') : '—'}
+        {t('selfRating')}: {report.selfRating ? labelIn(ratings(), report.selfRating) : '—'}
       </p>
       {report.tasks && <p class="text">{report.tasks}</p>}
       <RatingPicker name={`cellRating-${doc}`} value={rating} onChange={setRating} />
@@ -156,8 +156,7 @@ function Conflicts({ phone, cell }: { phone: Phone; cell: Cell }) {
   if (list.length === 0) return <p>{t('noConflicts')}</p>;
   const label = (path: string[], value: string) => {
     const rated = path[path.length - 1]?.endsWith('rating');
-    const known = rated ? ratings().find((r) => r.code === value) : undefined;
-    return known ? codeLabel(known.code, known.label) : value;
+    return rated ? labelIn(ratings(), value) : value;
   };
   return (
     <ul class="conflicts">

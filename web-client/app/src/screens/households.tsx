@@ -2,9 +2,9 @@
 // with who wrote each, and its follow-up flags.
 
 import { useEffect, useState } from 'preact/hooks';
-import { closedReasons, type ClosedReasonCode, type FlagStatusCode, type Household } from 'hosync-web';
+import { closedReasons, flagStatuses, type ClosedReasonCode, type FlagStatusCode, type Household } from 'hosync-web';
 import type { Phone } from '../phone';
-import { t, codeLabel, type Key } from '../i18n';
+import { t, codeLabel, labelIn, type Key } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
 import { ErrorLine, SavedLine, StatusBadge, nameOf, readCell, useAction } from '../ui';
 
@@ -98,7 +98,7 @@ export function HouseholdScreen({ phone, doc }: { phone: Phone; doc: string }) {
       </p>
       {household.closed && (
         <p class="notice" data-closed={household.closed.reason}>
-          {t('closedNotice')} {household.closed.onVi}: {codeLabel(household.closed.reason, household.closed.reasonLabel)}
+          {t('closedNotice')} {household.closed.onVi}: {labelIn(closedReasons(), household.closed.reason)}
           {household.closed.detail && ` (${household.closed.detail})`}
         </p>
       )}
@@ -121,7 +121,7 @@ export function HouseholdScreen({ phone, doc }: { phone: Phone; doc: string }) {
           <li key={flag.id} class={`flag ${flag.status}`} data-flag={flag.id}>
             <p class="text">{flag.text}</p>
             <p class="muted">
-              {codeLabel(flag.status, flag.statusLabel)} · {t('raisedOn')} {flag.raisedOnVi} · {nameOf(cell, flag.raisedBy)}
+              {labelIn(flagStatuses(), flag.status)} · {t('raisedOn')} {flag.raisedOnVi} · {nameOf(cell, flag.raisedBy)}
             </p>
             <StatusBadge phone={phone} doc={doc} item={`flag:${flag.id}`} />
             <div class="actions">
@@ -417,7 +417,7 @@ function CloseForm({ phone, doc, done }: { phone: Phone; doc: string; done: () =
         {t('closedReason')}
         <select name="reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as ClosedReasonCode)}>
           {reasons.map((r) => (
-            <option value={r.code}>{codeLabel(r.code, r.label)}</option>
+            <option value={r.code}>{codeLabel(r)}</option>
           ))}
         </select>
       </label>

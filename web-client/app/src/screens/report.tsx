@@ -2,9 +2,9 @@
 // draft or handed in; the cell's rating once it comes.
 
 import { useState } from 'preact/hooks';
-import { reportDocId, type MonthlyReport, type ReportDraft } from 'hosync-web';
+import { ratings, reportDocId, type MonthlyReport, type ReportDraft } from 'hosync-web';
 import type { Phone } from '../phone';
-import { t, codeLabel } from '../i18n';
+import { t, labelIn } from '../i18n';
 import { todayIso, thisMonth, monthVi } from '../dates';
 import { ErrorLine, RatingPicker, SavedLine, StatusBadge, useAction } from '../ui';
 
@@ -75,7 +75,7 @@ export function ReportScreen({ phone }: { phone: Phone }) {
       <h2>{t('cellRating')}</h2>
       {report?.cellRating ? (
         <p>
-          <strong>{codeLabel(report.cellRating, report.cellRatingLabel ?? '')}</strong>
+          <strong>{labelIn(ratings(), report.cellRating)}</strong>
           {report.cellComment && (
             <>
               <br />

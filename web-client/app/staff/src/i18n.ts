@@ -3,10 +3,9 @@
 // is kept in this browser (localStorage) and the page reloads in it; every API call sends it
 // as Accept-Language, so that the server's refusals come back in the same language.
 //
-// Labels of coded values that the server sends (roles, ratings, unit levels, table columns,
-// flag age brackets) come from core in Vietnamese; `codeLabel` gives English ones for those
-// the dashboard shows by code. Table headings and counts' labels that the server builds stay
-// Vietnamese for now.
+// Labels of coded values that the server sends (roles, ratings, unit kinds, statuses, table
+// titles and columns, flag age brackets) come from core and the server already in the
+// language asked for, so the dashboard keeps no list of its own.
 
 export type Lang = 'vi' | 'en';
 
@@ -671,30 +670,3 @@ const en: Dict = {
 /** The words of the language chosen. */
 export const tr: Dict = lang === 'en' ? en : vi;
 document.title = tr.pageTitle;
-
-const enCodes: Record<string, string> = {
-  member: 'Member',
-  cell_secretary: 'Cell secretary',
-  commune_committee: 'Commune committee',
-  district_staff: 'District staff',
-  admin: 'Administrator',
-  secretary: 'Secretary',
-  deputy_secretary: 'Deputy secretary',
-  committee_member: 'Cell committee member',
-  excellent: 'Excellently completed duties',
-  good: 'Well completed duties',
-  completed: 'Completed duties',
-  not_completed: 'Did not complete duties',
-  province: 'Provincial committee',
-  district: 'District committee',
-  commune: 'Commune committee',
-  agency_bloc: 'Agency bloc',
-  grassroots_cell: 'Grassroots cell',
-  cell: 'Cell',
-  village: 'Village, residential group',
-};
-
-/** A coded value's label: the server's (core's) Vietnamese one, or the English one here. */
-export function codeLabel(code: string, labelVi: string): string {
-  return lang === 'vi' ? labelVi : (enCodes[code] ?? labelVi);
-}

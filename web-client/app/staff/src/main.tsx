@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { SIGNED_OUT, api, may, type Session } from './api';
 import { href, useRoute, type Route } from './route';
 import { ErrorView } from './ui';
-import { codeLabel, lang, switchLang, tr } from './i18n';
+import { lang, switchLang, tr } from './i18n';
 import { SignIn } from './pages/signin';
 import { OverviewPage } from './pages/overview';
 import { TablePage } from './pages/table';
@@ -129,7 +129,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
             {session.name} ({session.login})
           </span>
           <span class="scope">
-            {codeLabel(session.role, session.role_label)} · {session.scope_name}
+            {session.role_label} · {session.scope_name}
           </span>
         </div>
         <LangSwitch />

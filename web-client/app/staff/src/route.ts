@@ -85,6 +85,8 @@ export function useRoute(): Route {
       scrollTo(0, 0);
     };
     addEventListener('hashchange', onHash);
+    // The hash may have changed between the first render and now, before anyone listened.
+    setRoute(parseRoute(location.hash));
     return () => removeEventListener('hashchange', onHash);
   }, []);
   return route;
