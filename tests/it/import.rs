@@ -20,10 +20,23 @@ fn example(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// `POST /api/v1/org/import` with the file as the body; the status and the JSON answer.
+/// `POST /api/v1/org/import` with the file as the body, read in Vietnamese (the template's
+/// language, which these tests compare); the status and the JSON answer.
 async fn send(
     app: &TestApp,
     browser: &Browser,
+    name: &str,
+    bytes: &[u8],
+    apply: bool,
+) -> (u16, serde_json::Value) {
+    send_in(app, browser, "vi", name, bytes, apply).await
+}
+
+/// [`send`], read in `lang` (the value of `Accept-Language`).
+async fn send_in(
+    app: &TestApp,
+    browser: &Browser,
+    lang: &str,
     name: &str,
     bytes: &[u8],
     apply: bool,
@@ -38,6 +51,7 @@ async fn send(
         .header("cookie", browser.cookie.as_str())
         .header("x-csrf-token", browser.csrf.as_str())
         .header("content-type", "application/octet-stream")
+        .header("accept-language", lang)
         .body(bytes.to_vec())
         .send()
         .await

@@ -11,7 +11,7 @@ use hosync_core::import::{
     self, Action, Current, CurrentHousehold, CurrentMember, GUIDE_SHEET, LISTS_SHEET, Plan,
     SheetKind, Table, TableRow, Value,
 };
-use hosync_core::messages::Message;
+use hosync_core::messages::{Lang, Message};
 use hosync_core::{Day, HouseholdId, MemberId, MemberStatus, OrgUnit, Principal, Role, UnitId};
 use sqlx::{AnyConnection, Row};
 
@@ -171,16 +171,17 @@ fn read_csv(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, String> {
 }
 
 /// The whole of reading and planning, without I/O: a file's bytes and name and the organisation
-/// as it stands in, the plan out (a fuzz target's entry point).
+/// as it stands in, the plan out, its errors in `lang` (a fuzz target's entry point).
 pub fn plan_file(
     bytes: &[u8],
     file_name: &str,
     current: &Current,
     by: Option<&Principal>,
     today: Day,
+    lang: Lang,
 ) -> Result<Plan, ReadError> {
     let tables = read_tables(bytes, file_name)?;
-    Ok(import::plan(&tables, current, by, today))
+    Ok(import::plan(&tables, current, by, today, lang))
 }
 
 /// The organisation as it stands, for the planner: every unit, each member with their status
@@ -797,8 +798,15 @@ mod tests {
     #[test]
     fn the_template_reads_back_as_four_empty_sheets_and_the_example_as_a_clean_plan() {
         let template = template().expect("template");
-        let plan =
-            plan_file(&template, "mau.xlsx", &Current::default(), None, today()).expect("readable");
+        let plan = plan_file(
+            &template,
+            "mau.xlsx",
+            &Current::default(),
+            None,
+            today(),
+            Lang::Vi,
+        )
+        .expect("readable");
         assert!(plan.is_ok(), "{:?}", plan.errors);
         assert_eq!(plan.ignored_sheets, [LISTS_SHEET, GUIDE_SHEET]);
         let current = Current {
@@ -815,7 +823,8 @@ mod tests {
             ..Current::default()
         };
         let bytes = workbook(&example(false)).expect("example");
-        let plan = plan_file(&bytes, "district.xlsx", &current, None, today()).expect("readable");
+        let plan = plan_file(&bytes, "district.xlsx", &current, None, today(), Lang::Vi)
+            .expect("readable");
         assert!(plan.is_ok(), "{:?}", plan.errors);
         // Excel date cells, dd/mm/yyyy, ISO and an empty day (today) alike.
         let days: Vec<String> = plan.assignments.iter().map(|a| a.item.from.iso()).collect();
@@ -851,8 +860,15 @@ mod tests {
             &[0xd0, 0xcf, 0x11, 0xe0, 1, 2, 3][..],
             b"",
         ] {
-            let err = plan_file(bytes, "x.xlsx", &Current::default(), None, today())
-                .expect_err("not a workbook");
+            let err = plan_file(
+                bytes,
+                "x.xlsx",
+                &Current::default(),
+                None,
+                today(),
+                Lang::Vi,
+            )
+            .expect_err("not a workbook");
             assert!(
                 err.to_string().starts_with("Không đọc được tệp “x.xlsx”"),
                 "{err}"
