@@ -255,7 +255,7 @@ pub async fn import_file(
     let tables = tokio::task::spawn_blocking(move || import::read_tables(&body, &file))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::BadRequest(Message::Invalid(e.to_string())))?;
+        .map_err(|e| ApiError::BadRequest(Message::Invalid(e.render(lang))))?;
     let principal = &session.principal;
     if !query.apply {
         let mut conn = state.db.reader.acquire().await?;
