@@ -1,8 +1,9 @@
 //! Bringing a district's organisation in from a spreadsheet: the sheets and their Vietnamese
 //! columns, and the planner that checks plain tables (what the server read from an XLSX or CSV
 //! file) against the organisation as it stands and says what an import would create, change
-//! and leave, and every error by sheet, row and column, in Vietnamese. No I/O: the server
-//! reads the file and applies the plan.
+//! and leave, and every error by sheet, row and column, in the reader's language (the headers
+//! and coded values it quotes are the template's Vietnamese words either way). No I/O: the
+//! server reads the file and applies the plan.
 //!
 //! An import only adds and updates. What is in the database but not in the sheet is reported,
 //! never removed, and a field left empty in a row about something that exists is left as it
@@ -15,6 +16,7 @@ use crate::date::Day;
 use crate::docs::household::MAX_PEOPLE;
 use crate::domain::{MemberStatus, OrgUnit, Role, UnitKind, fold_for_search};
 use crate::ids::{HouseholdId, MemberId, STAFF_AUTHOR_PREFIX, UnitId};
+use crate::messages::{Lang, say};
 
 /// The most characters a name, village or livelihood may have in a sheet.
 const MAX_TEXT: usize = 100;
@@ -191,6 +193,16 @@ impl SheetKind {
             SheetKind::Members => MEMBER_COLUMNS,
             SheetKind::Households => HOUSEHOLD_COLUMNS,
             SheetKind::Assignments => ASSIGNMENT_COLUMNS,
+        }
+    }
+
+    /// What the sheet lists, for an error in English (the sheet's name stays Vietnamese).
+    fn noun_en(self) -> &'static str {
+        match self {
+            SheetKind::Units => "units",
+            SheetKind::Members => "members",
+            SheetKind::Households => "households",
+            SheetKind::Assignments => "assignments",
         }
     }
 
@@ -427,7 +439,7 @@ pub struct AssignmentRow {
 }
 
 /// What is wrong, and where: the sheet, the row (as the spreadsheet numbers it), the column
-/// (its letter and header; empty for a whole sheet or row) and, in Vietnamese, what.
+/// (its letter and header; empty for a whole sheet or row) and, in the planner's language, what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportError {
     pub sheet: String,
@@ -575,8 +587,16 @@ pub fn choices(kind: SheetKind, column: usize) -> Option<Vec<&'static str>> {
     }
 }
 
-fn choice_list(values: impl Iterator<Item = &'static str>) -> String {
-    values.collect::<Vec<_>>().join("; ")
+/// The values a coded column takes, as an error lists them: in English each is quoted, so
+/// that the Vietnamese words read as the sheet's values.
+fn choice_list(values: impl Iterator<Item = &'static str>, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => values.collect::<Vec<_>>().join("; "),
+        Lang::En => values
+            .map(|v| format!("\"{v}\""))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
 }
 
 /// Where the planner is in a sheet, to name it in errors.
@@ -593,9 +613,15 @@ struct Cursor<'a, 'b> {
     row: &'b TableRow,
     errors: &'b mut Vec<ImportError>,
     failed: bool,
+    lang: Lang,
 }
 
 impl Cursor<'_, '_> {
+    /// The header of one of the kind's columns, as errors name it.
+    fn header(&self, column: usize) -> &'static str {
+        self.sheet.kind.columns()[column].header
+    }
+
     fn text(&self, column: usize) -> String {
         self.value(column).map(Value::text).unwrap_or_default()
     }
@@ -627,8 +653,10 @@ impl Cursor<'_, '_> {
         let text = self.text(column);
         if text.is_empty() {
             if required {
-                let header = self.sheet.kind.columns()[column].header;
-                self.error(Some(column), format!("Thiếu {}", header.to_lowercase()));
+                let header = self.header(column);
+                let lower = header.to_lowercase();
+                let message = say!(self.lang, "Thiếu {lower}", "\"{header}\" is missing");
+                self.error(Some(column), message);
             }
             return None;
         }
@@ -644,12 +672,13 @@ impl Cursor<'_, '_> {
         match parse(&text) {
             Ok(id) => Some(id),
             Err(_) => {
-                self.error(
-                    Some(column),
-                    format!(
-                        "Mã “{text}” không hợp lệ: chỉ gồm chữ thường không dấu a-z, số 0-9, “-” và “_”, tối đa 64 ký tự"
-                    ),
+                let header = self.header(column);
+                let message = say!(
+                    self.lang,
+                    "Mã “{text}” không hợp lệ: chỉ gồm chữ thường không dấu a-z, số 0-9, “-” và “_”, tối đa 64 ký tự",
+                    "\"{text}\" is not a valid code for \"{header}\": use only lower-case letters a-z without diacritics, digits 0-9, \"-\" and \"_\", at most 64 characters"
                 );
+                self.error(Some(column), message);
                 None
             }
         }
@@ -663,12 +692,21 @@ impl Cursor<'_, '_> {
             Ok(t) => Some(t),
             Err(_) => {
                 let chars = text.chars().count();
-                let why = if chars > MAX_TEXT {
-                    format!("dài {chars} ký tự, quá {MAX_TEXT}")
+                let header = self.header(column);
+                let message = if chars > MAX_TEXT {
+                    say!(
+                        self.lang,
+                        "“{text}” dài {chars} ký tự, quá {MAX_TEXT}",
+                        "\"{text}\" in \"{header}\" is {chars} characters long, more than {MAX_TEXT}"
+                    )
                 } else {
-                    "có ký tự điều khiển hoặc ký tự đổi chiều chữ".to_owned()
+                    say!(
+                        self.lang,
+                        "“{text}” có ký tự điều khiển hoặc ký tự đổi chiều chữ",
+                        "\"{text}\" in \"{header}\" has control or text-direction characters"
+                    )
                 };
-                self.error(Some(column), format!("“{text}” {why}"));
+                self.error(Some(column), message);
                 None
             }
         }
@@ -698,14 +736,30 @@ impl Tree {
     }
 }
 
+/// A unit's row that cannot be planned because its parent's row failed.
+fn parent_failed(lang: Lang, parent: &UnitId, at: u32) -> String {
+    say!(
+        lang,
+        "Đơn vị cấp trên “{parent}” có lỗi ở dòng {at}; sửa dòng đó trước",
+        "The parent unit \"{parent}\" has an error on row {at}; fix that row first"
+    )
+}
+
 /// Whether `by` may change the organisation at `path` (the command line, `None`, may anywhere).
 fn may(by: Option<&Principal>, path: &UnitPath) -> bool {
     by.is_none_or(|p| p.may(StaffAction::ManageOrganisation, path).is_ok())
 }
 
 /// Checks `tables` against `current` for `by` (`None`: the server's command line, anywhere) and
-/// says what an import would do. `today` is the day an assignment with no date starts.
-pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: Day) -> Plan {
+/// says what an import would do, its errors in `lang`. `today` is the day an assignment with no
+/// date starts.
+pub fn plan(
+    tables: &[Table],
+    current: &Current,
+    by: Option<&Principal>,
+    today: Day,
+    lang: Lang,
+) -> Plan {
     let mut plan = Plan::default();
     let mut sheets: BTreeMap<SheetKind, Vec<(Sheet<'_>, &[TableRow])>> = BTreeMap::new();
     for table in tables {
@@ -743,12 +797,26 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
                 row: header_row.number,
                 column: String::new(),
                 header: String::new(),
-                message: format!(
-                    "Trang “{}” là danh sách {} nhưng thiếu cột: {}",
-                    table.sheet,
-                    kind.sheet_name().to_lowercase(),
-                    missing.join(", ")
-                ),
+                message: {
+                    let sheet = &table.sheet;
+                    let (vi, en) = (kind.sheet_name().to_lowercase(), kind.noun_en());
+                    let vi_columns = missing.join(", ");
+                    let en_columns = missing
+                        .iter()
+                        .map(|h| format!("\"{h}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let columns = if missing.len() == 1 {
+                        "column"
+                    } else {
+                        "columns"
+                    };
+                    say!(
+                        lang,
+                        "Trang “{sheet}” là danh sách {vi} nhưng thiếu cột: {vi_columns}",
+                        "Sheet \"{sheet}\" lists {en} but lacks the {columns} {en_columns}"
+                    )
+                },
             });
             continue;
         }
@@ -795,6 +863,7 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             row,
             errors: &mut plan.errors,
             failed: false,
+            lang,
         };
         let id = c.code(0, UnitId::parse);
         let parent_text = c.text(1);
@@ -804,10 +873,13 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             match UnitId::parse(&parent_text) {
                 Ok(p) => Some(p),
                 Err(_) => {
-                    c.error(
-                        Some(1),
-                        format!("Mã đơn vị cấp trên “{parent_text}” không hợp lệ"),
+                    let header = UNIT_COLUMNS[1].header;
+                    let message = say!(
+                        lang,
+                        "Mã đơn vị cấp trên “{parent_text}” không hợp lệ",
+                        "\"{parent_text}\" is not a valid code for \"{header}\""
                     );
+                    c.error(Some(1), message);
                     None
                 }
             }
@@ -816,13 +888,14 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
         let kind = kind_text.as_deref().and_then(|k| {
             let found = parse_coded(k, UnitKind::ALL, UnitKind::code, UnitKind::label_vi);
             if found.is_none() {
-                c.error(
-                    Some(2),
-                    format!(
-                        "Không có loại đơn vị “{k}”; chọn một trong: {}",
-                        choice_list(UnitKind::ALL.iter().map(|k| k.label_vi()))
-                    ),
+                let header = UNIT_COLUMNS[2].header;
+                let list = choice_list(UnitKind::ALL.iter().map(|k| k.label_vi()), lang);
+                let message = say!(
+                    lang,
+                    "Không có loại đơn vị “{k}”; chọn một trong: {list}",
+                    "\"{k}\" is not a value of \"{header}\"; choose one of: {list}"
                 );
+                c.error(Some(2), message);
             }
             found
         });
@@ -830,19 +903,23 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
         let level_label = c.plain(4, true);
         let Some(id) = id else { continue };
         if let Some(first) = seen_units.get(&id) {
-            c.error(
-                Some(0),
-                format!("Mã đơn vị “{id}” lặp lại: đã có ở dòng {first}"),
+            let message = say!(
+                lang,
+                "Mã đơn vị “{id}” lặp lại: đã có ở dòng {first}",
+                "Unit code \"{id}\" is repeated: it is on row {first} already"
             );
+            c.error(Some(0), message);
             continue;
         }
         seen_units.insert(id.clone(), row.number);
         if parent.is_none() && parent_text.is_empty() && !current_units.contains_key(&id) {
-            c.error(
-                Some(1),
-                "Thiếu mã đơn vị cấp trên: đơn vị cao nhất do lệnh khởi tạo (hosync init) tạo ra"
-                    .into(),
+            let header = UNIT_COLUMNS[1].header;
+            let message = say!(
+                lang,
+                "Thiếu mã đơn vị cấp trên: đơn vị cao nhất do lệnh khởi tạo (hosync init) tạo ra",
+                "\"{header}\" is missing: only the setup command (hosync init) makes the top unit"
             );
+            c.error(Some(1), message);
         }
         let (Some(kind), Some(name), Some(level_label)) = (kind, name, level_label) else {
             continue;
@@ -877,26 +954,30 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             row,
             errors: &mut plan.errors,
             failed: false,
+            lang,
         };
         let unit = &step.item;
         if let Some(stored) = current_units.get(&unit.id) {
-            if unseen(&tree, &unit.id) {
-                c.error(
-                    Some(0),
-                    format!("Đơn vị “{}” đã có, ngoài phạm vi của bạn", unit.id),
+            let id = &unit.id;
+            if unseen(&tree, id) {
+                let message = say!(
+                    lang,
+                    "Đơn vị “{id}” đã có, ngoài phạm vi của bạn",
+                    "Unit \"{id}\" exists already, outside your scope"
                 );
+                c.error(Some(0), message);
                 continue;
             }
             if stored.parent != unit.parent || stored.kind != unit.kind {
-                c.error(
-                    Some(if stored.kind != unit.kind { 2 } else { 1 }),
-                    format!(
-                        "Đơn vị “{}” đã có, là {} dưới “{}”; nhập danh sách chỉ đổi tên và tên cấp, không chuyển đơn vị hay đổi loại",
-                        unit.id,
-                        stored.kind.label_vi(),
-                        stored.parent.as_ref().map_or("", UnitId::as_str)
-                    ),
+                let kind = stored.kind.label_vi();
+                let parent = stored.parent.as_ref().map_or("", UnitId::as_str);
+                let (name, level) = (UNIT_COLUMNS[3].header, UNIT_COLUMNS[4].header);
+                let message = say!(
+                    lang,
+                    "Đơn vị “{id}” đã có, là {kind} dưới “{parent}”; nhập danh sách chỉ đổi tên và tên cấp, không chuyển đơn vị hay đổi loại",
+                    "Unit \"{id}\" exists already, a \"{kind}\" under \"{parent}\"; an import changes only \"{name}\" and \"{level}\", it does not move a unit or change its kind"
                 );
+                c.error(Some(if stored.kind != unit.kind { 2 } else { 1 }), message);
                 continue;
             }
             if stored.name != unit.name {
@@ -914,29 +995,26 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             if !tree.units.contains_key(parent)
                 && let Some(at) = seen_units.get(parent)
             {
-                c.error(
-                    Some(1),
-                    format!("Đơn vị cấp trên “{parent}” có lỗi ở dòng {at}; sửa dòng đó trước"),
-                );
+                c.error(Some(1), parent_failed(lang, parent, *at));
                 continue;
             }
             if unseen(&tree, parent) {
-                c.error(
-                    Some(1),
-                    format!(
-                        "Không có đơn vị cấp trên “{parent}” trong danh sách hay trong phạm vi của bạn"
-                    ),
+                let message = say!(
+                    lang,
+                    "Không có đơn vị cấp trên “{parent}” trong danh sách hay trong phạm vi của bạn",
+                    "There is no parent unit \"{parent}\" in the file or within your scope"
                 );
+                c.error(Some(1), message);
                 continue;
             }
-            if tree.path(&unit.id).is_none() {
-                c.error(
-                    Some(1),
-                    format!(
-                        "Đơn vị “{}” nằm trong một vòng đơn vị cấp trên của chính nó",
-                        unit.id
-                    ),
+            let id = &unit.id;
+            if tree.path(id).is_none() {
+                let message = say!(
+                    lang,
+                    "Đơn vị “{id}” nằm trong một vòng đơn vị cấp trên của chính nó",
+                    "Unit \"{id}\" is in a loop of parent units: it is among its own parents"
                 );
+                c.error(Some(1), message);
                 continue;
             }
             if tree
@@ -944,10 +1022,12 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
                 .get(parent)
                 .is_some_and(|(_, k, _)| k.holds_members())
             {
-                c.error(
-                    Some(1),
-                    format!("Đơn vị cấp trên “{parent}” là chi bộ; dưới chi bộ là đảng viên và hộ, không có đơn vị"),
+                let message = say!(
+                    lang,
+                    "Đơn vị cấp trên “{parent}” là chi bộ; dưới chi bộ là đảng viên và hộ, không có đơn vị",
+                    "The parent unit \"{parent}\" is a cell; a cell holds members and households, not units"
                 );
+                c.error(Some(1), message);
                 continue;
             }
         }
@@ -973,9 +1053,10 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             row: step.row,
             column: String::new(),
             header: UNIT_COLUMNS[1].header.to_owned(),
-            message: format!(
-                "Đơn vị cấp trên “{parent}” có lỗi ở dòng {}; sửa dòng đó trước",
-                seen_units.get(&parent).copied().unwrap_or_default()
+            message: parent_failed(
+                lang,
+                &parent,
+                seen_units.get(&parent).copied().unwrap_or_default(),
             ),
         });
         tree.units.remove(&step.item.id);
@@ -997,21 +1078,23 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
                 if kind.holds_members() {
                     true
                 } else {
-                    c.error(
-                        Some(column),
-                        format!(
-                            "“{cell}” là {}, không phải chi bộ: đảng viên và hộ thuộc về một chi bộ",
-                            kind.label_vi().to_lowercase()
-                        ),
+                    let (label, lower) = (kind.label_vi(), kind.label_vi().to_lowercase());
+                    let message = say!(
+                        lang,
+                        "“{cell}” là {lower}, không phải chi bộ: đảng viên và hộ thuộc về một chi bộ",
+                        "\"{cell}\" is a \"{label}\", not a cell: members and households belong to a cell"
                     );
+                    c.error(Some(column), message);
                     false
                 }
             }
             _ => {
-                c.error(
-                    Some(column),
-                    format!("Không có chi bộ “{cell}” trong danh sách hay trong phạm vi của bạn"),
+                let message = say!(
+                    lang,
+                    "Không có chi bộ “{cell}” trong danh sách hay trong phạm vi của bạn",
+                    "There is no cell \"{cell}\" in the file or within your scope"
                 );
+                c.error(Some(column), message);
                 false
             }
         }
@@ -1028,6 +1111,7 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             row,
             errors: &mut plan.errors,
             failed: false,
+            lang,
         };
         let id = c.code(0, MemberId::parse);
         let cell = c.code(1, UnitId::parse);
@@ -1035,13 +1119,14 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
         let role = c.required(3, false).and_then(|raw| {
             let found = parse_coded(&raw, Role::ALL, Role::code, Role::label_vi);
             if found.is_none() {
-                c.error(
-                    Some(3),
-                    format!(
-                        "Không có chức vụ “{raw}”; chọn một trong: {}",
-                        choice_list(Role::ALL.iter().map(|r| r.label_vi()))
-                    ),
+                let header = MEMBER_COLUMNS[3].header;
+                let list = choice_list(Role::ALL.iter().map(|r| r.label_vi()), lang);
+                let message = say!(
+                    lang,
+                    "Không có chức vụ “{raw}”; chọn một trong: {list}",
+                    "\"{raw}\" is not a value of \"{header}\"; choose one of: {list}"
                 );
+                c.error(Some(3), message);
             }
             found
         });
@@ -1053,40 +1138,54 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
                 .find(|(code, label)| normalise(code) == n || normalise(label) == n)
                 .and_then(|(code, _)| MemberStatus::parse(code, &detail).ok());
             if found.is_none() {
-                c.error(
-                    Some(4),
-                    format!(
-                        "Không có tình trạng “{raw}”; chọn một trong: {}",
-                        choice_list(STATUSES.iter().map(|(_, l)| *l))
-                    ),
+                let header = MEMBER_COLUMNS[4].header;
+                let list = choice_list(STATUSES.iter().map(|(_, l)| *l), lang);
+                let message = say!(
+                    lang,
+                    "Không có tình trạng “{raw}”; chọn một trong: {list}",
+                    "\"{raw}\" is not a value of \"{header}\"; choose one of: {list}"
                 );
+                c.error(Some(4), message);
             }
             found
         });
         if matches!(&status, Some(MemberStatus::WorkingAway { place }) if place.is_empty()) {
-            c.error(Some(5), "Đi làm ăn xa: ghi nơi đang làm ăn".into());
+            let (away, header) = (STATUSES[1].1, MEMBER_COLUMNS[5].header);
+            let message = say!(
+                lang,
+                "Đi làm ăn xa: ghi nơi đang làm ăn",
+                "\"{away}\" (working away): write where in \"{header}\""
+            );
+            c.error(Some(5), message);
         }
         let (Some(id), Some(cell)) = (id, cell) else {
             continue;
         };
         if id.as_str().starts_with(STAFF_AUTHOR_PREFIX) {
-            c.error(
-                Some(0),
-                format!("Mã đảng viên không được bắt đầu bằng “{STAFF_AUTHOR_PREFIX}”: dành cho tài khoản cán bộ"),
+            let header = MEMBER_COLUMNS[0].header;
+            let message = say!(
+                lang,
+                "Mã đảng viên không được bắt đầu bằng “{STAFF_AUTHOR_PREFIX}”: dành cho tài khoản cán bộ",
+                "\"{header}\" may not start with \"{STAFF_AUTHOR_PREFIX}\": that is kept for staff accounts"
             );
+            c.error(Some(0), message);
             continue;
         }
         if let Some((first_cell, first_row)) = member_cells.get(&id) {
-            c.error(
-                Some(if first_cell == &cell { 0 } else { 1 }),
-                if first_cell == &cell {
-                    format!("Đảng viên “{id}” lặp lại: đã có ở dòng {first_row}")
-                } else {
-                    format!(
-                        "Đảng viên “{id}” ở hai chi bộ: “{first_cell}” (dòng {first_row}) và “{cell}”; mỗi đảng viên sinh hoạt ở một chi bộ"
-                    )
-                },
-            );
+            let message = if first_cell == &cell {
+                say!(
+                    lang,
+                    "Đảng viên “{id}” lặp lại: đã có ở dòng {first_row}",
+                    "Member \"{id}\" is repeated: they are on row {first_row} already"
+                )
+            } else {
+                say!(
+                    lang,
+                    "Đảng viên “{id}” ở hai chi bộ: “{first_cell}” (dòng {first_row}) và “{cell}”; mỗi đảng viên sinh hoạt ở một chi bộ",
+                    "Member \"{id}\" is in two cells: \"{first_cell}\" (row {first_row}) and \"{cell}\"; each member belongs to one cell"
+                )
+            };
+            c.error(Some(if first_cell == &cell { 0 } else { 1 }), message);
             continue;
         }
         member_cells.insert(id.clone(), (cell.clone(), row.number));
@@ -1110,17 +1209,22 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
         match stored_members.get(&id) {
             Some(stored) if stored.cell != cell => {
                 let visible = tree.path(&stored.cell).is_some_and(|p| may(by, &p));
-                c.error(
-                    Some(1),
-                    if visible {
-                        format!(
-                            "Đảng viên “{id}” đang sinh hoạt ở chi bộ “{}”; chuyển sang chi bộ khác bằng “Chuyển sinh hoạt”, không qua nhập danh sách",
-                            stored.cell
-                        )
-                    } else {
-                        format!("Mã đảng viên “{id}” đã có, ngoài phạm vi của bạn")
-                    },
-                );
+                let stored = &stored.cell;
+                // "Transfer" is the English dashboard's name of the action.
+                let message = if visible {
+                    say!(
+                        lang,
+                        "Đảng viên “{id}” đang sinh hoạt ở chi bộ “{stored}”; chuyển sang chi bộ khác bằng “Chuyển sinh hoạt”, không qua nhập danh sách",
+                        "Member \"{id}\" belongs to cell \"{stored}\"; move them to another cell with \"Transfer\", not by an import"
+                    )
+                } else {
+                    say!(
+                        lang,
+                        "Mã đảng viên “{id}” đã có, ngoài phạm vi của bạn",
+                        "Member code \"{id}\" exists already, outside your scope"
+                    )
+                };
+                c.error(Some(1), message);
                 continue;
             }
             Some(stored) => {
@@ -1141,7 +1245,13 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             }
             None => {
                 if name.is_none() {
-                    c.error(Some(2), "Thiếu họ và tên của đảng viên mới".into());
+                    let header = MEMBER_COLUMNS[2].header;
+                    let message = say!(
+                        lang,
+                        "Thiếu họ và tên của đảng viên mới",
+                        "\"{header}\" is missing for a new member"
+                    );
+                    c.error(Some(2), message);
                     continue;
                 }
                 step.item.role = Some(role.unwrap_or(Role::Member));
@@ -1180,6 +1290,7 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             row,
             errors: &mut plan.errors,
             failed: false,
+            lang,
         };
         let id = c.code(0, HouseholdId::parse);
         let cell = c.code(1, UnitId::parse);
@@ -1199,13 +1310,13 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
                         Some(n as u32)
                     }
                     _ => {
-                        c.error(
-                            Some(4),
-                            format!(
-                                "Số nhân khẩu “{}” không phải số nguyên từ 0 đến {MAX_PEOPLE}",
-                                v.text()
-                            ),
+                        let (text, header) = (v.text(), HOUSEHOLD_COLUMNS[4].header);
+                        let message = say!(
+                            lang,
+                            "Số nhân khẩu “{text}” không phải số nguyên từ 0 đến {MAX_PEOPLE}",
+                            "\"{text}\" in \"{header}\" is not a whole number from 0 to {MAX_PEOPLE}"
                         );
+                        c.error(Some(4), message);
                         None
                     }
                 }
@@ -1215,10 +1326,12 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             continue;
         };
         if let Some(first) = household_rows.get(&id) {
-            c.error(
-                Some(0),
-                format!("Mã hộ “{id}” lặp lại: đã có ở dòng {first}"),
+            let message = say!(
+                lang,
+                "Mã hộ “{id}” lặp lại: đã có ở dòng {first}",
+                "Household code \"{id}\" is repeated: it is on row {first} already"
             );
+            c.error(Some(0), message);
             continue;
         }
         household_rows.insert(id.clone(), row.number);
@@ -1243,17 +1356,22 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
         match stored_households.get(&id) {
             Some(stored) if stored.cell != cell => {
                 let visible = tree.path(&stored.cell).is_some_and(|p| may(by, &p));
-                c.error(
-                    Some(1),
-                    if visible {
-                        format!(
-                            "Hộ “{id}” đang thuộc chi bộ “{}”; chuyển hộ sang chi bộ khác bằng “Chuyển hộ”, không qua nhập danh sách",
-                            stored.cell
-                        )
-                    } else {
-                        format!("Mã hộ “{id}” đã có, ngoài phạm vi của bạn")
-                    },
-                );
+                let stored = &stored.cell;
+                // "Move the household" is the English dashboard's name of the action.
+                let message = if visible {
+                    say!(
+                        lang,
+                        "Hộ “{id}” đang thuộc chi bộ “{stored}”; chuyển hộ sang chi bộ khác bằng “Chuyển hộ”, không qua nhập danh sách",
+                        "Household \"{id}\" belongs to cell \"{stored}\"; move it to another cell with \"Move the household\", not by an import"
+                    )
+                } else {
+                    say!(
+                        lang,
+                        "Mã hộ “{id}” đã có, ngoài phạm vi của bạn",
+                        "Household code \"{id}\" exists already, outside your scope"
+                    )
+                };
+                c.error(Some(1), message);
                 continue;
             }
             Some(stored) => {
@@ -1279,7 +1397,13 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             }
             None => {
                 if head.is_none() {
-                    c.error(Some(3), "Thiếu chủ hộ của hộ mới".into());
+                    let header = HOUSEHOLD_COLUMNS[3].header;
+                    let message = say!(
+                        lang,
+                        "Thiếu chủ hộ của hộ mới",
+                        "\"{header}\" is missing for a new household"
+                    );
+                    c.error(Some(3), message);
                     continue;
                 }
                 step.item.village = Some(village.unwrap_or_default());
@@ -1318,18 +1442,24 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             row,
             errors: &mut plan.errors,
             failed: false,
+            lang,
         };
         let member = c.code(0, MemberId::parse);
         let household = c.code(1, HouseholdId::parse);
+        let bad_day = |text: &str| {
+            let header = ASSIGNMENT_COLUMNS[2].header;
+            say!(
+                lang,
+                "Ngày “{text}” không hợp lệ: viết dd/mm/yyyy (như 01/11/2026)",
+                "\"{text}\" in \"{header}\" is not a valid date: write dd/mm/yyyy (such as 01/11/2026)"
+            )
+        };
         let from = match c.value(2).cloned().unwrap_or(Value::Empty) {
             Value::Date(d) => Some(d),
             Value::Number(n) => {
                 let d = day_from_excel(n);
                 if d.is_none() {
-                    c.error(
-                        Some(2),
-                        format!("Ngày “{n}” không hợp lệ: viết dd/mm/yyyy (như 01/11/2026)"),
-                    );
+                    c.error(Some(2), bad_day(&n.to_string()));
                 }
                 d
             }
@@ -1337,13 +1467,7 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             v => {
                 let d = parse_day(&v.text());
                 if d.is_none() {
-                    c.error(
-                        Some(2),
-                        format!(
-                            "Ngày “{}” không hợp lệ: viết dd/mm/yyyy (như 01/11/2026)",
-                            v.text()
-                        ),
-                    );
+                    c.error(Some(2), bad_day(&v.text()));
                 }
                 d
             }
@@ -1352,10 +1476,12 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             continue;
         };
         if let Some(first) = assignment_rows.get(&household) {
-            c.error(
-                Some(1),
-                format!("Hộ “{household}” được phân công hai lần: đã có ở dòng {first}; mỗi hộ do một đảng viên phụ trách"),
+            let message = say!(
+                lang,
+                "Hộ “{household}” được phân công hai lần: đã có ở dòng {first}; mỗi hộ do một đảng viên phụ trách",
+                "Household \"{household}\" is assigned twice: it is on row {first} already; one member looks after each household"
             );
+            c.error(Some(1), message);
             continue;
         }
         assignment_rows.insert(household.clone(), row.number);
@@ -1363,29 +1489,33 @@ pub fn plan(tables: &[Table], current: &Current, by: Option<&Principal>, today: 
             .get(&household)
             .filter(|cell| tree.path(cell).is_some_and(|p| may(by, &p)));
         let Some(household_cell) = household_cell else {
-            c.error(
-                Some(1),
-                format!("Không có hộ “{household}” trong danh sách hay trong phạm vi của bạn"),
+            let message = say!(
+                lang,
+                "Không có hộ “{household}” trong danh sách hay trong phạm vi của bạn",
+                "There is no household \"{household}\" in the file or within your scope"
             );
+            c.error(Some(1), message);
             continue;
         };
         let member_cell = planned_members
             .get(&member)
             .filter(|cell| tree.path(cell).is_some_and(|p| may(by, &p)));
         let Some(member_cell) = member_cell else {
-            c.error(
-                Some(0),
-                format!("Không có đảng viên “{member}” trong danh sách hay trong phạm vi của bạn"),
+            let message = say!(
+                lang,
+                "Không có đảng viên “{member}” trong danh sách hay trong phạm vi của bạn",
+                "There is no member \"{member}\" in the file or within your scope"
             );
+            c.error(Some(0), message);
             continue;
         };
         if member_cell != household_cell {
-            c.error(
-                Some(0),
-                format!(
-                    "Đảng viên “{member}” thuộc chi bộ “{member_cell}”, còn hộ “{household}” thuộc chi bộ “{household_cell}”: chỉ phân công đảng viên phụ trách hộ trong chi bộ của mình"
-                ),
+            let message = say!(
+                lang,
+                "Đảng viên “{member}” thuộc chi bộ “{member_cell}”, còn hộ “{household}” thuộc chi bộ “{household_cell}”: chỉ phân công đảng viên phụ trách hộ trong chi bộ của mình",
+                "Member \"{member}\" belongs to cell \"{member_cell}\" but household \"{household}\" to cell \"{household_cell}\": a member looks after households of their own cell only"
             );
+            c.error(Some(0), message);
             continue;
         }
         let action = if assigned.get(&household) == Some(&&member) {

@@ -353,6 +353,7 @@ macro_rules! say {
         }
     };
 }
+pub(crate) use say;
 
 impl Thing {
     fn render(&self, lang: Lang) -> String {

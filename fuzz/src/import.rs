@@ -5,6 +5,7 @@
 
 use hosync_core::ids::UnitId;
 use hosync_core::import::Current;
+use hosync_core::messages::Lang;
 use hosync_core::{AccessRole, Day, OrgUnit, Principal, UnitKind, UnitPath};
 use hosync_server::org::import::plan_file;
 
@@ -30,7 +31,7 @@ pub fn import(data: &[u8]) {
     };
     let by = (pick & 0x20 != 0).then_some(&committee);
     let today = Day::parse("2026-12-02").unwrap_or_else(|e| panic!("{e}"));
-    let Ok(plan) = plan_file(file, name, &current, by, today) else {
+    let Ok(plan) = plan_file(file, name, &current, by, today, Lang::Vi) else {
         return;
     };
     for error in &plan.errors {

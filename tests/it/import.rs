@@ -2,7 +2,8 @@
 //! example with errors previewed (each error by sheet, row and column) and refused, the fixed
 //! one applied in one transaction and audited, a phone of an imported cell receiving its
 //! households, a second import changing one row (no duplicates, a missing household reported
-//! and kept, a phone's note kept); and who may import where.
+//! and kept, a phone's note kept); who may import where; and the errors in the reader's
+//! language.
 
 use hosync_core::docs::household;
 use hosync_core::{AccessRole, MemberId};
@@ -20,10 +21,23 @@ fn example(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// `POST /api/v1/org/import` with the file as the body; the status and the JSON answer.
+/// `POST /api/v1/org/import` with the file as the body, read in Vietnamese (the template's
+/// language, which these tests compare); the status and the JSON answer.
 async fn send(
     app: &TestApp,
     browser: &Browser,
+    name: &str,
+    bytes: &[u8],
+    apply: bool,
+) -> (u16, serde_json::Value) {
+    send_in(app, browser, "vi", name, bytes, apply).await
+}
+
+/// [`send`], read in `lang` (the value of `Accept-Language`).
+async fn send_in(
+    app: &TestApp,
+    browser: &Browser,
+    lang: &str,
     name: &str,
     bytes: &[u8],
     apply: bool,
@@ -38,6 +52,7 @@ async fn send(
         .header("cookie", browser.cookie.as_str())
         .header("x-csrf-token", browser.csrf.as_str())
         .header("content-type", "application/octet-stream")
+        .header("accept-language", lang)
         .body(bytes.to_vec())
         .send()
         .await
@@ -414,6 +429,85 @@ async fn imports_follow_role_and_scope(backend: Backend) {
     );
 }
 test_both_dbs!(imports_follow_role_and_scope);
+
+/// A reader who asked for English (the dashboard switched to English) reads a file's errors in
+/// English, each quoting the template's Vietnamese header or value it is about, and a file that
+/// is no spreadsheet is refused in English too; a Vietnamese reader reads the same errors as
+/// ever.
+async fn errors_are_read_in_the_readers_language(backend: Backend) {
+    let (app, _db) = spawn_app(backend).await;
+    app.staff_cookie().await;
+    let staff = signed_in(&app, STAFF_LOGIN, STAFF_PASSWORD).await;
+    let csv = "Mã hộ,Mã chi bộ,Chủ hộ,Nhân khẩu\n\
+               h30,d-x1-c1,Vàng A Chá,năm\n\
+               h31,d-x9-c9,Vàng A Lử,4\n\
+               h32,d-x1-c1,,2\n";
+    let messages = |plan: &serde_json::Value| -> Vec<String> {
+        plan["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("errors in {plan}"))
+            .iter()
+            .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let households = count(&app, "SELECT COUNT(*) FROM households").await;
+
+    let (status, plan) = send_in(&app, &staff, "en", "ho.csv", csv.as_bytes(), true).await;
+    assert_eq!(status, 422, "{plan}");
+    assert_eq!(
+        messages(&plan),
+        [
+            "\"năm\" in \"Nhân khẩu\" is not a whole number from 0 to 99",
+            "There is no cell \"d-x9-c9\" in the file or within your scope",
+            "\"Chủ hộ\" is missing for a new household",
+        ]
+    );
+    // The header column stays the spreadsheet's own word.
+    assert_eq!(plan["errors"][0]["header"], "Nhân khẩu", "{plan}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM households").await,
+        households,
+        "nothing applied"
+    );
+
+    let (status, plan) = send_in(
+        &app,
+        &staff,
+        "vi-VN,vi;q=0.9",
+        "ho.csv",
+        csv.as_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(status, 200, "{plan}");
+    assert_eq!(
+        messages(&plan),
+        [
+            "Số nhân khẩu “năm” không phải số nguyên từ 0 đến 99",
+            "Không có chi bộ “d-x9-c9” trong danh sách hay trong phạm vi của bạn",
+            "Thiếu chủ hộ của hộ mới",
+        ]
+    );
+
+    let (status, body) = send_in(
+        &app,
+        &staff,
+        "en",
+        "x.xlsx",
+        b"PK\x03\x04 not really",
+        false,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message
+            .starts_with("The file \"x.xlsx\" could not be read: it is not a valid Excel workbook"),
+        "{body}"
+    );
+    app.stop().await;
+}
+test_both_dbs!(errors_are_read_in_the_readers_language);
 
 /// `hosync import`: the template and the example written, a dry run that prints each error by
 /// sheet, row and column and fails, and the fixed file applied with `--apply`.

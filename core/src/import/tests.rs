@@ -88,7 +88,7 @@ fn errors(plan: &Plan) -> Vec<String> {
 }
 
 fn check(tables: &[Table], by: Option<&Principal>, expected_errors: &[&str]) -> Plan {
-    let plan = plan(tables, &current(), by, today());
+    let plan = plan(tables, &current(), by, today(), Lang::Vi);
     let got = errors(&plan);
     assert_eq!(got.len(), expected_errors.len(), "{got:#?}");
     for (got, want) in got.iter().zip(expected_errors) {
@@ -313,6 +313,7 @@ fn a_commune_committee_is_refused_rows_of_another_commune() {
         &current(),
         Some(&secretary),
         today(),
+        Lang::Vi,
     );
     assert_eq!(plan.errors.len(), 1, "{:?}", plan.errors);
 }
@@ -400,4 +401,179 @@ fn what_the_sheet_leaves_out_is_reported_and_a_failed_parent_fails_its_children(
     );
     // Without a households' sheet, no household is reported missing.
     assert!(plan.households_not_in_sheet.is_empty());
+}
+
+/// A long text, over the most a name or a livelihood may have.
+fn long_text() -> String {
+    "Trồng chè ".repeat(11)
+}
+
+/// Sheets with one of nearly every mistake the planner names.
+fn faulty() -> Vec<Table> {
+    let long = long_text();
+    let mut lacking = table(SheetKind::Households, &[&["h20", "Sùng A Lù"]]);
+    lacking.sheet = "Hộ 2".into();
+    lacking.rows[0].cells = vec![t("Mã hộ"), t("Chủ hộ")];
+    vec![
+        table(
+            SheetKind::Units,
+            &[
+                &["d-x9-c1", "d-x9", "Chi bộ", "Chi bộ mới", "chi bộ"],
+                &["d-x1-c3", "d-x1", "tổ chức", "Chi bộ", "chi bộ"],
+                &["Sai Mã", "d-x1", "Chi bộ", "Chi bộ", "chi bộ"],
+                &["d-x1-c4", "d-x1-c1", "Chi bộ", "Chi bộ", "chi bộ"],
+                &["d-x5", "Sai Cha", "commune", "Xã", "xã"],
+                &["d-x6", "", "commune", "Xã", "xã"],
+                &["d-x1-c3", "d-x1", "Chi bộ", "Chi bộ", "chi bộ"],
+                &["d-x1-c1", "d-x2", "Chi bộ", "Chi bộ", "chi bộ"],
+                &["d-x7", "d", "tổ", "Xã", "xã"],
+                &["d-x7-c1", "d-x7", "Chi bộ", "Chi bộ", "chi bộ"],
+            ],
+        ),
+        table(
+            SheetKind::Members,
+            &[
+                &["m5", "d-x1-c1", "Hà Văn Sơn", "Trưởng thôn", "", ""],
+                &["m7", "d-x1-c1", "Lò Văn Ba", "", "nghỉ", ""],
+                &["m8", "d-x1-c1", "Lò Văn Tư", "", "Đi làm ăn xa", ""],
+                &["staff-lan", "d-x1-c1", "Lan", "", "", ""],
+                &["m6", "d-x1-c1", "Lò Văn Tâm", "", "", ""],
+                &["m6", "d-x2-c1", "Lò Văn Tâm", "", "", ""],
+                &["m1", "d-x2-c1", "Lò Thị Hoa", "", "", ""],
+                &["m3", "d-x1-c1", "", "", "", ""],
+                &["", "d-x1-c1", "Lò Văn Năm", "", "", ""],
+                &["m9", "d-x1", "Lò Văn Sáu", "", "", ""],
+                &["m10", "d-x9-c9", "Lò Văn Bảy", "", "", ""],
+            ],
+        ),
+        table(
+            SheetKind::Households,
+            &[
+                &["h5", "d-x1-c1", "", "Vàng A Chá", "năm", ""],
+                &["h5", "d-x1-c1", "", "Vàng A Chá", "5", ""],
+                &["h9", "d-x1-c1", "", "", "", ""],
+                &["h2", "d-x2-c1", "", "Giàng A Di", "", ""],
+                &["h8", "d-x2-c1", "", "Vàng A Tủa", "2", ""],
+                &["h10", "d-x1-c1", "", "Vàng A Sử", "", &long],
+            ],
+        ),
+        lacking,
+        table(
+            SheetKind::Assignments,
+            &[
+                &["m1", "h7", ""],
+                &["m1", "h5", "31/02/2026"],
+                &["m6", "h1", ""],
+                &["m1", "h1", ""],
+                &["m404", "h2", ""],
+                &["m1", "h8", ""],
+            ],
+        ),
+    ]
+}
+
+/// The same faulty sheets planned for a Vietnamese and for an English reader: the same errors
+/// in the same places, the Vietnamese words as they have always been, and the English naming
+/// the template's headers and values in quotes, with no Vietnamese outside them.
+#[test]
+fn errors_are_said_in_the_readers_language() {
+    let tables = faulty();
+    let vi = plan(&tables, &current(), None, today(), Lang::Vi);
+    let en = plan(&tables, &current(), None, today(), Lang::En);
+    let places = |p: &Plan| {
+        p.errors
+            .iter()
+            .map(|e| (e.sheet.clone(), e.row, e.column.clone(), e.header.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(places(&vi), places(&en));
+    let long = long_text();
+    let long = long.trim();
+    let expect = |lines: &[&str]| {
+        lines
+            .iter()
+            .map(|l| l.replace("{long}", long))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        errors(&vi),
+        expect(&[
+            "Đơn vị!B2: Không có đơn vị cấp trên “d-x9” trong danh sách hay trong phạm vi của bạn",
+            "Đơn vị!C3: Không có loại đơn vị “tổ chức”; chọn một trong: Tỉnh ủy; Huyện ủy; Đảng bộ xã, thị trấn; Đảng bộ khối cơ quan; Chi bộ cơ sở; Chi bộ; Thôn, bản, tổ dân phố",
+            "Đơn vị!A4: Mã “Sai Mã” không hợp lệ: chỉ gồm chữ thường không dấu a-z, số 0-9, “-” và “_”, tối đa 64 ký tự",
+            "Đơn vị!B5: Đơn vị cấp trên “d-x1-c1” là chi bộ; dưới chi bộ là đảng viên và hộ, không có đơn vị",
+            "Đơn vị!B6: Mã đơn vị cấp trên “Sai Cha” không hợp lệ",
+            "Đơn vị!B7: Thiếu mã đơn vị cấp trên: đơn vị cao nhất do lệnh khởi tạo (hosync init) tạo ra",
+            "Đơn vị!A8: Mã đơn vị “d-x1-c3” lặp lại: đã có ở dòng 3",
+            "Đơn vị!B9: Đơn vị “d-x1-c1” đã có, là Chi bộ dưới “d-x1”; nhập danh sách chỉ đổi tên và tên cấp, không chuyển đơn vị hay đổi loại",
+            "Đơn vị!C10: Không có loại đơn vị “tổ”; chọn một trong: Tỉnh ủy; Huyện ủy; Đảng bộ xã, thị trấn; Đảng bộ khối cơ quan; Chi bộ cơ sở; Chi bộ; Thôn, bản, tổ dân phố",
+            "Đơn vị!B11: Đơn vị cấp trên “d-x7” có lỗi ở dòng 10; sửa dòng đó trước",
+            "Đảng viên!D2: Không có chức vụ “Trưởng thôn”; chọn một trong: Đảng viên; Bí thư chi bộ; Phó bí thư chi bộ; Chi ủy viên",
+            "Đảng viên!E3: Không có tình trạng “nghỉ”; chọn một trong: Đang sinh hoạt; Đi làm ăn xa; Miễn sinh hoạt",
+            "Đảng viên!F4: Đi làm ăn xa: ghi nơi đang làm ăn",
+            "Đảng viên!A5: Mã đảng viên không được bắt đầu bằng “staff-”: dành cho tài khoản cán bộ",
+            "Đảng viên!B7: Đảng viên “m6” ở hai chi bộ: “d-x1-c1” (dòng 6) và “d-x2-c1”; mỗi đảng viên sinh hoạt ở một chi bộ",
+            "Đảng viên!B8: Đảng viên “m1” đang sinh hoạt ở chi bộ “d-x1-c1”; chuyển sang chi bộ khác bằng “Chuyển sinh hoạt”, không qua nhập danh sách",
+            "Đảng viên!C9: Thiếu họ và tên của đảng viên mới",
+            "Đảng viên!A10: Thiếu mã đảng viên",
+            "Đảng viên!B11: “d-x1” là đảng bộ xã, thị trấn, không phải chi bộ: đảng viên và hộ thuộc về một chi bộ",
+            "Đảng viên!B12: Không có chi bộ “d-x9-c9” trong danh sách hay trong phạm vi của bạn",
+            "Hộ!E2: Số nhân khẩu “năm” không phải số nguyên từ 0 đến 99",
+            "Hộ!A3: Mã hộ “h5” lặp lại: đã có ở dòng 2",
+            "Hộ!D4: Thiếu chủ hộ của hộ mới",
+            "Hộ!B5: Hộ “h2” đang thuộc chi bộ “d-x1-c1”; chuyển hộ sang chi bộ khác bằng “Chuyển hộ”, không qua nhập danh sách",
+            "Hộ!F7: “{long}” dài 109 ký tự, quá 100",
+            "Hộ 2!1: Trang “Hộ 2” là danh sách hộ nhưng thiếu cột: Mã chi bộ",
+            "Phân công!B2: Không có hộ “h7” trong danh sách hay trong phạm vi của bạn",
+            "Phân công!C3: Ngày “31/02/2026” không hợp lệ: viết dd/mm/yyyy (như 01/11/2026)",
+            "Phân công!B5: Hộ “h1” được phân công hai lần: đã có ở dòng 4; mỗi hộ do một đảng viên phụ trách",
+            "Phân công!A6: Không có đảng viên “m404” trong danh sách hay trong phạm vi của bạn",
+            "Phân công!A7: Đảng viên “m1” thuộc chi bộ “d-x1-c1”, còn hộ “h8” thuộc chi bộ “d-x2-c1”: chỉ phân công đảng viên phụ trách hộ trong chi bộ của mình",
+        ])
+    );
+    assert_eq!(
+        errors(&en),
+        expect(&[
+            "Đơn vị!B2: There is no parent unit \"d-x9\" in the file or within your scope",
+            "Đơn vị!C3: \"tổ chức\" is not a value of \"Loại đơn vị\"; choose one of: \"Tỉnh ủy\"; \"Huyện ủy\"; \"Đảng bộ xã, thị trấn\"; \"Đảng bộ khối cơ quan\"; \"Chi bộ cơ sở\"; \"Chi bộ\"; \"Thôn, bản, tổ dân phố\"",
+            "Đơn vị!A4: \"Sai Mã\" is not a valid code for \"Mã đơn vị\": use only lower-case letters a-z without diacritics, digits 0-9, \"-\" and \"_\", at most 64 characters",
+            "Đơn vị!B5: The parent unit \"d-x1-c1\" is a cell; a cell holds members and households, not units",
+            "Đơn vị!B6: \"Sai Cha\" is not a valid code for \"Mã đơn vị cấp trên\"",
+            "Đơn vị!B7: \"Mã đơn vị cấp trên\" is missing: only the setup command (hosync init) makes the top unit",
+            "Đơn vị!A8: Unit code \"d-x1-c3\" is repeated: it is on row 3 already",
+            "Đơn vị!B9: Unit \"d-x1-c1\" exists already, a \"Chi bộ\" under \"d-x1\"; an import changes only \"Tên đơn vị\" and \"Tên cấp\", it does not move a unit or change its kind",
+            "Đơn vị!C10: \"tổ\" is not a value of \"Loại đơn vị\"; choose one of: \"Tỉnh ủy\"; \"Huyện ủy\"; \"Đảng bộ xã, thị trấn\"; \"Đảng bộ khối cơ quan\"; \"Chi bộ cơ sở\"; \"Chi bộ\"; \"Thôn, bản, tổ dân phố\"",
+            "Đơn vị!B11: The parent unit \"d-x7\" has an error on row 10; fix that row first",
+            "Đảng viên!D2: \"Trưởng thôn\" is not a value of \"Chức vụ trong chi bộ\"; choose one of: \"Đảng viên\"; \"Bí thư chi bộ\"; \"Phó bí thư chi bộ\"; \"Chi ủy viên\"",
+            "Đảng viên!E3: \"nghỉ\" is not a value of \"Tình trạng\"; choose one of: \"Đang sinh hoạt\"; \"Đi làm ăn xa\"; \"Miễn sinh hoạt\"",
+            "Đảng viên!F4: \"Đi làm ăn xa\" (working away): write where in \"Nơi làm ăn xa hoặc lý do miễn\"",
+            "Đảng viên!A5: \"Mã đảng viên\" may not start with \"staff-\": that is kept for staff accounts",
+            "Đảng viên!B7: Member \"m6\" is in two cells: \"d-x1-c1\" (row 6) and \"d-x2-c1\"; each member belongs to one cell",
+            "Đảng viên!B8: Member \"m1\" belongs to cell \"d-x1-c1\"; move them to another cell with \"Transfer\", not by an import",
+            "Đảng viên!C9: \"Họ và tên\" is missing for a new member",
+            "Đảng viên!A10: \"Mã đảng viên\" is missing",
+            "Đảng viên!B11: \"d-x1\" is a \"Đảng bộ xã, thị trấn\", not a cell: members and households belong to a cell",
+            "Đảng viên!B12: There is no cell \"d-x9-c9\" in the file or within your scope",
+            "Hộ!E2: \"năm\" in \"Nhân khẩu\" is not a whole number from 0 to 99",
+            "Hộ!A3: Household code \"h5\" is repeated: it is on row 2 already",
+            "Hộ!D4: \"Chủ hộ\" is missing for a new household",
+            "Hộ!B5: Household \"h2\" belongs to cell \"d-x1-c1\"; move it to another cell with \"Move the household\", not by an import",
+            "Hộ!F7: \"{long}\" in \"Sinh kế\" is 109 characters long, more than 100",
+            "Hộ 2!1: Sheet \"Hộ 2\" lists households but lacks the column \"Mã chi bộ\"",
+            "Phân công!B2: There is no household \"h7\" in the file or within your scope",
+            "Phân công!C3: \"31/02/2026\" in \"Từ ngày\" is not a valid date: write dd/mm/yyyy (such as 01/11/2026)",
+            "Phân công!B5: Household \"h1\" is assigned twice: it is on row 4 already; one member looks after each household",
+            "Phân công!A6: There is no member \"m404\" in the file or within your scope",
+            "Phân công!A7: Member \"m1\" belongs to cell \"d-x1-c1\" but household \"h8\" to cell \"d-x2-c1\": a member looks after households of their own cell only",
+        ])
+    );
+    for error in &en.errors {
+        // Between straight quotes: the template's headers, values and codes.
+        let outside: String = error.message.split('"').step_by(2).collect();
+        assert!(
+            outside.is_ascii() && error.message.matches('"').count() % 2 == 0,
+            "only quoted words are Vietnamese: {:?}",
+            error.message
+        );
+    }
 }

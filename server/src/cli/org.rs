@@ -134,6 +134,8 @@ pub async fn import(
             &current,
             None,
             hosync_core::Day::from_timestamp(now),
+            // The operator's command line speaks Vietnamese, as the district's staff do.
+            hosync_core::messages::Lang::Vi,
         )?;
         print_plan(&plan, out)?;
         if !plan.is_ok() {

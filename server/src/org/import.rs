@@ -11,7 +11,7 @@ use hosync_core::import::{
     self, Action, Current, CurrentHousehold, CurrentMember, GUIDE_SHEET, LISTS_SHEET, Plan,
     SheetKind, Table, TableRow, Value,
 };
-use hosync_core::messages::Message;
+use hosync_core::messages::{Lang, Message};
 use hosync_core::{Day, HouseholdId, MemberId, MemberStatus, OrgUnit, Principal, Role, UnitId};
 use sqlx::{AnyConnection, Row};
 
@@ -27,14 +27,115 @@ const MAX_ROWS: usize = 100_000;
 /// The most columns read of a row.
 const MAX_COLUMNS: usize = 64;
 
-/// Why a file could not be read as tables, in Vietnamese for the person who sent it.
-#[derive(Debug, thiserror::Error)]
+/// Why a file could not be read as tables, said to the person who sent it by
+/// [`ReadError::render`]; `Display` is the Vietnamese, for the command line.
+#[derive(Debug)]
 pub enum ReadError {
-    #[error("Không đọc được tệp “{name}”: {why}")]
-    Unreadable { name: String, why: String },
-    #[error("Tệp “{0}” lớn quá: tối đa 16 MB")]
+    Unreadable { name: String, why: Unreadable },
     TooLarge(String),
 }
+
+/// What was wrong with a file that could not be read. The reading libraries' own words, in
+/// English, are kept as they are.
+#[derive(Debug)]
+pub enum Unreadable {
+    NotWorkbook(String),
+    Sheet {
+        sheet: String,
+        error: String,
+    },
+    /// More than `MAX_ROWS` rows in a sheet of a workbook, or in a CSV file (`None`).
+    TooManyRows {
+        sheet: Option<String>,
+    },
+    /// A workbook whose cell references calamine cannot read.
+    Damaged,
+    NotUtf8,
+    /// A CSV line, numbered from 1, that did not parse.
+    CsvLine {
+        line: usize,
+        error: String,
+    },
+}
+
+impl Unreadable {
+    fn render(&self, lang: Lang) -> String {
+        match self {
+            Unreadable::NotWorkbook(e) => say(
+                lang,
+                format!("không phải bảng tính Excel hợp lệ ({e})"),
+                format!("it is not a valid Excel workbook ({e})"),
+            ),
+            Unreadable::Sheet { sheet, error } => say(
+                lang,
+                format!("trang “{sheet}”: {error}"),
+                format!("sheet \"{sheet}\": {error}"),
+            ),
+            Unreadable::TooManyRows { sheet: Some(sheet) } => say(
+                lang,
+                format!("trang “{sheet}” có hơn {MAX_ROWS} dòng"),
+                format!("sheet \"{sheet}\" has more than {MAX_ROWS} rows"),
+            ),
+            Unreadable::TooManyRows { sheet: None } => say(
+                lang,
+                format!("có hơn {MAX_ROWS} dòng"),
+                format!("it has more than {MAX_ROWS} rows"),
+            ),
+            Unreadable::Damaged => say(
+                lang,
+                "bảng tính bị hỏng: không đọc được địa chỉ ô".to_owned(),
+                "the workbook is damaged: a cell address cannot be read".to_owned(),
+            ),
+            Unreadable::NotUtf8 => say(
+                lang,
+                "tệp CSV phải ở bảng mã UTF-8 (khi lưu, chọn “CSV UTF-8”)".to_owned(),
+                "a CSV file must be in UTF-8 (when saving it, choose \"CSV UTF-8\")".to_owned(),
+            ),
+            Unreadable::CsvLine { line, error } => say(
+                lang,
+                format!("dòng {line}: {error}"),
+                format!("line {line}: {error}"),
+            ),
+        }
+    }
+}
+
+/// The words of `lang` of the two.
+fn say(lang: Lang, vi: String, en: String) -> String {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
+impl ReadError {
+    /// What went wrong, in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        match self {
+            ReadError::Unreadable { name, why } => {
+                let why = why.render(lang);
+                say(
+                    lang,
+                    format!("Không đọc được tệp “{name}”: {why}"),
+                    format!("The file \"{name}\" could not be read: {why}"),
+                )
+            }
+            ReadError::TooLarge(name) => say(
+                lang,
+                format!("Tệp “{name}” lớn quá: tối đa 16 MB"),
+                format!("The file \"{name}\" is too large: at most 16 MB"),
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(Lang::Vi))
+    }
+}
+
+impl std::error::Error for ReadError {}
 
 /// Reads a workbook (XLSX, XLS, ODS) or a CSV file into tables, one per sheet; a CSV file is
 /// one sheet named after the file.
@@ -49,7 +150,7 @@ pub fn read_tables(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, ReadErro
         || [".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"]
             .iter()
             .any(|e| lower.ends_with(e));
-    let unreadable = |why: String| ReadError::Unreadable {
+    let unreadable = |why: Unreadable| ReadError::Unreadable {
         name: file_name.to_owned(),
         why,
     };
@@ -61,31 +162,30 @@ pub fn read_tables(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, ReadErro
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         read_workbook(bytes, file_name)
     }))
-    .unwrap_or_else(|_| {
-        Err(unreadable(
-            "bảng tính bị hỏng: không đọc được địa chỉ ô".to_owned(),
-        ))
-    })
+    .unwrap_or_else(|_| Err(unreadable(Unreadable::Damaged)))
 }
 
 fn read_workbook(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, ReadError> {
-    let unreadable = |why: String| ReadError::Unreadable {
+    let unreadable = |why: Unreadable| ReadError::Unreadable {
         name: file_name.to_owned(),
         why,
     };
     use calamine::Reader;
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| unreadable(format!("không phải bảng tính Excel hợp lệ ({e})")))?;
+        .map_err(|e| unreadable(Unreadable::NotWorkbook(e.to_string())))?;
     let mut tables = Vec::new();
     for (position, name) in workbook.sheet_names().into_iter().enumerate() {
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|e| unreadable(format!("trang “{name}”: {e}")))?;
+        let range = workbook.worksheet_range(&name).map_err(|e| {
+            unreadable(Unreadable::Sheet {
+                sheet: name.clone(),
+                error: e.to_string(),
+            })
+        })?;
         let (first_row, first_col) = range.start().unwrap_or((0, 0));
         let mut rows = Vec::new();
         for (i, row) in range.rows().enumerate().take(MAX_ROWS + 1) {
             if i == MAX_ROWS {
-                return Err(unreadable(format!("trang “{name}” có hơn {MAX_ROWS} dòng")));
+                return Err(unreadable(Unreadable::TooManyRows { sheet: Some(name) }));
             }
             // A damaged file may claim to start millions of columns in: only the columns read
             // are ever made.
@@ -128,10 +228,9 @@ fn value_of(data: &calamine::Data) -> Value {
 
 /// A CSV file as one table: UTF-8 (with or without the byte-order mark Excel writes), commas or
 /// semicolons, whichever the header line uses more.
-fn read_csv(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, String> {
+fn read_csv(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, Unreadable> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| "tệp CSV phải ở bảng mã UTF-8 (khi lưu, chọn “CSV UTF-8”)".to_owned())?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Unreadable::NotUtf8)?;
     let header = text.lines().next().unwrap_or_default();
     let delimiter = if header.matches(';').count() > header.matches(',').count() {
         b';'
@@ -146,9 +245,12 @@ fn read_csv(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, String> {
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         if i == MAX_ROWS {
-            return Err(format!("có hơn {MAX_ROWS} dòng"));
+            return Err(Unreadable::TooManyRows { sheet: None });
         }
-        let record = record.map_err(|e| format!("dòng {}: {e}", i + 1))?;
+        let record = record.map_err(|e| Unreadable::CsvLine {
+            line: i + 1,
+            error: e.to_string(),
+        })?;
         rows.push(TableRow {
             number: i as u32 + 1,
             cells: record
@@ -171,16 +273,17 @@ fn read_csv(bytes: &[u8], file_name: &str) -> Result<Vec<Table>, String> {
 }
 
 /// The whole of reading and planning, without I/O: a file's bytes and name and the organisation
-/// as it stands in, the plan out (a fuzz target's entry point).
+/// as it stands in, the plan out, its errors in `lang` (a fuzz target's entry point).
 pub fn plan_file(
     bytes: &[u8],
     file_name: &str,
     current: &Current,
     by: Option<&Principal>,
     today: Day,
+    lang: Lang,
 ) -> Result<Plan, ReadError> {
     let tables = read_tables(bytes, file_name)?;
-    Ok(import::plan(&tables, current, by, today))
+    Ok(import::plan(&tables, current, by, today, lang))
 }
 
 /// The organisation as it stands, for the planner: every unit, each member with their status
@@ -797,8 +900,15 @@ mod tests {
     #[test]
     fn the_template_reads_back_as_four_empty_sheets_and_the_example_as_a_clean_plan() {
         let template = template().expect("template");
-        let plan =
-            plan_file(&template, "mau.xlsx", &Current::default(), None, today()).expect("readable");
+        let plan = plan_file(
+            &template,
+            "mau.xlsx",
+            &Current::default(),
+            None,
+            today(),
+            Lang::Vi,
+        )
+        .expect("readable");
         assert!(plan.is_ok(), "{:?}", plan.errors);
         assert_eq!(plan.ignored_sheets, [LISTS_SHEET, GUIDE_SHEET]);
         let current = Current {
@@ -815,7 +925,8 @@ mod tests {
             ..Current::default()
         };
         let bytes = workbook(&example(false)).expect("example");
-        let plan = plan_file(&bytes, "district.xlsx", &current, None, today()).expect("readable");
+        let plan = plan_file(&bytes, "district.xlsx", &current, None, today(), Lang::Vi)
+            .expect("readable");
         assert!(plan.is_ok(), "{:?}", plan.errors);
         // Excel date cells, dd/mm/yyyy, ISO and an empty day (today) alike.
         let days: Vec<String> = plan.assignments.iter().map(|a| a.item.from.iso()).collect();
@@ -851,12 +962,33 @@ mod tests {
             &[0xd0, 0xcf, 0x11, 0xe0, 1, 2, 3][..],
             b"",
         ] {
-            let err = plan_file(bytes, "x.xlsx", &Current::default(), None, today())
-                .expect_err("not a workbook");
+            let err = plan_file(
+                bytes,
+                "x.xlsx",
+                &Current::default(),
+                None,
+                today(),
+                Lang::Vi,
+            )
+            .expect_err("not a workbook");
             assert!(
                 err.to_string().starts_with("Không đọc được tệp “x.xlsx”"),
                 "{err}"
             );
+            let en = err.render(Lang::En);
+            assert!(
+                en.starts_with("The file \"x.xlsx\" could not be read: "),
+                "{en}"
+            );
         }
+        let err = read_tables(b"M\xe3 h\xf4\n", "ho.csv").expect_err("not UTF-8");
+        assert_eq!(
+            err.render(Lang::En),
+            "The file \"ho.csv\" could not be read: a CSV file must be in UTF-8 (when saving it, choose \"CSV UTF-8\")"
+        );
+        assert_eq!(
+            err.to_string(),
+            "Không đọc được tệp “ho.csv”: tệp CSV phải ở bảng mã UTF-8 (khi lưu, chọn “CSV UTF-8”)"
+        );
     }
 }

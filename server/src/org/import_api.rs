@@ -103,7 +103,8 @@ fn action_schema() -> utoipa::openapi::Object {
         .build()
 }
 
-/// One error of a plan: where it is and what is wrong, in Vietnamese.
+/// One error of a plan: where it is and what is wrong, in the reader's language (the header is
+/// the template's, in Vietnamese).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = ImportError)]
 pub struct ErrorBody {
@@ -250,21 +251,22 @@ pub async fn import_file(
     let file = name.clone();
     // Reading a workbook is CPU work: it runs beside the async threads, and before any
     // transaction, so that a large file never holds the database's writer while it is read.
+    let lang = current_lang();
     let tables = tokio::task::spawn_blocking(move || import::read_tables(&body, &file))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::BadRequest(Message::Invalid(e.to_string())))?;
+        .map_err(|e| ApiError::BadRequest(Message::Invalid(e.render(lang))))?;
     let principal = &session.principal;
     if !query.apply {
         let mut conn = state.db.reader.acquire().await?;
         let current = import::current(&mut conn).await?;
-        let plan = hosync_core::import::plan(&tables, &current, Some(principal), today);
+        let plan = hosync_core::import::plan(&tables, &current, Some(principal), today, lang);
         return Ok(Json(PlanBody::of(&plan, &name, false)).into_response());
     }
     // Applying plans again inside the transaction, against the organisation as it is then.
     let mut tx = state.db.begin_log_write().await?;
     let current = import::current(&mut tx).await?;
-    let plan = hosync_core::import::plan(&tables, &current, Some(principal), today);
+    let plan = hosync_core::import::plan(&tables, &current, Some(principal), today, lang);
     if !plan.is_ok() {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
