@@ -461,17 +461,18 @@ pub async fn issue_reset_code(
     Ok((code, expires_at))
 }
 
-/// Why a reset code did not set a password, in the words of the page that asked.
+/// Why a reset code did not set a password; [`ResetError::message`] is what its reader reads,
+/// `Display` the English for the log.
 #[derive(Debug, thiserror::Error)]
 pub enum ResetError {
     /// An unknown code, or one for another account: the two are told apart to nobody.
-    #[error("mã đặt lại mật khẩu không đúng với tên đăng nhập này: kiểm tra lại cả hai")]
+    #[error("the reset code does not match this login")]
     Unknown,
-    #[error("mã này đã được dùng; hãy xin quản trị một mã mới")]
+    #[error("the reset code was already used")]
     Used,
-    #[error("mã này đã hết hạn; hãy xin quản trị một mã mới")]
+    #[error("the reset code expired")]
     Expired,
-    #[error("tài khoản này đang bị khóa; hãy liên hệ quản trị")]
+    #[error("the account is disabled")]
     Disabled,
     #[error(transparent)]
     Account(#[from] AccountError),
