@@ -19,6 +19,7 @@ mod recovery;
 mod reliability;
 mod restart;
 mod security;
+mod servers;
 mod staff_auth;
 mod staff_views;
 mod sync;

@@ -152,6 +152,12 @@ impl Phone {
         }
     }
 
+    /// Points the phone at another server: a second one on the same database, or the same one
+    /// under a new address.
+    pub fn set_server(&mut self, base_url: &str) {
+        self.base_url = base_url.trim_end_matches('/').to_owned();
+    }
+
     /// The same phone, reading the server's messages in `lang`.
     pub fn with_lang(mut self, lang: Lang) -> Self {
         self.lang = lang;
