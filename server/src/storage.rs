@@ -14,7 +14,7 @@ pub mod tree;
 
 pub use changelog::{
     DbResult, DocRow, DocWrite, LogRow, StoredDoc, decode, doc_row, epoch, heads_from_bytes,
-    heads_to_bytes, load_doc, load_doc_with_row, log_end, owner_of, snapshot, stored_doc,
+    heads_to_bytes, load_doc, load_doc_with_row, log_end, owner_of, snapshot, stored_docs,
     write_doc,
 };
 pub use db::Db;

@@ -1,6 +1,8 @@
 //! Documents as an append-only change log plus compacted snapshots: loading one, appending a
 //! push's changes, the log read whole or from a position, and the database's epoch.
 
+use std::collections::HashMap;
+
 use automerge::{ActorId, Change, ChangeHash};
 use hosync_core::{Doc, DocId, UnitId};
 use sqlx::{AnyConnection, Row};
@@ -348,35 +350,59 @@ pub struct StoredDoc {
     pub tail: Vec<LogRow>,
 }
 
-/// One stored document whole: its snapshot and the changes logged after it.
-pub async fn stored_doc(conn: &mut AnyConnection, doc_id: &str) -> DbResult<Option<StoredDoc>> {
-    let row = sqlx::query(
-        "SELECT heads, snapshot, snapshot_seq, last_seq FROM documents WHERE doc_id = $1",
-    )
-    .bind(doc_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    let snapshot_seq: i64 = r.try_get(2)?;
-    let last_seq: i64 = r.try_get(3)?;
-    let tail = if last_seq > snapshot_seq {
-        let rows = sqlx::query(
-            "SELECT seq, doc_id, hash, bytes FROM changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq",
-        )
-        .bind(doc_id)
-        .bind(snapshot_seq)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.iter().map(log_row).collect::<DbResult<Vec<_>>>()?
-    } else {
-        Vec::new()
-    };
-    Ok(Some(StoredDoc {
-        doc_id: doc_id.to_owned(),
-        heads: heads_from_bytes(&r.try_get::<Vec<u8>, _>(0)?),
-        snapshot: r.try_get(1)?,
-        tail,
-    }))
+/// Documents whole from their rows (`doc_id, heads, snapshot, snapshot_seq, last_seq`) and
+/// the rows of their tails (`seq, doc_id, hash, bytes`, in log order), as two queries read them
+/// for many documents at once.
+pub(super) fn assemble_docs(
+    docs: &[sqlx::any::AnyRow],
+    tails: &[sqlx::any::AnyRow],
+) -> DbResult<Vec<StoredDoc>> {
+    let mut tail_of: HashMap<String, Vec<LogRow>> = HashMap::new();
+    for row in tails {
+        let row = log_row(row)?;
+        tail_of.entry(row.doc_id.clone()).or_default().push(row);
+    }
+    docs.iter()
+        .map(|r| {
+            let doc_id: String = r.try_get(0)?;
+            Ok(StoredDoc {
+                tail: tail_of.remove(&doc_id).unwrap_or_default(),
+                heads: heads_from_bytes(&r.try_get::<Vec<u8>, _>(1)?),
+                snapshot: r.try_get(2)?,
+                doc_id,
+            })
+        })
+        .collect()
+}
+
+/// The stored documents among `ids`, whole: two queries for every 500 of them.
+pub async fn stored_docs(conn: &mut AnyConnection, ids: &[&str]) -> DbResult<Vec<StoredDoc>> {
+    let mut stored = Vec::with_capacity(ids.len());
+    // Chunks keep every statement far below the databases' limits on parameters.
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let marks = marks.join(", ");
+        // Only placeholders are spliced in; every id is bound.
+        let docs_sql = sqlx::AssertSqlSafe(format!(
+            "SELECT doc_id, heads, snapshot, snapshot_seq, last_seq FROM documents \
+             WHERE doc_id IN ({marks}) ORDER BY doc_id"
+        ));
+        let tails_sql = sqlx::AssertSqlSafe(format!(
+            "SELECT c.seq, c.doc_id, c.hash, c.bytes FROM changes c \
+             JOIN documents d ON d.doc_id = c.doc_id \
+             WHERE c.doc_id IN ({marks}) AND c.seq > d.snapshot_seq ORDER BY c.seq"
+        ));
+        let mut docs = sqlx::query(docs_sql);
+        let mut tails = sqlx::query(tails_sql);
+        for id in chunk {
+            docs = docs.bind(*id);
+            tails = tails.bind(*id);
+        }
+        let docs = docs.fetch_all(&mut *conn).await?;
+        let tails = tails.fetch_all(&mut *conn).await?;
+        stored.extend(assemble_docs(&docs, &tails)?);
+    }
+    Ok(stored)
 }
 
 /// The last position in the change log.

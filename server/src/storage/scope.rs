@@ -1,7 +1,7 @@
 //! What a phone may read, as SQL: core's `ReadFilter` turned into one condition, and the
 //! queries a sync reads its scope with.
 
-use super::changelog::{DbResult, LogRow, StoredDoc, heads_from_bytes, log_row, stored_doc};
+use super::changelog::{DbResult, LogRow, StoredDoc, assemble_docs, heads_from_bytes, log_row};
 use automerge::ChangeHash;
 use hosync_core::MemberId;
 use hosync_core::access::ReadFilter;
@@ -122,29 +122,33 @@ pub async fn stored_ids(conn: &mut AnyConnection, ids: &[&str]) -> DbResult<Vec<
     Ok(stored)
 }
 
-/// Every document readable in `scope`, as snapshots and their tails.
+/// Every document readable in `scope`, as snapshots and their tails: two queries, however
+/// many documents the scope holds.
 pub async fn scope_documents(
     conn: &mut AnyConnection,
     scope: &ReadScope,
 ) -> DbResult<Vec<StoredDoc>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT d.doc_id FROM documents d WHERE {READABLE} ORDER BY d.doc_id"
+    let docs_sql = sqlx::AssertSqlSafe(format!(
+        "SELECT d.doc_id, d.heads, d.snapshot, d.snapshot_seq, d.last_seq FROM documents d \
+         WHERE {READABLE} ORDER BY d.doc_id"
+    ));
+    let tails_sql = sqlx::AssertSqlSafe(format!(
+        "SELECT c.seq, c.doc_id, c.hash, c.bytes FROM changes c \
+         JOIN documents d ON d.doc_id = c.doc_id \
+         WHERE ({READABLE}) AND c.seq > d.snapshot_seq ORDER BY c.seq"
     ));
     let (path, member_only, member) = scope.binds();
-    let ids: Vec<String> = sqlx::query(sql)
+    let docs = sqlx::query(docs_sql)
         .bind(path)
         .bind(member_only)
         .bind(member)
         .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<DbResult<_>>()?;
-    let mut docs = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(doc) = stored_doc(&mut *conn, &id).await? {
-            docs.push(doc);
-        }
-    }
-    Ok(docs)
+        .await?;
+    let tails = sqlx::query(tails_sql)
+        .bind(path)
+        .bind(member_only)
+        .bind(member)
+        .fetch_all(&mut *conn)
+        .await?;
+    assemble_docs(&docs, &tails)
 }

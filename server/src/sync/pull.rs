@@ -138,10 +138,9 @@ async fn collect_updates(
         }
         answer.change(&id, &row.change.hash, row.change.bytes);
     }
-    for doc_id in missing {
-        if let Some(stored) = storage::stored_doc(&mut *conn, &doc_id).await? {
-            add_whole(answer, stored);
-        }
+    let missing: Vec<&str> = missing.iter().map(String::as_str).collect();
+    for stored in storage::stored_docs(&mut *conn, &missing).await? {
+        add_whole(answer, stored);
     }
     Ok(())
 }
