@@ -98,24 +98,14 @@ async fn project_household(
         .await?;
     // One statement for all the notes: a household holds a few dozen at most.
     for chunk in h.notes.chunks(64) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = 3 + 6 * i;
-                format!(
-                    "($1, ${}, $2, ${}, ${}, ${}, ${}, ${})",
-                    p,
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5
-                )
-            })
-            .collect();
         // Only placeholders are spliced in; every value is bound.
         let sql = sqlx::AssertSqlSafe(format!(
             "INSERT INTO note_view (household_id, note_id, cell_id, day, author, body, deleted, created_at) VALUES {}",
-            rows.join(", ")
+            rows_of(chunk.len(), 6, |own| format!(
+                "($1, {}, $2, {})",
+                own[0],
+                own[1..].join(", ")
+            ))
         ));
         let mut query = sqlx::query(sql).bind(h.id.as_str()).bind(unit.as_str());
         for note in chunk {
@@ -172,35 +162,61 @@ async fn project_visits_and_flags(
         .bind(h.id.as_str())
         .execute(&mut *conn)
         .await?;
-    for month in h.visited_months() {
-        sqlx::query("INSERT INTO visit_view (household_id, month, cell_id) VALUES ($1, $2, $3)")
-            .bind(h.id.as_str())
-            .bind(month.iso())
-            .bind(unit.as_str())
-            .execute(&mut *conn)
-            .await?;
+    let months: Vec<_> = h.visited_months().into_iter().collect();
+    for chunk in months.chunks(256) {
+        // Only placeholders are spliced in; every value is bound.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "INSERT INTO visit_view (household_id, month, cell_id) VALUES {}",
+            rows_of(chunk.len(), 1, |own| format!("($1, {}, $2)", own[0]))
+        ));
+        let mut query = sqlx::query(sql).bind(h.id.as_str()).bind(unit.as_str());
+        for month in chunk {
+            query = query.bind(month.iso());
+        }
+        query.execute(&mut *conn).await?;
     }
     sqlx::query("DELETE FROM flag_view WHERE household_id = $1")
         .bind(h.id.as_str())
         .execute(&mut *conn)
         .await?;
-    for f in &h.flags {
-        sqlx::query(
-            "INSERT INTO flag_view (household_id, flag_id, cell_id, raised_by, raised_on, body, status, status_on) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(h.id.as_str())
-        .bind(f.id.as_str())
-        .bind(unit.as_str())
-        .bind(f.raised_by.as_str())
-        .bind(f.raised_on.iso())
-        .bind(f.text.as_str())
-        .bind(f.status.code())
-        .bind(f.status_on.iso())
-        .execute(&mut *conn)
-        .await?;
+    for chunk in h.flags.chunks(64) {
+        // Only placeholders are spliced in; every value is bound.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "INSERT INTO flag_view (household_id, flag_id, cell_id, raised_by, raised_on, body, status, status_on) VALUES {}",
+            rows_of(chunk.len(), 6, |own| format!(
+                "($1, {}, $2, {})",
+                own[0],
+                own[1..].join(", ")
+            ))
+        ));
+        let mut query = sqlx::query(sql).bind(h.id.as_str()).bind(unit.as_str());
+        for f in chunk {
+            query = query
+                .bind(f.id.as_str())
+                .bind(f.raised_by.as_str())
+                .bind(f.raised_on.iso())
+                .bind(f.text.as_str())
+                .bind(f.status.code())
+                .bind(f.status_on.iso());
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The `VALUES` rows of a many-row INSERT: `$1` and `$2` are bound once for all rows, and each
+/// row's own `per_row` placeholders follow in order (`$3…` for the first row); `row` lays out
+/// one row from its own.
+fn rows_of(rows: usize, per_row: usize, row: impl Fn(&[String]) -> String) -> String {
+    (0..rows)
+        .map(|i| {
+            let own: Vec<String> = (0..per_row)
+                .map(|k| format!("${}", 3 + per_row * i + k))
+                .collect();
+            row(&own)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn project_cell(
