@@ -2,8 +2,9 @@
 //! `BENCHMARKS.md` with the bar from the design beside each figure and the command behind it.
 //!
 //! It seeds the district into SQLite and PostgreSQL, runs the real server as a separate process
-//! (so its memory and CPU are its own), plays every phone against it with `hosync loadgen`,
-//! runs the criterion benches, and measures the files the browser downloads.
+//! (so its memory and CPU are its own), plays every phone against it with `hosync loadgen` (the
+//! steady state, and `--cold`: every phone starting empty), runs the criterion benches, and
+//! measures the files the browser downloads.
 
 use std::{
     fmt::Write as _,
@@ -23,6 +24,9 @@ use crate::{app, cargo, on_path, output, postgres, root, run, shown_path, target
 /// What one load run printed as JSON, and what seeding it took.
 struct LoadRun {
     label: String,
+    database: Database,
+    scale: f64,
+    job: Job,
     seed_seconds: f64,
     seed_line: String,
     load: Value,
@@ -32,8 +36,8 @@ struct LoadRun {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Run only these parts and replace their sections of BENCHMARKS.md, leaving the rest:
-    /// `phone`, `soak`, `convergence`, `fuzz`, `link`. Without it, everything is measured and the file
-    /// is written whole.
+    /// `load`, `phone`, `soak`, `convergence`, `fuzz`, `link`. Without it, everything is measured
+    /// and the file is written whole.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<Part>,
     /// The commit whose field app the phone's figures are compared with ("before"), built
@@ -44,6 +48,8 @@ pub struct Args {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Part {
+    /// Every phone of the district against the server, steady and cold, on both databases.
+    Load,
     Phone,
     Soak,
     Convergence,
@@ -70,6 +76,14 @@ pub fn run_cli(args: Args) -> Result<()> {
         fs::read_to_string(&path).with_context(|| format!("reading {}", shown_path(&path)))?;
     for part in &args.only {
         let (title, section) = match part {
+            Part::Load => {
+                let hosync = release_server()?;
+                let (steady, cold) = load_runs(&hosync, &postgres::ensure_running()?, &out)?;
+                for (title, section) in load_sections(&steady)? {
+                    report = replace_section(&report, title, &section);
+                }
+                ("## Cold start", cold_section(&steady, &cold)?)
+            }
             Part::Phone => {
                 app::build()?;
                 let hosync = release_server()?;
@@ -182,35 +196,10 @@ fn run_all(phone_baseline: &str) -> Result<()> {
     app::build()?;
     let hosync = target_dir().join("release").join("hosync");
 
-    let sqlite = |name: &str| format!("sqlite://{}?mode=rwc", out.join(name).display());
-    let mut runs = Vec::new();
-    runs.push(load_run(
-        &hosync,
-        "SQLite, whole district",
-        &sqlite("district.db"),
-        1.0,
-        &out,
-    )?);
-    runs.push(load_run(
-        &hosync,
-        "SQLite, a quarter of the district",
-        &sqlite("quarter.db"),
-        0.25,
-        &out,
-    )?);
     let admin = postgres::ensure_running()?;
-    let pg = admin
-        .rsplit_once('/')
-        .map_or(admin.as_str(), |(server, _)| server)
-        .to_owned()
-        + "/hosync_bench";
-    runs.push(load_run(
-        &hosync,
-        "PostgreSQL, whole district",
-        &pg,
-        1.0,
-        &out,
-    )?);
+    let (runs, cold) = load_runs(&hosync, &admin, &out)?;
+    let sqlite = |name: &str| format!("sqlite://{}?mode=rwc", out.join(name).display());
+    let pg = bench_database(&admin, "hosync_bench");
     let chaos = crate::chaos::bench(&hosync, &admin)?;
 
     run(cargo().args(["bench", "-p", "hosync-core", "--bench", "core"]))?;
@@ -236,7 +225,7 @@ fn run_all(phone_baseline: &str) -> Result<()> {
     let fuzz = fuzz_section()?;
     let link = link_section(&hosync)?;
 
-    let mut report = write_report(&runs, &chaos, &phone, started.elapsed())?;
+    let mut report = write_report(&runs, &cold, &chaos, &phone, started.elapsed())?;
     report.push_str(&soak_section(&soak)?);
     report.push_str(&convergence_section(&convergence)?);
     report.push_str(&fuzz);
@@ -251,8 +240,119 @@ fn run_all(phone_baseline: &str) -> Result<()> {
     Ok(())
 }
 
-/// Seeds a fresh database, serves it, loads it with every phone, and stops the server.
-fn load_run(hosync: &Path, label: &str, url: &str, scale: f64, out: &Path) -> Result<LoadRun> {
+/// Which database a load run serves from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Database {
+    Sqlite,
+    Postgres,
+}
+
+impl Database {
+    fn name(self) -> &'static str {
+        match self {
+            Database::Sqlite => "SQLite",
+            Database::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// Which job `hosync loadgen` plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    /// Phones holding their cell's data sync one note each.
+    Steady,
+    /// Phones start empty: a first sync, one note, a sync again (`--cold`).
+    Cold,
+}
+
+/// The database `name` on the PostgreSQL server of `admin`.
+fn bench_database(admin: &str, name: &str) -> String {
+    let server = admin.rsplit_once('/').map_or(admin, |(server, _)| server);
+    format!("{server}/{name}")
+}
+
+/// The load runs: the steady job on the whole district in SQLite, on a quarter of it and on
+/// the whole in PostgreSQL, then the cold job on the whole district in each database. Each seeds
+/// its own database afresh; the PostgreSQL steady run's (`hosync_bench`) is left for the staff
+/// bench.
+fn load_runs(hosync: &Path, admin: &str, out: &Path) -> Result<(Vec<LoadRun>, Vec<LoadRun>)> {
+    let sqlite = |name: &str| format!("sqlite://{}?mode=rwc", out.join(name).display());
+    let steady = vec![
+        load_run(
+            hosync,
+            Database::Sqlite,
+            "district.db",
+            &sqlite("district.db"),
+            1.0,
+            Job::Steady,
+            out,
+        )?,
+        load_run(
+            hosync,
+            Database::Sqlite,
+            "quarter.db",
+            &sqlite("quarter.db"),
+            0.25,
+            Job::Steady,
+            out,
+        )?,
+        load_run(
+            hosync,
+            Database::Postgres,
+            "hosync_bench",
+            &bench_database(admin, "hosync_bench"),
+            1.0,
+            Job::Steady,
+            out,
+        )?,
+    ];
+    let cold = vec![
+        load_run(
+            hosync,
+            Database::Sqlite,
+            "cold.db",
+            &sqlite("cold.db"),
+            1.0,
+            Job::Cold,
+            out,
+        )?,
+        load_run(
+            hosync,
+            Database::Postgres,
+            "hosync_bench_cold",
+            &bench_database(admin, "hosync_bench_cold"),
+            1.0,
+            Job::Cold,
+            out,
+        )?,
+    ];
+    Ok((steady, cold))
+}
+
+/// Seeds a fresh database, serves it, loads it with every phone, and stops the server. `name`
+/// names the database's file or PostgreSQL database, and the run's JSON after it.
+fn load_run(
+    hosync: &Path,
+    database: Database,
+    name: &str,
+    url: &str,
+    scale: f64,
+    job: Job,
+    out: &Path,
+) -> Result<LoadRun> {
+    let label = format!(
+        "{}, {}{}",
+        database.name(),
+        if scale < 1.0 {
+            "a quarter of the district"
+        } else {
+            "whole district"
+        },
+        match job {
+            Job::Steady => "",
+            Job::Cold => ", cold",
+        }
+    );
     println!("\n==> {label}");
     let seeding = Instant::now();
     let seeded = Command::new(hosync)
@@ -280,13 +380,8 @@ fn load_run(hosync: &Path, label: &str, url: &str, scale: f64, out: &Path) -> Re
     let mut server = Server::start(hosync, url, port)?;
     let json = out.join(format!(
         "load-{}.json",
-        label.split(',').next().unwrap_or("run").to_lowercase()
+        name.trim_end_matches(".db").replace('_', "-")
     ));
-    let json = if scale < 1.0 {
-        json.with_extension("quarter.json")
-    } else {
-        json
-    };
     let server_url = format!("http://127.0.0.1:{port}");
     let pid = server.child.id().to_string();
     let mut loadgen = Command::new(hosync);
@@ -302,6 +397,9 @@ fn load_run(hosync: &Path, label: &str, url: &str, scale: f64, out: &Path) -> Re
             "--json",
         ])
         .arg(&json);
+    if job == Job::Cold {
+        loadgen.arg("--cold");
+    }
     let result = run(&mut loadgen);
     server.stop();
     result?;
@@ -310,12 +408,16 @@ fn load_run(hosync: &Path, label: &str, url: &str, scale: f64, out: &Path) -> Re
     )
     .context("reading the load generator's JSON")?;
     Ok(LoadRun {
-        label: label.to_owned(),
+        label,
+        database,
+        scale,
+        job,
         seed_seconds,
         seed_line,
         load,
         command: format!(
-            "hosync seed --fresh --scale {scale} && hosync serve & hosync loadgen --server-pid <pid>"
+            "hosync seed --fresh --scale {scale} && hosync serve & hosync loadgen --server-pid <pid>{}",
+            if job == Job::Cold { " --cold" } else { "" }
         ),
     })
 }
@@ -641,22 +743,11 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "**not met**" }
 }
 
-fn write_report(
-    runs: &[LoadRun],
-    chaos: &[crate::chaos::Run],
-    phone: &str,
-    took: Duration,
-) -> Result<String> {
+/// The sections the steady load runs fill: one phone's syncs, the same on 2G and 3G, and
+/// every phone at once; each with the heading `replace_section` finds it by.
+fn load_sections(runs: &[LoadRun]) -> Result<Vec<(&'static str, String)>> {
+    let mut sections = Vec::new();
     let mut md = String::new();
-    let cores = thread::available_parallelism().map_or(0, usize::from);
-    writeln!(md, "# Benchmarks\n")?;
-    writeln!(
-        md,
-        "Written by `cargo xtask bench` (the whole run took {:.0} s, builds included) on a machine with {cores} cores. \
-         Each figure stands beside its bar from `design.md`; every run seeds the demo district afresh.\n",
-        took.as_secs_f64()
-    )?;
-
     let full = &runs[0];
     let l = &full.load;
     let steady = &l["steady_state"];
@@ -691,6 +782,7 @@ fn write_report(
         kib(num(first, "max_bytes_down"))
     )?;
 
+    sections.push(("## Field sync", std::mem::take(&mut md)));
     writeln!(
         md,
         "## On 2G and 3G\n\nModelled as round trips × RTT + bytes ÷ bandwidth from the syncs above.\n"
@@ -717,10 +809,11 @@ fn write_report(
             num(n, "first_sync_seconds")
         )?;
     }
-
+    writeln!(md)?;
+    sections.push(("## On 2G", std::mem::take(&mut md)));
     writeln!(
         md,
-        "\n## Server: every phone of the district syncs one edit\n"
+        "## Server: every phone of the district syncs one edit\n"
     )?;
     writeln!(
         md,
@@ -823,6 +916,176 @@ fn write_report(
         writeln!(md, "- {}: {}", r.label, r.seed_line)?;
     }
     writeln!(md, "\nCommand, for each column: `{}`.\n", runs[0].command)?;
+    sections.push(("## Server: every phone", md));
+    Ok(sections)
+}
+
+/// The issue's bar for the cold job: its wall time within this many times the steady job's.
+const COLD_BAR: f64 = 1.5;
+
+/// The cold job beside the steady one on each database, in one table, with the ratio of each
+/// figure; the bar is shown, not enforced.
+fn cold_section(steady: &[LoadRun], cold: &[LoadRun]) -> Result<String> {
+    let mut md = String::new();
+    writeln!(
+        md,
+        "## Cold start: every phone starts empty, beside the steady state
+"
+    )?;
+    writeln!(
+        md,
+        "The same phones as the steady job, on the whole district seeded afresh. Cold (`hosync loadgen --cold`): each phone is enrolled with nothing on it, makes its first sync (its documents come down), writes one note of about 200 characters on one of its households (a member with none adds a line to their monthly report) and syncs again until the note is acknowledged; {} phones at once. Steady: the phones start from their cell's data and sync the note written offline (the section above). Latency is over every sync; bytes are a phone's whole job.\n",
+        cold.first()
+            .map_or("?".to_owned(), |r| r.load["concurrency"].to_string())
+    )?;
+    writeln!(
+        md,
+        "| job | database | phones | wall time | syncs/s | latency p50 / p95 / p99 | bytes up / down per phone | server peak memory | server CPU | errors, notes missing, doubled |"
+    )?;
+    writeln!(
+        md,
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    )?;
+    let pairs: Vec<(&LoadRun, &LoadRun)> = cold
+        .iter()
+        .filter_map(|c| {
+            let s = steady
+                .iter()
+                .find(|s| s.database == c.database && s.scale == c.scale)?;
+            Some((s, c))
+        })
+        .collect();
+    for (s, c) in &pairs {
+        for r in [s, c] {
+            let v = &r.load;
+            writeln!(
+                md,
+                "| {} | {} | {} | {:.1} s | {:.0} | {:.0} / {:.0} / {:.0} ms | {} / {} | {:.0} MiB | {:.1} s | {}, {}, {} |",
+                match r.job {
+                    Job::Steady => "steady",
+                    Job::Cold => "cold",
+                },
+                r.database.name(),
+                v["phones"],
+                num(v, "wall_seconds"),
+                num(v, "syncs_per_second"),
+                num(v, "latency_ms_p50"),
+                num(v, "latency_ms_p95"),
+                num(v, "latency_ms_p99"),
+                bytes(num(v, "bytes_up_per_phone")),
+                bytes(num(v, "bytes_down_per_phone")),
+                num(v, "server_peak_rss_mib"),
+                num(v, "server_cpu_seconds"),
+                v["errors"],
+                v["edits_missing"],
+                // The steady runs of a tree before the doubled count was kept have none.
+                v["edits_doubled"]
+                    .as_u64()
+                    .map_or("?".to_owned(), |n| n.to_string()),
+            )?;
+        }
+        let ratio = |key: &str| num(&c.load, key) / num(&s.load, key);
+        writeln!(
+            md,
+            "| cold / steady | {} | | {:.2}× | {:.2}× | {:.2}× / {:.2}× / {:.2}× | {:.1}× / {:.1}× | {:.2}× | {:.2}× | |",
+            c.database.name(),
+            ratio("wall_seconds"),
+            ratio("syncs_per_second"),
+            ratio("latency_ms_p50"),
+            ratio("latency_ms_p95"),
+            ratio("latency_ms_p99"),
+            ratio("bytes_up_per_phone"),
+            ratio("bytes_down_per_phone"),
+            ratio("server_peak_rss_mib"),
+            ratio("server_cpu_seconds"),
+        )?;
+    }
+
+    writeln!(md, "\nThe cold job's two syncs apart:\n")?;
+    writeln!(
+        md,
+        "| database | first sync p50 / p95 / p99 | first sync per phone (most) | documents received / in the phones' scopes (fewest on a phone) | note's sync p50 / p95 / p99 | note's sync up / down per phone |"
+    )?;
+    writeln!(md, "| --- | --- | --- | --- | --- | --- |")?;
+    for (_, c) in &pairs {
+        let figures = &c.load["cold"];
+        let first = &figures["first_sync"];
+        let note = &figures["note_sync"];
+        writeln!(
+            md,
+            "| {} | {:.0} / {:.0} / {:.0} ms | {} down ({}) | {} / {} ({}) | {:.0} / {:.0} / {:.0} ms | {} / {} |",
+            c.database.name(),
+            num(first, "latency_ms_p50"),
+            num(first, "latency_ms_p95"),
+            num(first, "latency_ms_p99"),
+            bytes(num(first, "bytes_down_per_phone")),
+            bytes(num(first, "max_bytes_down")),
+            figures["documents_received"],
+            figures["documents_expected"],
+            figures["fewest_documents_on_a_phone"],
+            num(note, "latency_ms_p50"),
+            num(note, "latency_ms_p95"),
+            num(note, "latency_ms_p99"),
+            bytes(num(note, "bytes_up_per_phone")),
+            bytes(num(note, "bytes_down_per_phone")),
+        )?;
+    }
+
+    let verdicts: Vec<String> = pairs
+        .iter()
+        .map(|(s, c)| {
+            let ratio = num(&c.load, "wall_seconds") / num(&s.load, "wall_seconds");
+            format!(
+                "{} {ratio:.2}×: {}",
+                c.database.name(),
+                verdict(ratio <= COLD_BAR)
+            )
+        })
+        .collect();
+    let verdicts = verdicts.join("; ");
+    println!("cold / steady wall time (bar: within {COLD_BAR}×): {verdicts}");
+    writeln!(
+        md,
+        "\nBar: the cold job's wall time within {COLD_BAR}× of the steady job's: {verdicts}.\n"
+    )?;
+    writeln!(
+        md,
+        "Command, for each cold row: `{}` (run by `cargo xtask bench`, or alone with the steady runs by `cargo xtask bench --only load`).\n",
+        cold.first().map_or("", |r| r.command.as_str())
+    )?;
+    Ok(md)
+}
+
+/// Bytes as B under 10 KiB, else KiB.
+fn bytes(n: f64) -> String {
+    if n < 10.0 * 1024.0 {
+        format!("{n:.0} B")
+    } else {
+        kib(n)
+    }
+}
+
+fn write_report(
+    runs: &[LoadRun],
+    cold: &[LoadRun],
+    chaos: &[crate::chaos::Run],
+    phone: &str,
+    took: Duration,
+) -> Result<String> {
+    let mut md = String::new();
+    let cores = thread::available_parallelism().map_or(0, usize::from);
+    writeln!(md, "# Benchmarks\n")?;
+    writeln!(
+        md,
+        "Written by `cargo xtask bench` (the whole run took {:.0} s, builds included) on a machine with {cores} cores. \
+         Each figure stands beside its bar from `design.md`; every run seeds the demo district afresh.\n",
+        took.as_secs_f64()
+    )?;
+    for (_, section) in load_sections(runs)? {
+        md.push_str(&section);
+    }
+    md.push_str(&cold_section(runs, cold)?);
+
     writeln!(md, "{}", crate::chaos::section(chaos)?)?;
 
     writeln!(md, "## Staff views and core (criterion, mean)\n")?;
@@ -942,7 +1205,7 @@ fn write_report(
 
 #[cfg(test)]
 mod tests {
-    use super::replace_section;
+    use super::{Database, Job, LoadRun, cold_section, replace_section};
 
     const REPORT: &str =
         "# Benchmarks\n\n## Soak: old\n\nold figures\n\n## Convergence at volume\n\nold\n";
@@ -970,5 +1233,65 @@ mod tests {
         let new = replace_section(REPORT, "## Fuzzing", "## Fuzzing\n\nfigures\n");
         assert!(new.starts_with(REPORT.trim_end()));
         assert!(new.ends_with("\n\n## Fuzzing\n\nfigures\n"), "{new}");
+    }
+
+    fn load(database: Database, job: Job, wall_seconds: f64, bytes_down: f64) -> LoadRun {
+        LoadRun {
+            label: format!("{database:?} {job:?}"),
+            database,
+            scale: 1.0,
+            job,
+            seed_seconds: 1.0,
+            seed_line: String::new(),
+            load: serde_json::json!({
+                "phones": 10,
+                "concurrency": 32,
+                "wall_seconds": wall_seconds,
+                "syncs_per_second": 20.0,
+                "latency_ms_p50": 10.0,
+                "latency_ms_p95": 20.0,
+                "latency_ms_p99": 30.0,
+                "bytes_up_per_phone": 500.0,
+                "bytes_down_per_phone": bytes_down,
+                "server_peak_rss_mib": 80.0,
+                "server_cpu_seconds": 4.0,
+                "errors": 0,
+                "edits_missing": 0,
+                "edits_doubled": 0,
+                "cold": {
+                    "first_sync": {"latency_ms_p50": 50.0, "latency_ms_p95": 60.0, "latency_ms_p99": 70.0,
+                                   "bytes_down_per_phone": 100000.0, "max_bytes_down": 130000},
+                    "note_sync": {"latency_ms_p50": 5.0, "latency_ms_p95": 6.0, "latency_ms_p99": 7.0,
+                                  "bytes_up_per_phone": 700.0, "bytes_down_per_phone": 120.0},
+                    "documents_received": 400,
+                    "documents_expected": 400,
+                    "fewest_documents_on_a_phone": 20
+                }
+            }),
+            command: "hosync loadgen --cold".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_cold_job_stands_beside_the_steady_one_with_its_ratio_and_verdict() {
+        let steady = [
+            load(Database::Sqlite, Job::Steady, 10.0, 200.0),
+            load(Database::Postgres, Job::Steady, 10.0, 200.0),
+        ];
+        let cold = [
+            load(Database::Sqlite, Job::Cold, 12.0, 100_000.0),
+            load(Database::Postgres, Job::Cold, 20.0, 100_000.0),
+        ];
+        let md = cold_section(&steady, &cold).expect("the section");
+        assert!(md.starts_with("## Cold start"), "{md}");
+        assert!(md.contains("| steady | SQLite | 10 | 10.0 s |"), "{md}");
+        assert!(md.contains("| cold | PostgreSQL | 10 | 20.0 s |"), "{md}");
+        assert!(md.contains("| cold / steady | SQLite | | 1.20× |"), "{md}");
+        assert!(md.contains("| 500 B / 97.7 KiB |"), "{md}");
+        assert!(md.contains("| 400 / 400 (20) |"), "{md}");
+        assert!(
+            md.contains("SQLite 1.20×: met; PostgreSQL 2.00×: **not met**"),
+            "{md}"
+        );
     }
 }

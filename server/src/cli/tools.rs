@@ -89,6 +89,11 @@ pub struct LoadgenArgs {
     /// reporting each minute.
     #[arg(long)]
     pub soak_seconds: Option<u64>,
+    /// Every phone starts empty: it makes its first sync, writes one note of about 200
+    /// characters on one of its households and syncs again (instead of starting from its
+    /// cell's data and syncing notes written offline).
+    #[arg(long, conflicts_with_all = ["edits", "soak_seconds"])]
+    pub cold: bool,
     /// Also write the figures as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -360,6 +365,11 @@ pub async fn loadgen(database_url: String, args: LoadgenArgs) -> anyhow::Result<
         edits: args.edits,
         server_pid: args.server_pid,
         soak_seconds: args.soak_seconds,
+        job: if args.cold {
+            crate::tools::loadgen::Job::Cold
+        } else {
+            crate::tools::loadgen::Job::Steady
+        },
     };
     let report = crate::tools::loadgen::run(&plan).await?;
     report.print();
@@ -367,11 +377,27 @@ pub async fn loadgen(database_url: String, args: LoadgenArgs) -> anyhow::Result<
         std::fs::write(path, serde_json::to_vec_pretty(&report)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    anyhow::ensure!(report.errors == 0, "{} syncs failed", report.errors);
+    anyhow::ensure!(
+        report.wave.errors == 0,
+        "{} phones' syncs failed",
+        report.wave.errors
+    );
     anyhow::ensure!(
         report.edits_missing == 0,
         "{} notes written are not on the server",
         report.edits_missing
     );
+    anyhow::ensure!(
+        report.edits_doubled == 0,
+        "{} notes written are on the server more than once",
+        report.edits_doubled
+    );
+    if let Some(cold) = &report.cold {
+        anyhow::ensure!(
+            cold.phones_short_of_documents == 0,
+            "{} phones' first syncs brought fewer documents than their scope holds",
+            cold.phones_short_of_documents
+        );
+    }
     Ok(())
 }

@@ -1,7 +1,8 @@
-//! The load generator: plays the phones of a seeded district against a running server. Each
-//! phone starts from its cell's data, writes notes offline, and syncs; the generator measures
-//! what the phones see (latency, bytes, round trips) and what the server spends (peak memory,
-//! CPU), then checks that every note it wrote is on the server.
+//! The load generator: plays the phones of a seeded district against a running server, in one
+//! of two jobs. The steady state: each phone starts from its cell's data, writes notes offline,
+//! and syncs. Cold: each phone starts empty, makes its first sync, writes one note and syncs
+//! again. The generator measures what the phones see (latency, bytes, round trips) and what the
+//! server spends (peak memory, CPU), then checks that every note it wrote is on the server once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -10,13 +11,25 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use hosync_core::docs::household;
-use hosync_core::{Day, DocId, HouseholdId, MemberId, NoteId};
+use hosync_core::sync::DocSyncStatus;
+use hosync_core::{Day, DocId, HouseholdId, MemberId, NoteId, Timestamp};
 use serde::Serialize;
 use sqlx::Row;
 use tokio::sync::Semaphore;
 
 use crate::Db;
 use crate::tools::phone::{Phone, WireStats};
+
+/// Which phones the generator plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Job {
+    /// Every phone already holds its cell's data, writes notes offline and syncs once.
+    Steady,
+    /// Every phone starts empty: its first sync brings its documents down, then it writes one
+    /// note of about 200 characters and syncs again until the note is acknowledged.
+    Cold,
+}
 
 /// What to play.
 #[derive(Debug, Clone)]
@@ -29,13 +42,15 @@ pub struct LoadPlan {
     pub phones: Option<usize>,
     /// How many phones sync at once.
     pub concurrency: usize,
-    /// Notes each phone writes offline before its sync.
+    /// Notes each phone writes offline before its sync (the steady job; the cold job writes
+    /// one).
     pub edits: usize,
     /// The server's process, to read its memory and CPU from /proc.
     pub server_pid: Option<u32>,
     /// After the wave, keep every phone writing a note and syncing, round after round, for
-    /// this long (a soak), and report each minute.
+    /// this long (a soak), and report each minute. The steady job only.
     pub soak_seconds: Option<u64>,
+    pub job: Job,
 }
 
 /// A network, for the model time = round trips × RTT + bytes ÷ bandwidth.
@@ -93,32 +108,104 @@ impl SyncSample {
 /// Everything the run measured.
 #[derive(Debug, Serialize)]
 pub struct LoadReport {
+    pub job: Job,
     pub phones: usize,
     pub concurrency: usize,
     pub edits_per_phone: usize,
+    /// The probes of the steady job: a new phone's first sync, one phone's steady-state sync,
+    /// and both on 2G and 3G.
+    #[serde(flatten)]
+    pub steady: Option<SteadyProbes>,
+    /// The wave: every phone doing its job at once.
+    #[serde(flatten)]
+    pub wave: Wave,
+    /// The cold job's two syncs apart, and whether each phone got its documents.
+    pub cold: Option<ColdFigures>,
+    pub edits_written: usize,
+    pub edits_missing: usize,
+    /// Edits stored more than once (a note's text found twice on the server).
+    pub edits_doubled: usize,
+    pub database_bytes: Option<u64>,
+    /// The soak, when one was asked for.
+    pub soak: Option<Soak>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SteadyProbes {
     /// A new phone's first sync of its cell, for the cell nearest 40 households.
     pub first_sync: FirstSync,
     /// One phone with three households (or its most) that edited one note: the steady state.
     pub steady_state: SyncSample,
     pub steady_state_households: usize,
-    /// Every phone syncing its offline edits at once.
+    pub networks: Vec<NetworkTimes>,
+}
+
+/// Every phone doing its job at once: from the first request to the last answer.
+#[derive(Debug, Serialize)]
+pub struct Wave {
     pub wall_seconds: f64,
     pub syncs_per_second: f64,
+    /// Over every sync of the wave.
     pub latency_ms_p50: f64,
     pub latency_ms_p95: f64,
     pub latency_ms_p99: f64,
     pub bytes_up_per_sync: f64,
     pub bytes_down_per_sync: f64,
     pub round_trips_per_sync: f64,
+    /// Over each phone's whole job (one sync in the steady job, two when cold).
+    pub bytes_up_per_phone: f64,
+    pub bytes_down_per_phone: f64,
+    pub round_trips_per_phone: f64,
+    /// Phones whose job failed.
     pub errors: usize,
-    pub edits_written: usize,
-    pub edits_missing: usize,
     pub server_peak_rss_mib: Option<f64>,
+    /// Over the wave.
     pub server_cpu_seconds: Option<f64>,
-    pub database_bytes: Option<u64>,
-    pub networks: Vec<NetworkTimes>,
-    /// The soak, when one was asked for.
-    pub soak: Option<Soak>,
+}
+
+/// The cold job's figures for each of its two syncs, over the phones that finished.
+#[derive(Debug, Serialize)]
+pub struct ColdFigures {
+    /// The phone's first sync: everything it may read comes down.
+    pub first_sync: SyncFigures,
+    /// The sync that sends the note, until the server acknowledges it.
+    pub note_sync: SyncFigures,
+    /// Documents the phones' scopes held on the server before the wave, and what their first
+    /// syncs brought down, summed over the phones.
+    pub documents_expected: usize,
+    pub documents_received: usize,
+    pub fewest_documents_on_a_phone: usize,
+    /// Phones whose first sync brought fewer documents than their scope holds.
+    pub phones_short_of_documents: usize,
+}
+
+/// One kind of sync across the phones.
+#[derive(Debug, Serialize)]
+pub struct SyncFigures {
+    pub latency_ms_p50: f64,
+    pub latency_ms_p95: f64,
+    pub latency_ms_p99: f64,
+    pub bytes_up_per_phone: f64,
+    pub bytes_down_per_phone: f64,
+    pub max_bytes_down: u64,
+    pub round_trips_per_phone: f64,
+}
+
+impl SyncFigures {
+    fn of(samples: &[SyncSample]) -> Self {
+        let [p50, p95, p99] = latency_percentiles(samples);
+        let count = samples.len().max(1) as f64;
+        SyncFigures {
+            latency_ms_p50: p50,
+            latency_ms_p95: p95,
+            latency_ms_p99: p99,
+            bytes_up_per_phone: samples.iter().map(|s| s.bytes_up as f64).sum::<f64>() / count,
+            bytes_down_per_phone: samples.iter().map(|s| s.bytes_down as f64).sum::<f64>() / count,
+            max_bytes_down: samples.iter().map(|s| s.bytes_down).max().unwrap_or(0),
+            round_trips_per_phone: samples.iter().map(|s| s.round_trips as f64).sum::<f64>()
+                / count,
+        }
+    }
 }
 
 /// Phones syncing again and again against one server: whether it stays up, answers and keeps
@@ -273,7 +360,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.min(sorted.len() - 1)]
 }
 
-/// The server's peak resident memory (MiB) and CPU seconds so far, from /proc.
+/// The 50th, 95th and 99th percentiles of the samples' latencies, in milliseconds.
+fn latency_percentiles(samples: &[SyncSample]) -> [f64; 3] {
+    let mut millis: Vec<f64> = samples.iter().map(|s| s.millis).collect();
+    millis.sort_by(f64::total_cmp);
+    [50.0, 95.0, 99.0].map(|p| percentile(&millis, p))
+}
+
 /// The server's resident memory now, in MiB.
 fn server_rss(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -287,6 +380,7 @@ fn server_rss(pid: u32) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// The server's peak resident memory (MiB) and CPU seconds so far, from /proc.
 fn server_usage(pid: u32) -> Option<(f64, f64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let peak_kib: f64 = status
@@ -325,7 +419,6 @@ async fn database_bytes(db: &Db, url: &str) -> Option<u64> {
     }
 }
 
-/// Runs `work` on every phone, at most `limit` at once, and returns what each gave back.
 /// Runs `work` for every phone, `limit` at a time; `shown` names the work in a progress bar.
 async fn each_phone<T, U, F, Fut>(
     shown: Option<&str>,
@@ -369,12 +462,62 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
     let picked = pick_phones(&cells, plan.phones);
     let needed: BTreeSet<&String> = picked.iter().map(|(cell, ..)| cell).collect();
     println!(
-        "loadgen: {} phones in {} cells against {}",
+        "loadgen: {} phones in {} cells against {}, {}",
         picked.len(),
         needed.len(),
-        plan.server
+        plan.server,
+        match plan.job {
+            Job::Steady => "each starting from its cell's data",
+            Job::Cold => "each starting empty",
+        }
     );
+    let today = Day::from_timestamp(crate::system_now());
+    let mut written = Vec::new();
+    let (steady, wave, cold, soak) = match plan.job {
+        Job::Steady => {
+            let (probes, wave, soak) =
+                steady_job(plan, &db, &cells, &picked, today, &mut written).await?;
+            (Some(probes), wave, None, soak)
+        }
+        Job::Cold => {
+            let (cold, wave) = cold_job(plan, &db, &picked, today, &mut written).await?;
+            (None, wave, Some(cold), None)
+        }
+    };
+    let arrival = check_arrival(&db, &written).await?;
+    let report = LoadReport {
+        job: plan.job,
+        phones: picked.len(),
+        concurrency: plan.concurrency,
+        edits_per_phone: match plan.job {
+            Job::Steady => plan.edits,
+            Job::Cold => 1,
+        },
+        steady,
+        wave,
+        cold,
+        edits_written: written.len(),
+        edits_missing: arrival.missing,
+        edits_doubled: arrival.doubled,
+        database_bytes: database_bytes(&db, &plan.database_url).await,
+        soak,
+    };
+    db.close().await;
+    Ok(report)
+}
 
+/// The steady job: each cell's data comes down once and is copied to its phones, two new
+/// phones and one steady-state phone are measured alone, then every phone syncs the notes it
+/// wrote offline, all at once (and soaks, when asked).
+async fn steady_job(
+    plan: &LoadPlan,
+    db: &Db,
+    cells: &BTreeMap<String, CellPlan>,
+    picked: &[(String, MemberId, Vec<HouseholdId>)],
+    today: Day,
+    written: &mut Vec<Edit>,
+) -> anyhow::Result<(SteadyProbes, Wave, Option<Soak>)> {
+    let needed: BTreeSet<&String> = picked.iter().map(|(cell, ..)| cell).collect();
     // Each cell's data comes down once, to its secretary's phone (which holds every document of
     // the cell); the cell's other phones start from a copy, as phones set up from a secretary's
     // phone would.
@@ -383,7 +526,7 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
         .filter_map(|cell| Some(((*cell).clone(), cells.get(*cell)?.secretary.clone())))
         .collect();
     let boot_phones_enrolled = enrol(
-        &db,
+        db,
         &secretaries
             .iter()
             .map(|(_, m)| m.clone())
@@ -445,7 +588,7 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
             .or_else(|| plan_cell.members.first())
             .map(|(m, _)| m.clone())
             .context("a member")?;
-        let replica = enrol(&db, std::slice::from_ref(&member), "loadgen new phone")
+        let replica = enrol(db, std::slice::from_ref(&member), "loadgen new phone")
             .await?
             .pop()
             .context("an enrolled phone")?;
@@ -474,9 +617,8 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
     // Each phone keeps only what it will edit (its households, or its monthly report): a real
     // phone holds the whole cell, but the server's work is the same and the generator's memory
     // stays small.
-    let today = Day::from_timestamp(crate::system_now());
     let enrolled = enrol(
-        &db,
+        db,
         &picked.iter().map(|(_, m, _)| m.clone()).collect::<Vec<_>>(),
         "loadgen phone",
     )
@@ -512,8 +654,6 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
     drop(boot_phones);
 
     let now = crate::system_now();
-    let mut written: Vec<(HouseholdId, NoteId)> = Vec::new();
-    let mut reports_written: Vec<(DocId, String)> = Vec::new();
 
     // The steady state: one phone with the most households edits one note and syncs.
     let probe_index = phones
@@ -524,182 +664,404 @@ pub async fn run(plan: &LoadPlan) -> anyhow::Result<LoadReport> {
         .context("no phones")?;
     let (probe, probe_households) = &mut phones[probe_index];
     let steady_state_households = probe_households.len();
-    let target = probe_households[0].clone();
-    let member = probe.replica().member().clone();
-    let doc = probe
-        .replica_mut()
-        .doc_mut(&DocId::Household(target.clone()))
-        .context("household on the probe phone")?;
-    let note = household::add_note(doc, &member, today, "Đã thăm, gia đình ổn định.", &[], now)?;
-    written.push((target, note));
+    let probe_edits = write_edits(probe, &probe_households[..1], 1, today, now, |_, member| {
+        format!("Đã thăm, gia đình ổn định ({member}).")
+    })?;
     let before = probe.stats;
     let t = Instant::now();
-    let outcome = probe.sync().await.context("the steady-state sync")?;
-    anyhow::ensure!(
-        outcome.refused.is_empty(),
-        "the steady-state note was refused: {:?}",
-        outcome.refused
-    );
+    sync_until_acknowledged(probe, &probe_edits)
+        .await
+        .context("the steady-state sync")?;
     let steady_state = SyncSample::from(before, probe.stats, t.elapsed());
+    written.extend(probe_edits);
 
     // Offline, every phone writes its notes (or, with no households, its monthly report); then
     // all sync at once.
-    for (phone, households) in &mut phones {
-        let member = phone.replica().member().clone();
-        if households.is_empty() {
-            let id = DocId::Report(member.clone(), today.month());
-            let doc = phone.replica_mut().open(&id);
-            let current = hosync_core::docs::report::read(doc)?.household_content;
-            let marker = format!("Báo cáo của {member} lúc {now}.");
-            let draft = hosync_core::docs::report::ReportDraft {
-                household_content: Some(format!("{current} {marker}").trim().to_owned()),
-                ..Default::default()
-            };
-            hosync_core::docs::report::write(doc, &draft, now)?;
-            reports_written.push((id, marker));
-            continue;
-        }
-        for e in 0..plan.edits {
-            let target = households[e % households.len()].clone();
-            let doc = phone
-                .replica_mut()
-                .doc_mut(&DocId::Household(target.clone()))
-                .context("household on the phone")?;
-            let text = format!(
-                "Ghi chép {} của {member}: gia đình khỏe, không có kiến nghị.",
-                e + 1
-            );
-            let note = household::add_note(doc, &member, today, &text, &[], now)?;
-            written.push((target, note));
-        }
+    let mut offline = Vec::with_capacity(phones.len());
+    for (mut phone, households) in phones {
+        let edits = write_edits(
+            &mut phone,
+            &households,
+            plan.edits,
+            today,
+            now,
+            |e, member| {
+                format!(
+                    "Ghi chép {} của {member}: gia đình khỏe, không có kiến nghị.",
+                    e + 1
+                )
+            },
+        )?;
+        // Counted as written now: a phone whose sync fails leaves its notes missing.
+        written.extend(edits.iter().cloned());
+        offline.push((phone, households, edits));
     }
-    let usage_before = plan.server_pid.and_then(server_usage);
-    let started = Instant::now();
-    let results = each_phone(
-        Some("loadgen: syncing the phones' edits"),
-        phones,
-        plan.concurrency,
-        |(mut phone, households)| async move {
+    let (synced, wave) = play_wave(
+        plan,
+        "loadgen: syncing the phones' edits",
+        offline,
+        |(mut phone, households, edits)| async move {
             let before = phone.stats;
             let t = Instant::now();
-            let outcome = phone.sync().await?;
-            anyhow::ensure!(outcome.refused.is_empty(), "refused: {:?}", outcome.refused);
+            sync_until_acknowledged(&mut phone, &edits).await?;
             let sample = SyncSample::from(before, phone.stats, t.elapsed());
-            Ok((phone, households, sample))
+            Ok(((phone, households), vec![sample]))
         },
     )
     .await;
+    let soak = match plan.soak_seconds {
+        Some(seconds) => Some(soak(plan, synced, seconds, today, written).await?),
+        None => None,
+    };
+    let networks = NETWORKS
+        .iter()
+        .map(|n| NetworkTimes {
+            network: *n,
+            steady_state_seconds: n.seconds(steady_state.round_trips, steady_state.bytes()),
+            first_sync_seconds: n.seconds(first_sync.sample.round_trips, first_sync.sample.bytes()),
+        })
+        .collect();
+    let probes = SteadyProbes {
+        first_sync,
+        steady_state,
+        steady_state_households,
+        networks,
+    };
+    Ok((probes, wave, soak))
+}
+
+/// How long the cold job's note is, in characters, as the peer's job has it.
+const COLD_NOTE_CHARS: usize = 200;
+
+/// A visit note as a member types one, cut to [`COLD_NOTE_CHARS`].
+const VISIT_NOTE: &str = "Đã đến thăm hộ chiều nay. Cả nhà có mặt, người cao tuổi khỏe, \
+    trẻ em đi học đều. Gia đình đề nghị xã hỗ trợ sửa đoạn đường vào xóm trước mùa mưa; đã hẹn \
+    quay lại sau hai tuần để xem tình hình và báo cáo chi hội.";
+
+/// The cold job: every phone starts empty, as a phone just enrolled does; its first sync
+/// brings its documents down, then it writes one visit note on one of its households (or, with
+/// none, its monthly report) and syncs until the server acknowledges it. Phones run their whole
+/// job in turn, `concurrency` at once, so the generator holds no more full phones than that.
+async fn cold_job(
+    plan: &LoadPlan,
+    db: &Db,
+    picked: &[(String, MemberId, Vec<HouseholdId>)],
+    today: Day,
+    written: &mut Vec<Edit>,
+) -> anyhow::Result<(ColdFigures, Wave)> {
+    let enrolled = enrol(
+        db,
+        &picked.iter().map(|(_, m, _)| m.clone()).collect::<Vec<_>>(),
+        "loadgen cold phone",
+    )
+    .await?;
+    // What each phone's first sync must bring: every document its scope reads on the server now.
+    let mut conn = db.reader.acquire().await?;
+    let mut phones = Vec::with_capacity(picked.len());
+    for ((_, member, households), replica) in picked.iter().zip(enrolled) {
+        let auth = crate::access::devices::authenticate(&mut conn, replica.token())
+            .await?
+            .with_context(|| format!("the phone just enrolled for {member} is not known"))?;
+        let scope = crate::storage::ReadScope(auth.info.principal.read_filter());
+        let expected = crate::storage::readable_count(&mut conn, &scope).await? as usize;
+        phones.push((
+            Phone::with_replica(&plan.server, replica),
+            households.clone(),
+            expected,
+        ));
+    }
+    drop(conn);
+
+    let (done, wave) = play_wave(
+        plan,
+        "loadgen: cold phones",
+        phones,
+        |(mut phone, households, expected)| async move {
+            let t = Instant::now();
+            phone.sync().await.context("the first sync")?;
+            let first = SyncSample::from(WireStats::default(), phone.stats, t.elapsed());
+            let received = phone.replica().doc_ids().count();
+            let now = crate::system_now();
+            let edits = write_edits(&mut phone, &households, 1, today, now, |_, member| {
+                // The member's id keeps each note's text its own, to find it on the server.
+                format!("{member}: {VISIT_NOTE}")
+                    .chars()
+                    .take(COLD_NOTE_CHARS)
+                    .collect()
+            })?;
+            let before = phone.stats;
+            let t = Instant::now();
+            sync_until_acknowledged(&mut phone, &edits)
+                .await
+                .context("the note's sync")?;
+            let note = SyncSample::from(before, phone.stats, t.elapsed());
+            let done = ColdPhone {
+                edits,
+                expected,
+                received,
+                first,
+                note,
+            };
+            Ok((done, vec![first, note]))
+        },
+    )
+    .await;
+    let samples = |pick: fn(&ColdPhone) -> SyncSample| done.iter().map(pick).collect::<Vec<_>>();
+    let cold = ColdFigures {
+        first_sync: SyncFigures::of(&samples(|p| p.first)),
+        note_sync: SyncFigures::of(&samples(|p| p.note)),
+        documents_expected: done.iter().map(|p| p.expected).sum(),
+        documents_received: done.iter().map(|p| p.received).sum(),
+        fewest_documents_on_a_phone: done.iter().map(|p| p.received).min().unwrap_or(0),
+        phones_short_of_documents: done.iter().filter(|p| p.received < p.expected).count(),
+    };
+    written.extend(done.into_iter().flat_map(|p| p.edits));
+    Ok((cold, wave))
+}
+
+/// What a cold phone's job gave back.
+struct ColdPhone {
+    edits: Vec<Edit>,
+    /// Documents its scope held on the server before the wave, and those its first sync brought.
+    expected: usize,
+    received: usize,
+    first: SyncSample,
+    note: SyncSample,
+}
+
+/// An edit a phone made, to look for on the server afterwards.
+#[derive(Debug, Clone)]
+enum Edit {
+    /// A note on a household, with its text, which is the phone's own.
+    Note {
+        household: HouseholdId,
+        note: NoteId,
+        text: String,
+    },
+    /// A line added to the member's monthly report.
+    Report { doc: DocId, marker: String },
+}
+
+impl Edit {
+    fn doc(&self) -> DocId {
+        match self {
+            Edit::Note { household, .. } => DocId::Household(household.clone()),
+            Edit::Report { doc, .. } => doc.clone(),
+        }
+    }
+}
+
+/// Writes `edits` notes on the phone, offline, round the member's households with the text
+/// `text(index, member)` gives; a member with no households adds a line to their monthly
+/// report instead.
+fn write_edits(
+    phone: &mut Phone,
+    households: &[HouseholdId],
+    edits: usize,
+    today: Day,
+    now: Timestamp,
+    text: impl Fn(usize, &MemberId) -> String,
+) -> anyhow::Result<Vec<Edit>> {
+    let member = phone.replica().member().clone();
+    if households.is_empty() {
+        let doc = DocId::Report(member.clone(), today.month());
+        let report = phone.replica_mut().open(&doc);
+        let current = hosync_core::docs::report::read(report)?.household_content;
+        let marker = format!("Báo cáo của {member} lúc {now}.");
+        let draft = hosync_core::docs::report::ReportDraft {
+            household_content: Some(format!("{current} {marker}").trim().to_owned()),
+            ..Default::default()
+        };
+        hosync_core::docs::report::write(report, &draft, now)?;
+        return Ok(vec![Edit::Report { doc, marker }]);
+    }
+    let mut written = Vec::with_capacity(edits);
+    for e in 0..edits {
+        let target = households[e % households.len()].clone();
+        let doc = phone
+            .replica_mut()
+            .doc_mut(&DocId::Household(target.clone()))
+            .context("household on the phone")?;
+        let text = text(e, &member);
+        let note = household::add_note(doc, &member, today, &text, &[], now)?;
+        written.push(Edit::Note {
+            household: target,
+            note,
+            text,
+        });
+    }
+    Ok(written)
+}
+
+/// How many syncs a phone makes at most for the server to acknowledge its edits: one does it,
+/// unless an answer asks for another round trip.
+const SYNCS_TO_ACKNOWLEDGE: usize = 3;
+
+/// Syncs until the server has acknowledged every document `edits` touched; a refusal fails.
+async fn sync_until_acknowledged(phone: &mut Phone, edits: &[Edit]) -> anyhow::Result<()> {
+    let docs: BTreeSet<DocId> = edits.iter().map(Edit::doc).collect();
+    for _ in 0..SYNCS_TO_ACKNOWLEDGE {
+        let outcome = phone.sync().await?;
+        anyhow::ensure!(outcome.refused.is_empty(), "refused: {:?}", outcome.refused);
+        let acknowledged = docs
+            .iter()
+            .all(|id| phone.replica().status(id) == Some(DocSyncStatus::OnServer));
+        if acknowledged {
+            return Ok(());
+        }
+    }
+    anyhow::bail!("the server did not acknowledge the edits in {SYNCS_TO_ACKNOWLEDGE} syncs")
+}
+
+/// Plays `job` on every phone at once (`concurrency` at a time) and measures the wave: its wall
+/// time, each sync the jobs report, and the server's memory and CPU over it. Returns what each
+/// job that finished gave back; a failed one is counted in the wave's errors.
+async fn play_wave<T, U, F, Fut>(
+    plan: &LoadPlan,
+    shown: &str,
+    phones: Vec<T>,
+    job: F,
+) -> (Vec<U>, Wave)
+where
+    U: Send + 'static,
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<(U, Vec<SyncSample>)>> + Send + 'static,
+{
+    let usage_before = plan.server_pid.and_then(server_usage);
+    let started = Instant::now();
+    let results = each_phone(Some(shown), phones, plan.concurrency, job).await;
     let wall = started.elapsed().as_secs_f64();
     let usage_after = plan.server_pid.and_then(server_usage);
 
+    let mut done = Vec::with_capacity(results.len());
     let mut samples = Vec::with_capacity(results.len());
     let mut errors = 0;
-    let mut synced = Vec::with_capacity(results.len());
     for result in results {
         match result {
-            Ok((phone, households, sample)) => {
-                samples.push(sample);
-                synced.push((phone, households));
+            Ok((value, synced)) => {
+                samples.extend(synced);
+                done.push(value);
             }
             Err(e) => {
                 errors += 1;
                 if errors <= 5 {
-                    eprintln!("loadgen: a sync failed: {e:#}");
+                    eprintln!("loadgen: a phone's sync failed: {e:#}");
                 }
             }
         }
     }
-    let soak = match plan.soak_seconds {
-        Some(seconds) => Some(soak(plan, synced, seconds, today, &mut written).await?),
-        None => None,
+    let [p50, p95, p99] = latency_percentiles(&samples);
+    let syncs = samples.len().max(1) as f64;
+    let phones = done.len().max(1) as f64;
+    let total = |f: fn(&SyncSample) -> u64| samples.iter().map(|s| f(s) as f64).sum::<f64>();
+    let wave = Wave {
+        wall_seconds: wall,
+        syncs_per_second: samples.len() as f64 / wall.max(1e-9),
+        latency_ms_p50: p50,
+        latency_ms_p95: p95,
+        latency_ms_p99: p99,
+        bytes_up_per_sync: total(|s| s.bytes_up) / syncs,
+        bytes_down_per_sync: total(|s| s.bytes_down) / syncs,
+        round_trips_per_sync: total(|s| s.round_trips) / syncs,
+        bytes_up_per_phone: total(|s| s.bytes_up) / phones,
+        bytes_down_per_phone: total(|s| s.bytes_down) / phones,
+        round_trips_per_phone: total(|s| s.round_trips) / phones,
+        errors,
+        server_peak_rss_mib: usage_after.map(|(peak, _)| peak),
+        server_cpu_seconds: usage_before.zip(usage_after).map(|((_, a), (_, b))| b - a),
     };
-    let mut latencies: Vec<f64> = samples.iter().map(|s| s.millis).collect();
-    latencies.sort_by(f64::total_cmp);
-    let count = samples.len().max(1) as f64;
+    (done, wave)
+}
 
-    // Every note written must be on the server.
-    let mut missing = 0;
-    for chunk in written.chunks(400) {
+/// What the check of the edits found on the server.
+struct Arrival {
+    missing: usize,
+    doubled: usize,
+}
+
+/// Looks for every edit on the server: each note's text once in the staff views' notes of its
+/// household, each report's line in the stored report.
+async fn check_arrival(db: &Db, written: &[Edit]) -> anyhow::Result<Arrival> {
+    let mut arrival = Arrival {
+        missing: 0,
+        doubled: 0,
+    };
+    let notes: Vec<(&HouseholdId, &NoteId, &str)> = written
+        .iter()
+        .filter_map(|edit| match edit {
+            Edit::Note {
+                household,
+                note,
+                text,
+            } => Some((household, note, text.as_str())),
+            Edit::Report { .. } => None,
+        })
+        .collect();
+    for chunk in notes.chunks(400) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        // By text, not note id: a note made twice (sent again under a new actor, say) has a
+        // new id and the same text.
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT note_id FROM note_view WHERE note_id IN ({})",
+            "SELECT body, COUNT(*) FROM note_view WHERE body IN ({}) GROUP BY body",
             placeholders.join(", ")
         ));
         let mut query = sqlx::query(sql);
-        for (_, note) in chunk {
-            query = query.bind(note.as_str());
+        for (_, _, text) in chunk {
+            query = query.bind(*text);
         }
-        let found: BTreeSet<String> = query
-            .fetch_all(&db.reader)
-            .await?
-            .iter()
-            .filter_map(|r| r.try_get(0).ok())
-            .collect();
-        for (household, note) in chunk {
-            if !found.contains(note.as_str()) {
-                missing += 1;
-                if missing <= 5 {
-                    eprintln!("loadgen: note {note} on household {household} is not on the server");
+        let mut found: BTreeMap<String, i64> = BTreeMap::new();
+        for row in query.fetch_all(&db.reader).await? {
+            found.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+        for (household, note, text) in chunk {
+            match found.get(*text).copied().unwrap_or(0) {
+                0 => {
+                    arrival.missing += 1;
+                    if arrival.missing <= 5 {
+                        eprintln!(
+                            "loadgen: note {note} on household {household} is not on the server"
+                        );
+                    }
+                }
+                1 => {}
+                _ => {
+                    arrival.doubled += 1;
+                    if arrival.doubled <= 5 {
+                        eprintln!(
+                            "loadgen: note {note} on household {household} is on the server more than once"
+                        );
+                    }
                 }
             }
         }
     }
 
-    // And every report written.
     let mut conn = db.reader.acquire().await?;
     let reader_actor = hosync_core::docs::random_actor();
-    for (id, marker) in &reports_written {
+    for edit in written {
+        let Edit::Report { doc: id, marker } = edit else {
+            continue;
+        };
         let stored = crate::storage::load_doc(&mut conn, id, &reader_actor).await?;
         let kept = stored
             .map(|doc| {
                 hosync_core::docs::report::read(&doc)
-                    .map(|r| r.household_content.contains(marker.as_str()))
+                    .map(|r| r.household_content.matches(marker.as_str()).count())
             })
             .transpose()?
-            .unwrap_or(false);
-        if !kept {
-            missing += 1;
-            if missing <= 5 {
-                eprintln!("loadgen: the report edit on {id} is not on the server");
+            .unwrap_or(0);
+        match kept {
+            0 => {
+                arrival.missing += 1;
+                if arrival.missing <= 5 {
+                    eprintln!("loadgen: the report edit on {id} is not on the server");
+                }
             }
+            1 => {}
+            _ => arrival.doubled += 1,
         }
     }
-    drop(conn);
-
-    let report = LoadReport {
-        phones: picked.len(),
-        concurrency: plan.concurrency,
-        edits_per_phone: plan.edits,
-        networks: NETWORKS
-            .iter()
-            .map(|n| NetworkTimes {
-                network: *n,
-                steady_state_seconds: n.seconds(steady_state.round_trips, steady_state.bytes()),
-                first_sync_seconds: n
-                    .seconds(first_sync.sample.round_trips, first_sync.sample.bytes()),
-            })
-            .collect(),
-        first_sync,
-        steady_state,
-        steady_state_households,
-        wall_seconds: wall,
-        syncs_per_second: samples.len() as f64 / wall.max(1e-9),
-        latency_ms_p50: percentile(&latencies, 50.0),
-        latency_ms_p95: percentile(&latencies, 95.0),
-        latency_ms_p99: percentile(&latencies, 99.0),
-        bytes_up_per_sync: samples.iter().map(|s| s.bytes_up as f64).sum::<f64>() / count,
-        bytes_down_per_sync: samples.iter().map(|s| s.bytes_down as f64).sum::<f64>() / count,
-        round_trips_per_sync: samples.iter().map(|s| s.round_trips as f64).sum::<f64>() / count,
-        errors,
-        edits_written: written.len() + reports_written.len(),
-        edits_missing: missing,
-        server_peak_rss_mib: usage_after.map(|(peak, _)| peak),
-        server_cpu_seconds: usage_before.zip(usage_after).map(|((_, a), (_, b))| b - a),
-        database_bytes: database_bytes(&db, &plan.database_url).await,
-        soak,
-    };
-    db.close().await;
-    Ok(report)
+    Ok(arrival)
 }
 
 /// The soak: round after round, every phone with a household writes one note on it and syncs,
@@ -710,7 +1072,7 @@ async fn soak(
     mut phones: Vec<(Phone, Vec<HouseholdId>)>,
     seconds: u64,
     today: Day,
-    written: &mut Vec<(HouseholdId, NoteId)>,
+    written: &mut Vec<Edit>,
 ) -> anyhow::Result<Soak> {
     phones.retain(|(_, households)| !households.is_empty());
     println!("loadgen: soaking {} phones for {seconds} s", phones.len());
@@ -730,19 +1092,18 @@ async fn soak(
     while Instant::now() < deadline && !phones.is_empty() {
         report.rounds += 1;
         let now = crate::system_now();
+        let round = report.rounds;
         for (phone, households) in &mut phones {
-            let member = phone.replica().member().clone();
-            let target = households[report.rounds % households.len()].clone();
-            let doc = phone
-                .replica_mut()
-                .doc_mut(&DocId::Household(target.clone()))
-                .context("household on the phone")?;
-            let text = format!(
-                "Lượt {} của {member}: đã thăm, gia đình ổn định.",
-                report.rounds
-            );
-            let note = household::add_note(doc, &member, today, &text, &[], now)?;
-            written.push((target, note));
+            // The round's household first: the one note goes to it.
+            let from = round % households.len();
+            written.extend(write_edits(
+                phone,
+                &households[from..],
+                1,
+                today,
+                now,
+                |_, member| format!("Lượt {round} của {member}: đã thăm, gia đình ổn định."),
+            )?);
         }
         let results = each_phone(
             // A round every few seconds: a bar for each would drown the soak's own lines.
@@ -814,12 +1175,88 @@ async fn soak(
 
 impl LoadReport {
     pub fn print(&self) {
+        println!(
+            "job {}  phones {}  concurrency {}  edits per phone {}",
+            match self.job {
+                Job::Steady => "steady",
+                Job::Cold => "cold",
+            },
+            self.phones,
+            self.concurrency,
+            self.edits_per_phone
+        );
+        if let Some(probes) = &self.steady {
+            probes.print();
+        }
+        let w = &self.wave;
+        println!(
+            "all phones syncing: {:.2} s wall, {:.0} syncs/s, latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
+            w.wall_seconds,
+            w.syncs_per_second,
+            w.latency_ms_p50,
+            w.latency_ms_p95,
+            w.latency_ms_p99
+        );
+        println!(
+            "per sync: {:.0} B up, {:.0} B down, {:.2} round trips; per phone: {:.0} B up, {:.0} B down, {:.2} round trips; errors {}",
+            w.bytes_up_per_sync,
+            w.bytes_down_per_sync,
+            w.round_trips_per_sync,
+            w.bytes_up_per_phone,
+            w.bytes_down_per_phone,
+            w.round_trips_per_phone,
+            w.errors
+        );
+        if let Some(cold) = &self.cold {
+            for (what, f) in [
+                ("first sync", &cold.first_sync),
+                ("note's sync", &cold.note_sync),
+            ] {
+                println!(
+                    "cold, {what}: latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms; per phone {:.0} B up, {:.0} B down (most {} B), {:.2} round trips",
+                    f.latency_ms_p50,
+                    f.latency_ms_p95,
+                    f.latency_ms_p99,
+                    f.bytes_up_per_phone,
+                    f.bytes_down_per_phone,
+                    f.max_bytes_down,
+                    f.round_trips_per_phone
+                );
+            }
+            println!(
+                "cold, documents: {} received of {} in the phones' scopes, fewest on a phone {}, phones short {}",
+                cold.documents_received,
+                cold.documents_expected,
+                cold.fewest_documents_on_a_phone,
+                cold.phones_short_of_documents
+            );
+        }
+        if let Some(soak) = &self.soak {
+            println!(
+                "soak: {} phones for {:.0} s, {} rounds, {} syncs, {} errors",
+                soak.phones, soak.seconds, soak.rounds, soak.syncs, soak.errors
+            );
+        }
+        if let Some(peak) = w.server_peak_rss_mib {
+            println!("server: peak memory {peak:.1} MiB");
+        }
+        if let Some(cpu) = w.server_cpu_seconds {
+            println!("server: {cpu:.2} CPU seconds during the syncs");
+        }
+        if let Some(bytes) = self.database_bytes {
+            println!("database: {:.1} MiB", bytes as f64 / 1_048_576.0);
+        }
+        println!(
+            "edits written {}, missing on the server {}, there more than once {}",
+            self.edits_written, self.edits_missing, self.edits_doubled
+        );
+    }
+}
+
+impl SteadyProbes {
+    fn print(&self) {
         let s = &self.steady_state;
         let f = &self.first_sync.sample;
-        println!(
-            "phones {}  concurrency {}  edits per phone {}",
-            self.phones, self.concurrency, self.edits_per_phone
-        );
         println!(
             "first sync of cell {} ({} households): {} round trip(s), {} B up, {} B down, {:.0} ms (largest of all cells: {} B down)",
             self.first_sync.cell,
@@ -839,36 +1276,6 @@ impl LoadReport {
             s.bytes(),
             s.millis
         );
-        println!(
-            "all phones syncing: {:.2} s wall, {:.0} syncs/s, latency p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
-            self.wall_seconds,
-            self.syncs_per_second,
-            self.latency_ms_p50,
-            self.latency_ms_p95,
-            self.latency_ms_p99
-        );
-        println!(
-            "per sync: {:.0} B up, {:.0} B down, {:.2} round trips; errors {}",
-            self.bytes_up_per_sync,
-            self.bytes_down_per_sync,
-            self.round_trips_per_sync,
-            self.errors
-        );
-        if let Some(soak) = &self.soak {
-            println!(
-                "soak: {} phones for {:.0} s, {} rounds, {} syncs, {} errors",
-                soak.phones, soak.seconds, soak.rounds, soak.syncs, soak.errors
-            );
-        }
-        if let Some(peak) = self.server_peak_rss_mib {
-            println!("server: peak memory {peak:.1} MiB");
-        }
-        if let Some(cpu) = self.server_cpu_seconds {
-            println!("server: {cpu:.2} CPU seconds during the syncs");
-        }
-        if let Some(bytes) = self.database_bytes {
-            println!("database: {:.1} MiB", bytes as f64 / 1_048_576.0);
-        }
         for n in &self.networks {
             println!(
                 "{} model ({} kbit/s, {} ms RTT): steady-state sync {:.2} s, first sync {:.1} s",
@@ -879,9 +1286,5 @@ impl LoadReport {
                 n.first_sync_seconds
             );
         }
-        println!(
-            "edits written {}, missing on the server {}",
-            self.edits_written, self.edits_missing
-        );
     }
 }
