@@ -252,6 +252,8 @@ pub(crate) struct CellPlan {
     pub(crate) households: usize,
     /// The secretary, whose phone holds every document of the cell.
     pub(crate) secretary: MemberId,
+    /// The secretary and deputies, whose phones read the whole cell.
+    pub(crate) leaders: BTreeSet<MemberId>,
     /// Every member, and the households each looks after (none for a member working away or
     /// exempt: their phone writes their monthly report instead).
     pub(crate) members: Vec<(MemberId, Vec<HouseholdId>)>,
@@ -273,10 +275,14 @@ pub(crate) async fn district(db: &Db) -> anyhow::Result<BTreeMap<String, CellPla
         let plan = cells.entry(cell).or_insert(CellPlan {
             households: 0,
             secretary: member.clone(),
+            leaders: BTreeSet::new(),
             members: Vec::new(),
         });
         if role == hosync_core::Role::Secretary.code() {
             plan.secretary = member.clone();
+        }
+        if hosync_core::Role::parse(&role).is_ok_and(hosync_core::Role::leads_cell) {
+            plan.leaders.insert(member.clone());
         }
         if plan.members.last().is_none_or(|(m, _)| *m != member) {
             plan.members.push((member, Vec::new()));
@@ -614,9 +620,9 @@ async fn steady_job(
             .unwrap_or(0),
     };
 
-    // Each phone keeps only what it will edit (its households, or its monthly report): a real
-    // phone holds the whole cell, but the server's work is the same and the generator's memory
-    // stays small.
+    // Each phone holds what its member's own phone holds, copied from the secretary's: the whole
+    // cell for the secretary and deputies, the cell's document, their households and their own
+    // reports for everyone else. A copy holding less would be sent the rest whole every sync.
     let enrolled = enrol(
         db,
         &picked.iter().map(|(_, m, _)| m.clone()).collect::<Vec<_>>(),
@@ -632,20 +638,21 @@ async fn steady_job(
             hosync_core::docs::random_actor(),
         );
         replica.set_token(enrolled.token());
-        // What the member's own phone holds: the cell, the households assigned to them and
-        // their own reports (the secretary's phone it was copied from holds the whole cell).
-        let report = DocId::Report(member.clone(), today.month());
-        let keep: BTreeSet<DocId> = households
-            .iter()
-            .cloned()
-            .map(DocId::Household)
-            .chain([report])
-            .collect();
-        replica.retain(|id| {
-            keep.contains(id)
-                || matches!(id, DocId::Cell(_))
-                || matches!(id, DocId::Report(owner, _) if owner == member)
-        });
+        let leads = cells.get(cell).is_some_and(|c| c.leaders.contains(member));
+        if !leads {
+            let report = DocId::Report(member.clone(), today.month());
+            let keep: BTreeSet<DocId> = households
+                .iter()
+                .cloned()
+                .map(DocId::Household)
+                .chain([report])
+                .collect();
+            replica.retain(|id| {
+                keep.contains(id)
+                    || matches!(id, DocId::Cell(_))
+                    || matches!(id, DocId::Report(owner, _) if owner == member)
+            });
+        }
         phones.push((
             Phone::with_replica(&plan.server, replica),
             households.clone(),
