@@ -382,8 +382,9 @@ pub async fn authenticate(conn: &mut AnyConnection, token: &str) -> DbResult<Opt
 /// The longest app version a phone may report (`0.1.0`, `cli-0.1.0`).
 pub const MAX_APP_VERSION_CHARS: usize = 40;
 
-/// Notes a device's sync: how far it has read, when it was last seen, and the app version it
-/// said it runs (kept as it was when it says none).
+/// Notes a device's sync: how far the log reached when its push was stored (its answer reads
+/// from there or later), when it was last seen, and the app version it said it runs (kept as
+/// it was when it says none).
 pub async fn record_sync(
     conn: &mut AnyConnection,
     device: &DeviceId,

@@ -233,6 +233,24 @@ impl Db {
         Ok(tx)
     }
 
+    /// A read transaction that sees one state of the database throughout, as a sync's answer is
+    /// read: appends commit in log order (one writer on SQLite, the log lock on PostgreSQL), so
+    /// the state it sees holds the log up to its end and nothing after, and that end is a cursor
+    /// that skips nothing.
+    pub async fn begin_snapshot(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let mut tx = self.reader.begin().await?;
+        // SQLite's read transaction keeps the snapshot of its first read until it ends;
+        // PostgreSQL's default (read committed) would let each statement see later commits.
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;

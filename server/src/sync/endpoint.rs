@@ -145,20 +145,25 @@ async fn handle(
     let decided = push::decide(state, &mut conn, &auth, request, &mut answer).await?;
     drop(conn);
 
+    // The writer (and on PostgreSQL the log lock) is held for the push alone; what the phone
+    // lacks is read after the commit, beside other syncs' writes.
     let mut tx = metrics::timed_wait("writer", state.db.begin_log_write()).await?;
     push::store(state, &mut tx, &auth, decided, &mut answer, now).await?;
+    let stored_up_to = storage::log_end(&mut tx).await?;
+    devices::record_sync(&mut tx, &auth.device, stored_up_to, app_version, now).await?;
+    tx.commit().await?;
+
     let since = if request.cursor.epoch == state.epoch {
         request.cursor.seq as i64
     } else {
         0
     };
-    let readable = pull::collect(&mut tx, &scope, since, &request.holding, &mut answer).await?;
-    let end = storage::log_end(&mut tx).await?;
-    devices::record_sync(&mut tx, &auth.device, end, app_version, now).await?;
-    tx.commit().await?;
-
-    let mut conn = state.db.reader.acquire().await?;
-    pull::drop_what_left(&mut conn, &request.holding, &readable, &mut answer).await?;
+    let mut snapshot = metrics::timed_wait("reader", state.db.begin_snapshot()).await?;
+    let end = storage::log_end(&mut snapshot).await?;
+    let readable =
+        pull::collect(&mut snapshot, &scope, since, &request.holding, &mut answer).await?;
+    pull::drop_what_left(&mut snapshot, &request.holding, &readable, &mut answer).await?;
+    snapshot.commit().await?;
     Ok(answer.finish(
         Cursor {
             epoch: state.epoch,

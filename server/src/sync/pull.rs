@@ -34,8 +34,8 @@ pub(super) async fn check_holding(
     Ok(())
 }
 
-/// What the phone may hold now, read under the writer with what it lacks: returned, to tell
-/// after the commit what it must drop.
+/// What the phone may hold now, read with what it lacks in the answer's snapshot: returned, to
+/// tell what it must drop.
 pub(super) async fn collect(
     conn: &mut AnyConnection,
     scope: &storage::ReadScope,
