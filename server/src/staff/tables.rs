@@ -26,6 +26,36 @@ use hosync_core::oversight::{self};
 use hosync_core::{FlagStatus, MemberStatus, Month, UnitId};
 use sqlx::Row;
 
+// Headings that several tables share.
+const HOUSEHOLD: Label = Label {
+    vi: "Mã hộ",
+    en: "Household",
+};
+const HEAD: Label = Label {
+    vi: "Chủ hộ",
+    en: "Head of household",
+};
+const VILLAGE: Label = Label {
+    vi: "Thôn, bản",
+    en: "Village",
+};
+const CELL: Label = Label {
+    vi: "Chi bộ",
+    en: "Cell",
+};
+const MEMBER: Label = Label {
+    vi: "Đảng viên",
+    en: "Member",
+};
+const LOOKING_AFTER: Label = Label {
+    vi: "Đảng viên phụ trách",
+    en: "Member looking after it",
+};
+const LAST_VISIT: Label = Label {
+    vi: "Lần thăm gần nhất",
+    en: "Last visit",
+};
+
 /// `GET /tables/{table}`: a table as JSON, or as a CSV or XLSX download; both are audited.
 #[utoipa::path(
     get,
@@ -143,15 +173,12 @@ async fn build_table(
                 format!("Households not assigned, or not visited for {months} months or more"),
             );
             table.columns = vec![
-                Column::text("household", w("Mã hộ", "Household")),
-                Column::text("head", w("Chủ hộ", "Head of household")),
-                Column::text("village", w("Thôn, bản", "Village")),
-                Column::text("cell", w("Chi bộ", "Cell")),
-                Column::text(
-                    "member",
-                    w("Đảng viên phụ trách", "Member looking after it"),
-                ),
-                Column::date("last_visit", w("Lần thăm gần nhất", "Last visit")),
+                Column::text("household", HOUSEHOLD.get(lang)),
+                Column::text("head", HEAD.get(lang)),
+                Column::text("village", VILLAGE.get(lang)),
+                Column::text("cell", CELL.get(lang)),
+                Column::text("member", LOOKING_AFTER.get(lang)),
+                Column::date("last_visit", LAST_VISIT.get(lang)),
                 Column::text("reason", w("Lý do", "Why")),
             ];
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -201,9 +228,9 @@ async fn build_table(
         TableName::Flags => {
             table.title = w("Kiến nghị chưa giải quyết", "Open flags").into();
             table.columns = vec![
-                Column::text("household", w("Mã hộ", "Household")),
-                Column::text("head", w("Chủ hộ", "Head of household")),
-                Column::text("cell", w("Chi bộ", "Cell")),
+                Column::text("household", HOUSEHOLD.get(lang)),
+                Column::text("head", HEAD.get(lang)),
+                Column::text("cell", CELL.get(lang)),
                 Column::text("text", w("Nội dung kiến nghị", "Flag")),
                 Column::text("raised_by", w("Người nêu", "Raised by")),
                 Column::date("raised_on", w("Ngày nêu", "Raised on")),
@@ -279,8 +306,8 @@ async fn build_table(
                     )
                     .into();
                     table.columns = vec![
-                        Column::text("member", w("Đảng viên", "Member")),
-                        Column::text("cell", w("Chi bộ", "Cell")),
+                        Column::text("member", MEMBER.get(lang)),
+                        Column::text("cell", CELL.get(lang)),
                     ];
                     for m in members
                         .iter()
@@ -302,8 +329,8 @@ async fn build_table(
                     )
                     .into();
                     table.columns = vec![
-                        Column::text("member", w("Đảng viên", "Member")),
-                        Column::text("cell", w("Chi bộ", "Cell")),
+                        Column::text("member", MEMBER.get(lang)),
+                        Column::text("cell", CELL.get(lang)),
                         Column::text("status", w("Tình trạng", "Status")),
                         Column::text(
                             "detail",
@@ -331,8 +358,8 @@ async fn build_table(
                         (false, Lang::En) => format!("Reports for {}", month.iso()),
                     };
                     table.columns = vec![
-                        Column::text("member", w("Đảng viên", "Member")),
-                        Column::text("cell", w("Chi bộ", "Cell")),
+                        Column::text("member", MEMBER.get(lang)),
+                        Column::text("cell", CELL.get(lang)),
                         Column::text("status", w("Tình trạng báo cáo", "Report")),
                         Column::date("submitted_on", w("Ngày nộp", "Handed in on")),
                         Column::text("self_rating", w("Tự nhận xếp loại", "Self-rating")),
@@ -404,16 +431,13 @@ async fn build_table(
                 format!("Households, {}", month.iso()),
             );
             table.columns = vec![
-                Column::text("household", w("Mã hộ", "Household")),
-                Column::text("head", w("Chủ hộ", "Head of household")),
-                Column::text("village", w("Thôn, bản", "Village")),
+                Column::text("household", HOUSEHOLD.get(lang)),
+                Column::text("head", HEAD.get(lang)),
+                Column::text("village", VILLAGE.get(lang)),
                 Column::number("people", w("Nhân khẩu", "People")),
-                Column::text("cell", w("Chi bộ", "Cell")),
-                Column::text(
-                    "member",
-                    w("Đảng viên phụ trách", "Member looking after it"),
-                ),
-                Column::date("last_visit", w("Lần thăm gần nhất", "Last visit")),
+                Column::text("cell", CELL.get(lang)),
+                Column::text("member", LOOKING_AFTER.get(lang)),
+                Column::date("last_visit", LAST_VISIT.get(lang)),
                 Column::text("visited", w("Đã thăm trong tháng", "Visited in the month")),
                 Column::number("open_flags", w("Kiến nghị chưa giải quyết", "Open flags")),
             ];
@@ -479,7 +503,7 @@ async fn coverage_table(
     };
     let is_cell = place.unit.kind.holds_members();
     let first = if is_cell {
-        Column::text("member", w("Đảng viên", "Member"))
+        Column::text("member", MEMBER.get(lang))
     } else {
         Column::text("unit", w("Đơn vị", "Unit"))
     };

@@ -375,13 +375,20 @@ pub(super) fn assemble_docs(
         .collect()
 }
 
+/// `$1, $2, …, $n`: the placeholders of an `IN (…)` list, each value bound.
+pub(super) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The stored documents among `ids`, whole: two queries for every 500 of them.
 pub async fn stored_docs(conn: &mut AnyConnection, ids: &[&str]) -> DbResult<Vec<StoredDoc>> {
     let mut stored = Vec::with_capacity(ids.len());
     // Chunks keep every statement far below the databases' limits on parameters.
     for chunk in ids.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let marks = marks.join(", ");
+        let marks = placeholders(chunk.len());
         // Only placeholders are spliced in; every id is bound.
         let docs_sql = sqlx::AssertSqlSafe(format!(
             "SELECT doc_id, heads, snapshot, snapshot_seq, last_seq FROM documents \

@@ -1,7 +1,9 @@
 //! What a phone may read, as SQL: core's `ReadFilter` turned into one condition, and the
 //! queries a sync reads its scope with.
 
-use super::changelog::{DbResult, LogRow, StoredDoc, assemble_docs, heads_from_bytes, log_row};
+use super::changelog::{
+    DbResult, LogRow, StoredDoc, assemble_docs, heads_from_bytes, log_row, placeholders,
+};
 use automerge::ChangeHash;
 use hosync_core::MemberId;
 use hosync_core::access::ReadFilter;
@@ -105,11 +107,10 @@ pub async fn stored_ids(conn: &mut AnyConnection, ids: &[&str]) -> DbResult<Vec<
     let mut stored = Vec::new();
     // Chunks keep every statement far below the databases' limits on parameters.
     for chunk in ids.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         // Only placeholders are spliced in; every id is bound.
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT doc_id FROM documents WHERE doc_id IN ({})",
-            marks.join(", ")
+            placeholders(chunk.len())
         ));
         let mut query = sqlx::query(sql);
         for id in chunk {
